@@ -1,0 +1,30 @@
+"""nrsim: a 5G NR radio-network system-level simulator and planner.
+
+The public API is what this module re-exports."""
+
+__version__ = "0.1.0"
+
+from nrsim.api import RunResult, check_model_validity, load_config, run, write_results  # noqa: E402
+from nrsim.config import ScenarioConfig, config_hash, list_presets  # noqa: E402
+from nrsim.errors import (  # noqa: E402
+    ConfigError,
+    ModelValidityError,
+    ModelValidityWarning,
+    NrsimError,
+)
+
+__all__ = [
+    "ConfigError",
+    "ModelValidityError",
+    "ModelValidityWarning",
+    "NrsimError",
+    "RunResult",
+    "ScenarioConfig",
+    "__version__",
+    "check_model_validity",
+    "config_hash",
+    "list_presets",
+    "load_config",
+    "run",
+    "write_results",
+]

@@ -1,0 +1,3 @@
+from nrsim.cli.app import main
+
+main()

@@ -1,0 +1,140 @@
+"""The ``nrsim`` command line: thin Typer wrappers over :mod:`nrsim.api`.
+
+Exit codes: 0 success; 1 a check failed (e.g. calibration out of tolerance); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nrsim.errors import NrsimError
+
+app = typer.Typer(
+    name="nrsim",
+    help="5G NR radio-network simulator: 3GPP TR 38.901 channel, SINR, throughput, KPIs.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: Exception, code: int = 2) -> None:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+SetOption = Annotated[
+    Optional[list[str]],
+    typer.Option("--set", "-s", help="Dotted override, e.g. --set channel.scenario=umi (repeatable)."),
+]
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Preset name or TOML file.")] = "uma-default",
+    seed: Annotated[Optional[int], typer.Option(help="Root random seed.")] = None,
+    drops: Annotated[Optional[int], typer.Option(help="Number of drops.")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option(help="Result folder (default results/<scenario name>).")
+    ] = None,
+    set_: SetOption = None,
+) -> None:
+    """Run a scenario end to end and write its results."""
+    import nrsim
+
+    try:
+        cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
+    except NrsimError as exc:
+        _fail(exc)
+    out_dir = out if out is not None else Path("results") / cfg.name
+    console.print(
+        f"[bold]nrsim {nrsim.__version__}[/] scenario [cyan]{cfg.name}[/] "
+        f"(config {nrsim.config_hash(cfg)}, seed {cfg.seed}, {cfg.drops} drops)"
+    )
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("drops", total=cfg.drops)
+        try:
+            result = nrsim.run(
+                cfg, out_dir=out_dir, progress=lambda done, total: bar.update(task, completed=done)
+            )
+        except NrsimError as exc:
+            _fail(exc)
+    _print_kpis(result.summary)
+    console.print(f"results in [green]{out_dir}[/]")
+
+
+def _print_kpis(summary: dict) -> None:
+    k = summary["kpis"]
+    table = Table(title=f"KPIs: {summary['scenario']} ({k['n_ue']} UEs, {k['n_cells']} cells)")
+    table.add_column("metric")
+    for p in ("5", "50", "95"):
+        table.add_column(f"{p} %", justify="right")
+    labels = {
+        "coupling_loss_db": ("coupling loss [dB]", 1.0),
+        "rsrp_dbm": ("RSRP [dBm]", 1.0),
+        "sinr_db": ("SINR [dB]", 1.0),
+        "sir_db": ("SIR (geometry) [dB]", 1.0),
+        "throughput_bps": ("throughput [Mbit/s]", 1e-6),
+    }
+    for key, (label, scale) in labels.items():
+        pc = k["percentiles"][key]
+        table.add_row(label, *(f"{pc[p] * scale:.2f}" for p in ("5", "50", "95")))
+    console.print(table)
+    console.print(
+        f"cell spectral efficiency {k['cell_spectral_efficiency_bps_per_hz']:.3f} bit/s/Hz/cell, "
+        f"5th-percentile user spectral efficiency "
+        f"{k['user_spectral_efficiency_5pct_bps_per_hz']:.4f} bit/s/Hz, "
+        f"LOS share {k['los_share']:.2f}, outage share {k['outage_share']:.3f}"
+    )
+
+
+@app.command()
+def presets() -> None:
+    """List the shipped presets with a one-line description each."""
+    from nrsim.config import list_presets
+
+    table = Table(title="nrsim presets")
+    table.add_column("preset", style="cyan", no_wrap=True)
+    table.add_column("description")
+    for name, desc in list_presets().items():
+        table.add_row(name, desc)
+    console.print(table)
+
+
+@app.command()
+def validate(
+    scenario: Annotated[str, typer.Argument(help="TOML file or preset name.")],
+    set_: SetOption = None,
+) -> None:
+    """Validate a scenario file (and overrides) without running it."""
+    import nrsim
+
+    try:
+        cfg = nrsim.load_config(scenario, set_ or [])
+    except NrsimError as exc:
+        _fail(exc)
+    console.print(f"[green]ok[/]: {scenario} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)

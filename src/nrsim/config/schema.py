@@ -1,0 +1,165 @@
+"""The scenario configuration: one frozen, validated tree (STYLE rule 7).
+
+Every model forbids unknown keys and checks ranges, so a misspelt key or an out-of-range
+value fails once, at load time, with the dotted field name and what is allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class UeDropConfig(_Frozen):
+    """How UEs are dropped (TR 38.901 Table 7.8-1 conventions)."""
+
+    per_sector: Annotated[int, Field(ge=0, le=100_000)] = 10
+    """UEs per cell (sector); each cell's UEs are uniform over its share of the site area."""
+    min_distance_2d_m: Annotated[float, Field(ge=0.0, le=1_000.0)] = 35.0
+    """Minimum BS-UE 2-D distance [m] (UMa 35, UMi 10, InH 0 in Table 7.8-1)."""
+    indoor_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.8
+    """Share of indoor UEs (TR 38.901 Table 7.8-1: 80 %)."""
+    outdoor_height_m: Annotated[float, Field(ge=1.0, le=22.5)] = 1.5
+    """Height of outdoor UEs [m]."""
+    indoor_floors: bool = True
+    """Indoor UEs on floors: h = 3(n_fl - 1) + 1.5 m, n_fl ~ U{1..N_fl}, N_fl ~ U{min..max}."""
+    building_floors_min: Annotated[int, Field(ge=1, le=8)] = 4
+    building_floors_max: Annotated[int, Field(ge=1, le=8)] = 8
+    indoor_height_m: Annotated[float, Field(ge=1.0, le=22.5)] = 1.5
+    """Height of indoor UEs when ``indoor_floors`` is false [m] (InH: 1 m)."""
+
+    @model_validator(mode="after")
+    def _floors_ordered(self) -> "UeDropConfig":
+        if self.building_floors_min > self.building_floors_max:
+            raise ValueError(
+                "building_floors_min must be <= building_floors_max "
+                f"(got {self.building_floors_min} > {self.building_floors_max})"
+            )
+        return self
+
+
+class DeploymentConfig(_Frozen):
+    """Network layout. ``hex``: N rings of sites (1 + 3N(N+1) sites); ``inh-office``: the
+    TR 38.901 Table 7.8-2 indoor hall of 12 BSs, 20 m apart, in 120 m x 50 m."""
+
+    layout: Literal["hex", "inh-office"] = "hex"
+    rings: Annotated[int, Field(ge=0, le=40)] = 2
+    """Hex rings around the centre site: 0 -> 1 site, 1 -> 7 sites, 2 -> 19 sites."""
+    isd_m: Annotated[float, Field(gt=0.0, le=100_000.0)] = 500.0
+    """Inter-site distance [m]."""
+    sectors_per_site: Literal[1, 3] = 3
+    """3: boresights 30/150/270 deg; 1: one cell per site (omni or boresight 30 deg)."""
+    bs_height_m: Annotated[float, Field(gt=0.0, le=300.0)] = 25.0
+    wraparound: bool = True
+    """Every UE sees the nearest of the 7 images of each site (hex layouts with rings >= 1)."""
+    ue: UeDropConfig = UeDropConfig()
+
+
+class ChannelConfig(_Frozen):
+    """Large-scale channel of TR 38.901 V17.0.0 clause 7.4."""
+
+    scenario: Literal["uma", "umi", "rma", "inh"] = "uma"
+    fc_ghz: Annotated[float, Field(gt=0.0, le=1_000.0)] = 3.5
+    """Carrier frequency [GHz]; the model's validity range (0.5-100 GHz) is checked too."""
+    inh_variant: Literal["mixed", "open"] = "mixed"
+    """InH-office LOS probability variant (Table 7.4.2-1)."""
+    o2i_model: Literal["low", "high", "mixed"] = "mixed"
+    """O2I building penetration (7.4.3.1): all low-loss, all high-loss, or a mix."""
+    o2i_high_loss_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    """Share of indoor UEs in high-loss buildings when ``o2i_model = "mixed"``."""
+    shadowing: bool = True
+    """Log-normal shadow fading, spatially correlated per site (Table 7.5-6)."""
+    validity: Literal["raise", "warn", "ignore"] = "raise"
+    """What to do when an input lies outside the model's validity range."""
+    rma_building_height_m: Annotated[float, Field(ge=5.0, le=50.0)] = 5.0
+    rma_street_width_m: Annotated[float, Field(ge=5.0, le=50.0)] = 20.0
+
+
+class AntennaConfig(_Frozen):
+    """BS antenna: TR 38.901 Table 7.3-1 element, optionally in a vertical column."""
+
+    model: Literal["column", "element", "omni"] = "column"
+    n_elements: Annotated[int, Field(ge=1, le=64)] = 10
+    """Elements in the vertical column (``column`` model)."""
+    spacing_wl: Annotated[float, Field(gt=0.0, le=4.0)] = 0.5
+    """Vertical element spacing [wavelengths]."""
+    etilt_deg: Annotated[float, Field(ge=0.0, le=180.0)] = 102.0
+    """Electrical tilt as zenith angle of the beam [deg]: 90 = horizon, 102 = 12 deg down."""
+    mech_downtilt_deg: Annotated[float, Field(ge=-90.0, le=90.0)] = 0.0
+    """Mechanical downtilt [deg], positive down (TR 38.901 7.1.3, beta)."""
+    ue_gain_dbi: Annotated[float, Field(ge=-20.0, le=30.0)] = 0.0
+    """Omnidirectional UE antenna gain [dBi]."""
+
+
+class RadioConfig(_Frozen):
+    """Downlink link budget and interference."""
+
+    bandwidth_mhz: Annotated[float, Field(gt=0.0, le=2_000.0)] = 100.0
+    """Channel bandwidth [MHz]; must be a TS 38.101 channel for ``scs_khz``."""
+    scs_khz: Literal[15, 30, 60, 120] = 30
+    """Subcarrier spacing [kHz] (TS 38.211 4.2: mu = 0..3)."""
+    tx_power_dbm: Annotated[float, Field(ge=-30.0, le=80.0)] = 46.0
+    """Total BS transmit power per cell [dBm] over the bandwidth."""
+    ue_noise_figure_db: Annotated[float, Field(ge=0.0, le=30.0)] = 9.0
+    load: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    """Activity factor of interfering cells (1 = fully loaded)."""
+    handover_margin_db: Annotated[float, Field(ge=0.0, le=30.0)] = 0.0
+    """Serving cell: strongest RSRP; a cell within this margin of the strongest whose index is
+    the UE's previous serving cell is kept (0 = strict strongest)."""
+
+
+class LinkConfig(_Frozen):
+    """SINR -> spectral efficiency for the snapshot throughput."""
+
+    model: Literal["cqi", "shannon"] = "cqi"
+    """``cqi``: TS 38.214 CQI table 1 efficiencies with a named set of 10 %-BLER SINR
+    thresholds; ``shannon``: TR 36.942 Annex A attenuated Shannon."""
+    cqi_thresholds: Literal["vienna_lte_ll_dl_bler10", "kawser2012_style_siso"] = (
+        "vienna_lte_ll_dl_bler10"
+    )
+    shannon_alpha: Annotated[float, Field(gt=0.0, le=1.0)] = 0.6
+    shannon_sinr_min_db: Annotated[float, Field(ge=-30.0, le=10.0)] = -10.0
+    shannon_max_bps_per_hz: Annotated[float, Field(gt=0.0, le=30.0)] = 4.4
+    overhead_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """Share of resources lost to control and reference signals (0 = none)."""
+
+
+class OutputConfig(_Frozen):
+    plots: bool = True
+    per_ue: bool = True
+
+
+class ScenarioConfig(_Frozen):
+    """The whole resolved scenario."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")] = (
+        "scenario"
+    )
+    description: str = ""
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    drops: Annotated[int, Field(ge=1, le=100_000)] = 4
+    deployment: DeploymentConfig = DeploymentConfig()
+    channel: ChannelConfig = ChannelConfig()
+    antenna: AntennaConfig = AntennaConfig()
+    radio: RadioConfig = RadioConfig()
+    link: LinkConfig = LinkConfig()
+    output: OutputConfig = OutputConfig()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ScenarioConfig":
+        if self.deployment.layout == "inh-office" and self.channel.scenario != "inh":
+            raise ValueError(
+                "deployment.layout = 'inh-office' needs channel.scenario = 'inh' "
+                f"(got {self.channel.scenario!r})"
+            )
+        if self.channel.scenario == "inh" and self.deployment.layout != "inh-office":
+            raise ValueError(
+                "channel.scenario = 'inh' needs deployment.layout = 'inh-office' "
+                f"(got {self.deployment.layout!r})"
+            )
+        return self

@@ -1,0 +1,154 @@
+"""UE drops: positions, heights, indoor state (TR 38.901 Table 7.8-1 conventions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nrsim.deployment.layout import INH_HALL_X_M, INH_HALL_Y_M, SQRT3, Layout
+
+_MAX_REDRAW_ROUNDS = 1000
+
+
+@dataclass(frozen=True)
+class UeDrop:
+    """One drop of UEs.
+
+    Attributes
+    ----------
+    xy_m : float64 [ue, 2]
+        Positions [m], inside the central cluster.
+    height_m : float64 [ue]
+        Antenna heights [m].
+    indoor : bool [ue]
+    floor : int64 [ue]
+        Floor number n_fl (1 = ground floor); 1 for outdoor UEs.
+    home_cell : int64 [ue]
+        Cell whose area the UE was dropped in (``-1`` never occurs; InH: the cell index
+        ``ue % n_cells`` used only to balance counts).
+    """
+
+    xy_m: NDArray[np.float64]
+    height_m: NDArray[np.float64]
+    indoor: NDArray[np.bool_]
+    floor: NDArray[np.int64]
+    home_cell: NDArray[np.int64]
+
+    @property
+    def n_ue(self) -> int:
+        return int(self.xy_m.shape[0])
+
+
+def sample_in_sector_m(
+    bearing_deg: NDArray[np.float64], radius_m: float, *, rng: np.random.Generator
+) -> NDArray[np.float64]:
+    """Uniform points in the rhombus (one third of a site hexagon of circumradius
+    ``radius_m``) centred on each bearing; offsets from the site [n, 2] in metres.
+
+    The rhombus spans vertices at bearing-60, bearing and bearing+60 deg (the hexagon of a
+    site whose neighbours lie at 0, 60, ... deg has its corners at 30, 90, ... deg)."""
+    n = bearing_deg.shape[0]
+    st = rng.random((n, 2))
+    a = np.deg2rad(bearing_deg - 60.0)
+    b = np.deg2rad(bearing_deg + 60.0)
+    x = radius_m * (st[:, 0] * np.cos(a) + st[:, 1] * np.cos(b))
+    y = radius_m * (st[:, 0] * np.sin(a) + st[:, 1] * np.sin(b))
+    return np.stack([x, y], axis=1)
+
+
+def _drop_hex_positions(
+    layout: Layout, per_sector: int, min_d_m: float, rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    home = np.repeat(np.arange(layout.n_cells, dtype=np.int64), per_sector)
+    radius_m = layout.isd_m / SQRT3
+    sectors_per_site = layout.n_cells // max(layout.n_sites, 1)
+    if sectors_per_site == 3:
+        bearing = layout.cell_bearing_deg[home]
+    else:  # one cell per site: a random third of the hexagon, i.e. the whole hexagon
+        bearing = np.asarray([30.0, 150.0, 270.0])[rng.integers(0, 3, home.shape[0])]
+    site = layout.site_xy_m[layout.cell_site[home]]
+    offset = sample_in_sector_m(bearing, radius_m, rng=rng)
+    for _ in range(_MAX_REDRAW_ROUNDS):
+        bad = np.hypot(offset[:, 0], offset[:, 1]) < min_d_m
+        if not bad.any():
+            break
+        offset[bad] = sample_in_sector_m(bearing[bad], radius_m, rng=rng)
+    return site + offset, home
+
+
+def _drop_inh_positions(
+    layout: Layout, per_sector: int, min_d_m: float, rng: np.random.Generator
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    n = per_sector * layout.n_cells
+
+    def draw(k: int) -> NDArray[np.float64]:
+        u = rng.random((k, 2))
+        return np.stack(
+            [
+                INH_HALL_X_M[0] + u[:, 0] * (INH_HALL_X_M[1] - INH_HALL_X_M[0]),
+                INH_HALL_Y_M[0] + u[:, 1] * (INH_HALL_Y_M[1] - INH_HALL_Y_M[0]),
+            ],
+            axis=1,
+        )
+
+    xy = draw(n)
+    if min_d_m > 0:
+        for _ in range(_MAX_REDRAW_ROUNDS):
+            d = np.hypot(
+                xy[:, None, 0] - layout.site_xy_m[None, :, 0],
+                xy[:, None, 1] - layout.site_xy_m[None, :, 1],
+            ).min(axis=1)
+            bad = d < min_d_m
+            if not bad.any():
+                break
+            xy[bad] = draw(int(bad.sum()))
+    home = np.arange(n, dtype=np.int64) % max(layout.n_cells, 1)
+    return xy, home
+
+
+def sample_indoor_floors(
+    n: int, floors_min: int, floors_max: int, *, rng: np.random.Generator
+) -> NDArray[np.int64]:
+    """Floor n_fl ~ U{1..N_fl} with N_fl ~ U{floors_min..floors_max}
+    (TR 38.901 Table 7.8-1 note on UT height: N_fl ~ U{4, 8})."""
+    n_fl = rng.integers(floors_min, floors_max + 1, size=n)
+    return (np.floor(rng.random(n) * n_fl).astype(np.int64) + 1)
+
+
+def floor_height_m(floor: NDArray[np.int64]) -> NDArray[np.float64]:
+    """UT height on floor n_fl: h_UT = 3 (n_fl - 1) + 1.5 m (TR 38.901 Table 7.8-1)."""
+    return 3.0 * (floor.astype(np.float64) - 1.0) + 1.5
+
+
+def drop_ues(
+    layout: Layout,
+    *,
+    per_sector: int,
+    min_distance_2d_m: float,
+    indoor_fraction: float,
+    outdoor_height_m: float = 1.5,
+    indoor_floors: bool = True,
+    building_floors_min: int = 4,
+    building_floors_max: int = 8,
+    indoor_height_m: float = 1.5,
+    rng: np.random.Generator,
+) -> UeDrop:
+    """Drop ``per_sector`` UEs per cell uniformly over the layout (hex: each cell's third of
+    its site hexagon; InH: the hall), at least ``min_distance_2d_m`` from their own site."""
+    if layout.kind == "inh-office":
+        xy, home = _drop_inh_positions(layout, per_sector, min_distance_2d_m, rng)
+    else:
+        xy, home = _drop_hex_positions(layout, per_sector, min_distance_2d_m, rng)
+    n = xy.shape[0]
+    indoor = rng.random(n) < indoor_fraction
+    floor = np.ones(n, dtype=np.int64)
+    height = np.full(n, float(outdoor_height_m))
+    if indoor_floors:
+        fl = sample_indoor_floors(n, building_floors_min, building_floors_max, rng=rng)
+        floor = np.where(indoor, fl, 1)
+        height = np.where(indoor, floor_height_m(floor), height)
+    else:
+        height = np.where(indoor, float(indoor_height_m), height)
+    return UeDrop(xy_m=xy, height_m=height, indoor=indoor, floor=floor, home_cell=home)

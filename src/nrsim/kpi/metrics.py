@@ -1,0 +1,56 @@
+"""KPIs of a snapshot run (ITU-R M.2412-0 definitions where they exist)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+PERCENTILES: tuple[int, ...] = (5, 50, 95)
+"""Percentiles reported in ``summary.json``."""
+PERCENTILE_COLUMNS: tuple[str, ...] = (
+    "coupling_loss_db", "rsrp_dbm", "sinr_db", "sir_db", "throughput_bps",
+)
+
+
+def percentiles(values: np.ndarray, pcts: tuple[int, ...] = PERCENTILES) -> dict[str, float]:
+    """{"5": ..., "50": ..., "95": ...} of the finite values (linear interpolation);
+    NaN when there are none."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {str(p): float("nan") for p in pcts}
+    q = np.percentile(v, pcts)
+    return {str(p): float(x) for p, x in zip(pcts, q, strict=True)}
+
+
+def snapshot_kpis(ue: pd.DataFrame, cell: pd.DataFrame, bandwidth_hz: float) -> dict[str, Any]:
+    """KPIs of a run from its per-UE and per-cell tables.
+
+    - ``cell_spectral_efficiency_bps_per_hz``: mean over cells and drops of the aggregate
+      throughput of a cell divided by the bandwidth (M.2412-0 7.1.3, bit/s/Hz/TRxP).
+    - ``user_spectral_efficiency_5pct_bps_per_hz``: 5th percentile of user throughput divided
+      by the bandwidth (M.2412-0 7.1.2).
+    """
+    n_ue = int(len(ue))
+    out: dict[str, Any] = {
+        "n_ue": n_ue,
+        "n_cells": int(cell["cell"].nunique()) if len(cell) else 0,
+        "percentiles": {c: percentiles(ue[c].to_numpy()) for c in PERCENTILE_COLUMNS},
+        "mean_throughput_bps": float(ue["throughput_bps"].mean()) if n_ue else float("nan"),
+        "cell_spectral_efficiency_bps_per_hz": float(
+            cell["spectral_efficiency_bps_per_hz"].mean()
+        )
+        if len(cell)
+        else float("nan"),
+        "user_spectral_efficiency_5pct_bps_per_hz": percentiles(
+            ue["throughput_bps"].to_numpy() / bandwidth_hz, (5,)
+        )["5"],
+        "los_share": float(ue["los"].mean()) if n_ue else float("nan"),
+        "indoor_share": float(ue["indoor"].mean()) if n_ue else float("nan"),
+        "outage_share": float((ue["spectral_efficiency_bps_per_hz"] <= 0).mean())
+        if n_ue
+        else float("nan"),
+    }
+    return out
