@@ -78,14 +78,18 @@ def test_wrap_distance_never_longer_and_edge_ue_served_across() -> None:
                 for sx, sy in layout.wrap_shifts_m
             )
             assert wrapped[i, s] == pytest.approx(best)
-    # a UE at the outer edge of the cluster (beyond the outermost site on the east) sees the
-    # sites of the opposite (west) edge through wrap-around at less than one ISD
-    edge_ue = np.asarray([[1000.0 + 200.0, 0.0]])
+    # a UE just outside the east edge of the cluster, at (1200, 0): the lattice point
+    # (1500, 0) east of it is the image of site (-500, 866) under the shift (2000, -866), so
+    # that site, 1,750 m away directly, is 300 m away through wrap-around (only the
+    # east-most site at (1000, 0) is nearer).
+    edge_ue = np.asarray([[1200.0, 0.0]])
     dx, dy = nearest_image_offsets_m(edge_ue, layout.site_xy_m, layout.wrap_shifts_m)
     d = np.hypot(dx, dy)[0]
-    west = int(np.argmin(layout.site_xy_m[:, 0]))
-    assert d[west] < 500.0
-    assert np.hypot(*(edge_ue[0] - layout.site_xy_m[west])) > 2000.0
+    far = int(np.argmin(np.hypot(layout.site_xy_m[:, 0] + 500.0, layout.site_xy_m[:, 1] - 500.0 * math.sqrt(3))))
+    assert np.allclose(layout.site_xy_m[far], [-500.0, 500.0 * math.sqrt(3)])
+    assert d[far] == pytest.approx(300.0)
+    assert np.argsort(d)[1] == far
+    assert math.hypot(*(edge_ue[0] - layout.site_xy_m[far])) > 1700.0
 
 
 def test_inh_layout() -> None:

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, use_attribute_docstrings=True
+    )
 
 
 class UeDropConfig(_Frozen):
@@ -29,7 +31,9 @@ class UeDropConfig(_Frozen):
     indoor_floors: bool = True
     """Indoor UEs on floors: h = 3(n_fl - 1) + 1.5 m, n_fl ~ U{1..N_fl}, N_fl ~ U{min..max}."""
     building_floors_min: Annotated[int, Field(ge=1, le=8)] = 4
+    """Smallest number of floors N_fl of a building (Table 7.8-1: 4)."""
     building_floors_max: Annotated[int, Field(ge=1, le=8)] = 8
+    """Largest number of floors N_fl of a building (Table 7.8-1: 8)."""
     indoor_height_m: Annotated[float, Field(ge=1.0, le=22.5)] = 1.5
     """Height of indoor UEs when ``indoor_floors`` is false [m] (InH: 1 m)."""
 
@@ -48,6 +52,7 @@ class DeploymentConfig(_Frozen):
     TR 38.901 Table 7.8-2 indoor hall of 12 BSs, 20 m apart, in 120 m x 50 m."""
 
     layout: Literal["hex", "inh-office"] = "hex"
+    """``hex``: hexagonal grid of sites; ``inh-office``: the 120 m x 50 m indoor hall."""
     rings: Annotated[int, Field(ge=0, le=40)] = 2
     """Hex rings around the centre site: 0 -> 1 site, 1 -> 7 sites, 2 -> 19 sites."""
     isd_m: Annotated[float, Field(gt=0.0, le=100_000.0)] = 500.0
@@ -55,6 +60,7 @@ class DeploymentConfig(_Frozen):
     sectors_per_site: Literal[1, 3] = 3
     """3: boresights 30/150/270 deg; 1: one cell per site (omni or boresight 30 deg)."""
     bs_height_m: Annotated[float, Field(gt=0.0, le=300.0)] = 25.0
+    """BS antenna height [m] (UMa 25, UMi 10, RMa 35, InH 3)."""
     wraparound: bool = True
     """Every UE sees the nearest of the 7 images of each site (hex layouts with rings >= 1)."""
     ue: UeDropConfig = UeDropConfig()
@@ -64,6 +70,7 @@ class ChannelConfig(_Frozen):
     """Large-scale channel of TR 38.901 V17.0.0 clause 7.4."""
 
     scenario: Literal["uma", "umi", "rma", "inh"] = "uma"
+    """Path-loss scenario of Table 7.4.1-1: UMa, UMi-Street Canyon, RMa, InH-office."""
     fc_ghz: Annotated[float, Field(gt=0.0, le=1_000.0)] = 3.5
     """Carrier frequency [GHz]; the model's validity range (0.5-100 GHz) is checked too."""
     inh_variant: Literal["mixed", "open"] = "mixed"
@@ -77,13 +84,17 @@ class ChannelConfig(_Frozen):
     validity: Literal["raise", "warn", "ignore"] = "raise"
     """What to do when an input lies outside the model's validity range."""
     rma_building_height_m: Annotated[float, Field(ge=5.0, le=50.0)] = 5.0
+    """RMa average building height h [m] (Table 7.4.1-1 applicability: 5..50 m)."""
     rma_street_width_m: Annotated[float, Field(ge=5.0, le=50.0)] = 20.0
+    """RMa average street width W [m] (Table 7.4.1-1 applicability: 5..50 m)."""
 
 
 class AntennaConfig(_Frozen):
     """BS antenna: TR 38.901 Table 7.3-1 element, optionally in a vertical column."""
 
     model: Literal["column", "element", "omni"] = "column"
+    """``column``: M-element vertical column (Table 7.8-1 calibration antenna); ``element``:
+    one Table 7.3-1 element; ``omni``: 0 dBi."""
     n_elements: Annotated[int, Field(ge=1, le=64)] = 10
     """Elements in the vertical column (``column`` model)."""
     spacing_wl: Annotated[float, Field(gt=0.0, le=4.0)] = 0.5
@@ -106,6 +117,7 @@ class RadioConfig(_Frozen):
     tx_power_dbm: Annotated[float, Field(ge=-30.0, le=80.0)] = 46.0
     """Total BS transmit power per cell [dBm] over the bandwidth."""
     ue_noise_figure_db: Annotated[float, Field(ge=0.0, le=30.0)] = 9.0
+    """UE receiver noise figure [dB] (Table 7.8-1: 9 dB)."""
     load: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
     """Activity factor of interfering cells (1 = fully loaded)."""
     handover_margin_db: Annotated[float, Field(ge=0.0, le=30.0)] = 0.0
@@ -122,16 +134,25 @@ class LinkConfig(_Frozen):
     cqi_thresholds: Literal["vienna_lte_ll_dl_bler10", "kawser2012_style_siso"] = (
         "vienna_lte_ll_dl_bler10"
     )
+    """Named set of 10 %-BLER SINR thresholds per CQI (sources in
+    ``nrsim/link/tables/sinr_to_cqi_thresholds.csv``)."""
     shannon_alpha: Annotated[float, Field(gt=0.0, le=1.0)] = 0.6
+    """Attenuation factor alpha of the attenuated Shannon bound (TR 36.942 A.2, DL 0.6)."""
     shannon_sinr_min_db: Annotated[float, Field(ge=-30.0, le=10.0)] = -10.0
+    """SINR below which the attenuated Shannon throughput is 0 [dB]."""
     shannon_max_bps_per_hz: Annotated[float, Field(gt=0.0, le=30.0)] = 4.4
+    """Cap of the attenuated Shannon spectral efficiency [bit/s/Hz] (DL 4.4)."""
     overhead_fraction: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
     """Share of resources lost to control and reference signals (0 = none)."""
 
 
 class OutputConfig(_Frozen):
+    """What a run writes besides ``summary.json`` and ``cell.parquet``."""
+
     plots: bool = True
+    """Write the CDF plots (PNG)."""
     per_ue: bool = True
+    """Write ``ue.parquet`` (one row per UE and drop)."""
 
 
 class ScenarioConfig(_Frozen):
@@ -140,9 +161,14 @@ class ScenarioConfig(_Frozen):
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")] = (
         "scenario"
     )
+    """Scenario name (letters, digits, ``._-``); results go to ``results/<name>``. Defaults
+    to the preset name or the file's stem."""
     description: str = ""
+    """One line shown by ``nrsim presets``."""
     seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 1
+    """Root seed; every random stream is spawned from it by name."""
     drops: Annotated[int, Field(ge=1, le=100_000)] = 4
+    """Number of independent drops (UE positions and large-scale draws)."""
     deployment: DeploymentConfig = DeploymentConfig()
     channel: ChannelConfig = ChannelConfig()
     antenna: AntennaConfig = AntennaConfig()

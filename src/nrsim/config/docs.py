@@ -1,0 +1,75 @@
+"""Render the configuration reference (docs/configuration.md) from the schema itself."""
+
+from __future__ import annotations
+
+import typing
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+
+from nrsim.config.schema import ScenarioConfig
+
+
+def _type_and_range(field) -> tuple[str, str]:
+    ann = field.annotation
+    origin = typing.get_origin(ann)
+    if origin is typing.Literal:
+        return "one of", ", ".join(repr(a) for a in typing.get_args(ann))
+    name = getattr(ann, "__name__", str(ann))
+    lo = hi = None
+    for m in field.metadata:
+        if isinstance(m, Ge):
+            lo = f">= {m.ge}"
+        elif isinstance(m, Gt):
+            lo = f"> {m.gt}"
+        elif isinstance(m, Le):
+            hi = f"<= {m.le}"
+        elif isinstance(m, Lt):
+            hi = f"< {m.lt}"
+    rng = " and ".join(x for x in (lo, hi) if x)
+    return name, rng
+
+
+def _rows(model: type[BaseModel], prefix: str) -> list[str]:
+    rows: list[str] = []
+    nested: list[tuple[type[BaseModel], str]] = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            nested.append((ann, f"{prefix}{name}."))
+            continue
+        typ, rng = _type_and_range(field)
+        desc = " ".join((field.description or "").split())
+        default = field.default
+        rows.append(f"| `{prefix}{name}` | {typ} | `{default!r}` | {rng} | {desc} |")
+    for sub, p in nested:
+        rows.append("")
+        rows.append(f"### `[{p[:-1]}]`")
+        rows.append("")
+        rows.append("| key | type | default | allowed | meaning |")
+        rows.append("|---|---|---|---|---|")
+        rows.extend(_rows(sub, p))
+    return rows
+
+
+def configuration_markdown() -> str:
+    head = [
+        "# Scenario configuration reference",
+        "",
+        "Generated from `src/nrsim/config/schema.py` by `python -m nrsim.config.docs`; a test",
+        "checks that this file is current. Unknown keys are rejected; every value is checked",
+        "against its range. Override any key from the command line with",
+        "`--set dotted.key=value`.",
+        "",
+        "### top level",
+        "",
+        "| key | type | default | allowed | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    return "\n".join(head + _rows(ScenarioConfig, "")) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    from pathlib import Path
+
+    Path("docs/configuration.md").write_text(configuration_markdown(), encoding="utf-8")
