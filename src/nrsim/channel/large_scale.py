@@ -103,21 +103,58 @@ def make_shadowing_fields(
 
 
 @dataclass(frozen=True)
+class LinkUniforms:
+    """The uniform variates of one block of UE-site links, drawn in a fixed order so that
+    every implementation (the NumPy reference here and the compiled engine kernel) makes
+    identical decisions.
+
+    u_los : float64 [ue, site]
+        LOS if u_los < P_LOS (Table 7.4.2-1).
+    he_rows : int64 [ue_high]
+        UEs with h_UT >= 13 m, the only ones whose UMa h_E can differ from 1 m (note 1).
+    u_he : float64 [ue_high, site, 2]
+        The two variates of the UMa h_E draw of those UEs (empty for other scenarios).
+    """
+
+    u_los: NDArray[np.float64]
+    he_rows: NDArray[np.int64]
+    u_he: NDArray[np.float64]
+
+
+UMA_H_E_MIN_UT_HEIGHT_M = 13.0
+"""Below this UT height C(d_2D, h_UT) = 0 and h_E = 1 m surely (Table 7.4.1-1 note 1)."""
+
+
+def draw_link_uniforms(
+    h_ut_m: NDArray[np.float64], n_sites: int, scenario: str, *, rng: np.random.Generator
+) -> LinkUniforms:
+    """Draw the per-link uniforms of a block of UEs (heights ``h_ut_m`` [ue])."""
+    u_los = rng.random((h_ut_m.shape[0], n_sites))
+    if scenario == "uma":
+        he_rows = np.flatnonzero(h_ut_m >= UMA_H_E_MIN_UT_HEIGHT_M).astype(np.int64)
+    else:
+        he_rows = np.zeros(0, dtype=np.int64)
+    u_he = rng.random((he_rows.size, n_sites, 2))
+    return LinkUniforms(u_los=u_los, he_rows=he_rows, u_he=u_he)
+
+
+@dataclass(frozen=True)
 class LargeScale:
     """Large-scale quantities of a block of UEs.
 
     los : bool [ue, site]
     pathloss_db, shadow_fading_db : float64 [ue, site]
     d_2d_m : float64 [ue, site]
-    coupling_gain_db : float64 [ue, cell]
-        Antenna gains - path loss - shadow fading - O2I loss (no transmit power).
+    coupling_gain_db : float32 [ue, cell]
+        Antenna gains - path loss - shadow fading - O2I loss (no transmit power). float32
+        (0.01 dB resolution down to -1e5 dB) halves the memory of the largest array.
     """
 
     los: NDArray[np.bool_]
     pathloss_db: NDArray[np.float64]
     shadow_fading_db: NDArray[np.float64]
     d_2d_m: NDArray[np.float64]
-    coupling_gain_db: NDArray[np.float64]
+    coupling_gain_db: NDArray[np.float32]
 
 
 def bs_antenna_gain_dbi(
@@ -126,23 +163,48 @@ def bs_antenna_gain_dbi(
     dz_m: NDArray[np.float64],
     layout: Layout,
     params: ChannelParams,
-) -> NDArray[np.float64]:
-    """BS antenna gain towards each UE [ue, cell] from site-level vectors [ue, site]."""
+) -> NDArray[np.float32]:
+    """BS antenna gain towards each UE [ue, cell] (float32, dBi) from site-level vectors
+    [ue, site].
+
+    Without mechanical downtilt the LCS zenith equals the GCS zenith, so the vertical
+    pattern and the column's array factor are computed once per UE-site link and only the
+    horizontal pattern per cell (TR 38.901 7.1.3 with beta = 0; Table 7.3-1). With a
+    mechanical downtilt the full GCS -> LCS chain runs per UE-cell link."""
     n_ue = dx_m.shape[0]
     if params.antenna_model == "omni":
-        return np.zeros((n_ue, layout.n_cells))
+        return np.zeros((n_ue, layout.n_cells), dtype=np.float32)
     n_el = params.n_elements if params.antenna_model == "column" else 1
     cs = layout.cell_site
-    return antenna.bs_antenna_gain_dbi(
-        dx_m[:, cs],
-        dy_m[:, cs],
-        dz_m[:, cs],
-        layout.cell_bearing_deg[None, :],
-        params.mech_downtilt_deg,
-        n_el,
-        params.etilt_deg,
-        spacing_wl=params.spacing_wl,
+    if params.mech_downtilt_deg != 0.0:
+        return antenna.bs_antenna_gain_dbi(
+            dx_m[:, cs],
+            dy_m[:, cs],
+            dz_m[:, cs],
+            layout.cell_bearing_deg[None, :],
+            params.mech_downtilt_deg,
+            n_el,
+            params.etilt_deg,
+            spacing_wl=params.spacing_wl,
+        ).astype(np.float32)
+    # [ue, site]
+    theta_deg, phi_deg = antenna.angles_from_vector_deg(dx_m, dy_m, dz_m)
+    a_v_db = -np.minimum(12.0 * ((theta_deg - 90.0) / antenna.THETA_3DB_DEG) ** 2, antenna.SLA_V_DB)
+    af_db = (
+        antenna.column_array_factor_db(theta_deg, n_el, params.spacing_wl, params.etilt_deg)
+        if n_el > 1
+        else np.zeros_like(theta_deg)
     )
+    a_v32 = a_v_db.astype(np.float32)
+    phi32 = phi_deg.astype(np.float32)
+    base32 = (af_db + antenna.G_E_MAX_DBI).astype(np.float32)
+    # [ue, cell]: horizontal pattern per cell, combined with the site's vertical part
+    dphi = phi32[:, cs] - layout.cell_bearing_deg.astype(np.float32)[None, :]
+    dphi = np.abs(np.remainder(dphi + np.float32(180.0), np.float32(360.0)) - np.float32(180.0))
+    k_h = np.float32(12.0 / antenna.PHI_3DB_DEG**2)
+    a_h = np.minimum(k_h * dphi * dphi, np.float32(antenna.A_MAX_DB))  # attenuation >= 0
+    att = np.minimum(a_h + (-a_v32)[:, cs], np.float32(antenna.A_MAX_DB))
+    return base32[:, cs] - att
 
 
 def large_scale_block(
@@ -157,7 +219,8 @@ def large_scale_block(
 ) -> LargeScale:
     """Large-scale channel of the UEs in ``ue_slice`` to every cell.
 
-    ``rng`` must be the block's own stream (see ``UE_BLOCK``)."""
+    ``rng`` must be the block's own stream (see ``UE_BLOCK``). This NumPy implementation is
+    the reference that the engine's compiled kernel is tested against."""
     xy = drop.xy_m[ue_slice]
     h_ut = drop.height_m[ue_slice]
     d_in = ue_o2i.d_2d_in_m[ue_slice]
@@ -168,10 +231,15 @@ def large_scale_block(
     # [ue, site] LOS state on d_2D-out (Table 7.4.2-1)
     d_out = np.maximum(geo.d_2d_m - d_in[:, None], 0.0)
     p_los = los_probability(params.los_scenario, d_out, h_ut2)
-    los = rng.random((n_ue, n_site)) < p_los
+    draws = draw_link_uniforms(h_ut, n_site, params.scenario, rng=rng)
+    los = draws.u_los < p_los
     # [ue, site] path loss
     if params.scenario == "uma":
-        h_e = pathloss.sample_uma_effective_height_m(geo.d_2d_m, h_ut2 + 0.0 * geo.d_2d_m, rng=rng)
+        h_e = np.ones((n_ue, n_site))
+        hi = draws.he_rows
+        h_e[hi] = pathloss.uma_effective_height_from_uniforms_m(
+            draws.u_he[..., 0], draws.u_he[..., 1], geo.d_2d_m[hi], h_ut[hi][:, None]
+        )
         pl = np.where(
             los,
             pathloss.pathloss_uma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
@@ -206,9 +274,11 @@ def large_scale_block(
     # [ue, cell]
     g_ant = bs_antenna_gain_dbi(geo.dx_m, geo.dy_m, geo.dz_m, layout, params)
     cs = layout.cell_site
-    coupling = (
-        g_ant + params.ue_gain_dbi - (pl + sf)[:, cs] - ue_o2i.loss_db[ue_slice][:, None]
+    site_loss32 = (pl + sf + ue_o2i.loss_db[ue_slice][:, None] - params.ue_gain_dbi).astype(
+        np.float32
     )
+    coupling = g_ant
+    coupling -= site_loss32[:, cs]
     return LargeScale(
         los=los, pathloss_db=pl, shadow_fading_db=sf, d_2d_m=geo.d_2d_m, coupling_gain_db=coupling
     )

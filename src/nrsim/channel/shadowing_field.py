@@ -12,7 +12,7 @@ two sites at any UE correlate by at most exp(-8) = 3.4e-4, while the cost no lon
 with the number of sites (one FFT per drop serves 10,000 sites). The torus is wider than the
 UE area by ``MARGIN_DCORR`` decorrelation distances, so the periodic wrap adds at most
 exp(-10) of correlation. Values are read at the nearest grid point, which keeps the marginal
-variance exactly 1; the grid step is d_corr / 6 (coarser only when a very large area would
+variance exactly 1; the grid step is d_corr / 4 (coarser only when a very large area would
 need more than ``MAX_GRID_POINTS`` per side). The field is drawn as the circulant square
 root of the covariance applied to real white noise, X = irfft2(sqrt(lambda) rfft2(W)), in
 float32 (shadow fading in dB needs no more than 7 significant digits).
@@ -30,7 +30,7 @@ OFFSET_SPACING_DCORR = 8.0
 """Minimum distance between two sites' read offsets, in decorrelation distances."""
 MARGIN_DCORR = 10.0
 """Extra torus width beyond the UE area, in decorrelation distances."""
-STEP_DCORR = 1.0 / 6.0
+STEP_DCORR = 1.0 / 4.0
 """Preferred grid step, in decorrelation distances."""
 MAX_GRID_POINTS = 4096
 """Largest grid side; beyond it the step grows (reported by :func:`grid_step_m`)."""
@@ -98,7 +98,8 @@ class SiteShadowingField:
         white = rng.standard_normal((n, n), dtype=np.float32)
         spec = scipy.fft.rfft2(white, workers=-1)
         spec *= sq
-        self._field = scipy.fft.irfft2(spec, s=(n, n), workers=-1)
+        self.field = scipy.fft.irfft2(spec, s=(n, n), workers=-1)
+        """float32 [n, n]: the unit-variance field on the torus grid."""
         # [site, 2] offsets in grid cells: distinct lattice points, shuffled, plus a global shift
         cells = rng.permutation(lattice * lattice)[:n_sites]
         pitch = n // lattice
@@ -114,4 +115,4 @@ class SiteShadowingField:
         off = self.site_offset_cells[site_idx]  # [..., 2]
         ix = (gx[:, None] + off[..., 0]) % self.n
         iy = (gy[:, None] + off[..., 1]) % self.n
-        return self._field[ix, iy]
+        return self.field[ix, iy]

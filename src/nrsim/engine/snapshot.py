@@ -14,16 +14,20 @@ from numpy.typing import NDArray
 from nrsim.channel.large_scale import (
     UE_BLOCK,
     ChannelParams,
-    large_scale_block,
+    draw_link_uniforms,
     make_shadowing_fields,
     sample_ue_o2i,
 )
+from nrsim.channel.tr38901 import antenna as tr_antenna
+from nrsim.channel.tr38901 import pathloss as tr_pathloss
+from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
 from nrsim.deployment.ue_drop import drop_ues
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
 from nrsim.link.spectral_efficiency import attenuated_shannon_efficiency, cqi_spectral_efficiency
-from nrsim.radio.link_budget import downlink_sinr, noise_power_dbm, rsrp_dbm, serving_cell
+from nrsim.radio.link_budget import noise_power_dbm, rsrp_dbm
+from nrsim.units import db_to_lin, lin_to_db
 from nrsim.rng import stream
 
 UE_COLUMNS: tuple[str, ...] = (
@@ -69,6 +73,57 @@ def channel_params(cfg: ScenarioConfig) -> ChannelParams:
         rma_building_height_m=ch.rma_building_height_m,
         rma_street_width_m=ch.rma_street_width_m,
     )
+
+
+def _static_kernel_args(
+    cfg: ScenarioConfig, layout: Layout, params: ChannelParams, fields
+) -> dict[str, tuple]:
+    """The arguments of :func:`dense_kernel.dense_drop_kernel` that do not change per block."""
+    if np.any(np.diff(layout.cell_site) < 0):
+        raise ValueError("the dense kernel needs cells ordered by site")
+    n_cells = layout.n_cells
+    lay = (
+        layout.site_xy_m[:, 0].copy(), layout.site_xy_m[:, 1].copy(), layout.site_height_m,
+        np.ascontiguousarray(layout.wrap_shifts_m, dtype=np.float64),
+        layout.cell_site, layout.cell_bearing_deg,
+        np.full(n_cells, float(cfg.radio.tx_power_dbm)),
+        np.full(n_cells, float(cfg.radio.load)),
+    )
+    scn = {"uma": dk.SCN_UMA, "umi": dk.SCN_UMI, "rma": dk.SCN_RMA, "inh": dk.SCN_INH}[params.scenario]
+    los_code = {
+        "uma": dk.LOS_UMA, "umi": dk.LOS_UMI, "rma": dk.LOS_RMA,
+        "inh-mixed": dk.LOS_INH_MIXED, "inh-open": dk.LOS_INH_OPEN,
+    }[params.los_scenario]
+    ant = {"omni": dk.ANT_OMNI, "element": dk.ANT_ELEMENT, "column": dk.ANT_COLUMN}[params.antenna_model]
+    chan = (
+        scn, los_code, float(params.fc_ghz), float(params.rma_building_height_m),
+        float(params.rma_street_width_m),
+        ant, int(params.n_elements), float(params.spacing_wl), float(params.etilt_deg),
+        float(params.mech_downtilt_deg), float(params.ue_gain_dbi),
+        tr_antenna.THETA_3DB_DEG, tr_antenna.PHI_3DB_DEG, tr_antenna.SLA_V_DB,
+        tr_antenna.A_MAX_DB, tr_antenna.G_E_MAX_DBI,
+    )
+    sig_los = float(tr_pathloss.shadow_fading_std_db(params.scenario, True))
+    sig_nlos = float(tr_pathloss.shadow_fading_std_db(params.scenario, False))
+    sig_rma_after = float(
+        tr_pathloss.shadow_fading_std_db(
+            "rma", True, d_2d_m=np.inf, fc_ghz=1.0, h_bs_m=35.0, h_ut_m=1.5
+        )
+    )
+    if fields is None:
+        dummy_f = np.zeros((1, 1), dtype=np.float32)
+        dummy_o = np.zeros((layout.n_sites, 2), dtype=np.int64)
+        org = np.zeros(2)
+        sh = (False, dummy_f, dummy_o, org, 1.0, sig_los, dummy_f, dummy_o, org, 1.0, sig_nlos, sig_rma_after)
+    else:
+        fl, fn = fields
+        sh = (
+            True,
+            fl.field, fl.site_offset_cells, fl.origin_m, float(fl.step_m), sig_los,
+            fn.field, fn.site_offset_cells, fn.origin_m, float(fn.step_m), sig_nlos,
+            sig_rma_after,
+        )
+    return {"layout": lay, "channel": chan, "shadowing": sh}
 
 
 @dataclass(frozen=True)
@@ -119,30 +174,44 @@ def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = Non
         "sir_db": np.zeros(n),
         "snr_db": np.zeros(n),
     }
+    kernel_args = _static_kernel_args(cfg, layout, params, fields)
+    noise_mw = float(db_to_lin(noise_dbm))
     for block, start in enumerate(range(0, n, UE_BLOCK)):
         sl = slice(start, min(start + UE_BLOCK, n))
-        ls = large_scale_block(
-            ues, sl, layout, params, o2i_state, fields,
+        draws = draw_link_uniforms(
+            ues.height_m[sl], layout.n_sites, params.scenario,
             rng=stream(seed, f"links/{block}", drop=drop),
         )
-        rx_dbm = radio.tx_power_dbm + ls.coupling_gain_db  # [ue, cell]
-        rsrp = rsrp_dbm(rx_dbm, n_sc)
-        serv = serving_cell(
-            rsrp, preferred_cell=ues.home_cell[sl], margin_db=radio.handover_margin_db
+        he_row = np.full(sl.stop - sl.start, -1, dtype=np.int64)
+        he_row[draws.he_rows] = np.arange(draws.he_rows.size)
+        m = sl.stop - sl.start
+        serv = np.empty(m, dtype=np.int64)
+        rx_dbm = np.empty(m)
+        gain_db = np.empty(m)
+        interf_mw = np.empty(m)
+        los = np.empty(m, dtype=np.bool_)
+        d2d, pl, sf = np.empty(m), np.empty(m), np.empty(m)
+        dk.dense_drop_kernel(
+            ues.xy_m[sl, 0].copy(), ues.xy_m[sl, 1].copy(), ues.height_m[sl],
+            o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
+            *kernel_args["layout"],
+            *kernel_args["channel"],
+            draws.u_los, he_row, draws.u_he,
+            *kernel_args["shadowing"],
+            float(radio.handover_margin_db),
+            serv, rx_dbm, gain_db, interf_mw, los, d2d, pl, sf,
         )
-        sinr, sir, sig_dbm = downlink_sinr(rx_dbm, serv, noise_dbm, load=radio.load)
-        rows = np.arange(sl.stop - sl.start)
-        site = layout.cell_site[serv]
         out["serving_cell"][sl] = serv
-        out["los"][sl] = ls.los[rows, site]
-        out["d_2d_m"][sl] = ls.d_2d_m[rows, site]
-        out["pathloss_db"][sl] = ls.pathloss_db[rows, site]
-        out["shadow_fading_db"][sl] = ls.shadow_fading_db[rows, site]
-        out["coupling_loss_db"][sl] = -ls.coupling_gain_db[rows, serv]
-        out["rsrp_dbm"][sl] = rsrp[rows, serv]
-        out["sinr_db"][sl] = sinr
-        out["sir_db"][sl] = sir
-        out["snr_db"][sl] = sig_dbm - noise_dbm
+        out["los"][sl] = los
+        out["d_2d_m"][sl] = d2d
+        out["pathloss_db"][sl] = pl
+        out["shadow_fading_db"][sl] = sf
+        out["coupling_loss_db"][sl] = -gain_db
+        out["rsrp_dbm"][sl] = rsrp_dbm(rx_dbm, n_sc)
+        out["sinr_db"][sl] = rx_dbm - lin_to_db(interf_mw + noise_mw)
+        with np.errstate(divide="ignore"):
+            out["sir_db"][sl] = np.where(interf_mw > 0, rx_dbm - lin_to_db(interf_mw), np.inf)
+        out["snr_db"][sl] = rx_dbm - noise_dbm
 
     # snapshot throughput: full buffer, each cell's bandwidth shared equally by its UEs
     link = cfg.link

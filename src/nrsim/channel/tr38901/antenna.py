@@ -30,6 +30,7 @@ __all__ = [
     "wrap_angle_deg",
     "element_pattern_db",
     "column_array_gain_dbi",
+    "column_array_factor_db",
     "gcs_to_lcs_angles",
     "angles_from_vector_deg",
     "bs_antenna_gain_dbi",
@@ -182,20 +183,49 @@ def column_array_gain_dbi(
         a_max_db=a_max_db,
         g_max_dbi=g_max_dbi,
     )
-    # Phase step between neighbouring elements [rad]; [ue, cell]
+    return element_dbi + column_array_factor_db(theta_deg, m_count, spacing_wl, etilt_deg)
+
+
+def column_array_factor_db(
+    theta_deg: ArrayLike,
+    n_elements: ArrayLike,
+    spacing_wl: ArrayLike = 0.5,
+    etilt_deg: ArrayLike = 90.0,
+) -> NDArray[np.float64]:
+    """Array gain 10 log10 |AF|^2 of the one-port vertical column of
+    :func:`column_array_gain_dbi` [dB], in closed form.
+
+    With psi = 2 pi d_V (cos theta - cos theta_etilt) and weights 1/sqrt(M), the geometric
+    series gives |AF|^2 = sin^2(M psi / 2) / (M sin^2(psi / 2)), whose limit where
+    sin(psi / 2) = 0 is M (TR 38.901 V17.0.0, 7.3.1, eq. (7.3-1)). It depends on theta only,
+    so a site's co-located sectors share it.
+
+    Parameters
+    ----------
+    theta_deg : array_like of float64, any shape, [deg]
+        LCS zenith angle.
+    n_elements : int or array_like of int, broadcastable
+    spacing_wl : array_like of float64, broadcastable, [wavelengths]
+    etilt_deg : array_like of float64, broadcastable, [deg]
+
+    Returns
+    -------
+    ndarray of float64, broadcast shape, [dB]; -inf at an exact null.
+    """
+    m_count = _validated_n_elements(n_elements).astype(np.float64)
     psi_rad = (
         2.0
         * math.pi
         * _f64(spacing_wl)
         * (np.cos(np.radians(_f64(theta_deg))) - np.cos(np.radians(_f64(etilt_deg))))
     )
-    shape = np.broadcast_shapes(psi_rad.shape, m_count.shape)
-    af = np.zeros(shape, dtype=np.complex128)  # [ue, cell]
-    max_m = int(m_count.max()) if m_count.size else 0
-    for m in range(max_m):  # M is small (a column of a panel)
-        af += np.where(m < m_count, np.exp(1j * m * psi_rad), 0.0)
-    af_power_lin = np.abs(af) ** 2 / np.maximum(m_count, 1)  # |AF|^2 with 1/sqrt(M) weights
-    return element_dbi + lin_to_db(af_power_lin)
+    half = 0.5 * psi_rad
+    den = np.sin(half)
+    num = np.sin(m_count * half)
+    small = np.abs(den) < 1e-9
+    with np.errstate(divide="ignore", invalid="ignore"):
+        af_power_lin = np.where(small, m_count, (num * num) / (m_count * np.where(small, 1.0, den * den)))
+    return lin_to_db(af_power_lin)
 
 
 def gcs_to_lcs_angles(

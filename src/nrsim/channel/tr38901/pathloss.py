@@ -712,17 +712,34 @@ def sample_uma_effective_height_m(
     -------
     ndarray of float64, broadcast shape, [m]
     """
+    shape = np.broadcast_shapes(np.shape(d_2d_m), np.shape(h_ut_m))
+    u = rng.random(shape + (2,))
+    return uma_effective_height_from_uniforms_m(u[..., 0], u[..., 1], d_2d_m, h_ut_m)
+
+
+def uma_effective_height_from_uniforms_m(
+    u_1m: ArrayLike, u_level: ArrayLike, d_2d_m: ArrayLike, h_ut_m: ArrayLike
+) -> NDArray[np.float64]:
+    """h_E of Table 7.4.1-1 note 1 from two uniform variates per link [m]: h_E = 1 m where
+    ``u_1m`` < 1/(1 + C(d_2D, h_UT)), else level floor(``u_level`` * n) of
+    {12, 15, ..., h_UT - 1.5} m (n levels; {12} when h_UT - 1.5 < 12 m).
+
+    Parameters
+    ----------
+    u_1m, u_level : array_like of float64 in [0, 1), broadcastable, e.g. [ue, site]
+    d_2d_m : array_like of float64, e.g. [ue, site], [m]
+    h_ut_m : array_like of float64, broadcastable (e.g. [ue, 1]), [m]
+    """
     h_ut = _f64(h_ut_m)
     p_1m = uma_effective_height_prob_1m(d_2d_m, h_ut)  # [ue, site]
-    shape = p_1m.shape
-    u = rng.random(shape)
+    shape = np.broadcast_shapes(p_1m.shape, np.shape(u_1m), np.shape(u_level))
     top_m = np.broadcast_to(h_ut - 1.5, shape)
     n_levels = np.floor((top_m - _UMA_H_E_LEVELS_START_M) / _UMA_H_E_LEVELS_STEP_M + 1e-9) + 1.0
     n_levels = np.maximum(np.nan_to_num(n_levels, nan=1.0), 1.0)
     # One discrete-uniform level index per element: floor(U * n) is uniform on {0..n-1}.
-    level = np.minimum(np.floor(rng.random(shape) * n_levels), n_levels - 1.0)
+    level = np.minimum(np.floor(_f64(u_level) * n_levels), n_levels - 1.0)
     h_e_high = _UMA_H_E_LEVELS_START_M + _UMA_H_E_LEVELS_STEP_M * level
-    return np.where(u < p_1m, 1.0, h_e_high)
+    return np.where(_f64(u_1m) < p_1m, 1.0, h_e_high)
 
 
 # --------------------------------------------------------------------------------------------

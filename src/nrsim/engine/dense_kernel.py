@@ -1,0 +1,358 @@
+"""Compiled dense drop kernel: every UE against every cell, without [ue, cell] arrays.
+
+For each UE (in parallel) the kernel walks the cells site by site, computes the TR 38.901
+large-scale link to the site once (geometry with wrap-around, LOS, path loss, shadow
+fading; 7.4.1, 7.4.2) and the BS antenna gain per cell (7.1.3, 7.3), and reduces on the fly
+to the serving cell (strongest RSRP, optional margin) and the load-weighted interference
+sum in linear units. It consumes exactly the random variates of the NumPy reference
+(:func:`nrsim.channel.large_scale.large_scale_block` with :func:`draw_link_uniforms`),
+and the tests check it against that reference link by link.
+
+The scalar formulas below restate the vectorised functions of
+:mod:`nrsim.channel.tr38901` for the compiler; each cites the same clause.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+SCN_UMA, SCN_UMI, SCN_RMA, SCN_INH = 0, 1, 2, 3
+LOS_UMA, LOS_UMI, LOS_RMA, LOS_INH_MIXED, LOS_INH_OPEN = 0, 1, 2, 3, 4
+ANT_OMNI, ANT_ELEMENT, ANT_COLUMN = 0, 1, 2
+C_TR38901_M_S = 3.0e8  # Table 7.4.1-1 notes 1 and 5
+MIN_D_3D_M = 1.0
+LN10_OVER_10 = math.log(10.0) / 10.0  # 10^(x/10) = exp(x ln10 / 10)
+SF_CHUNK = 64
+"""UEs per work item of the kernel (shadowing values are gathered site-major per item)."""
+
+_jit = numba.njit(cache=True, fastmath=False, nogil=True)
+
+
+@_jit
+def los_probability_scalar(los_code: int, d_out: float, h_ut: float) -> float:
+    """TR 38.901 Table 7.4.2-1."""
+    if los_code == LOS_UMA:
+        if d_out <= 18.0:
+            return 1.0
+        c_p = 0.0 if h_ut <= 13.0 else ((h_ut - 13.0) / 10.0) ** 1.5
+        p = (18.0 / d_out + math.exp(-d_out / 63.0) * (1.0 - 18.0 / d_out)) * (
+            1.0 + c_p * 1.25 * (d_out / 100.0) ** 3 * math.exp(-d_out / 150.0)
+        )
+        return min(p, 1.0)
+    if los_code == LOS_UMI:
+        if d_out <= 18.0:
+            return 1.0
+        return 18.0 / d_out + math.exp(-d_out / 36.0) * (1.0 - 18.0 / d_out)
+    if los_code == LOS_RMA:
+        return 1.0 if d_out <= 10.0 else math.exp(-(d_out - 10.0) / 1000.0)
+    if los_code == LOS_INH_MIXED:
+        if d_out <= 1.2:
+            return 1.0
+        if d_out < 6.5:
+            return math.exp(-(d_out - 1.2) / 4.7)
+        return math.exp(-(d_out - 6.5) / 32.6) * 0.32
+    # open office
+    if d_out <= 5.0:
+        return 1.0
+    if d_out <= 49.0:
+        return math.exp(-(d_out - 5.0) / 70.8)
+    return math.exp(-(d_out - 49.0) / 211.7) * 0.54
+
+
+@_jit
+def uma_h_e_scalar(u1: float, u2: float, d_2d: float, h_ut: float) -> float:
+    """Table 7.4.1-1 note 1 (same mapping of uniforms as
+    ``pathloss.uma_effective_height_from_uniforms_m``)."""
+    g = 1.25 * (d_2d / 100.0) ** 3 * math.exp(-d_2d / 150.0) if d_2d > 18.0 else 0.0
+    c = 0.0 if h_ut < 13.0 else ((h_ut - 13.0) / 10.0) ** 1.5 * g
+    if u1 < 1.0 / (1.0 + c):
+        return 1.0
+    n_levels = max(math.floor((h_ut - 1.5 - 12.0) / 3.0 + 1e-9) + 1.0, 1.0)
+    level = min(math.floor(u2 * n_levels), n_levels - 1.0)
+    return 12.0 + 3.0 * level
+
+
+@_jit
+def _rma_pl1(d: float, fc: float, h: float) -> float:
+    h_pow = h**1.72
+    return (
+        20.0 * math.log10(40.0 * math.pi * d * fc / 3.0)
+        + min(0.03 * h_pow, 10.0) * math.log10(d)
+        - min(0.044 * h_pow, 14.77)
+        + 0.002 * math.log10(h) * d
+    )
+
+
+@_jit
+def pathloss_scalar(
+    scn: int, los: bool, d_2d: float, d_3d: float, fc: float, h_bs: float, h_ut: float,
+    h_e: float, h_bld: float, w_street: float,
+) -> float:
+    """Basic path loss of Table 7.4.1-1 [dB] (NLOS = max(LOS, NLOS'))."""
+    d3 = max(d_3d, MIN_D_3D_M)
+    lf = math.log10(fc)
+    ld = math.log10(d3)
+    if scn == SCN_INH:
+        pl_los = 32.4 + 17.3 * ld + 20.0 * lf
+        if los:
+            return pl_los
+        return max(pl_los, 38.3 * ld + 17.30 + 24.9 * lf)
+    if scn == SCN_RMA:
+        d_bp = 2.0 * math.pi * h_bs * h_ut * fc * 1e9 / C_TR38901_M_S
+        if d_2d <= d_bp:
+            pl_los = _rma_pl1(d3, fc, h_bld)
+        else:
+            pl_los = _rma_pl1(d_bp, fc, h_bld) + 40.0 * math.log10(d3 / d_bp)
+        if los:
+            return pl_los
+        nlos = (
+            161.04 - 7.1 * math.log10(w_street) + 7.5 * math.log10(h_bld)
+            - (24.37 - 3.7 * (h_bld / h_bs) ** 2) * math.log10(h_bs)
+            + (43.42 - 3.1 * math.log10(h_bs)) * (ld - 3.0)
+            + 20.0 * lf
+            - (3.2 * (math.log10(11.75 * h_ut)) ** 2 - 4.97)
+        )
+        return max(pl_los, nlos)
+    if scn == SCN_UMA:
+        d_bp = 4.0 * (h_bs - h_e) * (h_ut - h_e) * fc * 1e9 / C_TR38901_M_S
+        if d_2d <= d_bp:
+            pl_los = 28.0 + 22.0 * ld + 20.0 * lf
+        else:
+            pl_los = (
+                28.0 + 40.0 * ld + 20.0 * lf
+                - 9.0 * math.log10(d_bp * d_bp + (h_bs - h_ut) ** 2)
+            )
+        if los:
+            return pl_los
+        return max(pl_los, 13.54 + 39.08 * ld + 20.0 * lf - 0.6 * (h_ut - 1.5))
+    # UMi-Street Canyon (h_E = 1 m)
+    d_bp = 4.0 * (h_bs - 1.0) * (h_ut - 1.0) * fc * 1e9 / C_TR38901_M_S
+    if d_2d <= d_bp:
+        pl_los = 32.4 + 21.0 * ld + 20.0 * lf
+    else:
+        pl_los = (
+            32.4 + 40.0 * ld + 20.0 * lf
+            - 9.5 * math.log10(d_bp * d_bp + (h_bs - h_ut) ** 2)
+        )
+    if los:
+        return pl_los
+    return max(pl_los, 35.3 * ld + 22.4 + 21.3 * lf - 0.3 * (h_ut - 1.5))
+
+
+@_jit
+def column_af_db_scalar(cos_theta: float, n_el: int, spacing_wl: float, cos_etilt: float) -> float:
+    """10 log10 |AF|^2 of the one-port column (7.3.1, eq. 7.3-1), closed form, from the
+    cosines of the LCS zenith angle and of the electrical tilt."""
+    if n_el <= 1:
+        return 0.0
+    psi = 2.0 * math.pi * spacing_wl * (cos_theta - cos_etilt)
+    den = math.sin(0.5 * psi)
+    if abs(den) < 1e-9:
+        return 10.0 * math.log10(n_el)
+    num = math.sin(n_el * 0.5 * psi)
+    val = num * num / (n_el * den * den)
+    if val <= 0.0:
+        return -math.inf
+    return 10.0 * math.log10(val)
+
+
+@_jit
+def _wrap180(a: float) -> float:
+    """Wrap to [-180, 180) deg (inputs here lie within a few turns)."""
+    while a >= 180.0:
+        a -= 360.0
+    while a < -180.0:
+        a += 360.0
+    return a
+
+
+@_jit
+def _grid_index(x: float, org: float, step: float, n: int) -> int:
+    """Nearest torus grid index of coordinate x, in [0, n) (shadowing_field.values)."""
+    g = int(round((x - org) / step)) % n
+    return g + n if g < 0 else g
+
+
+@_jit
+def _sf_lookup(field, off_x: int, off_y: int, gx: int, gy: int) -> float:
+    """Field value at grid point (gx, gy) shifted by a site's offset; all indices in [0, n)."""
+    n = field.shape[0]
+    ix = gx + off_x
+    if ix >= n:
+        ix -= n
+    iy = gy + off_y
+    if iy >= n:
+        iy -= n
+    return field[ix, iy]
+
+
+@numba.njit(parallel=True, cache=True, fastmath=False)
+def dense_drop_kernel(
+    ue_x, ue_y, ue_h, ue_din, ue_loss_db, ue_home,  # [ue]
+    site_x, site_y, site_h, shifts,  # [site], [image, 2]
+    cell_site, cell_bearing_deg, cell_tx_dbm, cell_load,  # [cell]
+    scn, los_code, fc_ghz, h_bld, w_street,
+    ant_model, n_el, spacing_wl, etilt_deg, mech_tilt_deg, ue_gain_dbi,
+    theta_3db, phi_3db, sla_v, a_max, g_max,
+    u_los, he_row, u_he,  # [ue, site], [ue] (row in u_he or -1), [ue_high, site, 2]
+    sf_on, f_los, off_los, org_los, step_los, sig_los,
+    f_nlos, off_nlos, org_nlos, step_nlos, sig_nlos,
+    rma_sig_los_after_bp,
+    margin_db,
+    out_serv, out_rx_dbm, out_gain_db, out_interf_mw,  # [ue]
+    out_los, out_d2d, out_pl, out_sf,  # [ue]
+):
+    n_ue = ue_x.shape[0]
+    n_cell = cell_site.shape[0]
+    n_site = site_x.shape[0]
+    n_img = shifts.shape[0]
+    n_chunks = (n_ue + SF_CHUNK - 1) // SF_CHUNK
+    beta = math.radians(mech_tilt_deg)
+    cb, sb = math.cos(beta), math.sin(beta)
+    cos_etilt = math.cos(math.radians(etilt_deg))
+    for chunk in numba.prange(n_chunks):
+        i0 = chunk * SF_CHUNK
+        i1 = min(i0 + SF_CHUNK, n_ue)
+        # pass 1, site-major: shadowing field values of this chunk's UEs (neighbouring UEs
+        # read neighbouring grid points of a site's window, so the reads stay in cache)
+        sfl = np.zeros((i1 - i0, n_site), dtype=np.float32)
+        sfn = np.zeros((i1 - i0, n_site), dtype=np.float32)
+        if sf_on:
+            gxl = np.empty(i1 - i0, dtype=np.int64)
+            gyl = np.empty(i1 - i0, dtype=np.int64)
+            gxn = np.empty(i1 - i0, dtype=np.int64)
+            gyn = np.empty(i1 - i0, dtype=np.int64)
+            for j in range(i1 - i0):
+                gxl[j] = _grid_index(ue_x[i0 + j], org_los[0], step_los, f_los.shape[0])
+                gyl[j] = _grid_index(ue_y[i0 + j], org_los[1], step_los, f_los.shape[0])
+                gxn[j] = _grid_index(ue_x[i0 + j], org_nlos[0], step_nlos, f_nlos.shape[0])
+                gyn[j] = _grid_index(ue_y[i0 + j], org_nlos[1], step_nlos, f_nlos.shape[0])
+            for s in range(n_site):
+                for j in range(i1 - i0):
+                    sfl[j, s] = _sf_lookup(f_los, off_los[s, 0], off_los[s, 1], gxl[j], gyl[j])
+                    sfn[j, s] = _sf_lookup(f_nlos, off_nlos[s, 0], off_nlos[s, 1], gxn[j], gyn[j])
+        # pass 2, UE-major: every cell of every site, reduced on the fly
+        for i in range(i0, i1):
+            j = i - i0
+            xu, yu, hu = ue_x[i], ue_y[i], ue_h[i]
+            best_rx = -math.inf
+            best_c = 0
+            best_gain = 0.0
+            best_los = False
+            best_d2d = 0.0
+            best_pl = 0.0
+            best_sf = 0.0
+            home_rx = -math.inf
+            home_gain = 0.0
+            home_los = False
+            home_d2d = 0.0
+            home_pl = 0.0
+            home_sf = 0.0
+            total_mw = 0.0
+            prev_site = -1
+            site_loss = 0.0
+            a_v = 0.0
+            af = 0.0
+            phi = 0.0
+            theta = 90.0
+            dx = 0.0
+            dy = 0.0
+            dz = 0.0
+            d2d = 0.0
+            los = False
+            pl = 0.0
+            sf = 0.0
+            for c in range(n_cell):
+                s = cell_site[c]
+                if s != prev_site:
+                    prev_site = s
+                    # nearest wrap-around image (deployment.geometry)
+                    dx = xu - site_x[s]
+                    dy = yu - site_y[s]
+                    bd2 = dx * dx + dy * dy
+                    for k in range(1, n_img):
+                        cx = xu - site_x[s] - shifts[k, 0]
+                        cy = yu - site_y[s] - shifts[k, 1]
+                        d2 = cx * cx + cy * cy
+                        if d2 < bd2:
+                            bd2 = d2
+                            dx = cx
+                            dy = cy
+                    d2d = math.sqrt(bd2)
+                    dz = hu - site_h[s]
+                    d3d = math.sqrt(bd2 + dz * dz)
+                    d_out = max(d2d - ue_din[i], 0.0)
+                    los = u_los[i, s] < los_probability_scalar(los_code, d_out, hu)
+                    h_e = 1.0
+                    if scn == SCN_UMA and he_row[i] >= 0:
+                        r = he_row[i]
+                        h_e = uma_h_e_scalar(u_he[r, s, 0], u_he[r, s, 1], d2d, hu)
+                    pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                    sf = 0.0
+                    if sf_on:
+                        if los:
+                            sig = sig_los
+                            if scn == SCN_RMA:
+                                d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
+                                if d2d > d_bp:
+                                    sig = rma_sig_los_after_bp
+                            sf = sig * sfl[j, s]
+                        else:
+                            sf = sig_nlos * sfn[j, s]
+                    site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
+                    theta = math.degrees(math.atan2(d2d, dz))
+                    phi = math.degrees(math.atan2(dy, dx))
+                    if ant_model != ANT_OMNI and beta == 0.0:
+                        a_v = min(12.0 * ((theta - 90.0) / theta_3db) ** 2, sla_v)
+                        af = column_af_db_scalar(dz / d3d, n_el, spacing_wl, cos_etilt) if ant_model == ANT_COLUMN and d3d > 0.0 else 0.0
+                # antenna gain of cell c (7.1.3, Table 7.3-1)
+                if ant_model == ANT_OMNI:
+                    g = 0.0
+                elif beta == 0.0:
+                    dphi = _wrap180(phi - cell_bearing_deg[c])
+                    a_h = min(12.0 * (dphi / phi_3db) ** 2, a_max)
+                    g = g_max + af - min(a_h + a_v, a_max)
+                else:
+                    t = math.radians(theta)
+                    dp = math.radians(phi - cell_bearing_deg[c])
+                    ct, st = math.cos(t), math.sin(t)
+                    cp, sp = math.cos(dp), math.sin(dp)
+                    cos_tl = cb * ct + sb * cp * st
+                    cos_tl = min(max(cos_tl, -1.0), 1.0)
+                    th_l = math.degrees(math.acos(cos_tl))
+                    ph_l = math.degrees(math.atan2(sp * st, cb * st * cp - sb * ct))
+                    av = min(12.0 * ((th_l - 90.0) / theta_3db) ** 2, sla_v)
+                    ah = min(12.0 * (_wrap180(ph_l) / phi_3db) ** 2, a_max)
+                    afc = column_af_db_scalar(cos_tl, n_el, spacing_wl, cos_etilt) if ant_model == ANT_COLUMN else 0.0
+                    g = g_max + afc - min(ah + av, a_max)
+                gain = g - site_loss
+                rx = cell_tx_dbm[c] + gain
+                total_mw += cell_load[c] * math.exp(LN10_OVER_10 * rx)
+                if rx > best_rx:
+                    best_rx = rx
+                    best_c = c
+                    best_gain = gain
+                    best_los = los
+                    best_d2d = d2d
+                    best_pl = pl
+                    best_sf = sf
+                if c == ue_home[i]:
+                    home_rx = rx
+                    home_gain = gain
+                    home_los = los
+                    home_d2d = d2d
+                    home_pl = pl
+                    home_sf = sf
+            if margin_db > 0.0 and home_rx >= best_rx - margin_db:
+                serv, rx_s, g_s = ue_home[i], home_rx, home_gain
+                out_los[i], out_d2d[i], out_pl[i], out_sf[i] = home_los, home_d2d, home_pl, home_sf
+            else:
+                serv, rx_s, g_s = best_c, best_rx, best_gain
+                out_los[i], out_d2d[i], out_pl[i], out_sf[i] = best_los, best_d2d, best_pl, best_sf
+            out_serv[i] = serv
+            out_rx_dbm[i] = rx_s
+            out_gain_db[i] = g_s
+            out_interf_mw[i] = max(total_mw - cell_load[serv] * math.exp(LN10_OVER_10 * rx_s), 0.0)
