@@ -31,3 +31,46 @@ def stream(seed: int, name: str, *, drop: int = 0) -> np.random.Generator:
     """
     ss = np.random.SeedSequence(entropy=int(seed), spawn_key=(int(drop), _name_key(name)))
     return np.random.Generator(np.random.PCG64(ss))
+
+
+# --- counter-based per-link variates --------------------------------------------------------
+# Link-level draws (LOS state, UMa h_E) are keyed by (drop key, UE index, site index, variate)
+# rather than taken from a sequential stream, so that the value of a UE-site link does not
+# depend on which other links are computed: dense and sparse (candidate-site) runs, any
+# chunking of UEs and any number of workers see the same number for the same link. The key
+# comes from the named stream ``links`` of the drop; the mixing function is the SplitMix64
+# finaliser (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA
+# 2014), whose outputs pass BigCrush for counter inputs.
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_SITE_MUL = np.uint64(0xD1B54A32D192ED03)
+_VAR_MUL = np.uint64(0x8CB92BA72F3D8DD7)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+
+LINK_VARIATE_LOS = 0
+LINK_VARIATE_HE_1M = 1
+LINK_VARIATE_HE_LEVEL = 2
+
+
+def link_key(seed: int, drop: int) -> int:
+    """The 64-bit key of the per-link variates of a drop (from the named stream ``links``)."""
+    return int(stream(seed, "links", drop=drop).integers(0, 2**63, dtype=np.int64))
+
+
+def link_uniforms(
+    key: int, ue_index: np.ndarray, site_index: np.ndarray, variate: int
+) -> np.ndarray:
+    """Uniform variates in [0, 1) for UE-site links, elementwise over broadcastable integer
+    arrays ``ue_index`` and ``site_index`` (e.g. [ue, 1] and [1, site] -> [ue, site])."""
+    with np.errstate(over="ignore"):
+        z = (
+            np.uint64(key)
+            + (np.asarray(ue_index, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
+            + (np.asarray(site_index, dtype=np.uint64) + np.uint64(1)) * _SITE_MUL
+            + np.uint64(variate + 1) * _VAR_MUL
+        )
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)

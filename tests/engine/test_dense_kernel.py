@@ -12,7 +12,7 @@ from nrsim.deployment import drop_ues
 from nrsim.engine import build_layout, channel_params, snapshot_drop
 from nrsim.link import SUBCARRIERS_PER_RB, n_rb
 from nrsim.radio import downlink_sinr, noise_power_dbm, rsrp_dbm, serving_cell
-from nrsim.rng import stream
+from nrsim.rng import link_key, stream
 
 # The reference holds coupling gains in float32 (0.01 dB resolution at worst); the kernel
 # works in float64. Agreement to 1e-3 dB is far below any modelling tolerance.
@@ -34,7 +34,7 @@ def _reference(cfg):
     o2i = sample_ue_o2i(ues, params, rng=stream(cfg.seed, "o2i", drop=0))
     fields = make_shadowing_fields(ues, layout, params, rng=stream(cfg.seed, "shadowing", drop=0))
     ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields,
-                           rng=stream(cfg.seed, "links/0", drop=0))
+                           link_key=link_key(cfg.seed, 0))
     rx = cfg.radio.tx_power_dbm + ls.coupling_gain_db.astype(np.float64)
     n_sc = n_rb(cfg.radio.bandwidth_mhz, cfg.radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
     rsrp = rsrp_dbm(rx, n_sc)

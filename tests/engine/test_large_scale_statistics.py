@@ -12,7 +12,7 @@ import nrsim
 from nrsim.channel.large_scale import large_scale_block, make_shadowing_fields, sample_ue_o2i
 from nrsim.deployment import drop_ues
 from nrsim.engine import build_layout, channel_params
-from nrsim.rng import stream
+from nrsim.rng import link_key, stream
 
 N_SIGMA = 5.0  # binomial / chi-square tolerance: 5 standard errors
 
@@ -27,7 +27,7 @@ def _drop(preset: str, overrides: list[str], seed: int):
                    indoor_height_m=u.indoor_height_m, rng=stream(seed, "ue_drop"))
     o2i = sample_ue_o2i(ues, params, rng=stream(seed, "o2i"))
     fields = make_shadowing_fields(ues, layout, params, rng=stream(seed, "shadowing"))
-    ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields, rng=stream(seed, "links/0"))
+    ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields, link_key=link_key(seed, 0))
     return cfg, layout, ues, o2i, ls
 
 

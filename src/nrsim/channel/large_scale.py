@@ -7,8 +7,9 @@ Modelling choices (each one matches the 3GPP calibration, see docs/modelling.md)
 - O2I penetration is per UE (the building is the UE's): building type, indoor distance and
   the O2I shadowing sigma_P are drawn once per indoor UE (7.4.3.1).
 - LOS probability of indoor UEs uses d_2D-out = d_2D - d_2D-in (Table 7.4.2-1 note).
-- Random draws per link come from per-block streams (``UE_BLOCK`` UEs per block), so any
-  chunking of UEs that respects block boundaries gives identical numbers.
+- Random draws per link (LOS state, h_E) come from a counter-based generator keyed by
+  (drop, UE index, site index) (:func:`nrsim.rng.link_uniforms`), so a link's value does not
+  depend on chunking, on the other links computed, or on the number of workers.
 """
 
 from __future__ import annotations
@@ -24,9 +25,15 @@ from nrsim.channel.tr38901.los_probability import los_probability
 from nrsim.deployment.geometry import link_geometry
 from nrsim.deployment.layout import Layout
 from nrsim.deployment.ue_drop import UeDrop
+from nrsim.rng import (
+    LINK_VARIATE_HE_1M,
+    LINK_VARIATE_HE_LEVEL,
+    LINK_VARIATE_LOS,
+    link_uniforms,
+)
 
 UE_BLOCK = 4096
-"""UEs per random-number block (fixed: changing it changes the draws)."""
+"""UEs per block of the engine's work (any value gives identical results)."""
 
 
 @dataclass(frozen=True)
@@ -126,15 +133,31 @@ UMA_H_E_MIN_UT_HEIGHT_M = 13.0
 
 
 def draw_link_uniforms(
-    h_ut_m: NDArray[np.float64], n_sites: int, scenario: str, *, rng: np.random.Generator
+    h_ut_m: NDArray[np.float64],
+    n_sites: int,
+    scenario: str,
+    *,
+    link_key: int,
+    ue_index: NDArray[np.int64],
 ) -> LinkUniforms:
-    """Draw the per-link uniforms of a block of UEs (heights ``h_ut_m`` [ue])."""
-    u_los = rng.random((h_ut_m.shape[0], n_sites))
+    """The per-link uniforms of a block of UEs (heights ``h_ut_m`` [ue], their indices in the
+    drop ``ue_index`` [ue]) to every site, from the counter-based generator of
+    :func:`nrsim.rng.link_uniforms` keyed by ``link_key``."""
+    sites = np.arange(n_sites, dtype=np.int64)[None, :]
+    ue_col = np.asarray(ue_index, dtype=np.int64)[:, None]
+    u_los = link_uniforms(link_key, ue_col, sites, LINK_VARIATE_LOS)
     if scenario == "uma":
         he_rows = np.flatnonzero(h_ut_m >= UMA_H_E_MIN_UT_HEIGHT_M).astype(np.int64)
     else:
         he_rows = np.zeros(0, dtype=np.int64)
-    u_he = rng.random((he_rows.size, n_sites, 2))
+    rows = ue_col[he_rows]
+    u_he = np.stack(
+        [
+            link_uniforms(link_key, rows, sites, LINK_VARIATE_HE_1M),
+            link_uniforms(link_key, rows, sites, LINK_VARIATE_HE_LEVEL),
+        ],
+        axis=-1,
+    ).reshape(he_rows.size, n_sites, 2)
     return LinkUniforms(u_los=u_los, he_rows=he_rows, u_he=u_he)
 
 
@@ -215,12 +238,12 @@ def large_scale_block(
     ue_o2i: UeO2I,
     fields: tuple[SiteShadowingField, SiteShadowingField] | None,
     *,
-    rng: np.random.Generator,
+    link_key: int,
 ) -> LargeScale:
     """Large-scale channel of the UEs in ``ue_slice`` to every cell.
 
-    ``rng`` must be the block's own stream (see ``UE_BLOCK``). This NumPy implementation is
-    the reference that the engine's compiled kernel is tested against."""
+    ``link_key`` keys the per-link variates (:func:`nrsim.rng.link_key`). This NumPy
+    implementation is the reference that the engine's compiled kernel is tested against."""
     xy = drop.xy_m[ue_slice]
     h_ut = drop.height_m[ue_slice]
     d_in = ue_o2i.d_2d_in_m[ue_slice]
@@ -231,7 +254,8 @@ def large_scale_block(
     # [ue, site] LOS state on d_2D-out (Table 7.4.2-1)
     d_out = np.maximum(geo.d_2d_m - d_in[:, None], 0.0)
     p_los = los_probability(params.los_scenario, d_out, h_ut2)
-    draws = draw_link_uniforms(h_ut, n_site, params.scenario, rng=rng)
+    ue_index = np.arange(ue_slice.start or 0, (ue_slice.start or 0) + n_ue, dtype=np.int64)
+    draws = draw_link_uniforms(h_ut, n_site, params.scenario, link_key=link_key, ue_index=ue_index)
     los = draws.u_los < p_los
     # [ue, site] path loss
     if params.scenario == "uma":

@@ -146,6 +146,21 @@ class LinkConfig(_Frozen):
     """Share of resources lost to control and reference signals (0 = none)."""
 
 
+class InterferenceConfig(_Frozen):
+    """Which cells each UE's link budget includes."""
+
+    mode: Literal["dense", "sparse", "auto"] = "dense"
+    """``dense``: every UE against every cell (exact); ``sparse``: each UE against the cells of
+    its ``k_sites`` nearest sites only (the rest of the network's interference is dropped);
+    ``auto``: sparse above ``auto_dense_max_sites`` sites without wrap-around."""
+    k_sites: Annotated[int, Field(ge=1, le=10_000)] = 64
+    """Candidate sites per UE in the sparse form (nearest first, k-d tree)."""
+    max_distance_m: Annotated[float, Field(gt=0.0, le=1_000_000.0)] | None = None
+    """Optional radius [m] beyond which candidate sites are dropped (at least one is kept)."""
+    auto_dense_max_sites: Annotated[int, Field(ge=1, le=100_000)] = 400
+    """Largest network run dense when ``mode = "auto"``."""
+
+
 class OutputConfig(_Frozen):
     """What a run writes besides ``summary.json`` and ``cell.parquet``."""
 
@@ -174,6 +189,7 @@ class ScenarioConfig(_Frozen):
     antenna: AntennaConfig = AntennaConfig()
     radio: RadioConfig = RadioConfig()
     link: LinkConfig = LinkConfig()
+    interference: InterferenceConfig = InterferenceConfig()
     output: OutputConfig = OutputConfig()
 
     @model_validator(mode="after")

@@ -39,9 +39,14 @@ class Layout:
         Translations of the wrap-around images, the identity (0, 0) first; shape [1, 2]
         when wrap-around is off.
     kind : str
-        ``"hex"`` or ``"inh-office"``.
+        ``"hex"``, ``"inh-office"`` or ``"regions"``.
     isd_m : float
-        Inter-site distance [m].
+        Inter-site distance [m] (the smallest one for mixed layouts).
+    site_scenario : tuple of str or None
+        Path-loss environment of each site (``"uma"``, ``"umi"``, ``"rma"``) for networks
+        that mix environments; None means the scenario's single environment.
+    site_isd_m : float64 [site] or None
+        Local inter-site distance of each site (UE drop area) for mixed layouts.
     """
 
     site_xy_m: NDArray[np.float64]
@@ -51,6 +56,8 @@ class Layout:
     wrap_shifts_m: NDArray[np.float64]
     kind: str
     isd_m: float
+    site_scenario: tuple[str, ...] | None = None
+    site_isd_m: NDArray[np.float64] | None = None
 
     @property
     def n_sites(self) -> int:

@@ -42,7 +42,10 @@ class UeDrop:
 
 
 def sample_in_sector_m(
-    bearing_deg: NDArray[np.float64], radius_m: float, *, rng: np.random.Generator
+    bearing_deg: NDArray[np.float64],
+    radius_m: float | NDArray[np.float64],
+    *,
+    rng: np.random.Generator,
 ) -> NDArray[np.float64]:
     """Uniform points in the rhombus (one third of a site hexagon of circumradius
     ``radius_m``) centred on each bearing; offsets from the site [n, 2] in metres.
@@ -53,8 +56,9 @@ def sample_in_sector_m(
     st = rng.random((n, 2))
     a = np.deg2rad(bearing_deg - 60.0)
     b = np.deg2rad(bearing_deg + 60.0)
-    x = radius_m * (st[:, 0] * np.cos(a) + st[:, 1] * np.cos(b))
-    y = radius_m * (st[:, 0] * np.sin(a) + st[:, 1] * np.sin(b))
+    r = np.broadcast_to(np.asarray(radius_m, dtype=np.float64).reshape(-1), (n,)) if np.ndim(radius_m) else radius_m
+    x = r * (st[:, 0] * np.cos(a) + st[:, 1] * np.cos(b))
+    y = r * (st[:, 0] * np.sin(a) + st[:, 1] * np.sin(b))
     return np.stack([x, y], axis=1)
 
 
@@ -62,7 +66,10 @@ def _drop_hex_positions(
     layout: Layout, per_sector: int, min_d_m: float, rng: np.random.Generator
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     home = np.repeat(np.arange(layout.n_cells, dtype=np.int64), per_sector)
-    radius_m = layout.isd_m / SQRT3
+    if layout.site_isd_m is not None:
+        radius_m = (layout.site_isd_m[layout.cell_site[home]] / SQRT3)[:, None]
+    else:
+        radius_m = layout.isd_m / SQRT3
     sectors_per_site = layout.n_cells // max(layout.n_sites, 1)
     if sectors_per_site == 3:
         bearing = layout.cell_bearing_deg[home]
@@ -74,7 +81,8 @@ def _drop_hex_positions(
         bad = np.hypot(offset[:, 0], offset[:, 1]) < min_d_m
         if not bad.any():
             break
-        offset[bad] = sample_in_sector_m(bearing[bad], radius_m, rng=rng)
+        r_bad = radius_m[bad] if np.ndim(radius_m) else radius_m
+        offset[bad] = sample_in_sector_m(bearing[bad], r_bad, rng=rng)
     return site + offset, home
 
 

@@ -1,12 +1,14 @@
-"""Compiled dense drop kernel: every UE against every cell, without [ue, cell] arrays.
+"""Compiled drop kernel: each UE against its candidate sites' cells, without [ue, cell]
+arrays.
 
-For each UE (in parallel) the kernel walks the cells site by site, computes the TR 38.901
-large-scale link to the site once (geometry with wrap-around, LOS, path loss, shadow
-fading; 7.4.1, 7.4.2) and the BS antenna gain per cell (7.1.3, 7.3), and reduces on the fly
-to the serving cell (strongest RSRP, optional margin) and the load-weighted interference
-sum in linear units. It consumes exactly the random variates of the NumPy reference
-(:func:`nrsim.channel.large_scale.large_scale_block` with :func:`draw_link_uniforms`),
-and the tests check it against that reference link by link.
+For each UE (in parallel) the kernel walks its candidate sites (all sites in the dense
+form; the K nearest in the sparse form), computes the TR 38.901 large-scale link to each
+site once (geometry with wrap-around, LOS, path loss, shadow fading; 7.4.1, 7.4.2) and the
+BS antenna gain per cell (7.1.3, 7.3), and reduces on the fly to the serving cell (strongest
+RSRP, optional margin) and the load-weighted interference sum in linear units. Its random
+variates are the counter-based link uniforms of :func:`nrsim.rng.link_uniforms`, so a link
+has the same value in dense and sparse runs; the tests check the dense form against the
+NumPy reference (:func:`nrsim.channel.large_scale.large_scale_block`) link by link.
 
 The scalar formulas below restate the vectorised functions of
 :mod:`nrsim.channel.tr38901` for the compiler; each cites the same clause.
@@ -177,9 +179,9 @@ def _grid_index(x: float, org: float, step: float, n: int) -> int:
 
 
 @_jit
-def _sf_lookup(field, off_x: int, off_y: int, gx: int, gy: int) -> float:
-    """Field value at grid point (gx, gy) shifted by a site's offset; all indices in [0, n)."""
-    n = field.shape[0]
+def _sf_lookup(field, n: int, off_x: int, off_y: int, gx: int, gy: int) -> float:
+    """Field value at grid point (gx, gy) shifted by a site's offset; all indices in [0, n)
+    (``field`` may be a padded [nmax, nmax] slice of which the first n x n are used)."""
     ix = gx + off_x
     if ix >= n:
         ix -= n
@@ -189,55 +191,77 @@ def _sf_lookup(field, off_x: int, off_y: int, gx: int, gy: int) -> float:
     return field[ix, iy]
 
 
+@_jit
+def link_uniform_scalar(key: np.uint64, ue: np.int64, site: np.int64, variate: np.int64) -> float:
+    """Scalar twin of :func:`nrsim.rng.link_uniforms` (SplitMix64 finaliser)."""
+    z = (
+        np.uint64(key)
+        + (np.uint64(ue) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
+        + (np.uint64(site) + np.uint64(1)) * np.uint64(0xD1B54A32D192ED03)
+        + np.uint64(variate + 1) * np.uint64(0x8CB92BA72F3D8DD7)
+    )
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 @numba.njit(parallel=True, cache=True, fastmath=False)
-def dense_drop_kernel(
-    ue_x, ue_y, ue_h, ue_din, ue_loss_db, ue_home,  # [ue]
+def drop_kernel(
+    ue_index, ue_x, ue_y, ue_h, ue_din, ue_loss_db, ue_home,  # [ue]
+    cand, n_cand,  # [ue, k] candidate sites (ascending distance not required), [ue] count
     site_x, site_y, site_h, shifts,  # [site], [image, 2]
-    cell_site, cell_bearing_deg, cell_tx_dbm, cell_load,  # [cell]
-    scn, los_code, fc_ghz, h_bld, w_street,
+    site_scn, site_los_code, site_f_los, site_f_nlos,  # [site] codes and field indices
+    site_sig_los, site_sig_los_after_bp, site_sig_nlos,  # [site] sigma_SF [dB]
+    site_cell_start,  # [site + 1] CSR: cells of site s are start[s]..start[s+1]-1
+    cell_bearing_deg, cell_tx_dbm, cell_load,  # [cell]
+    fc_ghz, h_bld, w_street,
     ant_model, n_el, spacing_wl, etilt_deg, mech_tilt_deg, ue_gain_dbi,
     theta_3db, phi_3db, sla_v, a_max, g_max,
-    u_los, he_row, u_he,  # [ue, site], [ue] (row in u_he or -1), [ue_high, site, 2]
-    sf_on, f_los, off_los, org_los, step_los, sig_los,
-    f_nlos, off_nlos, org_nlos, step_nlos, sig_nlos,
-    rma_sig_los_after_bp,
+    link_key,
+    sf_on, fields, f_n, f_step, f_org, f_off,  # [field, n, n], [field], [field], [field, 2], [field, site, 2]
     margin_db,
     out_serv, out_rx_dbm, out_gain_db, out_interf_mw,  # [ue]
     out_los, out_d2d, out_pl, out_sf,  # [ue]
 ):
     n_ue = ue_x.shape[0]
-    n_cell = cell_site.shape[0]
-    n_site = site_x.shape[0]
     n_img = shifts.shape[0]
+    n_fields = f_n.shape[0]
+    k_max = cand.shape[1]
     n_chunks = (n_ue + SF_CHUNK - 1) // SF_CHUNK
     beta = math.radians(mech_tilt_deg)
     cb, sb = math.cos(beta), math.sin(beta)
     cos_etilt = math.cos(math.radians(etilt_deg))
+    key = np.uint64(link_key)
     for chunk in numba.prange(n_chunks):
         i0 = chunk * SF_CHUNK
         i1 = min(i0 + SF_CHUNK, n_ue)
-        # pass 1, site-major: shadowing field values of this chunk's UEs (neighbouring UEs
-        # read neighbouring grid points of a site's window, so the reads stay in cache)
-        sfl = np.zeros((i1 - i0, n_site), dtype=np.float32)
-        sfn = np.zeros((i1 - i0, n_site), dtype=np.float32)
+        m = i1 - i0
+        # pass 1, candidate-major: shadowing values of this chunk's UEs (neighbouring UEs read
+        # neighbouring grid points of a site's window, so the reads stay in cache)
+        sfl = np.zeros((m, k_max), dtype=np.float32)
+        sfn = np.zeros((m, k_max), dtype=np.float32)
         if sf_on:
-            gxl = np.empty(i1 - i0, dtype=np.int64)
-            gyl = np.empty(i1 - i0, dtype=np.int64)
-            gxn = np.empty(i1 - i0, dtype=np.int64)
-            gyn = np.empty(i1 - i0, dtype=np.int64)
-            for j in range(i1 - i0):
-                gxl[j] = _grid_index(ue_x[i0 + j], org_los[0], step_los, f_los.shape[0])
-                gyl[j] = _grid_index(ue_y[i0 + j], org_los[1], step_los, f_los.shape[0])
-                gxn[j] = _grid_index(ue_x[i0 + j], org_nlos[0], step_nlos, f_nlos.shape[0])
-                gyn[j] = _grid_index(ue_y[i0 + j], org_nlos[1], step_nlos, f_nlos.shape[0])
-            for s in range(n_site):
-                for j in range(i1 - i0):
-                    sfl[j, s] = _sf_lookup(f_los, off_los[s, 0], off_los[s, 1], gxl[j], gyl[j])
-                    sfn[j, s] = _sf_lookup(f_nlos, off_nlos[s, 0], off_nlos[s, 1], gxn[j], gyn[j])
-        # pass 2, UE-major: every cell of every site, reduced on the fly
+            gx = np.empty((m, n_fields), dtype=np.int64)
+            gy = np.empty((m, n_fields), dtype=np.int64)
+            for j in range(m):
+                for f in range(n_fields):
+                    gx[j, f] = _grid_index(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
+                    gy[j, f] = _grid_index(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+            for kk in range(k_max):
+                for j in range(m):
+                    if kk >= n_cand[i0 + j]:
+                        continue
+                    s = cand[i0 + j, kk]
+                    fl = site_f_los[s]
+                    fn = site_f_nlos[s]
+                    sfl[j, kk] = _sf_lookup(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gx[j, fl], gy[j, fl])
+                    sfn[j, kk] = _sf_lookup(fields[fn], f_n[fn], f_off[fn, s, 0], f_off[fn, s, 1], gx[j, fn], gy[j, fn])
+        # pass 2, UE-major: every cell of every candidate site, reduced on the fly
         for i in range(i0, i1):
             j = i - i0
             xu, yu, hu = ue_x[i], ue_y[i], ue_h[i]
+            uid = ue_index[i]
             best_rx = -math.inf
             best_c = 0
             best_gain = 0.0
@@ -252,100 +276,90 @@ def dense_drop_kernel(
             home_pl = 0.0
             home_sf = 0.0
             total_mw = 0.0
-            prev_site = -1
-            site_loss = 0.0
-            a_v = 0.0
-            af = 0.0
-            phi = 0.0
-            theta = 90.0
-            dx = 0.0
-            dy = 0.0
-            dz = 0.0
-            d2d = 0.0
-            los = False
-            pl = 0.0
-            sf = 0.0
-            for c in range(n_cell):
-                s = cell_site[c]
-                if s != prev_site:
-                    prev_site = s
-                    # nearest wrap-around image (deployment.geometry)
-                    dx = xu - site_x[s]
-                    dy = yu - site_y[s]
-                    bd2 = dx * dx + dy * dy
-                    for k in range(1, n_img):
-                        cx = xu - site_x[s] - shifts[k, 0]
-                        cy = yu - site_y[s] - shifts[k, 1]
-                        d2 = cx * cx + cy * cy
-                        if d2 < bd2:
-                            bd2 = d2
-                            dx = cx
-                            dy = cy
-                    d2d = math.sqrt(bd2)
-                    dz = hu - site_h[s]
-                    d3d = math.sqrt(bd2 + dz * dz)
-                    d_out = max(d2d - ue_din[i], 0.0)
-                    los = u_los[i, s] < los_probability_scalar(los_code, d_out, hu)
-                    h_e = 1.0
-                    if scn == SCN_UMA and he_row[i] >= 0:
-                        r = he_row[i]
-                        h_e = uma_h_e_scalar(u_he[r, s, 0], u_he[r, s, 1], d2d, hu)
-                    pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
-                    sf = 0.0
-                    if sf_on:
-                        if los:
-                            sig = sig_los
-                            if scn == SCN_RMA:
-                                d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
-                                if d2d > d_bp:
-                                    sig = rma_sig_los_after_bp
-                            sf = sig * sfl[j, s]
-                        else:
-                            sf = sig_nlos * sfn[j, s]
-                    site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
-                    theta = math.degrees(math.atan2(d2d, dz))
-                    phi = math.degrees(math.atan2(dy, dx))
-                    if ant_model != ANT_OMNI and beta == 0.0:
-                        a_v = min(12.0 * ((theta - 90.0) / theta_3db) ** 2, sla_v)
-                        af = column_af_db_scalar(dz / d3d, n_el, spacing_wl, cos_etilt) if ant_model == ANT_COLUMN and d3d > 0.0 else 0.0
-                # antenna gain of cell c (7.1.3, Table 7.3-1)
-                if ant_model == ANT_OMNI:
-                    g = 0.0
-                elif beta == 0.0:
-                    dphi = _wrap180(phi - cell_bearing_deg[c])
-                    a_h = min(12.0 * (dphi / phi_3db) ** 2, a_max)
-                    g = g_max + af - min(a_h + a_v, a_max)
-                else:
-                    t = math.radians(theta)
-                    dp = math.radians(phi - cell_bearing_deg[c])
-                    ct, st = math.cos(t), math.sin(t)
-                    cp, sp = math.cos(dp), math.sin(dp)
-                    cos_tl = cb * ct + sb * cp * st
-                    cos_tl = min(max(cos_tl, -1.0), 1.0)
-                    th_l = math.degrees(math.acos(cos_tl))
-                    ph_l = math.degrees(math.atan2(sp * st, cb * st * cp - sb * ct))
-                    av = min(12.0 * ((th_l - 90.0) / theta_3db) ** 2, sla_v)
-                    ah = min(12.0 * (_wrap180(ph_l) / phi_3db) ** 2, a_max)
-                    afc = column_af_db_scalar(cos_tl, n_el, spacing_wl, cos_etilt) if ant_model == ANT_COLUMN else 0.0
-                    g = g_max + afc - min(ah + av, a_max)
-                gain = g - site_loss
-                rx = cell_tx_dbm[c] + gain
-                total_mw += cell_load[c] * math.exp(LN10_OVER_10 * rx)
-                if rx > best_rx:
-                    best_rx = rx
-                    best_c = c
-                    best_gain = gain
-                    best_los = los
-                    best_d2d = d2d
-                    best_pl = pl
-                    best_sf = sf
-                if c == ue_home[i]:
-                    home_rx = rx
-                    home_gain = gain
-                    home_los = los
-                    home_d2d = d2d
-                    home_pl = pl
-                    home_sf = sf
+            for kk in range(n_cand[i]):
+                s = cand[i, kk]
+                # nearest wrap-around image (deployment.geometry)
+                dx = xu - site_x[s]
+                dy = yu - site_y[s]
+                bd2 = dx * dx + dy * dy
+                for q in range(1, n_img):
+                    cx = xu - site_x[s] - shifts[q, 0]
+                    cy = yu - site_y[s] - shifts[q, 1]
+                    d2 = cx * cx + cy * cy
+                    if d2 < bd2:
+                        bd2 = d2
+                        dx = cx
+                        dy = cy
+                d2d = math.sqrt(bd2)
+                dz = hu - site_h[s]
+                d3d = math.sqrt(bd2 + dz * dz)
+                d_out = max(d2d - ue_din[i], 0.0)
+                scn = site_scn[s]
+                los = link_uniform_scalar(key, uid, s, 0) < los_probability_scalar(site_los_code[s], d_out, hu)
+                h_e = 1.0
+                if scn == SCN_UMA and hu >= 13.0:
+                    h_e = uma_h_e_scalar(
+                        link_uniform_scalar(key, uid, s, 1), link_uniform_scalar(key, uid, s, 2), d2d, hu
+                    )
+                pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                sf = 0.0
+                if sf_on:
+                    if los:
+                        sig = site_sig_los[s]
+                        if scn == SCN_RMA:
+                            d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
+                            if d2d > d_bp:
+                                sig = site_sig_los_after_bp[s]
+                        sf = sig * sfl[j, kk]
+                    else:
+                        sf = site_sig_nlos[s] * sfn[j, kk]
+                site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
+                theta = math.degrees(math.atan2(d2d, dz))
+                phi = math.degrees(math.atan2(dy, dx))
+                a_v = 0.0
+                af = 0.0
+                if ant_model != ANT_OMNI and beta == 0.0:
+                    a_v = min(12.0 * ((theta - 90.0) / theta_3db) ** 2, sla_v)
+                    if ant_model == ANT_COLUMN and d3d > 0.0:
+                        af = column_af_db_scalar(dz / d3d, n_el, spacing_wl, cos_etilt)
+                for c in range(site_cell_start[s], site_cell_start[s + 1]):
+                    # antenna gain of cell c (7.1.3, Table 7.3-1)
+                    if ant_model == ANT_OMNI:
+                        g = 0.0
+                    elif beta == 0.0:
+                        dphi = _wrap180(phi - cell_bearing_deg[c])
+                        a_h = min(12.0 * (dphi / phi_3db) ** 2, a_max)
+                        g = g_max + af - min(a_h + a_v, a_max)
+                    else:
+                        t = math.radians(theta)
+                        dp = math.radians(phi - cell_bearing_deg[c])
+                        ct, st = math.cos(t), math.sin(t)
+                        cp, sp = math.cos(dp), math.sin(dp)
+                        cos_tl = min(max(cb * ct + sb * cp * st, -1.0), 1.0)
+                        th_l = math.degrees(math.acos(cos_tl))
+                        ph_l = math.degrees(math.atan2(sp * st, cb * st * cp - sb * ct))
+                        av = min(12.0 * ((th_l - 90.0) / theta_3db) ** 2, sla_v)
+                        ah = min(12.0 * (_wrap180(ph_l) / phi_3db) ** 2, a_max)
+                        afc = column_af_db_scalar(cos_tl, n_el, spacing_wl, cos_etilt) if ant_model == ANT_COLUMN else 0.0
+                        g = g_max + afc - min(ah + av, a_max)
+                    gain = g - site_loss
+                    rx = cell_tx_dbm[c] + gain
+                    total_mw += cell_load[c] * math.exp(LN10_OVER_10 * rx)
+                    if rx > best_rx:
+                        best_rx = rx
+                        best_c = c
+                        best_gain = gain
+                        best_los = los
+                        best_d2d = d2d
+                        best_pl = pl
+                        best_sf = sf
+                    if c == ue_home[i]:
+                        home_rx = rx
+                        home_gain = gain
+                        home_los = los
+                        home_d2d = d2d
+                        home_pl = pl
+                        home_sf = sf
             if margin_db > 0.0 and home_rx >= best_rx - margin_db:
                 serv, rx_s, g_s = ue_home[i], home_rx, home_gain
                 out_los[i], out_d2d[i], out_pl[i], out_sf[i] = home_los, home_d2d, home_pl, home_sf

@@ -1,7 +1,11 @@
 """One snapshot drop: UEs -> large-scale channel -> serving cell and SINR -> throughput.
 
-Everything here is driven by a :class:`~nrsim.config.ScenarioConfig`; the physics lives in
-the deployment, channel, radio and link packages.
+A drop is prepared once (:func:`prepare_drop`: layout, UE drop, O2I, shadowing fields, the
+link key) and its UEs are then processed in chunks (:func:`radio_chunk`), independently and
+in any order or process, with identical results. Throughput needs the number of UEs per
+cell, so it is applied after all chunks (:func:`apply_throughput`). Everything is driven by
+a :class:`~nrsim.config.ScenarioConfig`; the physics lives in the deployment, channel, radio
+and link packages.
 """
 
 from __future__ import annotations
@@ -14,21 +18,23 @@ from numpy.typing import NDArray
 from nrsim.channel.large_scale import (
     UE_BLOCK,
     ChannelParams,
-    draw_link_uniforms,
-    make_shadowing_fields,
+    UeO2I,
     sample_ue_o2i,
 )
+from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.tr38901 import antenna as tr_antenna
 from nrsim.channel.tr38901 import pathloss as tr_pathloss
 from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
-from nrsim.deployment.ue_drop import drop_ues
+from nrsim.deployment.ue_drop import UeDrop, drop_ues
+from nrsim.engine.candidates import nearest_sites
+from nrsim.errors import ConfigError
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
 from nrsim.link.spectral_efficiency import attenuated_shannon_efficiency, cqi_spectral_efficiency
 from nrsim.radio.link_budget import noise_power_dbm, rsrp_dbm
+from nrsim.rng import link_key, stream
 from nrsim.units import db_to_lin, lin_to_db
-from nrsim.rng import stream
 
 UE_COLUMNS: tuple[str, ...] = (
     "drop", "ue", "x_m", "y_m", "height_m", "indoor", "floor", "los", "serving_cell",
@@ -75,72 +81,69 @@ def channel_params(cfg: ScenarioConfig) -> ChannelParams:
     )
 
 
-def _static_kernel_args(
-    cfg: ScenarioConfig, layout: Layout, params: ChannelParams, fields
-) -> dict[str, tuple]:
-    """The arguments of :func:`dense_kernel.dense_drop_kernel` that do not change per block."""
-    if np.any(np.diff(layout.cell_site) < 0):
-        raise ValueError("the dense kernel needs cells ordered by site")
-    n_cells = layout.n_cells
-    lay = (
-        layout.site_xy_m[:, 0].copy(), layout.site_xy_m[:, 1].copy(), layout.site_height_m,
-        np.ascontiguousarray(layout.wrap_shifts_m, dtype=np.float64),
-        layout.cell_site, layout.cell_bearing_deg,
-        np.full(n_cells, float(cfg.radio.tx_power_dbm)),
-        np.full(n_cells, float(cfg.radio.load)),
-    )
-    scn = {"uma": dk.SCN_UMA, "umi": dk.SCN_UMI, "rma": dk.SCN_RMA, "inh": dk.SCN_INH}[params.scenario]
-    los_code = {
-        "uma": dk.LOS_UMA, "umi": dk.LOS_UMI, "rma": dk.LOS_RMA,
-        "inh-mixed": dk.LOS_INH_MIXED, "inh-open": dk.LOS_INH_OPEN,
-    }[params.los_scenario]
-    ant = {"omni": dk.ANT_OMNI, "element": dk.ANT_ELEMENT, "column": dk.ANT_COLUMN}[params.antenna_model]
-    chan = (
-        scn, los_code, float(params.fc_ghz), float(params.rma_building_height_m),
-        float(params.rma_street_width_m),
-        ant, int(params.n_elements), float(params.spacing_wl), float(params.etilt_deg),
-        float(params.mech_downtilt_deg), float(params.ue_gain_dbi),
-        tr_antenna.THETA_3DB_DEG, tr_antenna.PHI_3DB_DEG, tr_antenna.SLA_V_DB,
-        tr_antenna.A_MAX_DB, tr_antenna.G_E_MAX_DBI,
-    )
-    sig_los = float(tr_pathloss.shadow_fading_std_db(params.scenario, True))
-    sig_nlos = float(tr_pathloss.shadow_fading_std_db(params.scenario, False))
-    sig_rma_after = float(
-        tr_pathloss.shadow_fading_std_db(
-            "rma", True, d_2d_m=np.inf, fc_ghz=1.0, h_bs_m=35.0, h_ut_m=1.5
-        )
-    )
-    if fields is None:
-        dummy_f = np.zeros((1, 1), dtype=np.float32)
-        dummy_o = np.zeros((layout.n_sites, 2), dtype=np.int64)
-        org = np.zeros(2)
-        sh = (False, dummy_f, dummy_o, org, 1.0, sig_los, dummy_f, dummy_o, org, 1.0, sig_nlos, sig_rma_after)
-    else:
-        fl, fn = fields
-        sh = (
-            True,
-            fl.field, fl.site_offset_cells, fl.origin_m, float(fl.step_m), sig_los,
-            fn.field, fn.site_offset_cells, fn.origin_m, float(fn.step_m), sig_nlos,
-            sig_rma_after,
-        )
-    return {"layout": lay, "channel": chan, "shadowing": sh}
-
-
 @dataclass(frozen=True)
-class DropResult:
-    """Per-UE and per-cell columns of one drop (dicts of equal-length 1-D arrays)."""
+class DropState:
+    """Everything of one drop that its UE chunks share. Cheap to rebuild from
+    (config, drop), which is all a worker receives."""
 
-    ue: dict[str, NDArray]
-    cell: dict[str, NDArray]
+    drop: int
+    layout: Layout
+    params: ChannelParams
+    ues: UeDrop
+    o2i: UeO2I
+    link_key: int
+    site_scn: NDArray[np.int64]
+    site_los_code: NDArray[np.int64]
+    site_sig: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
+    site_fields: tuple[NDArray[np.int64], NDArray[np.int64]]
+    fields: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    site_cell_start: NDArray[np.int64]
+    sparse: bool
 
 
-def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None) -> DropResult:
-    """Simulate drop number ``drop`` of ``cfg`` (random streams keyed by seed, drop, name)."""
+_SCN_CODE = {"uma": dk.SCN_UMA, "umi": dk.SCN_UMI, "rma": dk.SCN_RMA, "inh": dk.SCN_INH}
+_ANT_CODE = {"omni": dk.ANT_OMNI, "element": dk.ANT_ELEMENT, "column": dk.ANT_COLUMN}
+
+
+def _los_code(scenario: str, inh_variant: str) -> int:
+    if scenario == "inh":
+        return dk.LOS_INH_OPEN if inh_variant == "open" else dk.LOS_INH_MIXED
+    return {"uma": dk.LOS_UMA, "umi": dk.LOS_UMI, "rma": dk.LOS_RMA}[scenario]
+
+
+def site_scenarios(cfg: ScenarioConfig, layout: Layout) -> tuple[str, ...]:
+    """Path-loss scenario of every site."""
+    if layout.site_scenario is not None:
+        return layout.site_scenario
+    return (cfg.channel.scenario,) * layout.n_sites
+
+
+def is_sparse(cfg: ScenarioConfig, layout: Layout) -> bool:
+    mode = cfg.interference.mode
+    if mode == "dense":
+        return False
+    if layout.wrap_shifts_m.shape[0] > 1:
+        if mode == "sparse":
+            raise ConfigError(
+                "interference.mode = 'sparse' needs deployment.wraparound = false "
+                "(wrap-around layouts are small enough to run dense)",
+                field="interference.mode",
+            )
+        return False
+    if mode == "sparse":
+        return True
+    return layout.n_sites > cfg.interference.auto_dense_max_sites
+
+
+def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None) -> DropState:
+    """UE drop, O2I state and shadowing fields of drop number ``drop`` (random streams keyed
+    by seed, drop and name)."""
     layout = layout if layout is not None else build_layout(cfg)
+    if np.any(np.diff(layout.cell_site) < 0):
+        raise ValueError("cells must be ordered by site")
     params = channel_params(cfg)
     seed = cfg.seed
-    dep = cfg.deployment
-    ue_cfg = dep.ue
+    ue_cfg = cfg.deployment.ue
     ues = drop_ues(
         layout,
         per_sector=ue_cfg.per_sector,
@@ -153,97 +156,199 @@ def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = Non
         indoor_height_m=ue_cfg.indoor_height_m,
         rng=stream(seed, "ue_drop", drop=drop),
     )
-    o2i_state = sample_ue_o2i(ues, params, rng=stream(seed, "o2i", drop=drop))
-    fields = make_shadowing_fields(ues, layout, params, rng=stream(seed, "shadowing", drop=drop))
+    scn_names = site_scenarios(cfg, layout)
+    if layout.site_scenario is not None and ues.n_ue:
+        # O2I indoor-distance law per the UE's own environment (7.4.3.1)
+        home_scn = np.asarray(scn_names)[layout.cell_site[ues.home_cell]]
+        o2i_state = _mixed_o2i(ues, params, home_scn, rng=stream(seed, "o2i", drop=drop))
+    else:
+        o2i_state = sample_ue_o2i(ues, params, rng=stream(seed, "o2i", drop=drop))
+    site_scn = np.asarray([_SCN_CODE[x] for x in scn_names], dtype=np.int64)
+    site_los = np.asarray([_los_code(x, params.inh_variant) for x in scn_names], dtype=np.int64)
+    sig_l = np.asarray([float(tr_pathloss.shadow_fading_std_db(x, True)) for x in scn_names])
+    sig_n = np.asarray([float(tr_pathloss.shadow_fading_std_db(x, False)) for x in scn_names])
+    sig_after = np.asarray(
+        [
+            float(tr_pathloss.shadow_fading_std_db(
+                x, True, d_2d_m=np.inf, fc_ghz=1.0, h_bs_m=35.0, h_ut_m=1.5
+            )) if x == "rma" else float(tr_pathloss.shadow_fading_std_db(x, True))
+            for x in scn_names
+        ]
+    )
+    # one field per distinct decorrelation distance (Table 7.5-6)
+    dcorr_los = [float(tr_pathloss.shadow_fading_decorrelation_m(x, True)) for x in scn_names]
+    dcorr_nlos = [float(tr_pathloss.shadow_fading_decorrelation_m(x, False)) for x in scn_names]
+    distinct: list[float] = []  # LOS then NLOS per environment, first occurrence order
+    for d in (x for pair in zip(dcorr_los, dcorr_nlos, strict=True) for x in pair):
+        if d not in distinct:
+            distinct.append(d)
+    f_los = np.asarray([distinct.index(d) for d in dcorr_los], dtype=np.int64)
+    f_nlos = np.asarray([distinct.index(d) for d in dcorr_nlos], dtype=np.int64)
+    fields = None
+    if params.shadowing:
+        rng_sf = stream(seed, "shadowing", drop=drop)
+        if ues.n_ue:
+            lo, hi = ues.xy_m.min(axis=0), ues.xy_m.max(axis=0)
+        else:
+            lo = hi = np.zeros(2)
+        extent = float(np.max(hi - lo)) + 1.0
+        made = [SiteShadowingField(lo, extent, layout.n_sites, d, rng=rng_sf) for d in distinct]
+        nmax = max(f.n for f in made)
+        stack = np.zeros((len(made), nmax, nmax), dtype=np.float32)
+        for q, f in enumerate(made):
+            stack[q, : f.n, : f.n] = f.field
+        fields = (
+            stack,
+            np.asarray([f.n for f in made], dtype=np.int64),
+            np.asarray([f.step_m for f in made]),
+            np.stack([f.origin_m for f in made]),
+            np.stack([f.site_offset_cells for f in made]).astype(np.int64),
+        )
+    counts = np.bincount(layout.cell_site, minlength=layout.n_sites)
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return DropState(
+        drop=drop, layout=layout, params=params, ues=ues, o2i=o2i_state,
+        link_key=link_key(seed, drop), site_scn=site_scn, site_los_code=site_los,
+        site_sig=(sig_l, sig_after, sig_n), site_fields=(f_los, f_nlos), fields=fields,
+        site_cell_start=start, sparse=is_sparse(cfg, layout),
+    )
 
+
+def _mixed_o2i(ues: UeDrop, params: ChannelParams, home_scn, *, rng) -> UeO2I:
+    """O2I of a network mixing environments: each UE uses its own environment's law."""
+    from nrsim.channel.tr38901 import o2i
+
+    n = ues.n_ue
+    if params.o2i_model == "mixed":
+        high = rng.random(n) < params.o2i_high_loss_fraction
+    else:
+        high = np.full(n, params.o2i_model == "high")
+    d_in = np.where(
+        home_scn == "rma",
+        o2i.sample_indoor_distance_m((n,), "rma", rng=rng),
+        o2i.sample_indoor_distance_m((n,), "uma", rng=rng),
+    )
+    loss = o2i.sample_o2i_loss_db(params.fc_ghz, high, d_in, rng=rng)
+    indoor = ues.indoor
+    return UeO2I(
+        d_2d_in_m=np.where(indoor, d_in, 0.0),
+        high_loss=high & indoor,
+        loss_db=np.where(indoor, loss, 0.0),
+    )
+
+
+def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) -> dict[str, NDArray]:
+    """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop."""
+    layout, params, ues, o2i_state = state.layout, state.params, state.ues, state.o2i
     radio = cfg.radio
     bandwidth_hz = radio.bandwidth_mhz * 1e6
     n_sc = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
     noise_dbm = noise_power_dbm(bandwidth_hz, radio.ue_noise_figure_db)
-
-    n = ues.n_ue
-    out = {
-        "serving_cell": np.zeros(n, dtype=np.int64),
-        "los": np.zeros(n, dtype=bool),
-        "d_2d_m": np.zeros(n),
-        "pathloss_db": np.zeros(n),
-        "shadow_fading_db": np.zeros(n),
-        "coupling_loss_db": np.zeros(n),
-        "rsrp_dbm": np.zeros(n),
-        "sinr_db": np.zeros(n),
-        "sir_db": np.zeros(n),
-        "snr_db": np.zeros(n),
-    }
-    kernel_args = _static_kernel_args(cfg, layout, params, fields)
     noise_mw = float(db_to_lin(noise_dbm))
-    for block, start in enumerate(range(0, n, UE_BLOCK)):
-        sl = slice(start, min(start + UE_BLOCK, n))
-        draws = draw_link_uniforms(
-            ues.height_m[sl], layout.n_sites, params.scenario,
-            rng=stream(seed, f"links/{block}", drop=drop),
+    n_cells = layout.n_cells
+    cell_tx = np.full(n_cells, float(radio.tx_power_dbm))
+    cell_load = np.full(n_cells, float(radio.load))
+    if state.fields is None:
+        f_args = (
+            False, np.zeros((1, 1, 1), dtype=np.float32), np.ones(1, dtype=np.int64),
+            np.ones(1), np.zeros((1, 2)), np.zeros((1, layout.n_sites, 2), dtype=np.int64),
         )
-        he_row = np.full(sl.stop - sl.start, -1, dtype=np.int64)
-        he_row[draws.he_rows] = np.arange(draws.he_rows.size)
-        m = sl.stop - sl.start
-        serv = np.empty(m, dtype=np.int64)
-        rx_dbm = np.empty(m)
-        gain_db = np.empty(m)
-        interf_mw = np.empty(m)
-        los = np.empty(m, dtype=np.bool_)
-        d2d, pl, sf = np.empty(m), np.empty(m), np.empty(m)
-        dk.dense_drop_kernel(
-            ues.xy_m[sl, 0].copy(), ues.xy_m[sl, 1].copy(), ues.height_m[sl],
-            o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
-            *kernel_args["layout"],
-            *kernel_args["channel"],
-            draws.u_los, he_row, draws.u_he,
-            *kernel_args["shadowing"],
+    else:
+        f_args = (True, *state.fields)
+    m = stop - start
+    cols = {
+        "serving_cell": np.empty(m, dtype=np.int64), "los": np.empty(m, dtype=np.bool_),
+        "d_2d_m": np.empty(m), "pathloss_db": np.empty(m), "shadow_fading_db": np.empty(m),
+        "coupling_loss_db": np.empty(m), "rsrp_dbm": np.empty(m), "sinr_db": np.empty(m),
+        "sir_db": np.empty(m), "snr_db": np.empty(m),
+    }
+    ant = cfg.antenna
+    for b0 in range(start, stop, UE_BLOCK):
+        b1 = min(b0 + UE_BLOCK, stop)
+        sl = slice(b0, b1)
+        xy = ues.xy_m[sl]
+        if state.sparse:
+            cand, n_cand = nearest_sites(
+                xy, layout.site_xy_m, cfg.interference.k_sites,
+                max_distance_m=cfg.interference.max_distance_m,
+            )
+        else:
+            cand = np.broadcast_to(np.arange(layout.n_sites, dtype=np.int64), (b1 - b0, layout.n_sites))
+            n_cand = np.full(b1 - b0, layout.n_sites, dtype=np.int64)
+        k = b1 - b0
+        serv = np.empty(k, dtype=np.int64)
+        rx_dbm, gain_db, interf_mw = np.empty(k), np.empty(k), np.empty(k)
+        los = np.empty(k, dtype=np.bool_)
+        d2d, pl, sf = np.empty(k), np.empty(k), np.empty(k)
+        dk.drop_kernel(
+            np.arange(b0, b1, dtype=np.int64), xy[:, 0].copy(), xy[:, 1].copy(),
+            ues.height_m[sl], o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
+            cand, n_cand,
+            layout.site_xy_m[:, 0].copy(), layout.site_xy_m[:, 1].copy(), layout.site_height_m,
+            np.ascontiguousarray(layout.wrap_shifts_m, dtype=np.float64),
+            state.site_scn, state.site_los_code, state.site_fields[0], state.site_fields[1],
+            state.site_sig[0], state.site_sig[1], state.site_sig[2],
+            state.site_cell_start, layout.cell_bearing_deg, cell_tx, cell_load,
+            float(params.fc_ghz), float(params.rma_building_height_m), float(params.rma_street_width_m),
+            _ANT_CODE[params.antenna_model], int(ant.n_elements), float(ant.spacing_wl),
+            float(ant.etilt_deg), float(ant.mech_downtilt_deg), float(ant.ue_gain_dbi),
+            tr_antenna.THETA_3DB_DEG, tr_antenna.PHI_3DB_DEG, tr_antenna.SLA_V_DB,
+            tr_antenna.A_MAX_DB, tr_antenna.G_E_MAX_DBI,
+            np.uint64(state.link_key),
+            *f_args,
             float(radio.handover_margin_db),
             serv, rx_dbm, gain_db, interf_mw, los, d2d, pl, sf,
         )
-        out["serving_cell"][sl] = serv
-        out["los"][sl] = los
-        out["d_2d_m"][sl] = d2d
-        out["pathloss_db"][sl] = pl
-        out["shadow_fading_db"][sl] = sf
-        out["coupling_loss_db"][sl] = -gain_db
-        out["rsrp_dbm"][sl] = rsrp_dbm(rx_dbm, n_sc)
-        out["sinr_db"][sl] = rx_dbm - lin_to_db(interf_mw + noise_mw)
+        o = slice(b0 - start, b1 - start)
+        cols["serving_cell"][o] = serv
+        cols["los"][o] = los
+        cols["d_2d_m"][o] = d2d
+        cols["pathloss_db"][o] = pl
+        cols["shadow_fading_db"][o] = sf
+        cols["coupling_loss_db"][o] = -gain_db
+        cols["rsrp_dbm"][o] = rsrp_dbm(rx_dbm, n_sc)
+        cols["sinr_db"][o] = rx_dbm - lin_to_db(interf_mw + noise_mw)
         with np.errstate(divide="ignore"):
-            out["sir_db"][sl] = np.where(interf_mw > 0, rx_dbm - lin_to_db(interf_mw), np.inf)
-        out["snr_db"][sl] = rx_dbm - noise_dbm
-
-    # snapshot throughput: full buffer, each cell's bandwidth shared equally by its UEs
+            cols["sir_db"][o] = np.where(interf_mw > 0, rx_dbm - lin_to_db(interf_mw), np.inf)
+        cols["snr_db"][o] = rx_dbm - noise_dbm
+    sl = slice(start, stop)
     link = cfg.link
     if link.model == "cqi":
-        se = cqi_spectral_efficiency(out["sinr_db"], link.cqi_thresholds)
+        se = cqi_spectral_efficiency(cols["sinr_db"], link.cqi_thresholds)
     else:
         se = attenuated_shannon_efficiency(
-            out["sinr_db"],
-            alpha=link.shannon_alpha,
-            sinr_min_db=link.shannon_sinr_min_db,
+            cols["sinr_db"], alpha=link.shannon_alpha, sinr_min_db=link.shannon_sinr_min_db,
             max_bps_per_hz=link.shannon_max_bps_per_hz,
         )
-    n_ue_cell = np.bincount(out["serving_cell"], minlength=layout.n_cells)
-    share = 1.0 / np.maximum(n_ue_cell[out["serving_cell"]], 1)
-    thr = (1.0 - link.overhead_fraction) * bandwidth_hz * share * se
-    cell_thr = np.bincount(out["serving_cell"], weights=thr, minlength=layout.n_cells)
-
-    ue_cols: dict[str, NDArray] = {
-        "drop": np.full(n, drop, dtype=np.int64),
-        "ue": np.arange(n, dtype=np.int64),
-        "x_m": ues.xy_m[:, 0],
-        "y_m": ues.xy_m[:, 1],
-        "height_m": ues.height_m,
-        "indoor": ues.indoor,
-        "floor": ues.floor,
-        "o2i_loss_db": o2i_state.loss_db,
+    out = {
+        "drop": np.full(m, state.drop, dtype=np.int64),
+        "ue": np.arange(start, stop, dtype=np.int64),
+        "x_m": ues.xy_m[sl, 0], "y_m": ues.xy_m[sl, 1], "height_m": ues.height_m[sl],
+        "indoor": ues.indoor[sl], "floor": ues.floor[sl],
+        "o2i_loss_db": o2i_state.loss_db[sl],
         "spectral_efficiency_bps_per_hz": se,
-        "throughput_bps": thr,
-        **out,
+        **cols,
     }
+    return out
+
+
+def apply_throughput(
+    cfg: ScenarioConfig, cols: dict[str, NDArray], n_ue_cell: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Full-buffer snapshot throughput [bit/s] of each UE: its cell's bandwidth shared
+    equally by the ``n_ue_cell`` UEs the cell serves."""
+    share = 1.0 / np.maximum(n_ue_cell[cols["serving_cell"]], 1)
+    bandwidth_hz = cfg.radio.bandwidth_mhz * 1e6
+    return (1.0 - cfg.link.overhead_fraction) * bandwidth_hz * share * cols["spectral_efficiency_bps_per_hz"]
+
+
+def cell_columns(
+    cfg: ScenarioConfig, layout: Layout, drop: int, n_ue_cell: NDArray[np.int64],
+    cell_thr_bps: NDArray[np.float64],
+) -> dict[str, NDArray]:
+    bandwidth_hz = cfg.radio.bandwidth_mhz * 1e6
     cell_xy = layout.cell_xy_m
-    cell_cols: dict[str, NDArray] = {
+    return {
         "drop": np.full(layout.n_cells, drop, dtype=np.int64),
         "cell": np.arange(layout.n_cells, dtype=np.int64),
         "site": layout.cell_site,
@@ -251,9 +356,28 @@ def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = Non
         "y_m": cell_xy[:, 1],
         "bearing_deg": layout.cell_bearing_deg,
         "n_ue": n_ue_cell.astype(np.int64),
-        "throughput_bps": cell_thr,
-        "spectral_efficiency_bps_per_hz": cell_thr / bandwidth_hz,
+        "throughput_bps": cell_thr_bps,
+        "spectral_efficiency_bps_per_hz": cell_thr_bps / bandwidth_hz,
     }
+
+
+@dataclass(frozen=True)
+class DropResult:
+    """Per-UE and per-cell columns of one drop (dicts of equal-length 1-D arrays)."""
+
+    ue: dict[str, NDArray]
+    cell: dict[str, NDArray]
+
+
+def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None) -> DropResult:
+    """Simulate drop number ``drop`` of ``cfg`` in memory (all UEs in one go)."""
+    state = prepare_drop(cfg, drop, layout=layout)
+    n = state.ues.n_ue
+    cols = radio_chunk(cfg, state, 0, n)
+    n_ue_cell = np.bincount(cols["serving_cell"], minlength=state.layout.n_cells)
+    cols["throughput_bps"] = apply_throughput(cfg, cols, n_ue_cell)
+    cell_thr = np.bincount(cols["serving_cell"], weights=cols["throughput_bps"], minlength=state.layout.n_cells)
     return DropResult(
-        ue={k: ue_cols[k] for k in UE_COLUMNS}, cell={k: cell_cols[k] for k in CELL_COLUMNS}
+        ue={k: cols[k] for k in UE_COLUMNS},
+        cell=cell_columns(cfg, state.layout, drop, n_ue_cell, cell_thr),
     )
