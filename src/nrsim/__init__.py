@@ -4,7 +4,7 @@ The public API is what this module re-exports."""
 
 __version__ = "0.1.0"
 
-from nrsim.api import RunResult, check_model_validity, load_config, run, write_results  # noqa: E402
+from nrsim.api import RunResult, check_model_validity, load_config, run  # noqa: E402
 from nrsim.config import ScenarioConfig, config_hash, list_presets  # noqa: E402
 from nrsim.errors import (  # noqa: E402
     ConfigError,
@@ -26,5 +26,4 @@ __all__ = [
     "list_presets",
     "load_config",
     "run",
-    "write_results",
 ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +19,7 @@ from nrsim.config.loading import (
     validate_mapping,
 )
 from nrsim.config.schema import ScenarioConfig
-from nrsim.engine.snapshot import build_layout, snapshot_drop
 from nrsim.errors import ConfigError, ModelValidityError, ModelValidityWarning
-from nrsim.kpi.metrics import snapshot_kpis
-from nrsim.kpi.writers import atomic_directory, write_json
 from nrsim.link.numerology import n_rb
 
 ProgressCallback = Callable[[int, int], None]
@@ -89,16 +85,26 @@ def load_config(
     return cfg
 
 
-@dataclass(frozen=True)
 class RunResult:
     """Outputs of :func:`run`: per-UE and per-cell tables, the summary, and where they were
-    written (None when not written)."""
+    written (None when not written). With an ``out_dir`` the per-UE table is read from
+    ``ue.parquet`` on first access (a national run need not fit in memory)."""
 
-    config: ScenarioConfig
-    ue: pd.DataFrame
-    cell: pd.DataFrame
-    summary: dict[str, Any]
-    out_dir: Path | None
+    def __init__(self, config: ScenarioConfig, ue: pd.DataFrame | None, cell: pd.DataFrame,
+                 summary: dict[str, Any], out_dir: Path | None) -> None:
+        self.config = config
+        self._ue = ue
+        self.cell = cell
+        self.summary = summary
+        self.out_dir = out_dir
+
+    @property
+    def ue(self) -> pd.DataFrame:
+        if self._ue is None:
+            if self.out_dir is None or not (self.out_dir / "ue.parquet").exists():
+                raise FileNotFoundError("this run kept no per-UE table (output.per_ue = false)")
+            self._ue = pd.read_parquet(self.out_dir / "ue.parquet")
+        return self._ue
 
 
 def _provenance(cfg: ScenarioConfig) -> dict[str, Any]:
@@ -116,64 +122,52 @@ def run(
     *,
     out_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
+    chunk_ues: int | None = None,
 ) -> RunResult:
-    """Run all drops of a scenario and compute its KPIs; with ``out_dir`` write
-    ``ue.parquet``, ``cell.parquet``, ``summary.json``, ``config.json`` and CDF plots
-    there, atomically (a failed run leaves no folder behind)."""
+    """Run all drops of a scenario and compute its KPIs.
+
+    With ``out_dir``, write ``ue.parquet``, ``cell.parquet``, ``summary.json``,
+    ``config.json`` and CDF plots there, atomically (a failed run leaves no result folder;
+    its finished chunks stay in a hidden work folder beside it, and the same call resumes
+    from them). ``workers`` > 0 runs the chunks on a local Dask cluster of that many
+    processes, ``scheduler`` on an existing cluster; the results are the same bytes as a
+    serial run. ``progress(done, total)`` is called as chunks finish."""
+    from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
+
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
-    layout = build_layout(cfg)
-    ue_parts, cell_parts = [], []
-    for d in range(cfg.drops):
-        res = snapshot_drop(cfg, d, layout=layout)
-        ue_parts.append(pd.DataFrame(res.ue))
-        cell_parts.append(pd.DataFrame(res.cell))
-        if progress is not None:
-            progress(d + 1, cfg.drops)
-    ue = pd.concat(ue_parts, ignore_index=True)
-    cell = pd.concat(cell_parts, ignore_index=True)
-    bandwidth_hz = cfg.radio.bandwidth_mhz * 1e6
-    summary = {
-        **_provenance(cfg),
-        "kpis": snapshot_kpis(ue, cell, bandwidth_hz),
-        "config": cfg.model_dump(mode="json"),
-    }
-    written = None
-    if out_dir is not None:
-        written = Path(out_dir)
-        write_results(written, cfg, ue, cell, summary)
-    return RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=written)
+    chunk = int(chunk_ues) if chunk_ues is not None else DEFAULT_CHUNK_UES
+    if chunk < 1:
+        raise ConfigError(f"chunk_ues = {chunk}: must be >= 1", field="chunk_ues")
+    target = Path(out_dir) if out_dir is not None else None
+    summary, cell, ue = execute(
+        cfg,
+        out_dir=target,
+        provenance=_provenance(cfg),
+        write_outputs=lambda folder, acc, cell_df: _write_plots(folder, cfg, acc),
+        progress=progress,
+        workers=workers,
+        scheduler=scheduler,
+        chunk_ues=chunk,
+        keep_ue_in_memory=target is None,
+    )
+    return RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
 
 
-def write_results(
-    out_dir: Path, cfg: ScenarioConfig, ue: pd.DataFrame, cell: pd.DataFrame, summary: dict
-) -> None:
-    """Write a run's result folder atomically."""
-    with atomic_directory(out_dir) as tmp:
-        if cfg.output.per_ue:
-            ue.to_parquet(tmp / "ue.parquet", index=False)
-        cell.to_parquet(tmp / "cell.parquet", index=False)
-        write_json(tmp / "summary.json", summary)
-        write_json(tmp / "config.json", summary["config"])
-        if cfg.output.plots:
-            _write_plots(tmp, cfg, ue)
-
-
-def _write_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame) -> None:
+def _write_plots(folder: Path, cfg: ScenarioConfig, acc) -> None:
+    if not cfg.output.plots:
+        return
     from nrsim.report.plots import plot_cdf
 
     prov = _provenance(cfg)
     stamp = f"nrsim {prov['nrsim_version']} | config {prov['config_hash']} | seed {cfg.seed}"
+    title = f"{cfg.name}: {cfg.drops} drops, {acc.n_ue} UEs"
     specs = [
-        ("cdf_sinr.png", {"SINR": ue["sinr_db"], "SIR (geometry)": ue["sir_db"]}, "SINR / SIR [dB]"),
-        ("cdf_coupling_loss.png", {"coupling loss": ue["coupling_loss_db"]}, "Serving-cell coupling loss [dB]"),
-        ("cdf_rsrp.png", {"RSRP": ue["rsrp_dbm"]}, "RSRP [dBm]"),
-        ("cdf_throughput.png", {"user throughput": ue["throughput_bps"] / 1e6}, "User throughput [Mbit/s]"),
+        ("cdf_sinr.png", {"SINR": acc.db["sinr_db"].cdf(), "SIR (geometry)": acc.db["sir_db"].cdf()}, "SINR / SIR [dB]"),
+        ("cdf_coupling_loss.png", {"coupling loss": acc.db["coupling_loss_db"].cdf()}, "Serving-cell coupling loss [dB]"),
+        ("cdf_rsrp.png", {"RSRP": acc.db["rsrp_dbm"].cdf()}, "RSRP [dBm]"),
+        ("cdf_throughput.png", {"user throughput": acc.throughput_cdf(scale=1e-6)}, "User throughput [Mbit/s]"),
     ]
-    for name, series, xlabel in specs:
-        plot_cdf(
-            folder / name,
-            {k: np.asarray(v) for k, v in series.items()},
-            xlabel=xlabel,
-            title=f"{cfg.name}: {cfg.drops} drops, {len(ue)} UEs",
-            stamp=stamp,
-        )
+    for name, curves, xlabel in specs:
+        plot_cdf(folder / name, {}, curves=curves, xlabel=xlabel, title=title, stamp=stamp)

@@ -46,7 +46,12 @@ def test_failed_run_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(RuntimeError):
         nrsim.run(nrsim.load_config("uma-default", SMALL, drops=1), out_dir=out)
     assert not out.exists()
-    assert list(tmp_path.iterdir()) == []
+    # only the hidden work folder of finished chunks stays, for resuming
+    left = [p.name for p in tmp_path.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".res.partial-")
+    monkeypatch.undo()
+    nrsim.run(nrsim.load_config("uma-default", SMALL, drops=1), out_dir=out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
 
 
 def test_failed_rerun_keeps_previous_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +64,7 @@ def test_failed_rerun_keeps_previous_result(tmp_path: Path, monkeypatch: pytest.
     with pytest.raises(RuntimeError):
         nrsim.run(nrsim.load_config("uma-default", SMALL, drops=1, seed=5), out_dir=out)
     assert (out / "summary.json").read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["res"]
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".res.partial-")) == ["res"]
 
 
 def test_snapshot_throughput_oracle() -> None:

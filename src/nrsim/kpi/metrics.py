@@ -54,3 +54,29 @@ def snapshot_kpis(ue: pd.DataFrame, cell: pd.DataFrame, bandwidth_hz: float) -> 
         else float("nan"),
     }
     return out
+
+
+def kpis_from_accumulator(acc, cell: pd.DataFrame, bandwidth_hz: float) -> dict[str, Any]:
+    """The same KPIs as :func:`snapshot_kpis`, from a
+    :class:`nrsim.kpi.streaming.SnapshotAccumulator` (percentiles within one histogram bin:
+    0.001 dB, or 2.3e-5 relative for throughput)."""
+    n = acc.n_ue
+    nan = float("nan")
+    pct = {k: {str(p): h.percentile(p) for p in PERCENTILES} for k, h in acc.db.items()}
+    pct["throughput_bps"] = {str(p): acc.throughput_percentile(p) for p in PERCENTILES}
+    return {
+        "n_ue": n,
+        "n_cells": int(cell["cell"].nunique()) if len(cell) else 0,
+        "percentiles": {c: pct[c] for c in PERCENTILE_COLUMNS},
+        "mean_throughput_bps": acc.sum_thr_bps / n if n else nan,
+        "cell_spectral_efficiency_bps_per_hz": float(cell["spectral_efficiency_bps_per_hz"].mean())
+        if len(cell)
+        else nan,
+        "user_spectral_efficiency_5pct_bps_per_hz": acc.throughput_percentile(5) / bandwidth_hz
+        if n
+        else nan,
+        "los_share": acc.n_los / n if n else nan,
+        "indoor_share": acc.n_indoor / n if n else nan,
+        "outage_share": acc.n_outage / n if n else nan,
+        "percentile_error_bound": {"db": 0.001, "throughput_relative": 2.3e-5},
+    }

@@ -33,10 +33,12 @@ def plot_cdf(
     stamp: str,
     reference: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
     band: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]] | None = None,
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]] | None = None,
 ) -> None:
     """Write a CDF plot of each named series to ``path`` (PNG). ``reference`` maps a label to
     (x values, CDF in [0, 1]); ``band`` maps a label to (lower x, upper x, CDF). ``stamp`` is
-    printed in the corner (version, config hash, seed)."""
+    printed in the corner (version, config hash, seed). ``curves`` maps a label to an
+    already computed (x values, CDF) drawn like a series (e.g. from a histogram)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
     try:
@@ -46,6 +48,8 @@ def plot_cdf(
             ax.plot(x, p, "k--", lw=1.5, label=label)
         for label, values in series.items():
             x, p = empirical_cdf(values)
+            ax.plot(x, p, lw=1.8, label=label)
+        for label, (x, p) in (curves or {}).items():
             ax.plot(x, p, lw=1.8, label=label)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("CDF")

@@ -1,0 +1,59 @@
+"""The unit of work of a run: one chunk of UEs of one drop.
+
+A task receives the configuration (as JSON) and its coordinates (drop, first and last UE),
+never big arrays; it rebuilds the drop's shared state (cached per process), computes its
+UEs' radio columns and writes them to a Parquet part file atomically. It returns the number
+of UEs it attached to each cell, which the driver needs for the throughput pass.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from nrsim.config.schema import ScenarioConfig
+from nrsim.engine.snapshot import DropState, build_layout, prepare_drop, radio_chunk
+
+
+@functools.lru_cache(maxsize=2)
+def _config(cfg_json: str) -> ScenarioConfig:
+    return ScenarioConfig.model_validate_json(cfg_json)
+
+
+@functools.lru_cache(maxsize=1)
+def _drop_state(cfg_json: str, drop: int) -> DropState:
+    cfg = _config(cfg_json)
+    return prepare_drop(cfg, drop, layout=build_layout(cfg))
+
+
+def part_name(drop: int, start: int, stop: int) -> str:
+    return f"drop{drop:05d}-ue{start:09d}-{stop:09d}"
+
+
+def chunk_task(
+    cfg_json: str, drop: int, start: int, stop: int, part_dir: str, numba_threads: int = 0
+) -> np.ndarray:
+    """Compute UEs ``start..stop`` of ``drop`` and write ``<part_dir>/<name>.parquet`` and
+    ``<name>.cells.npy`` (UEs per serving cell). Returns the per-cell counts."""
+    if numba_threads > 0:
+        import numba
+
+        numba.set_num_threads(numba_threads)
+    cfg = _config(cfg_json)
+    state = _drop_state(cfg_json, drop)
+    cols = radio_chunk(cfg, state, start, stop)
+    counts = np.bincount(cols["serving_cell"], minlength=state.layout.n_cells).astype(np.int64)
+    name = part_name(drop, start, stop)
+    folder = Path(part_dir)
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    pq.write_table(pa.table(cols), tmp)
+    os.replace(tmp, folder / f"{name}.parquet")
+    tmp_c = folder / f".{name}.{os.getpid()}.cells.tmp.npy"
+    np.save(tmp_c, counts)
+    os.replace(tmp_c, folder / f"{name}.cells.npy")
+    return counts
