@@ -47,8 +47,17 @@ def run(
         Optional[Path], typer.Option(help="Result folder (default results/<scenario name>).")
     ] = None,
     set_: SetOption = None,
+    workers: Annotated[
+        int, typer.Option(help="Dask worker processes on this machine (0 = serial).")
+    ] = 0,
+    scheduler: Annotated[
+        Optional[str], typer.Option(help="Address of an existing Dask scheduler, tcp://HOST:PORT.")
+    ] = None,
+    chunk_ues: Annotated[
+        Optional[int], typer.Option(help="UEs per task (memory bound; results do not depend on it).")
+    ] = None,
 ) -> None:
-    """Run a scenario end to end and write its results."""
+    """Run a scenario end to end and write its results (resumes an interrupted run)."""
     import nrsim
 
     try:
@@ -68,10 +77,15 @@ def run(
         console=console,
         transient=False,
     ) as bar:
-        task = bar.add_task("drops", total=cfg.drops)
+        task = bar.add_task("UE chunks", total=None)
         try:
             result = nrsim.run(
-                cfg, out_dir=out_dir, progress=lambda done, total: bar.update(task, completed=done)
+                cfg,
+                out_dir=out_dir,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                workers=workers,
+                scheduler=scheduler,
+                chunk_ues=chunk_ues,
             )
         except NrsimError as exc:
             _fail(exc)
@@ -130,6 +144,9 @@ def validate(
     except NrsimError as exc:
         _fail(exc)
     console.print(f"[green]ok[/]: {scenario} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)})")
+
+
+from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702
 
 
 def main() -> None:

@@ -153,7 +153,7 @@ class InterferenceConfig(_Frozen):
     """``dense``: every UE against every cell (exact); ``sparse``: each UE against the cells of
     its ``k_sites`` nearest sites only (the rest of the network's interference is dropped);
     ``auto``: sparse above ``auto_dense_max_sites`` sites without wrap-around."""
-    k_sites: Annotated[int, Field(ge=1, le=10_000)] = 64
+    k_sites: Annotated[int, Field(ge=1, le=10_000)] = 128
     """Candidate sites per UE in the sparse form (nearest first, k-d tree)."""
     max_distance_m: Annotated[float, Field(gt=0.0, le=1_000_000.0)] | None = None
     """Optional radius [m] beyond which candidate sites are dropped (at least one is kept)."""

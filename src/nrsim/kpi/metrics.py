@@ -68,7 +68,8 @@ def kpis_from_accumulator(acc, cell: pd.DataFrame, bandwidth_hz: float) -> dict[
         "n_ue": n,
         "n_cells": int(cell["cell"].nunique()) if len(cell) else 0,
         "percentiles": {c: pct[c] for c in PERCENTILE_COLUMNS},
-        "mean_throughput_bps": acc.sum_thr_bps / n if n else nan,
+        # from the per-cell sums (exact per cell, fixed order), not from chunk sums
+        "mean_throughput_bps": float(cell["throughput_bps"].sum()) / n if n else nan,
         "cell_spectral_efficiency_bps_per_hz": float(cell["spectral_efficiency_bps_per_hz"].mean())
         if len(cell)
         else nan,

@@ -104,7 +104,6 @@ class SnapshotAccumulator:
     )
     n_ue: int = 0
     n_zero_thr: int = 0
-    sum_thr_bps: float = 0.0
     n_los: int = 0
     n_indoor: int = 0
     n_outage: int = 0
@@ -118,7 +117,6 @@ class SnapshotAccumulator:
             self.log_thr.add(np.log10(thr[pos]))
         self.n_zero_thr += int((~pos).sum())
         self.n_ue += int(thr.size)
-        self.sum_thr_bps += float(np.sum(thr))
         self.n_los += int(np.sum(cols["los"]))
         self.n_indoor += int(np.sum(cols["indoor"]))
         self.n_outage += int(np.sum(np.asarray(cols["spectral_efficiency_bps_per_hz"]) <= 0))

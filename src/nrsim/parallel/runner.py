@@ -33,6 +33,13 @@ from nrsim.kpi.writers import atomic_directory, write_json
 from nrsim.parallel.backends import make_backend
 from nrsim.parallel.tasks import chunk_task, part_name
 
+ROW_GROUP_ROWS = 65_536
+"""Rows per Parquet row group of ue.parquet, fixed so that the file's bytes do not depend on
+the chunk size."""
+
+SE_QUANTUM_INV = float(2**32)
+"""Per-cell sums of spectral efficiency are kept as integers of 2^-32 bit/s/Hz (exact)."""
+
 DEFAULT_CHUNK_UES = 65_536
 """UEs per task (any value gives identical results; it bounds a worker's memory)."""
 
@@ -122,27 +129,31 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
             n_ue_cell = np.zeros(layout.n_cells, dtype=np.int64)
             for t in chunks:
                 n_ue_cell += np.load(work / f"{part_name(*t)}.cells.npy")
-            cell_thr = np.zeros(layout.n_cells)
+            # sum of spectral efficiencies per cell in integer units of 2^-32 bit/s/Hz:
+            # exact, so the cell throughput does not depend on how UEs were chunked
+            se_sum_q = np.zeros(layout.n_cells, dtype=np.int64)
             for t in chunks:
                 table = pq.read_table(work / f"{part_name(*t)}.parquet")
                 cols = {name: table.column(name).to_numpy() for name in table.column_names}
                 cols["throughput_bps"] = apply_throughput(cfg, cols, n_ue_cell)
-                cell_thr += np.bincount(cols["serving_cell"], weights=cols["throughput_bps"],
-                                        minlength=layout.n_cells)
+                se_q = np.rint(cols["spectral_efficiency_bps_per_hz"] * SE_QUANTUM_INV).astype(np.int64)
+                np.add.at(se_sum_q, cols["serving_cell"], se_q)
                 acc.add(cols)
                 ordered = {k: cols[k] for k in UE_COLUMNS}
                 if writer is not None:
-                    writer.write_table(pa.table(ordered))
+                    writer.add(pa.table(ordered))
                 if keep_ue:
                     ue_frames.append(pd.DataFrame(ordered))
+            cell_thr = (
+                (1.0 - cfg.link.overhead_fraction) * bandwidth_hz
+                * (se_sum_q.astype(np.float64) / SE_QUANTUM_INV) / np.maximum(n_ue_cell, 1)
+            )
             cell_frames.append(pd.DataFrame(cell_columns(cfg, layout, drop, n_ue_cell, cell_thr)))
 
     summary: dict[str, Any] = {}
     if out_dir is not None:
         with atomic_directory(out_dir) as tmp:
-            writer = None
-            if cfg.output.per_ue:
-                writer = pq.ParquetWriter(tmp / "ue.parquet", _ue_schema())
+            writer = _RowGroupWriter(tmp / "ue.parquet") if cfg.output.per_ue else None
             try:
                 run_pass(writer)
             finally:
@@ -174,6 +185,32 @@ _UE_DTYPES: dict[str, str] = {
     "sinr_db": "float64", "sir_db": "float64", "snr_db": "float64",
     "spectral_efficiency_bps_per_hz": "float64", "throughput_bps": "float64",
 }
+
+
+class _RowGroupWriter:
+    """Streams tables into a Parquet file in row groups of exactly ``ROW_GROUP_ROWS``."""
+
+    def __init__(self, path: Path) -> None:
+        self._writer = pq.ParquetWriter(path, _ue_schema())
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        self._pending.append(table)
+        self._rows += table.num_rows
+        if self._rows >= ROW_GROUP_ROWS:
+            merged = pa.concat_tables(self._pending).combine_chunks()
+            n_full = (merged.num_rows // ROW_GROUP_ROWS) * ROW_GROUP_ROWS
+            for off in range(0, n_full, ROW_GROUP_ROWS):
+                self._writer.write_table(merged.slice(off, ROW_GROUP_ROWS), row_group_size=ROW_GROUP_ROWS)
+            rest = merged.slice(n_full)
+            self._pending = [rest] if rest.num_rows else []
+            self._rows = rest.num_rows
+
+    def close(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending).combine_chunks(), row_group_size=ROW_GROUP_ROWS)
+        self._writer.close()
 
 
 def _ue_schema() -> pa.Schema:
