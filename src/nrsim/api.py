@@ -38,16 +38,21 @@ def check_model_validity(cfg: ScenarioConfig) -> None:
             heights.append(1.5)
         else:
             heights.append(ue.indoor_height_m)
+    if cfg.channel.scenario == "mixed":  # national layout: its environments' own BS heights
+        checks = [("umi", 10.0), ("uma", 25.0), ("rma", 35.0)]
+    else:
+        checks = [(cfg.channel.scenario, dep.bs_height_m)]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", ModelValidityWarning)
-            check_validity(
-                cfg.channel.scenario,
-                fc_ghz=cfg.channel.fc_ghz,
-                h_bs_m=dep.bs_height_m,
-                h_ut_m=np.asarray(heights) if heights else None,
-                policy=cfg.channel.validity,
-            )
+            for scenario, h_bs in checks:
+                check_validity(
+                    scenario,
+                    fc_ghz=cfg.channel.fc_ghz,
+                    h_bs_m=h_bs,
+                    h_ut_m=np.asarray(heights) if heights else None,
+                    policy=cfg.channel.validity,
+                )
     except ModelValidityError as exc:
         field = exc.field or "channel"
         if not field.startswith(("channel.", "deployment.")):

@@ -78,15 +78,17 @@ def test_wrap_distance_never_longer_and_edge_ue_served_across() -> None:
                 for sx, sy in layout.wrap_shifts_m
             )
             assert wrapped[i, s] == pytest.approx(best)
-    # a UE just outside the east edge of the cluster, at (1200, 0): the lattice point
-    # (1500, 0) east of it is the image of site (-500, 866) under the shift (2000, -866), so
-    # that site, 1,750 m away directly, is 300 m away through wrap-around (only the
-    # east-most site at (1000, 0) is nearer).
-    edge_ue = np.asarray([[1200.0, 0.0]])
+    # a UE just outside the cluster edge at 1200 m along 30 deg: the lattice point 1500 m
+    # along 30 deg beyond it is the image of the site 1000 m away at 150 deg, so that site,
+    # 1,750 m away directly, is 300 m away through wrap-around (only the site 1000 m away
+    # along 30 deg is nearer). The grid has its ring-1 sites at 30, 90, ..., 330 deg.
+    c30, s30 = math.cos(math.radians(30.0)), math.sin(math.radians(30.0))
+    edge_ue = np.asarray([[1200.0 * c30, 1200.0 * s30]])
     dx, dy = nearest_image_offsets_m(edge_ue, layout.site_xy_m, layout.wrap_shifts_m)
     d = np.hypot(dx, dy)[0]
-    far = int(np.argmin(np.hypot(layout.site_xy_m[:, 0] + 500.0, layout.site_xy_m[:, 1] - 500.0 * math.sqrt(3))))
-    assert np.allclose(layout.site_xy_m[far], [-500.0, 500.0 * math.sqrt(3)])
+    far_xy = np.asarray([-1000.0 * c30, 1000.0 * s30])
+    far = int(np.argmin(np.hypot(*(layout.site_xy_m - far_xy).T)))
+    assert np.allclose(layout.site_xy_m[far], far_xy)
     assert d[far] == pytest.approx(300.0)
     assert np.argsort(d)[1] == far
     assert math.hypot(*(edge_ue[0] - layout.site_xy_m[far])) > 1700.0
@@ -110,9 +112,12 @@ def test_ue_drop_counts_min_distance_and_region() -> None:
     own = layout.site_xy_m[layout.cell_site[drop.home_cell]]
     d_own = np.hypot(*(drop.xy_m - own).T)
     assert d_own.min() >= 35.0
-    # inside the own site's hexagon: the own site is the nearest site (Voronoi cell)
-    d_all = np.hypot(drop.xy_m[:, None, 0] - layout.site_xy_m[None, :, 0], drop.xy_m[:, None, 1] - layout.site_xy_m[None, :, 1])
-    assert np.all(d_own <= d_all.min(axis=1) + 1e-6)
+    # inside the sector's clover-leaf cell: a hexagon of circumradius ISD/3 centred ISD/3
+    # from the site along the boresight (so at most 2 ISD/3 from the site)
+    b = np.radians(layout.cell_bearing_deg[drop.home_cell])
+    centre = own + (500.0 / 3.0) * np.stack([np.cos(b), np.sin(b)], axis=1)
+    assert np.all(np.hypot(*(drop.xy_m - centre).T) <= 500.0 / 3.0 + 1e-6)
+    assert d_own.max() <= 2.0 * 500.0 / 3.0 + 1e-6
     # UEs of a sector lie within +-60 deg of its boresight
     rel = np.degrees(np.arctan2(*(drop.xy_m - own).T[::-1])) - layout.cell_bearing_deg[drop.home_cell]
     rel = (rel + 180.0) % 360.0 - 180.0

@@ -47,12 +47,35 @@ class UeDropConfig(_Frozen):
         return self
 
 
+class NationalConfig(_Frozen):
+    """The synthetic national network of ``layout = "national"`` (deployment.national)."""
+
+    target_sites: Annotated[int, Field(ge=10, le=100_000)] = 10_000
+    """Number of sites; the rural grid spacing is set to reach it exactly."""
+    side_km: Annotated[float, Field(gt=1.0, le=5_000.0)] = 400.0
+    """Side of the (square) country [km]."""
+    n_cities: Annotated[int, Field(ge=0, le=1_000)] = 12
+    """Cities, with radii largest_city_radius_km / sqrt(rank)."""
+    largest_city_radius_km: Annotated[float, Field(gt=0.1, le=100.0)] = 8.0
+    """Radius of the largest city [km]: dense-urban core (UMi) to 20 %, urban (UMa) to 55 %,
+    suburban (UMa) to 100 %."""
+    core_isd_m: Annotated[float, Field(gt=10.0, le=5_000.0)] = 200.0
+    """ISD of the dense-urban cores [m] (UMi-Street Canyon, BS 10 m)."""
+    urban_isd_m: Annotated[float, Field(gt=10.0, le=10_000.0)] = 400.0
+    """ISD of the urban rings [m] (UMa, BS 25 m)."""
+    suburban_isd_m: Annotated[float, Field(gt=10.0, le=20_000.0)] = 1000.0
+    """ISD of the suburban rings [m] (UMa, BS 30 m)."""
+    layout_seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 2026
+    """Seed of the layout itself (the run's ``seed`` does not move the sites)."""
+
+
 class DeploymentConfig(_Frozen):
     """Network layout. ``hex``: N rings of sites (1 + 3N(N+1) sites); ``inh-office``: the
     TR 38.901 Table 7.8-2 indoor hall of 12 BSs, 20 m apart, in 120 m x 50 m."""
 
-    layout: Literal["hex", "inh-office"] = "hex"
-    """``hex``: hexagonal grid of sites; ``inh-office``: the 120 m x 50 m indoor hall."""
+    layout: Literal["hex", "inh-office", "national"] = "hex"
+    """``hex``: hexagonal grid of sites; ``inh-office``: the 120 m x 50 m indoor hall;
+    ``national``: the synthetic national network of ``[deployment.national]``."""
     rings: Annotated[int, Field(ge=0, le=40)] = 2
     """Hex rings around the centre site: 0 -> 1 site, 1 -> 7 sites, 2 -> 19 sites."""
     isd_m: Annotated[float, Field(gt=0.0, le=100_000.0)] = 500.0
@@ -64,13 +87,15 @@ class DeploymentConfig(_Frozen):
     wraparound: bool = True
     """Every UE sees the nearest of the 7 images of each site (hex layouts with rings >= 1)."""
     ue: UeDropConfig = UeDropConfig()
+    national: NationalConfig = NationalConfig()
 
 
 class ChannelConfig(_Frozen):
     """Large-scale channel of TR 38.901 V17.0.0 clause 7.4."""
 
-    scenario: Literal["uma", "umi", "rma", "inh"] = "uma"
-    """Path-loss scenario of Table 7.4.1-1: UMa, UMi-Street Canyon, RMa, InH-office."""
+    scenario: Literal["uma", "umi", "rma", "inh", "mixed"] = "uma"
+    """Path-loss scenario of Table 7.4.1-1: UMa, UMi-Street Canyon, RMa, InH-office; ``mixed``:
+    each site's own environment (national layout)."""
     fc_ghz: Annotated[float, Field(gt=0.0, le=1_000.0)] = 3.5
     """Carrier frequency [GHz]; the model's validity range (0.5-100 GHz) is checked too."""
     inh_variant: Literal["mixed", "open"] = "mixed"
@@ -153,7 +178,7 @@ class InterferenceConfig(_Frozen):
     """``dense``: every UE against every cell (exact); ``sparse``: each UE against the cells of
     its ``k_sites`` nearest sites only (the rest of the network's interference is dropped);
     ``auto``: sparse above ``auto_dense_max_sites`` sites without wrap-around."""
-    k_sites: Annotated[int, Field(ge=1, le=10_000)] = 128
+    k_sites: Annotated[int, Field(ge=1, le=10_000)] = 192
     """Candidate sites per UE in the sparse form (nearest first, k-d tree)."""
     max_distance_m: Annotated[float, Field(gt=0.0, le=1_000_000.0)] | None = None
     """Optional radius [m] beyond which candidate sites are dropped (at least one is kept)."""
@@ -168,6 +193,154 @@ class OutputConfig(_Frozen):
     """Write the CDF plots (PNG)."""
     per_ue: bool = True
     """Write ``ue.parquet`` (one row per UE and drop)."""
+
+
+class SlotSchedulerConfig(_Frozen):
+    """Slot scheduler (frequency-selective per RBG) of the slot-level simulation."""
+
+    name: Literal["pf", "rr", "max_ci", "plugin"] = "pf"
+    """``pf`` proportional fair, ``rr`` round robin, ``max_ci`` max C/I, ``plugin`` the class
+    named by ``plugin``."""
+    pf_time_constant_slots: Annotated[float, Field(ge=1.0, le=1e6)] = 100.0
+    """Time constant t_c of the PF throughput average [slots]."""
+    pf_alpha: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    """PF exponent of the instantaneous rate (metric r^alpha / T^beta)."""
+    pf_beta: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    """PF exponent of the average throughput (beta = 0: max rate)."""
+    max_ues_per_slot: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    """Most UEs a cell schedules in one slot (e.g. a PDCCH limit); none: no limit."""
+    plugin: str | None = None
+    """``path/to/file.py:ClassName`` of a user scheduler, built as ClassName(n_ue, **plugin_params)
+    (``name = "plugin"``; downlink only)."""
+    plugin_params: dict[str, float | int | str | bool] = {}
+    """Keyword arguments of the plugin class."""
+
+    @model_validator(mode="after")
+    def _plugin_named(self) -> "SlotSchedulerConfig":
+        if self.name == "plugin" and not self.plugin:
+            raise ValueError("name = 'plugin' needs plugin = 'path/to/file.py:ClassName'")
+        return self
+
+
+class SlotTrafficConfig(_Frozen):
+    """Downlink traffic of the slot-level simulation (uplink: full buffer)."""
+
+    model: Literal["full_buffer", "ftp3"] = "full_buffer"
+    """``full_buffer`` or ``ftp3``: FTP model 3 (TR 36.889 A.1; TR 38.802), Poisson file
+    arrivals per UE."""
+    ftp_file_size_bytes: Annotated[float, Field(gt=0.0, le=1e9)] = 500_000.0
+    """FTP model 3 file size [bytes] (TR 36.889: 0.5 Mbyte)."""
+    ftp_arrival_rate_hz: Annotated[float, Field(gt=0.0, le=1e4)] = 1.0
+    """FTP model 3 mean file arrival rate per UE [1/s]."""
+
+
+class SlotLinkAdaptationConfig(_Frozen):
+    """CSI reporting, MCS selection, outer-loop link adaptation and HARQ."""
+
+    mcs_table: Literal[1, 2] = 1
+    """TS 38.214 MCS table (and the CQI table of the same index): 1 = 64QAM, 2 = 256QAM."""
+    cqi_period_slots: Annotated[int, Field(ge=1, le=320)] = 5
+    """Periodic CSI report period [slots] (UE u reports in slots t with (t - u) mod period = 0)."""
+    cqi_delay_slots: Annotated[int, Field(ge=0, le=100)] = 4
+    """Slots between a CSI measurement and its use by the scheduler."""
+    olla: bool = True
+    """Outer-loop link adaptation on first-transmission ACK/NACK."""
+    olla_target_bler: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.1
+    """Target first-transmission BLER of OLLA."""
+    olla_step_db: Annotated[float, Field(gt=0.0, le=5.0)] = 0.5
+    """OLLA step up on NACK [dB]; the step down on ACK is step * target / (1 - target)."""
+    olla_max_offset_db: Annotated[float, Field(gt=0.0, le=40.0)] = 15.0
+    """Bound on the magnitude of the OLLA offset [dB]."""
+    harq_max_transmissions: Annotated[int, Field(ge=1, le=16)] = 4
+    """Transmissions of a TB before it is dropped (first + retransmissions)."""
+    harq_rtt_slots: Annotated[int, Field(ge=1, le=100)] = 8
+    """Slots from a transmission to its earliest retransmission."""
+    harq_processes: Annotated[int, Field(ge=1, le=32)] = 16
+    """HARQ processes per UE and direction."""
+
+
+class SlotFadingConfig(_Frozen):
+    """Fast fading: TR 38.901 7.7.2 TDL per PRB and slot, Jakes Doppler from the UE speed."""
+
+    enabled: bool = True
+    """Frequency-selective, time-correlated fading; off: large-scale gains only."""
+    model: Literal["TDL-A", "TDL-B", "TDL-C"] = "TDL-C"
+    """TDL power-delay profile (TR 38.901 Tables 7.7.2-1..3)."""
+    delay_spread_ns: Annotated[float, Field(gt=0.0, le=5_000.0)] = 100.0
+    """RMS delay spread scaling the normalised delays (7.7.3; Table 7.7.3-1: 100 ns nominal,
+    300 ns long)."""
+    ue_speed_kmh: Annotated[float, Field(ge=0.0, le=500.0)] = 3.0
+    """Speed of indoor UEs (of all UEs when ``outdoor_ue_speed_kmh`` is unset) [km/h]."""
+    outdoor_ue_speed_kmh: Annotated[float, Field(ge=0.0, le=500.0)] | None = None
+    """Speed of outdoor UEs [km/h] (M.2412 Dense Urban: 30 km/h in cars)."""
+    bank_rows: Annotated[int, Field(ge=256, le=4_194_304)] = 65_536
+    """Precomputed trace rows (realisations x trace slots) per speed class; memory
+    bank_rows x N_RB x 4 bytes per class."""
+
+
+class SlotUplinkConfig(_Frozen):
+    """PUSCH with open-loop fractional power control (TS 38.213 7.1.1)."""
+
+    enabled: bool = False
+    """Simulate the uplink in U slots (TDD) or every slot (FDD)."""
+    p0_dbm: Annotated[float, Field(ge=-202.0, le=24.0)] = -60.0
+    """P_O_PUSCH, nominal target received power per 15 kHz RB [dBm] (TS 38.331 range)."""
+    alpha: float = 0.6
+    """Path-loss compensation factor (TS 38.213 7.1.1: 0, 0.4, 0.5, ..., 0.9, 1)."""
+    p_max_dbm: Annotated[float, Field(ge=-30.0, le=40.0)] = 23.0
+    """Maximum UE output power P_CMAX [dBm]."""
+    bs_noise_figure_db: Annotated[float, Field(ge=0.0, le=30.0)] = 5.0
+    """gNB receiver noise figure [dB]."""
+    max_ues_per_slot: Annotated[int, Field(ge=1, le=1_000)] = 4
+    """UEs per cell and UL slot; each gets an equal contiguous share of the RBGs."""
+
+    @model_validator(mode="after")
+    def _alpha_allowed(self) -> "SlotUplinkConfig":
+        if round(self.alpha, 6) not in (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0):
+            raise ValueError(f"alpha = {self.alpha}: allowed 0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1 (TS 38.213 7.1.1)")
+        return self
+
+
+class SlotsConfig(_Frozen):
+    """Slot-level system simulation (off by default): each drop's large-scale channel, then
+    n_slots slots of scheduling, fast fading, link adaptation and HARQ (docs/slots.md)."""
+
+    enabled: bool = False
+    """Run the slot-level simulation after each drop's large-scale channel."""
+    n_slots: Annotated[int, Field(ge=1, le=10_000_000)] = 1000
+    """Slots simulated per drop (warm-up included)."""
+    warmup_slots: Annotated[int, Field(ge=0, le=10_000_000)] = 100
+    """First slots excluded from the KPIs (PF averages and OLLA settle)."""
+    duplex: Literal["tdd", "fdd"] = "tdd"
+    """``tdd``: slots follow ``tdd_pattern``; ``fdd``: DL and UL on paired carriers in every slot."""
+    tdd_pattern: Annotated[str, Field(pattern=r"^[DSU]{1,80}$")] = "DDDSU"
+    """TDD slot pattern (D downlink, S special, U uplink), repeated."""
+    special_dl_symbols: Annotated[int, Field(ge=1, le=13)] = 10
+    """DL symbols of a special slot (the rest is guard and UL)."""
+    control_symbols: Annotated[int, Field(ge=0, le=3)] = 2
+    """PDCCH symbols at the start of each DL slot; the PDSCH has the others."""
+    dmrs_re_per_prb: Annotated[int, Field(ge=0, le=72)] = 12
+    """DM-RS REs per PRB incl. CDM groups without data (N_DMRS^PRB, TS 38.214 5.1.3.2)."""
+    xoverhead_re_per_prb: Literal[0, 6, 12, 18] = 0
+    """xOverhead N_oh^PRB (TS 38.214 5.1.3.2)."""
+    rbg_config: Literal[1, 2] = 1
+    """RBG size configuration of TS 38.214 Table 5.1.2.2.1-1."""
+    n_interferers: Annotated[int, Field(ge=0, le=256)] = 8
+    """Strongest interfering cells per UE with their own fast fading; the others add a
+    wideband interference without fading."""
+    scheduler: SlotSchedulerConfig = SlotSchedulerConfig()
+    traffic: SlotTrafficConfig = SlotTrafficConfig()
+    link_adaptation: SlotLinkAdaptationConfig = SlotLinkAdaptationConfig()
+    fading: SlotFadingConfig = SlotFadingConfig()
+    uplink: SlotUplinkConfig = SlotUplinkConfig()
+
+    @model_validator(mode="after")
+    def _warmup_below_run(self) -> "SlotsConfig":
+        if self.warmup_slots >= self.n_slots:
+            raise ValueError(
+                f"warmup_slots = {self.warmup_slots} must be < n_slots = {self.n_slots}"
+            )
+        return self
 
 
 class ScenarioConfig(_Frozen):
@@ -191,6 +364,7 @@ class ScenarioConfig(_Frozen):
     link: LinkConfig = LinkConfig()
     interference: InterferenceConfig = InterferenceConfig()
     output: OutputConfig = OutputConfig()
+    slots: SlotsConfig = SlotsConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> "ScenarioConfig":
@@ -198,6 +372,11 @@ class ScenarioConfig(_Frozen):
             raise ValueError(
                 "deployment.layout = 'inh-office' needs channel.scenario = 'inh' "
                 f"(got {self.channel.scenario!r})"
+            )
+        if (self.deployment.layout == "national") != (self.channel.scenario == "mixed"):
+            raise ValueError(
+                "deployment.layout = 'national' goes with channel.scenario = 'mixed' and only "
+                f"with it (got layout {self.deployment.layout!r}, scenario {self.channel.scenario!r})"
             )
         if self.channel.scenario == "inh" and self.deployment.layout != "inh-office":
             raise ValueError(

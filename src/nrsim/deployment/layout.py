@@ -91,10 +91,13 @@ def hex_axial_coords(rings: int) -> NDArray[np.int64]:
 
 
 def axial_to_xy_m(qr: NDArray[np.int64], isd_m: float) -> NDArray[np.float64]:
-    """Axial hex coordinates to metres: basis (isd, 0) and (isd/2, isd sqrt(3)/2)."""
+    """Axial hex coordinates to metres: basis isd at 30 deg and isd at 90 deg, so the six
+    neighbours of a site lie at 30, 90, ..., 330 deg and each sector boresight (30/150/270)
+    points at a neighbouring site: the 3GPP clover-leaf layout (ISD = 3 x cell radius), as
+    in QuaDRiGa's qd_layout 'regular' used for the TR 38.901 7.8 calibration."""
     q = qr[:, 0].astype(np.float64)
     r = qr[:, 1].astype(np.float64)
-    return np.stack([isd_m * (q + 0.5 * r), isd_m * (SQRT3 / 2.0) * r], axis=1)
+    return np.stack([isd_m * (SQRT3 / 2.0) * q, isd_m * (0.5 * q + r)], axis=1)
 
 
 def hex_wrap_shifts_m(rings: int, isd_m: float) -> NDArray[np.float64]:

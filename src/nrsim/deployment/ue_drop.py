@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from nrsim.deployment.layout import INH_HALL_X_M, INH_HALL_Y_M, SQRT3, Layout
+from nrsim.deployment.layout import INH_HALL_X_M, INH_HALL_Y_M, Layout
 
 _MAX_REDRAW_ROUNDS = 1000
 
@@ -47,11 +47,9 @@ def sample_in_sector_m(
     *,
     rng: np.random.Generator,
 ) -> NDArray[np.float64]:
-    """Uniform points in the rhombus (one third of a site hexagon of circumradius
-    ``radius_m``) centred on each bearing; offsets from the site [n, 2] in metres.
-
-    The rhombus spans vertices at bearing-60, bearing and bearing+60 deg (the hexagon of a
-    site whose neighbours lie at 0, 60, ... deg has its corners at 30, 90, ... deg)."""
+    """Uniform points in the rhombus with one corner at the site, spanned by the vectors of
+    length ``radius_m`` at bearing-60 and bearing+60 deg (its far corner lies ``radius_m``
+    along the bearing); offsets from the site [n, 2] in metres."""
     n = bearing_deg.shape[0]
     st = rng.random((n, 2))
     a = np.deg2rad(bearing_deg - 60.0)
@@ -62,27 +60,53 @@ def sample_in_sector_m(
     return np.stack([x, y], axis=1)
 
 
+def sample_in_clover_cell_m(
+    bearing_deg: NDArray[np.float64],
+    cell_radius_m: float | NDArray[np.float64],
+    *,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """Uniform points in the hexagonal cell of each sector of a 3GPP clover-leaf site
+    (ISD = 3 x cell radius): a hexagon of circumradius ``cell_radius_m`` centred
+    ``cell_radius_m`` from the site along the boresight, with one corner at the site. Offsets
+    from the site [n, 2] in metres; every point lies within +-60 deg of the boresight.
+
+    The hexagon is three rhombi meeting at its centre: the rhombus of
+    :func:`sample_in_sector_m` (site, corner at bearing-60, centre, corner at bearing+60) and
+    its rotations by 120 and 240 deg about the centre, chosen with equal probability."""
+    n = bearing_deg.shape[0]
+    p = sample_in_sector_m(bearing_deg, cell_radius_m, rng=rng)  # [n, 2]
+    r = np.broadcast_to(np.asarray(cell_radius_m, dtype=np.float64).reshape(-1), (n,))
+    b = np.deg2rad(bearing_deg)
+    centre = r[:, None] * np.stack([np.cos(b), np.sin(b)], axis=1)  # [n, 2]
+    turn = np.deg2rad(120.0) * rng.integers(0, 3, n)
+    c, s = np.cos(turn), np.sin(turn)
+    d = p - centre
+    return centre + np.stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]], axis=1)
+
+
 def _drop_hex_positions(
     layout: Layout, per_sector: int, min_d_m: float, rng: np.random.Generator
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     home = np.repeat(np.arange(layout.n_cells, dtype=np.int64), per_sector)
+    # clover-leaf cells: ISD = 3 x cell radius
     if layout.site_isd_m is not None:
-        radius_m = (layout.site_isd_m[layout.cell_site[home]] / SQRT3)[:, None]
+        radius_m = (layout.site_isd_m[layout.cell_site[home]] / 3.0)[:, None]
     else:
-        radius_m = layout.isd_m / SQRT3
+        radius_m = layout.isd_m / 3.0
     sectors_per_site = layout.n_cells // max(layout.n_sites, 1)
     if sectors_per_site == 3:
         bearing = layout.cell_bearing_deg[home]
-    else:  # one cell per site: a random third of the hexagon, i.e. the whole hexagon
+    else:  # one cell per site: a random one of the site's three clover-leaf cells
         bearing = np.asarray([30.0, 150.0, 270.0])[rng.integers(0, 3, home.shape[0])]
     site = layout.site_xy_m[layout.cell_site[home]]
-    offset = sample_in_sector_m(bearing, radius_m, rng=rng)
+    offset = sample_in_clover_cell_m(bearing, radius_m, rng=rng)
     for _ in range(_MAX_REDRAW_ROUNDS):
         bad = np.hypot(offset[:, 0], offset[:, 1]) < min_d_m
         if not bad.any():
             break
         r_bad = radius_m[bad] if np.ndim(radius_m) else radius_m
-        offset[bad] = sample_in_sector_m(bearing[bad], r_bad, rng=rng)
+        offset[bad] = sample_in_clover_cell_m(bearing[bad], r_bad, rng=rng)
     return site + offset, home
 
 

@@ -10,6 +10,7 @@ and link packages.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from nrsim.channel.tr38901 import pathloss as tr_pathloss
 from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
+from nrsim.deployment.national import national_layout
 from nrsim.deployment.ue_drop import UeDrop, drop_ues
 from nrsim.engine.candidates import nearest_sites
 from nrsim.errors import ConfigError
@@ -50,6 +52,8 @@ CELL_COLUMNS: tuple[str, ...] = (
 
 def build_layout(cfg: ScenarioConfig) -> Layout:
     dep = cfg.deployment
+    if dep.layout == "national":
+        return _national(dep.national, dep.sectors_per_site)
     if dep.layout == "inh-office":
         return inh_office_layout(dep.bs_height_m, sectors_per_site=dep.sectors_per_site)
     return hex_layout(
@@ -58,6 +62,16 @@ def build_layout(cfg: ScenarioConfig) -> Layout:
         dep.bs_height_m,
         sectors_per_site=dep.sectors_per_site,
         wraparound=dep.wraparound,
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _national(nat, sectors_per_site: int) -> Layout:
+    return national_layout(
+        target_sites=nat.target_sites, side_km=nat.side_km, n_cities=nat.n_cities,
+        layout_seed=nat.layout_seed, core_isd_m=nat.core_isd_m, urban_isd_m=nat.urban_isd_m,
+        suburban_isd_m=nat.suburban_isd_m, largest_city_radius_km=nat.largest_city_radius_km,
+        sectors_per_site=sectors_per_site,
     )
 
 
@@ -163,27 +177,35 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         o2i_state = _mixed_o2i(ues, params, home_scn, rng=stream(seed, "o2i", drop=drop))
     else:
         o2i_state = sample_ue_o2i(ues, params, rng=stream(seed, "o2i", drop=drop))
-    site_scn = np.asarray([_SCN_CODE[x] for x in scn_names], dtype=np.int64)
-    site_los = np.asarray([_los_code(x, params.inh_variant) for x in scn_names], dtype=np.int64)
-    sig_l = np.asarray([float(tr_pathloss.shadow_fading_std_db(x, True)) for x in scn_names])
-    sig_n = np.asarray([float(tr_pathloss.shadow_fading_std_db(x, False)) for x in scn_names])
-    sig_after = np.asarray(
-        [
+    names, inverse = np.unique(np.asarray(scn_names), return_inverse=True)
+    per = {
+        x: (
+            _SCN_CODE[x],
+            _los_code(x, params.inh_variant),
+            float(tr_pathloss.shadow_fading_std_db(x, True)),
             float(tr_pathloss.shadow_fading_std_db(
                 x, True, d_2d_m=np.inf, fc_ghz=1.0, h_bs_m=35.0, h_ut_m=1.5
-            )) if x == "rma" else float(tr_pathloss.shadow_fading_std_db(x, True))
-            for x in scn_names
-        ]
-    )
-    # one field per distinct decorrelation distance (Table 7.5-6)
-    dcorr_los = [float(tr_pathloss.shadow_fading_decorrelation_m(x, True)) for x in scn_names]
-    dcorr_nlos = [float(tr_pathloss.shadow_fading_decorrelation_m(x, False)) for x in scn_names]
-    distinct: list[float] = []  # LOS then NLOS per environment, first occurrence order
-    for d in (x for pair in zip(dcorr_los, dcorr_nlos, strict=True) for x in pair):
-        if d not in distinct:
-            distinct.append(d)
-    f_los = np.asarray([distinct.index(d) for d in dcorr_los], dtype=np.int64)
-    f_nlos = np.asarray([distinct.index(d) for d in dcorr_nlos], dtype=np.int64)
+            )) if x == "rma" else float(tr_pathloss.shadow_fading_std_db(x, True)),
+            float(tr_pathloss.shadow_fading_std_db(x, False)),
+            float(tr_pathloss.shadow_fading_decorrelation_m(x, True)),
+            float(tr_pathloss.shadow_fading_decorrelation_m(x, False)),
+        )
+        for x in names
+    }
+    table = np.asarray([per[x] for x in names])  # [scenario, 7]
+    site_vals = table[inverse]  # [site, 7]
+    site_scn = site_vals[:, 0].astype(np.int64)
+    site_los = site_vals[:, 1].astype(np.int64)
+    sig_l, sig_after, sig_n = site_vals[:, 2], site_vals[:, 3], site_vals[:, 4]
+    # one field per distinct decorrelation distance (Table 7.5-6), LOS then NLOS per
+    # environment in order of first appearance
+    distinct: list[float] = []
+    for x in dict.fromkeys(scn_names):
+        for d in (per[x][5], per[x][6]):
+            if d not in distinct:
+                distinct.append(d)
+    f_los = np.asarray([distinct.index(per[x][5]) for x in names], dtype=np.int64)[inverse]
+    f_nlos = np.asarray([distinct.index(per[x][6]) for x in names], dtype=np.int64)[inverse]
     fields = None
     if params.shadowing:
         rng_sf = stream(seed, "shadowing", drop=drop)
