@@ -209,7 +209,7 @@ class SlotSchedulerConfig(_Frozen):
     """PF exponent of the average throughput (beta = 0: max rate)."""
     max_ues_per_slot: Annotated[int, Field(ge=1, le=10_000)] | None = None
     """Most UEs a cell schedules in one slot (e.g. a PDCCH limit); none: no limit."""
-    plugin: str | None = None
+    plugin: Annotated[str, Field(min_length=3, pattern=r"^.+:[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     """``path/to/file.py:ClassName`` of a user scheduler, built as ClassName(n_ue, **plugin_params)
     (``name = "plugin"``; downlink only)."""
     plugin_params: dict[str, float | int | str | bool] = {}
