@@ -75,3 +75,50 @@ def test_kernel_matches_numpy_reference(preset: str, overrides: list[str]) -> No
         finite = np.isfinite(ref[key][same])
         assert np.all(diff[finite] < TOL_DB), (key, diff[finite].max())
     assert np.array_equal(got["los"][same], ref["los"][same])
+
+
+def test_per_cell_tilt_and_power_arrays() -> None:
+    """Per-cell arrays equal to the config's values change nothing; a different tilt or
+    power on one cell changes only that cell's links."""
+    import dataclasses
+
+    from nrsim.engine import build_layout
+
+    cfg = nrsim.load_config("uma-default", ["deployment.ue.per_sector=6", "radio.load=1"], drops=1)
+    layout = build_layout(cfg)
+    n = layout.n_cells
+    same = dataclasses.replace(
+        layout,
+        cell_tx_power_dbm=np.full(n, cfg.radio.tx_power_dbm),
+        cell_etilt_deg=np.full(n, cfg.antenna.etilt_deg),
+        cell_mech_downtilt_deg=np.zeros(n),
+    )
+    a = snapshot_drop(cfg, 0, layout=layout).ue
+    b = snapshot_drop(cfg, 0, layout=same).ue
+    for key in ("sinr_db", "coupling_loss_db", "serving_cell"):
+        assert np.array_equal(a[key], b[key])
+    # cell 0 tilted 6 deg further down electrically and 3 dB quieter
+    et = np.full(n, cfg.antenna.etilt_deg)
+    et[0] = cfg.antenna.etilt_deg + 6.0
+    tx = np.full(n, cfg.radio.tx_power_dbm)
+    tx[0] -= 3.0
+    c = snapshot_drop(cfg, 0, layout=dataclasses.replace(layout, cell_etilt_deg=et, cell_tx_power_dbm=tx)).ue
+    from nrsim.channel.tr38901.antenna import column_array_gain_dbi
+
+    served0 = (a["serving_cell"] == 0) & (c["serving_cell"] == 0)
+    assert served0.any()
+    # expected change of the coupling gain of cell 0: the array gain at the UE's angle
+    # with the new tilt minus with the old one (the element pattern is unchanged)
+    ue_xy = np.stack([a["x_m"][served0], a["y_m"][served0]], axis=1)
+    site = layout.site_xy_m[0]
+    d2d = np.hypot(*(ue_xy - site).T)
+    dz = a["height_m"][served0] - layout.site_height_m[0]
+    theta = np.degrees(np.arctan2(d2d, dz))
+    phi = np.degrees(np.arctan2(ue_xy[:, 1] - site[1], ue_xy[:, 0] - site[0])) - layout.cell_bearing_deg[0]
+    new = column_array_gain_dbi(theta, phi, 10, 0.5, et[0])
+    old = column_array_gain_dbi(theta, phi, 10, 0.5, cfg.antenna.etilt_deg)
+    got = a["coupling_loss_db"][served0] - c["coupling_loss_db"][served0]
+    assert np.allclose(got, new - old, atol=1e-6)
+    # UEs served by cells of other sites keep their serving coupling loss
+    other = (layout.cell_site[a["serving_cell"]] != 0) & (a["serving_cell"] == c["serving_cell"])
+    assert np.allclose(a["coupling_loss_db"][other], c["coupling_loss_db"][other])

@@ -47,6 +47,9 @@ class Layout:
         that mix environments; None means the scenario's single environment.
     site_isd_m : float64 [site] or None
         Local inter-site distance of each site (UE drop area) for mixed layouts.
+    cell_tx_power_dbm, cell_etilt_deg, cell_mech_downtilt_deg : float64 [cell] or None
+        Per-cell transmit power [dBm], electrical tilt (beam zenith angle, 90 = horizon)
+        and mechanical downtilt [deg] (site lists); None means the config's single value.
     """
 
     site_xy_m: NDArray[np.float64]
@@ -58,6 +61,9 @@ class Layout:
     isd_m: float
     site_scenario: tuple[str, ...] | None = None
     site_isd_m: NDArray[np.float64] | None = None
+    cell_tx_power_dbm: NDArray[np.float64] | None = None
+    cell_etilt_deg: NDArray[np.float64] | None = None
+    cell_mech_downtilt_deg: NDArray[np.float64] | None = None
 
     @property
     def n_sites(self) -> int:

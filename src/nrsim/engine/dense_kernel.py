@@ -216,7 +216,7 @@ def drop_kernel(
     site_cell_start,  # [site + 1] CSR: cells of site s are start[s]..start[s+1]-1
     cell_bearing_deg, cell_tx_dbm, cell_load,  # [cell]
     fc_ghz, h_bld, w_street,
-    ant_model, n_el, spacing_wl, etilt_deg, mech_tilt_deg, ue_gain_dbi,
+    ant_model, n_el, spacing_wl, cell_etilt_deg, cell_mech_tilt_deg, ue_gain_dbi,  # [cell] tilts
     theta_3db, phi_3db, sla_v, a_max, g_max,
     link_key,
     sf_on, fields, f_n, f_step, f_org, f_off,  # [field, n, n], [field], [field], [field, 2], [field, site, 2]
@@ -229,9 +229,14 @@ def drop_kernel(
     n_fields = f_n.shape[0]
     k_max = cand.shape[1]
     n_chunks = (n_ue + SF_CHUNK - 1) // SF_CHUNK
-    beta = math.radians(mech_tilt_deg)
-    cb, sb = math.cos(beta), math.sin(beta)
-    cos_etilt = math.cos(math.radians(etilt_deg))
+    n_cells = cell_etilt_deg.shape[0]
+    cell_cos_etilt = np.empty(n_cells)
+    cell_cb = np.empty(n_cells)
+    cell_sb = np.empty(n_cells)
+    for c in range(n_cells):
+        cell_cos_etilt[c] = math.cos(math.radians(cell_etilt_deg[c]))
+        cell_cb[c] = math.cos(math.radians(cell_mech_tilt_deg[c]))
+        cell_sb[c] = math.sin(math.radians(cell_mech_tilt_deg[c]))
     key = np.uint64(link_key)
     for chunk in numba.prange(n_chunks):
         i0 = chunk * SF_CHUNK
@@ -316,17 +321,19 @@ def drop_kernel(
                 site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
                 theta = math.degrees(math.atan2(d2d, dz))
                 phi = math.degrees(math.atan2(dy, dx))
-                a_v = 0.0
+                # vertical pattern without mechanical tilt: shared by the site's cells
+                a_v = min(12.0 * ((theta - 90.0) / theta_3db) ** 2, sla_v)
+                cos_theta = dz / d3d if d3d > 0.0 else 0.0
                 af = 0.0
-                if ant_model != ANT_OMNI and beta == 0.0:
-                    a_v = min(12.0 * ((theta - 90.0) / theta_3db) ** 2, sla_v)
-                    if ant_model == ANT_COLUMN and d3d > 0.0:
-                        af = column_af_db_scalar(dz / d3d, n_el, spacing_wl, cos_etilt)
+                af_cos_etilt = math.nan  # the array factor is recomputed only when the tilt changes
                 for c in range(site_cell_start[s], site_cell_start[s + 1]):
                     # antenna gain of cell c (7.1.3, Table 7.3-1)
                     if ant_model == ANT_OMNI:
                         g = 0.0
-                    elif beta == 0.0:
+                    elif cell_cb[c] == 1.0:
+                        if ant_model == ANT_COLUMN and cell_cos_etilt[c] != af_cos_etilt:
+                            af_cos_etilt = cell_cos_etilt[c]
+                            af = column_af_db_scalar(cos_theta, n_el, spacing_wl, af_cos_etilt)
                         dphi = _wrap180(phi - cell_bearing_deg[c])
                         a_h = min(12.0 * (dphi / phi_3db) ** 2, a_max)
                         g = g_max + af - min(a_h + a_v, a_max)
@@ -335,12 +342,13 @@ def drop_kernel(
                         dp = math.radians(phi - cell_bearing_deg[c])
                         ct, st = math.cos(t), math.sin(t)
                         cp, sp = math.cos(dp), math.sin(dp)
+                        cb, sb = cell_cb[c], cell_sb[c]
                         cos_tl = min(max(cb * ct + sb * cp * st, -1.0), 1.0)
                         th_l = math.degrees(math.acos(cos_tl))
                         ph_l = math.degrees(math.atan2(sp * st, cb * st * cp - sb * ct))
                         av = min(12.0 * ((th_l - 90.0) / theta_3db) ** 2, sla_v)
                         ah = min(12.0 * (_wrap180(ph_l) / phi_3db) ** 2, a_max)
-                        afc = column_af_db_scalar(cos_tl, n_el, spacing_wl, cos_etilt) if ant_model == ANT_COLUMN else 0.0
+                        afc = column_af_db_scalar(cos_tl, n_el, spacing_wl, cell_cos_etilt[c]) if ant_model == ANT_COLUMN else 0.0
                         g = g_max + afc - min(ah + av, a_max)
                     gain = g - site_loss
                     rx = cell_tx_dbm[c] + gain

@@ -268,7 +268,19 @@ def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) ->
     noise_dbm = noise_power_dbm(bandwidth_hz, radio.ue_noise_figure_db)
     noise_mw = float(db_to_lin(noise_dbm))
     n_cells = layout.n_cells
-    cell_tx = np.full(n_cells, float(radio.tx_power_dbm))
+    ant = cfg.antenna
+    cell_tx = (
+        layout.cell_tx_power_dbm if layout.cell_tx_power_dbm is not None
+        else np.full(n_cells, float(radio.tx_power_dbm))
+    )
+    cell_etilt = (
+        layout.cell_etilt_deg if layout.cell_etilt_deg is not None
+        else np.full(n_cells, float(ant.etilt_deg))
+    )
+    cell_mtilt = (
+        layout.cell_mech_downtilt_deg if layout.cell_mech_downtilt_deg is not None
+        else np.full(n_cells, float(ant.mech_downtilt_deg))
+    )
     cell_load = np.full(n_cells, float(radio.load))
     if state.fields is None:
         f_args = (
@@ -284,7 +296,6 @@ def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) ->
         "coupling_loss_db": np.empty(m), "rsrp_dbm": np.empty(m), "sinr_db": np.empty(m),
         "sir_db": np.empty(m), "snr_db": np.empty(m),
     }
-    ant = cfg.antenna
     for b0 in range(start, stop, UE_BLOCK):
         b1 = min(b0 + UE_BLOCK, stop)
         sl = slice(b0, b1)
@@ -313,7 +324,8 @@ def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) ->
             state.site_cell_start, layout.cell_bearing_deg, cell_tx, cell_load,
             float(params.fc_ghz), float(params.rma_building_height_m), float(params.rma_street_width_m),
             _ANT_CODE[params.antenna_model], int(ant.n_elements), float(ant.spacing_wl),
-            float(ant.etilt_deg), float(ant.mech_downtilt_deg), float(ant.ue_gain_dbi),
+            np.ascontiguousarray(cell_etilt, dtype=np.float64),
+            np.ascontiguousarray(cell_mtilt, dtype=np.float64), float(ant.ue_gain_dbi),
             tr_antenna.THETA_3DB_DEG, tr_antenna.PHI_3DB_DEG, tr_antenna.SLA_V_DB,
             tr_antenna.A_MAX_DB, tr_antenna.G_E_MAX_DBI,
             np.uint64(state.link_key),
