@@ -69,9 +69,21 @@ class UeO2I:
     loss_db: NDArray[np.float64]
 
 
-def sample_ue_o2i(drop: UeDrop, params: ChannelParams, *, rng: np.random.Generator) -> UeO2I:
+RMA_TO_URBAN_INDOOR_DISTANCE = 10.0 / 25.0
+"""Ratio of the d_2D-in ranges of RMa (min of two U(0, 10 m)) and UMa/UMi (min of two
+U(0, 25 m)), TR 38.901 7.4.3.1 (Table 7.4.3-2 notes): scaling the urban draw gives the RMa law."""
+
+
+def sample_ue_o2i(
+    drop: UeDrop,
+    params: ChannelParams,
+    *,
+    rng: np.random.Generator,
+    ue_scenario: NDArray[np.str_] | None = None,
+) -> UeO2I:
     """Building type, indoor distance and O2I loss of every UE (zero for outdoor UEs and for
-    InH, where UEs and BSs share the hall)."""
+    InH, where UEs and BSs share the hall). ``ue_scenario`` [ue] gives each UE's own
+    environment in networks that mix them (its indoor-distance law)."""
     n = drop.n_ue
     if params.scenario == "inh":
         z = np.zeros(n)
@@ -80,7 +92,11 @@ def sample_ue_o2i(drop: UeDrop, params: ChannelParams, *, rng: np.random.Generat
         high = rng.random(n) < params.o2i_high_loss_fraction
     else:
         high = np.full(n, params.o2i_model == "high")
-    d_in = o2i.sample_indoor_distance_m((n,), params.scenario, rng=rng)
+    if ue_scenario is None:
+        d_in = o2i.sample_indoor_distance_m((n,), params.scenario, rng=rng)
+    else:
+        d_in = o2i.sample_indoor_distance_m((n,), "uma", rng=rng)
+        d_in = np.where(ue_scenario == "rma", d_in * RMA_TO_URBAN_INDOOR_DISTANCE, d_in)
     loss = o2i.sample_o2i_loss_db(params.fc_ghz, high, d_in, rng=rng)
     indoor = drop.indoor
     return UeO2I(

@@ -52,6 +52,10 @@ CELL_COLUMNS: tuple[str, ...] = (
 
 def build_layout(cfg: ScenarioConfig) -> Layout:
     dep = cfg.deployment
+    if dep.layout == "sites":  # a site list in lat/lon (nrsim.deployment.sites)
+        from nrsim.deployment.sites import config_layout
+
+        return config_layout(cfg)
     if dep.layout == "national":
         return _national(dep.national, dep.sectors_per_site)
     if dep.layout == "inh-office":
@@ -174,7 +178,9 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
     if layout.site_scenario is not None and ues.n_ue:
         # O2I indoor-distance law per the UE's own environment (7.4.3.1)
         home_scn = np.asarray(scn_names)[layout.cell_site[ues.home_cell]]
-        o2i_state = _mixed_o2i(ues, params, home_scn, rng=stream(seed, "o2i", drop=drop))
+        o2i_state = sample_ue_o2i(
+            ues, params, rng=stream(seed, "o2i", drop=drop), ue_scenario=home_scn
+        )
     else:
         o2i_state = sample_ue_o2i(ues, params, rng=stream(seed, "o2i", drop=drop))
     names, inverse = np.unique(np.asarray(scn_names), return_inverse=True)
@@ -233,29 +239,6 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         link_key=link_key(seed, drop), site_scn=site_scn, site_los_code=site_los,
         site_sig=(sig_l, sig_after, sig_n), site_fields=(f_los, f_nlos), fields=fields,
         site_cell_start=start, sparse=is_sparse(cfg, layout),
-    )
-
-
-def _mixed_o2i(ues: UeDrop, params: ChannelParams, home_scn, *, rng) -> UeO2I:
-    """O2I of a network mixing environments: each UE uses its own environment's law."""
-    from nrsim.channel.tr38901 import o2i
-
-    n = ues.n_ue
-    if params.o2i_model == "mixed":
-        high = rng.random(n) < params.o2i_high_loss_fraction
-    else:
-        high = np.full(n, params.o2i_model == "high")
-    d_in = np.where(
-        home_scn == "rma",
-        o2i.sample_indoor_distance_m((n,), "rma", rng=rng),
-        o2i.sample_indoor_distance_m((n,), "uma", rng=rng),
-    )
-    loss = o2i.sample_o2i_loss_db(params.fc_ghz, high, d_in, rng=rng)
-    indoor = ues.indoor
-    return UeO2I(
-        d_2d_in_m=np.where(indoor, d_in, 0.0),
-        high_loss=high & indoor,
-        loss_db=np.where(indoor, loss, 0.0),
     )
 
 
