@@ -223,6 +223,7 @@ def drop_kernel(
     margin_db,
     out_serv, out_rx_dbm, out_gain_db, out_interf_mw,  # [ue]
     out_los, out_d2d, out_pl, out_sf,  # [ue]
+    out_rx_cells,  # float32 [ue, cell] received power of every cell [dBm], or shape (0, 0)
 ):
     n_ue = ue_x.shape[0]
     n_img = shifts.shape[0]
@@ -238,6 +239,7 @@ def drop_kernel(
         cell_cb[c] = math.cos(math.radians(cell_mech_tilt_deg[c]))
         cell_sb[c] = math.sin(math.radians(cell_mech_tilt_deg[c]))
     key = np.uint64(link_key)
+    write_cells = out_rx_cells.shape[0] > 0
     for chunk in numba.prange(n_chunks):
         i0 = chunk * SF_CHUNK
         i1 = min(i0 + SF_CHUNK, n_ue)
@@ -352,6 +354,8 @@ def drop_kernel(
                         g = g_max + afc - min(ah + av, a_max)
                     gain = g - site_loss
                     rx = cell_tx_dbm[c] + gain
+                    if write_cells:
+                        out_rx_cells[i, c] = rx
                     total_mw += cell_load[c] * math.exp(LN10_OVER_10 * rx)
                     if rx > best_rx:
                         best_rx = rx

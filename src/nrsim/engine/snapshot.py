@@ -242,8 +242,18 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
     )
 
 
-def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) -> dict[str, NDArray]:
-    """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop."""
+def radio_chunk(
+    cfg: ScenarioConfig,
+    state: DropState,
+    start: int,
+    stop: int,
+    *,
+    rx_cells_dbm: NDArray[np.float32] | None = None,
+) -> dict[str, NDArray]:
+    """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop.
+
+    With ``rx_cells_dbm`` (float32 [stop - start, cell], dense form only), the received power
+    of every cell is written there too (for measurements and handover)."""
     layout, params, ues, o2i_state = state.layout, state.params, state.ues, state.o2i
     radio = cfg.radio
     bandwidth_hz = radio.bandwidth_mhz * 1e6
@@ -296,6 +306,10 @@ def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) ->
         rx_dbm, gain_db, interf_mw = np.empty(k), np.empty(k), np.empty(k)
         los = np.empty(k, dtype=np.bool_)
         d2d, pl, sf = np.empty(k), np.empty(k), np.empty(k)
+        rx_out = (
+            rx_cells_dbm[b0 - start : b1 - start] if rx_cells_dbm is not None
+            else np.zeros((0, 0), dtype=np.float32)
+        )
         dk.drop_kernel(
             np.arange(b0, b1, dtype=np.int64), xy[:, 0].copy(), xy[:, 1].copy(),
             ues.height_m[sl], o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
@@ -315,6 +329,7 @@ def radio_chunk(cfg: ScenarioConfig, state: DropState, start: int, stop: int) ->
             *f_args,
             float(radio.handover_margin_db),
             serv, rx_dbm, gain_db, interf_mw, los, d2d, pl, sf,
+            rx_out,
         )
         o = slice(b0 - start, b1 - start)
         cols["serving_cell"][o] = serv
