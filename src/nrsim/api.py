@@ -38,7 +38,11 @@ def check_model_validity(cfg: ScenarioConfig) -> None:
             heights.append(1.5)
         else:
             heights.append(ue.indoor_height_m)
-    if cfg.channel.scenario == "mixed":  # national layout: its environments' own BS heights
+    if dep.layout == "sites":  # site list: its environments and antenna heights
+        from nrsim.deployment.sites import validity_checks
+
+        checks = validity_checks(cfg)
+    elif cfg.channel.scenario == "mixed":  # national layout: its environments' own BS heights
         checks = [("umi", 10.0), ("uma", 25.0), ("rma", 35.0)]
     else:
         checks = [(cfg.channel.scenario, dep.bs_height_m)]
@@ -87,6 +91,10 @@ def load_config(
         extra.append(f"drops={int(drops)}")
     cfg = validate_mapping(apply_overrides(data, extra))
     check_model_validity(cfg)
+    if cfg.deployment.layout == "sites":  # read and check the site list once, at the boundary
+        from nrsim.deployment.sites import config_layout
+
+        config_layout(cfg)
     return cfg
 
 
@@ -102,6 +110,10 @@ class RunResult:
         self.cell = cell
         self.summary = summary
         self.out_dir = out_dir
+        self.ue_slots: pd.DataFrame | None = None
+        """Per-UE slot-level KPIs (``slots.enabled`` runs; see docs/slots.md)."""
+        self.cell_slots: pd.DataFrame | None = None
+        """Per-cell slot-level KPIs (``slots.enabled`` runs)."""
 
     @property
     def ue(self) -> pd.DataFrame:
@@ -142,6 +154,10 @@ def run(
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    if cfg.slots.enabled:  # slot-level simulation (docs/slots.md)
+        return _run_slots(cfg, out_dir=out_dir, progress=progress)
+    if cfg.mobility.enabled:  # moving UEs, handover and RLF (docs/mobility.md)
+        return _run_mobility(cfg, out_dir=out_dir, progress=progress)
     chunk = int(chunk_ues) if chunk_ues is not None else DEFAULT_CHUNK_UES
     if chunk < 1:
         raise ConfigError(f"chunk_ues = {chunk}: must be >= 1", field="chunk_ues")
@@ -176,3 +192,88 @@ def _write_plots(folder: Path, cfg: ScenarioConfig, acc) -> None:
     ]
     for name, curves, xlabel in specs:
         plot_cdf(folder / name, {}, curves=curves, xlabel=xlabel, title=title, stamp=stamp)
+
+
+def _run_slots(
+    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None
+) -> RunResult:
+    """A slot-level run: each drop's snapshot tables (``ue.parquet``, ``cell.parquet`` and
+    the snapshot KPIs, from the same large-scale drop) plus the slot simulation
+    (``ue_slots.parquet``, ``cell_slots.parquet``, ``kpis.slots``, slot plots);
+    ``progress(done, total)`` counts slots."""
+    from nrsim.engine.slots import run_slots
+    from nrsim.engine.snapshot import build_layout, snapshot_drop
+    from nrsim.kpi.metrics import snapshot_kpis
+    from nrsim.kpi.slot_metrics import slot_kpis, slot_tables
+    from nrsim.kpi.writers import atomic_directory, write_json
+
+    layout = build_layout(cfg)
+    parts = [snapshot_drop(cfg, d, layout=layout) for d in range(cfg.drops)]
+    ue = pd.concat([pd.DataFrame(p.ue) for p in parts], ignore_index=True)
+    cell = pd.concat([pd.DataFrame(p.cell) for p in parts], ignore_index=True)
+    srun = run_slots(cfg, progress=progress)
+    ue_slots, cell_slots = slot_tables(srun)
+    kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
+    kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
+    summary = {**_provenance(cfg), "kpis": kpis, "config": cfg.model_dump(mode="json")}
+    target = Path(out_dir) if out_dir is not None else None
+    if target is not None:
+        with atomic_directory(target) as tmp:
+            if cfg.output.per_ue:
+                ue.to_parquet(tmp / "ue.parquet", index=False)
+                ue_slots.to_parquet(tmp / "ue_slots.parquet", index=False)
+            cell.to_parquet(tmp / "cell.parquet", index=False)
+            cell_slots.to_parquet(tmp / "cell_slots.parquet", index=False)
+            write_json(tmp / "summary.json", summary)
+            write_json(tmp / "config.json", summary["config"])
+            if cfg.output.plots:
+                _write_slot_plots(tmp, cfg, ue, ue_slots)
+    result = RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
+    result.ue_slots, result.cell_slots = ue_slots, cell_slots
+    return result
+
+
+def _write_slot_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, ue_slots: pd.DataFrame) -> None:
+    from nrsim.report.plots import plot_cdf
+
+    prov = _provenance(cfg)
+    stamp = f"nrsim {prov['nrsim_version']} | config {prov['config_hash']} | seed {cfg.seed}"
+    title = f"{cfg.name}: {cfg.drops} drops x {cfg.slots.n_slots} slots, {len(ue_slots)} UEs"
+    thr = {"DL user throughput": ue_slots["throughput_bps"].to_numpy() / 1e6}
+    if "ul_throughput_bps" in ue_slots:
+        thr["UL user throughput"] = ue_slots["ul_throughput_bps"].to_numpy() / 1e6
+    specs = [
+        ("cdf_sinr.png", {"SINR (snapshot)": ue["sinr_db"].to_numpy(), "SIR (geometry)": ue["sir_db"].to_numpy()}, "SINR / SIR [dB]"),
+        ("cdf_coupling_loss.png", {"coupling loss": ue["coupling_loss_db"].to_numpy()}, "Serving-cell coupling loss [dB]"),
+        ("cdf_slots_throughput.png", thr, "User throughput [Mbit/s]"),
+        ("cdf_slots_sinr.png", {"mean measured SINR (fast fading)": ue_slots["mean_sinr_db"].to_numpy(),
+                                "geometry SINR": ue_slots["geometry_sinr_db"].to_numpy()}, "SINR [dB]"),
+        ("cdf_slots_mcs.png", {"mean first-transmission MCS": ue_slots["mean_mcs"].to_numpy()}, "MCS index"),
+        ("cdf_slots_bler.png", {"first-transmission BLER": ue_slots["bler_first_tx"].to_numpy()}, "BLER"),
+    ]
+    for name, series, xlabel in specs:
+        plot_cdf(folder / name, series, xlabel=xlabel, title=title, stamp=stamp)
+
+
+def _run_mobility(
+    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None
+) -> RunResult:
+    """A mobility run: ``ue_mobility.parquet`` (per UE), ``handover_events.parquet`` (every
+    handover, failure, RLF and re-establishment) and ``kpis.mobility`` in summary.json;
+    ``progress(done, total)`` counts time steps."""
+    from nrsim.engine.mobility import run_mobility
+    from nrsim.kpi.writers import atomic_directory, write_json
+
+    res = run_mobility(cfg, progress=progress)
+    summary = {**_provenance(cfg), "kpis": {"mobility": res.kpis}, "config": cfg.model_dump(mode="json")}
+    target = Path(out_dir) if out_dir is not None else None
+    if target is not None:
+        with atomic_directory(target) as tmp:
+            res.ue.to_parquet(tmp / "ue_mobility.parquet", index=False)
+            res.events.to_parquet(tmp / "handover_events.parquet", index=False)
+            write_json(tmp / "summary.json", summary)
+            write_json(tmp / "config.json", summary["config"])
+    result = RunResult(config=cfg, ue=res.ue, cell=pd.DataFrame(), summary=summary, out_dir=None)
+    result.out_dir = target
+    result.events = res.events  # type: ignore[attr-defined]
+    return result

@@ -13,9 +13,13 @@ THERMAL_NOISE_DBM_PER_HZ: float = -174.0
 (TR 38.901 Table 7.8-1; TR 38.802 Table A.2.1-1)."""
 
 
+_LN10_OVER_10 = float(np.log(10.0) / 10.0)
+
+
 def db_to_lin(x_db: ArrayLike) -> NDArray[np.float64]:
-    """Decibels to linear power ratio: 10^(x/10)."""
-    return np.power(10.0, np.asarray(x_db, dtype=np.float64) / 10.0)
+    """Decibels to linear power ratio: 10^(x/10), computed as exp(x ln(10) / 10) (the same
+    to a few ulp, several times faster than a power)."""
+    return np.exp(np.asarray(x_db, dtype=np.float64) * _LN10_OVER_10)
 
 
 def lin_to_db(x_lin: ArrayLike) -> NDArray[np.float64]:

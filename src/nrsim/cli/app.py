@@ -56,6 +56,9 @@ def run(
     chunk_ues: Annotated[
         Optional[int], typer.Option(help="UEs per task (memory bound; results do not depend on it).")
     ] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write report.html and the coverage GeoTIFFs (nrsim report).")
+    ] = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
     import nrsim
@@ -77,7 +80,8 @@ def run(
         console=console,
         transient=False,
     ) as bar:
-        task = bar.add_task("UE chunks", total=None)
+        label = "slots" if cfg.slots.enabled else ("time steps" if cfg.mobility.enabled else "UE chunks")
+        task = bar.add_task(label, total=None)
         try:
             result = nrsim.run(
                 cfg,
@@ -91,10 +95,29 @@ def run(
             _fail(exc)
     _print_kpis(result.summary)
     console.print(f"results in [green]{out_dir}[/]")
+    if report:
+        from nrsim.cli.report import report as _write_report
+
+        _write_report(out_dir)
 
 
 def _print_kpis(summary: dict) -> None:
     k = summary["kpis"]
+    if "mobility" in k and "n_ue" not in k:
+        m = k["mobility"]
+        table = Table(title=f"Mobility KPIs: {summary['scenario']} ({m['n_ue']} UEs, {m['duration_s']:g} s)")
+        table.add_column("metric")
+        table.add_column("value", justify="right")
+        for key, label in [
+            ("handovers_per_ue_per_min", "handovers per UE per minute"),
+            ("handover_failure_rate", "handover failure rate"),
+            ("ping_pong_rate", "ping-pong rate"),
+            ("rlf_per_ue_hour", "RLF per UE-hour"),
+            ("outage_share", "time in outage (share)"),
+        ]:
+            table.add_row(label, f"{m[key]:.4g}")
+        console.print(table)
+        return
     table = Table(title=f"KPIs: {summary['scenario']} ({k['n_ue']} UEs, {k['n_cells']} cells)")
     table.add_column("metric")
     for p in ("5", "50", "95"):
@@ -116,6 +139,16 @@ def _print_kpis(summary: dict) -> None:
         f"{k['user_spectral_efficiency_5pct_bps_per_hz']:.4f} bit/s/Hz, "
         f"LOS share {k['los_share']:.2f}, outage share {k['outage_share']:.3f}"
     )
+    if "slots" in k:
+        sl = k["slots"]
+        thr = sl["user_throughput_bps"]
+        console.print(
+            f"slot simulation ({sl['n_slots']} slots, {sl['scheduler']}, {sl['traffic']}): user throughput "
+            f"5 % {thr['5'] / 1e6:.2f} / median {thr['50'] / 1e6:.2f} / mean {thr['mean'] / 1e6:.2f} Mbit/s, "
+            f"cell SE {sl['cell_spectral_efficiency_bps_per_hz']:.3f} bit/s/Hz/cell, 5th-percentile "
+            f"user SE {sl['user_spectral_efficiency_5pct_bps_per_hz']:.4f} bit/s/Hz, "
+            f"first-transmission BLER {sl['bler_first_tx']:.3f}"
+        )
 
 
 @app.command()
@@ -147,6 +180,8 @@ def validate(
 
 
 from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702
+from nrsim.cli.report import report as _report; app.command(name="report")(_report)  # noqa: E402, E702
+from nrsim.cli.compare import compare as _compare; app.command(name="compare")(_compare)  # noqa: E402, E702
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Frozen(BaseModel):
@@ -73,9 +73,10 @@ class DeploymentConfig(_Frozen):
     """Network layout. ``hex``: N rings of sites (1 + 3N(N+1) sites); ``inh-office``: the
     TR 38.901 Table 7.8-2 indoor hall of 12 BSs, 20 m apart, in 120 m x 50 m."""
 
-    layout: Literal["hex", "inh-office", "national"] = "hex"
+    layout: Literal["hex", "inh-office", "national", "sites"] = "hex"
     """``hex``: hexagonal grid of sites; ``inh-office``: the 120 m x 50 m indoor hall;
-    ``national``: the synthetic national network of ``[deployment.national]``."""
+    ``national``: the synthetic national network of ``[deployment.national]``; ``sites``: the
+    site list (CSV or GeoJSON, lat/lon) of ``sites_file`` (docs/sites.md)."""
     rings: Annotated[int, Field(ge=0, le=40)] = 2
     """Hex rings around the centre site: 0 -> 1 site, 1 -> 7 sites, 2 -> 19 sites."""
     isd_m: Annotated[float, Field(gt=0.0, le=100_000.0)] = 500.0
@@ -88,6 +89,9 @@ class DeploymentConfig(_Frozen):
     """Every UE sees the nearest of the 7 images of each site (hex layouts with rings >= 1)."""
     ue: UeDropConfig = UeDropConfig()
     national: NationalConfig = NationalConfig()
+    sites_file: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """Site list of ``layout = "sites"``: a CSV or GeoJSON path (relative paths are looked up
+    in the working directory, then among nrsim's shipped site lists, e.g. ``london-pilot.csv``)."""
 
 
 class ChannelConfig(_Frozen):
@@ -184,6 +188,90 @@ class InterferenceConfig(_Frozen):
     """Optional radius [m] beyond which candidate sites are dropped (at least one is kept)."""
     auto_dense_max_sites: Annotated[int, Field(ge=1, le=100_000)] = 400
     """Largest network run dense when ``mode = "auto"``."""
+
+
+class HandoverConfig(_Frozen):
+    """Measurement events, handover execution and radio-link failure (TS 38.331)."""
+
+    event: Literal["A3", "A5"] = "A3"
+    """Handover trigger: A3 (neighbour offset better) or A5 (serving below threshold 1 and
+    neighbour above threshold 2)."""
+    a3_offset_db: Annotated[float, Field(ge=-30.0, le=30.0)] = 3.0
+    """A3 offset Off [dB]."""
+    hysteresis_db: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
+    """Hysteresis Hys [dB]."""
+    ttt_ms: Annotated[float, Field(ge=0.0, le=5120.0)] = 160.0
+    """Time to trigger [ms] (TS 38.331 TimeToTrigger: 0..5120 ms)."""
+    a5_threshold1_dbm: Annotated[float, Field(ge=-156.0, le=-31.0)] = -110.0
+    """A5 threshold 1 on the serving cell's RSRP [dBm]."""
+    a5_threshold2_dbm: Annotated[float, Field(ge=-156.0, le=-31.0)] = -105.0
+    """A5 threshold 2 on the neighbour's RSRP [dBm]."""
+    l3_filter_k: Annotated[int, Field(ge=0, le=19)] = 4
+    """L3 filter coefficient k (TS 38.331 FilterCoefficient fc0..fc19)."""
+    interruption_ms: Annotated[float, Field(ge=0.0, le=1000.0)] = 30.0
+    """Handover interruption time [ms]."""
+    q_out_db: Annotated[float, Field(ge=-30.0, le=10.0)] = -8.0
+    """Out-of-sync SINR threshold Qout [dB] (about 10 % hypothetical PDCCH BLER)."""
+    q_in_db: Annotated[float, Field(ge=-30.0, le=10.0)] = -6.0
+    """In-sync SINR threshold Qin [dB] (about 2 % hypothetical PDCCH BLER)."""
+    n310: Annotated[int, Field(ge=1, le=20)] = 1
+    """Consecutive out-of-sync indications that start T310."""
+    n311: Annotated[int, Field(ge=1, le=10)] = 1
+    """Consecutive in-sync indications that stop T310."""
+    t310_ms: Annotated[float, Field(ge=0.0, le=6000.0)] = 1000.0
+    """T310 [ms]."""
+    reestablish_ms: Annotated[float, Field(ge=0.0, le=10000.0)] = 100.0
+    """Time from RLF to re-establishment on the strongest cell [ms]."""
+    ping_pong_ms: Annotated[float, Field(ge=0.0, le=60000.0)] = 1000.0
+    """A handover back to the source within this time is a ping-pong [ms]."""
+    mro_window_ms: Annotated[float, Field(ge=0.0, le=60000.0)] = 1000.0
+    """RLF within this time after a handover makes it too early / to a wrong cell [ms]."""
+
+
+class MobilityConfig(_Frozen):
+    """Moving UEs (``enabled = true`` makes ``nrsim run`` a mobility run)."""
+
+    enabled: bool = False
+    """Simulate UE movement, measurements, handover and radio-link failure."""
+    duration_s: Annotated[float, Field(gt=0.0, le=3600.0)] = 60.0
+    """Simulated time [s]."""
+    step_ms: Annotated[float, Field(ge=1.0, le=1000.0)] = 10.0
+    """Time step of measurements and radio-link monitoring [ms]."""
+    channel_update_ms: Annotated[float, Field(ge=1.0, le=10000.0)] = 100.0
+    """Period at which the large-scale channel is recomputed at the UEs' new positions [ms]
+    (a multiple of ``step_ms``; 100 ms is 3.3 m at 120 km/h, far below the 37-50 m
+    decorrelation distances of shadow fading)."""
+    model: Literal["static", "random-waypoint", "random-direction", "straight"] = "random-direction"
+    """Mobility model of every UE."""
+    speeds_kmh: list[Annotated[float, Field(ge=0.0, le=500.0)]] = [3.0]
+    """UE speeds [km/h]; each UE draws one (a mix, e.g. [3, 30, 120])."""
+    speed_shares: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = None
+    """Probability of each speed (default: equal)."""
+    pause_s: Annotated[float, Field(ge=0.0, le=3600.0)] = 0.0
+    """Pause at each waypoint (random waypoint) [s]."""
+    mean_leg_s: Annotated[float, Field(gt=0.0, le=3600.0)] = 20.0
+    """Mean straight leg before a new heading (random direction) [s]."""
+    handover: HandoverConfig = HandoverConfig()
+
+    @model_validator(mode="after")
+    def _shares(self) -> "MobilityConfig":
+        if self.speed_shares is not None:
+            if len(self.speed_shares) != len(self.speeds_kmh):
+                raise ValueError(
+                    f"speed_shares has {len(self.speed_shares)} entries, speeds_kmh "
+                    f"{len(self.speeds_kmh)}: they must have the same length"
+                )
+            if abs(sum(self.speed_shares) - 1.0) > 1e-6:
+                raise ValueError(f"speed_shares must sum to 1 (got {sum(self.speed_shares)})")
+        if not self.speeds_kmh:
+            raise ValueError("speeds_kmh needs at least one speed")
+        ratio = self.channel_update_ms / self.step_ms
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise ValueError(
+                f"channel_update_ms = {self.channel_update_ms:g} must be a multiple of "
+                f"step_ms = {self.step_ms:g}"
+            )
+        return self
 
 
 class OutputConfig(_Frozen):
@@ -343,6 +431,54 @@ class SlotsConfig(_Frozen):
         return self
 
 
+def _split_names(value):
+    """``"a,b"`` (a dotted CLI override) -> ``("a", "b")``; lists pass through."""
+    if isinstance(value, str):
+        return tuple(x.strip() for x in value.split(",") if x.strip())
+    return value
+
+
+class SitesConfig(_Frozen):
+    """Which cells of a site list (``deployment.layout = "sites"``) transmit. Excluded cells keep
+    their index and site (the UE drops and every other link's random draws do not move); their
+    transmit power is set to ``nrsim.deployment.sites.EXCLUDED_TX_POWER_DBM`` (no signal)."""
+
+    exclude_vendor: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
+    """Vendors whose cells are switched off, e.g. ``["vendor-b"]`` or ``--set
+    sites.exclude_vendor=vendor-b`` (comma-separated on the command line)."""
+    exclude_operator: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
+    """Operators whose cells are switched off."""
+    exclude_site: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = ()
+    """Site ids whose cells are switched off."""
+
+    @field_validator("exclude_vendor", "exclude_operator", "exclude_site", mode="before")
+    @classmethod
+    def _names(cls, value):
+        return _split_names(value)
+
+
+class CoverageConfig(_Frozen):
+    """Coverage maps (``nrsim report``, ``nrsim compare``): a raster of outdoor points at the UE
+    outdoor height over the area of interest, computed with the run's channel (drop 0)."""
+
+    resolution_m: Annotated[float, Field(ge=5.0, le=5_000.0)] = 50.0
+    """Raster pixel side [m] in the local UTM projection."""
+    margin_m: Annotated[float, Field(ge=0.0, le=50_000.0)] = 300.0
+    """Area of interest without ``area_file``: the sites' convex hull grown by this margin [m]."""
+    area_file: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """GeoJSON (Multi)Polygon(s) in WGS84: the area of interest, and the polygons of the
+    per-polygon statistics (each feature's ``name`` property labels it)."""
+    rsrp_threshold_dbm: Annotated[float, Field(ge=-200.0, le=0.0)] = -110.0
+    """A point or UE is covered when its best-server RSRP is at least this [dBm] ..."""
+    sinr_threshold_db: Annotated[float, Field(ge=-30.0, le=50.0)] = -5.0
+    """... and its SINR at least this [dB]."""
+    users_per_cell: Annotated[float, Field(gt=0.0, le=10_000.0)] = 10.0
+    """Active users sharing the serving cell for the expected user throughput map (the
+    interfering cells transmit with ``radio.load``)."""
+    throughput_threshold_mbps: Annotated[float, Field(ge=0.0, le=100_000.0)] = 10.0
+    """User throughput below which ``nrsim compare`` counts a user or point as degraded [Mbit/s]."""
+
+
 class ScenarioConfig(_Frozen):
     """The whole resolved scenario."""
 
@@ -365,6 +501,9 @@ class ScenarioConfig(_Frozen):
     interference: InterferenceConfig = InterferenceConfig()
     output: OutputConfig = OutputConfig()
     slots: SlotsConfig = SlotsConfig()
+    mobility: MobilityConfig = MobilityConfig()
+    sites: SitesConfig = SitesConfig()
+    coverage: CoverageConfig = CoverageConfig()
 
     @model_validator(mode="after")
     def _consistent(self) -> "ScenarioConfig":
@@ -373,10 +512,19 @@ class ScenarioConfig(_Frozen):
                 "deployment.layout = 'inh-office' needs channel.scenario = 'inh' "
                 f"(got {self.channel.scenario!r})"
             )
-        if (self.deployment.layout == "national") != (self.channel.scenario == "mixed"):
+        if (self.deployment.layout == "national") != (self.channel.scenario == "mixed") and not (
+            self.deployment.layout == "sites"
+        ):
             raise ValueError(
                 "deployment.layout = 'national' goes with channel.scenario = 'mixed' and only "
-                f"with it (got layout {self.deployment.layout!r}, scenario {self.channel.scenario!r})"
+                f"with it (got layout {self.deployment.layout!r}, scenario {self.channel.scenario!r}; "
+                "'mixed' is also allowed with layout 'sites')"
+            )
+        if (self.deployment.layout == "sites") != (self.deployment.sites_file is not None):
+            raise ValueError(
+                "deployment.layout = 'sites' needs deployment.sites_file (a CSV or GeoJSON site "
+                "list), and deployment.sites_file needs layout 'sites' "
+                f"(got layout {self.deployment.layout!r}, sites_file {self.deployment.sites_file!r})"
             )
         if self.channel.scenario == "inh" and self.deployment.layout != "inh-office":
             raise ValueError(

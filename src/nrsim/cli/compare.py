@@ -1,0 +1,54 @@
+"""``nrsim compare A B``: a thin Typer wrapper over :func:`nrsim.compare.compare`.
+
+Exit codes: 0 written; 2 bad input (one line on stderr, nothing written)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from nrsim.errors import NrsimError
+
+console = Console()
+err_console = Console(stderr=True)
+
+_Set = Optional[list[str]]
+
+
+def compare(
+    a: Annotated[str, typer.Argument(help="Scenario A: preset, TOML file or result folder.")],
+    b: Annotated[str, typer.Argument(help="Scenario B: preset, TOML file or result folder.")],
+    set_: Annotated[_Set, typer.Option("--set", "-s", help="Override for both A and B (repeatable).")] = None,
+    set_a: Annotated[_Set, typer.Option("--set-a", help="Override for A only (repeatable).")] = None,
+    set_b: Annotated[_Set, typer.Option("--set-b", help="Override for B only, e.g. "
+                                        "--set-b sites.exclude_vendor=vendor-b (repeatable).")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/compare-A-vs-B).")] = None,
+) -> None:
+    """Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that
+    lose coverage or fall below the throughput threshold, difference maps, HTML report."""
+    from nrsim.compare import compare as run_compare
+
+    target = out if out is not None else Path("results") / f"compare-{Path(a).stem}-vs-{Path(b).stem}"
+    try:
+        res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],
+                          out_dir=target)
+    except NrsimError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    t = Table(title="B - A")
+    for c in ("metric", "5 %", "50 %", "95 %"):
+        t.add_column(c, justify="right")
+    for key, pcs in res["kpi_deltas"]["percentiles"].items():
+        s = 1e-6 if key == "throughput_bps" else 1.0
+        t.add_row(key, *(f"{pcs[p]['delta'] * s:+.2f}" if p in pcs else "" for p in ("5", "50", "95")))
+    console.print(t)
+    u, ar = res["users"], res["area"]
+    if u.get("paired"):
+        console.print(f"users losing coverage {u['share_lose_coverage']:.3%}, falling below "
+                      f"{u['throughput_threshold_mbps']:g} Mbit/s {u['share_fall_below_throughput']:.3%}")
+    console.print(f"area losing coverage {ar['share_lose_coverage']:.3%} of {ar['area_km2']:.2f} km2")
+    console.print(f"report in [green]{target / 'report.html'}[/]")

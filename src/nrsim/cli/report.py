@@ -1,0 +1,32 @@
+"""``nrsim report RESULTS_DIR``: a thin Typer wrapper over :func:`nrsim.report.html.write_report`.
+
+Exit codes: 0 written; 2 bad input (one line on stderr, nothing written)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from nrsim.errors import NrsimError
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def report(
+    results_dir: Annotated[Path, typer.Argument(help="Result folder of `nrsim run`.")],
+    out: Annotated[Optional[Path], typer.Option(help="HTML file (default RESULTS_DIR/report.html).")] = None,
+) -> None:
+    """Write one self-contained offline HTML report (map, coverage layers, KPIs, CDFs, config)
+    and the coverage GeoTIFFs into a result folder."""
+    from nrsim.report.html import write_report
+
+    try:
+        path = write_report(results_dir, out=out)
+    except (NrsimError, FileNotFoundError) as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    console.print(f"report in [green]{path}[/] ({path.stat().st_size / 1e6:.2f} MB)")

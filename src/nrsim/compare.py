@@ -1,0 +1,182 @@
+"""What-if comparison of two scenarios on the same UE drops and seed.
+
+Both scenarios must have the same seed and number of drops; the UE drops then coincide when
+the site geometry is the same (e.g. a plan and the same plan with one vendor's cells
+switched off: ``sites.exclude_vendor``, which keeps every cell index, so every other link's
+LOS and shadow-fading draws are unchanged). Users are then paired row by row.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nrsim.errors import ConfigError
+
+PERCENTILE_KEYS = ("coupling_loss_db", "rsrp_dbm", "sinr_db", "sir_db", "throughput_bps")
+
+
+@dataclass(frozen=True)
+class Side:
+    label: str
+    cfg: Any
+    ue: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _load_side(source: str, overrides: list[str], label: str) -> Side:
+    import nrsim
+
+    p = Path(source)
+    if p.is_dir():
+        if overrides:
+            raise ConfigError(f"{source}: a result folder cannot take --set overrides", field=label)
+        if not (p / "summary.json").is_file() or not (p / "ue.parquet").is_file():
+            raise ConfigError(f"{source}: not a result folder with summary.json and ue.parquet", field=label)
+        summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
+        cfg = nrsim.load_config(summary["config"])
+        return Side(label, cfg, pd.read_parquet(p / "ue.parquet"), summary)
+    cfg = nrsim.load_config(source, overrides)
+    return Side(label, cfg, None, None)  # run later, after the checks
+
+
+def _deltas(ka: dict[str, Any], kb: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"percentiles": {}}
+    for key in PERCENTILE_KEYS:
+        pa, pb = ka["percentiles"].get(key, {}), kb["percentiles"].get(key, {})
+        out["percentiles"][key] = {p: {"a": pa[p], "b": pb[p], "delta": pb[p] - pa[p]} for p in pa if p in pb}
+    for key in ("mean_throughput_bps", "cell_spectral_efficiency_bps_per_hz",
+                "user_spectral_efficiency_5pct_bps_per_hz", "outage_share", "los_share"):
+        if key in ka and key in kb:
+            out[key] = {"a": ka[key], "b": kb[key], "delta": kb[key] - ka[key]}
+    return out
+
+
+def user_shares(ue_a: pd.DataFrame, ue_b: pd.DataFrame, cfg) -> dict[str, Any]:
+    """Shares of the (paired) users that lose coverage and that fall below the throughput
+    threshold in B while above it in A."""
+    if len(ue_a) != len(ue_b) or not np.allclose(ue_a[["x_m", "y_m"]].to_numpy(), ue_b[["x_m", "y_m"]].to_numpy()):
+        return {"paired": False}
+    cv = cfg.coverage
+
+    def covered(u):
+        return (u["rsrp_dbm"].to_numpy() >= cv.rsrp_threshold_dbm) & (u["sinr_db"].to_numpy() >= cv.sinr_threshold_db)
+
+    thr = cv.throughput_threshold_mbps * 1e6
+    ca, cb = covered(ue_a), covered(ue_b)
+    ta, tb = ue_a["throughput_bps"].to_numpy() >= thr, ue_b["throughput_bps"].to_numpy() >= thr
+    return {
+        "paired": True, "n_users": int(len(ue_a)),
+        "share_lose_coverage": float(np.mean(ca & ~cb)),
+        "share_gain_coverage": float(np.mean(~ca & cb)),
+        "share_fall_below_throughput": float(np.mean(ta & ~tb)),
+        "throughput_threshold_mbps": cv.throughput_threshold_mbps,
+        "share_serving_cell_changed": float(np.mean(ue_a["serving_cell"].to_numpy() != ue_b["serving_cell"].to_numpy())),
+    }
+
+
+def area_shares(ma, mb, cfg) -> dict[str, Any]:
+    cv = cfg.coverage
+    m = ma.grid.mask
+
+    def covered(x):
+        return (x.rsrp_dbm >= cv.rsrp_threshold_dbm) & (x.sinr_db >= cv.sinr_threshold_db)
+
+    thr = cv.throughput_threshold_mbps * 1e6
+    ca, cb = covered(ma)[m], covered(mb)[m]
+    ta, tb = (ma.throughput_bps >= thr)[m], (mb.throughput_bps >= thr)[m]
+    return {
+        "pixels": int(m.sum()), "area_km2": float(m.sum() * ma.grid.resolution_m ** 2 / 1e6),
+        "share_covered_a": float(ca.mean()), "share_covered_b": float(cb.mean()),
+        "share_lose_coverage": float(np.mean(ca & ~cb)),
+        "share_fall_below_throughput": float(np.mean(ta & ~tb)),
+    }
+
+
+def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: list[str] | tuple = (),
+            overrides_b: list[str] | tuple = (), out_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run (or load) A and B on the same seed and drops and compute the deltas; with
+    ``out_dir`` write ``compare.json`` and ``report.html`` there atomically."""
+    import nrsim
+    from nrsim.coverage import coverage_maps
+    from nrsim.engine.snapshot import build_layout
+
+    sa = _load_side(a, [*overrides, *overrides_a], "A")
+    sb = _load_side(b, [*overrides, *overrides_b], "B")
+    if (sa.cfg.seed, sa.cfg.drops) != (sb.cfg.seed, sb.cfg.drops):
+        raise ConfigError(
+            f"A and B need the same seed and drops (A: seed {sa.cfg.seed}, {sa.cfg.drops} drops; "
+            f"B: seed {sb.cfg.seed}, {sb.cfg.drops} drops); allowed: equal values", field="seed",
+        )
+    sides = []
+    for s in (sa, sb):
+        if s.ue is None:
+            r = nrsim.run(s.cfg)
+            s = Side(s.label, s.cfg, r.ue, r.summary)
+        sides.append(s)
+    sa, sb = sides
+    la, lb = build_layout(sa.cfg), build_layout(sb.cfg)
+    ma = coverage_maps(sa.cfg, layout=la)
+    mb = coverage_maps(sb.cfg, layout=lb, grid=ma.grid)
+    result = {
+        "a": {"source": a, "scenario": sa.cfg.name, "config_hash": nrsim.config_hash(sa.cfg),
+              "overrides": [*overrides, *overrides_a]},
+        "b": {"source": b, "scenario": sb.cfg.name, "config_hash": nrsim.config_hash(sb.cfg),
+              "overrides": [*overrides, *overrides_b]},
+        "seed": sa.cfg.seed, "drops": sa.cfg.drops,
+        "kpi_deltas": _deltas(sa.summary["kpis"], sb.summary["kpis"]),
+        "users": user_shares(sa.ue, sb.ue, sa.cfg),
+        "area": area_shares(ma, mb, sa.cfg),
+    }
+    if out_dir is not None:
+        _write(Path(out_dir), result, sa, sb, la, ma, mb)
+    return result
+
+
+def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
+    from nrsim.kpi.writers import atomic_directory, write_json
+    from nrsim.report import html as rh
+
+    cv = sa.cfg.coverage
+
+    def covered(x):
+        return (x.rsrp_dbm >= cv.rsrp_threshold_dbm) & (x.sinr_db >= cv.sinr_threshold_db)
+
+    lost = np.where(ma.grid.mask, (covered(ma) & ~covered(mb)).astype(np.float64), np.nan)
+    extra = {"delta_rsrp_db": mb.rsrp_dbm - ma.rsrp_dbm, "delta_sinr_db": mb.sinr_db - ma.sinr_db, "lost_coverage": lost}
+    rows = []
+    for key, pcs in result["kpi_deltas"]["percentiles"].items():
+        scale = 1e-6 if key == "throughput_bps" else 1.0
+        for p, v in pcs.items():
+            rows.append({"metric": key.replace("_bps", " [Mbit/s]"), "percentile": f"{p} %", "A": v["a"] * scale,
+                         "B": v["b"] * scale, "B - A": v["delta"] * scale})
+    scal = [{"KPI": k, "A": v["a"], "B": v["b"], "B - A": v["delta"]}
+            for k, v in result["kpi_deltas"].items() if k != "percentiles"]
+    users = [{"quantity": k, "value": v} for k, v in result["users"].items()]
+    area = [{"quantity": k, "value": v} for k, v in result["area"].items()]
+    cdfs = rh._cdfs({"A": sa.ue, "B": sb.ue}, f"{sa.cfg.name} (A) vs {sb.cfg.name} (B)")
+    sections = [
+        ("What-if summary", f"<p>A: <code>{rh.html.escape(result['a']['source'])}</code> "
+                            f"{rh.html.escape(' '.join(result['a']['overrides']))}; B: <code>"
+                            f"{rh.html.escape(result['b']['source'])}</code> "
+                            f"{rh.html.escape(' '.join(result['b']['overrides']))}. Same seed "
+                            f"{result['seed']} and {result['drops']} drops.</p>"),
+        ("Users", rh._table(users)), ("Area", rh._table(area)),
+        ("KPI deltas", rh._table(scal) + rh._table(rows)),
+        ("CDFs", '<div class="plots">' + "".join(cdfs) + "</div>"),
+    ]
+    text = rh.render_html(
+        title=f"nrsim what-if: {sa.cfg.name} (A) vs {sb.cfg.name} (B)",
+        subtitle=f"config A {result['a']['config_hash']} | config B {result['b']['config_hash']} | seed {result['seed']}",
+        map_data=rh.map_payload(mb, la, rh._cells_meta(sb.cfg, la.n_cells), extra, projection=rh._projection(sb.cfg)),
+        sections=sections,
+        config={"A": sa.cfg.model_dump(mode="json"), "B": sb.cfg.model_dump(mode="json")},
+    )
+    with atomic_directory(folder) as tmp:
+        write_json(tmp / "compare.json", result)
+        (tmp / "report.html").write_text(text, encoding="utf-8")

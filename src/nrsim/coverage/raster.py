@@ -1,0 +1,233 @@
+"""Coverage rasters: every pixel centre of the area of interest is an outdoor UE at the
+configured outdoor UE height, run through the same kernel as the snapshot UEs
+(:func:`nrsim.engine.snapshot.radio_chunk`) with drop ``drop``'s shadowing fields.
+
+The maps are one realisation: the LOS state and the shadow fading of each (pixel, site) link
+are drawn like those of a UE (keyed by the pixel's index), not averaged.
+
+Axis order of a raster: ``[row, col]``, row 0 the northern edge, col 0 the western edge; the
+pixel (i, j) has its centre at ``x = x0_m + (j + 0.5) res``, ``y = y0_m - (i + 0.5) res`` in
+the local frame (``x0_m, y0_m``: the north-west corner).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from nrsim.deployment.layout import Layout
+from nrsim.errors import ConfigError
+
+CIRCLE_SEGMENTS = 32
+"""Vertices of the circle used to grow the sites' convex hull by the margin."""
+MAX_PIXELS = 20_000_000
+"""Largest raster (pixels); a finer resolution over a large area is refused."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A north-up raster in the local frame, with its area-of-interest mask."""
+
+    x0_m: float
+    y0_m: float
+    resolution_m: float
+    n_rows: int
+    n_cols: int
+    mask: NDArray[np.bool_]
+    """bool [row, col]: pixel centre inside the area of interest."""
+
+    def centres_m(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """x, y of every pixel centre, float64 [row, col] each [m]."""
+        x = self.x0_m + (np.arange(self.n_cols) + 0.5) * self.resolution_m
+        y = self.y0_m - (np.arange(self.n_rows) + 0.5) * self.resolution_m
+        return np.meshgrid(x, y)
+
+
+def _hull(points: NDArray[np.float64]) -> NDArray[np.float64]:
+    from scipy.spatial import ConvexHull
+
+    if points.shape[0] < 3:
+        return points
+    try:
+        return points[ConvexHull(points).vertices]
+    except Exception:  # collinear points: scipy's QhullError
+        return points
+
+
+def area_polygons(layout: Layout, margin_m: float, area_polygons_m: list[NDArray[np.float64]] | None = None
+                  ) -> list[NDArray[np.float64]]:
+    """The area of interest as polygons [k, 2] in metres: the given ones, else the sites'
+    convex hull grown by ``margin_m`` (Minkowski sum with a polygonal circle)."""
+    if area_polygons_m:
+        return list(area_polygons_m)
+    t = np.linspace(0.0, 2 * np.pi, CIRCLE_SEGMENTS, endpoint=False)
+    circle = max(margin_m, 1.0) * np.stack([np.cos(t), np.sin(t)], axis=1)
+    hull = _hull(layout.site_xy_m)
+    grown = (hull[:, None, :] + circle[None, :, :]).reshape(-1, 2)
+    return [_hull(grown)]
+
+
+def points_in_polygons(x_m: NDArray[np.float64], y_m: NDArray[np.float64],
+                       polygons_m: list[NDArray[np.float64]]) -> NDArray[np.bool_]:
+    """bool, shape of ``x_m``: point inside any of the polygons."""
+    from matplotlib.path import Path as MplPath
+
+    pts = np.stack([np.ravel(x_m), np.ravel(y_m)], axis=1)
+    inside = np.zeros(pts.shape[0], dtype=bool)
+    for poly in polygons_m:
+        inside |= MplPath(poly).contains_points(pts)
+    return inside.reshape(np.shape(x_m))
+
+
+def make_grid(polygons_m: list[NDArray[np.float64]], resolution_m: float) -> Grid:
+    """The raster covering the polygons' bounding box, snapped to multiples of the resolution."""
+    allp = np.concatenate(polygons_m, axis=0)
+    lo, hi = allp.min(axis=0), allp.max(axis=0)
+    x0 = np.floor(lo[0] / resolution_m) * resolution_m
+    y1 = np.ceil(hi[1] / resolution_m) * resolution_m
+    n_cols = int(np.ceil((hi[0] - x0) / resolution_m))
+    n_rows = int(np.ceil((y1 - lo[1]) / resolution_m))
+    if n_rows * n_cols > MAX_PIXELS:
+        raise ConfigError(
+            f"coverage.resolution_m = {resolution_m:g}: {n_rows} x {n_cols} pixels exceeds "
+            f"{MAX_PIXELS}; allowed a coarser resolution", field="coverage.resolution_m",
+        )
+    g = Grid(float(x0), float(y1), float(resolution_m), n_rows, n_cols, np.zeros((n_rows, n_cols), bool))
+    x, y = g.centres_m()
+    return dataclasses.replace(g, mask=points_in_polygons(x, y, polygons_m))
+
+
+@dataclass(frozen=True)
+class CoverageMaps:
+    """Coverage layers on a grid: float32 [row, col], NaN outside the area; serving_cell is
+    int32 [row, col] with -1 outside the area (also the GeoTIFF nodata value)."""
+
+    grid: Grid
+    rsrp_dbm: NDArray[np.float32]
+    sinr_db: NDArray[np.float32]
+    serving_cell: NDArray[np.int32]
+    throughput_bps: NDArray[np.float32]
+    epsg: int | None
+    origin_e_m: float
+    origin_n_m: float
+
+
+def read_area_file(path: str | Path, projection) -> list[tuple[str, NDArray[np.float64]]]:
+    """(name, polygon [k, 2] in local metres) of every polygon of a WGS84 GeoJSON file
+    (Polygon: outer ring; MultiPolygon: each outer ring)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"coverage.area_file = {str(path)!r}: cannot read ({exc})", field="coverage.area_file") from None
+    feats = data.get("features", [data]) if isinstance(data, dict) else []
+    out = []
+    for k, f in enumerate(feats):
+        geom = f.get("geometry", f) if isinstance(f, dict) else {}
+        name = str((f.get("properties") or {}).get("name", f"polygon-{k + 1}")) if isinstance(f, dict) else str(k)
+        rings = []
+        if geom.get("type") == "Polygon":
+            rings = [geom["coordinates"][0]]
+        elif geom.get("type") == "MultiPolygon":
+            rings = [c[0] for c in geom["coordinates"]]
+        for r in rings:
+            ll = np.asarray(r, dtype=np.float64)
+            out.append((name, projection.to_xy_m(ll[:, 1], ll[:, 0])))
+    if not out:
+        raise ConfigError(f"coverage.area_file = {str(path)!r}: no Polygon or MultiPolygon features",
+                          field="coverage.area_file")
+    return out
+
+
+def coverage_maps(cfg, *, layout: Layout | None = None, drop: int = 0,
+                  grid: Grid | None = None) -> CoverageMaps:
+    """Best-server RSRP, SINR, serving cell and expected user throughput on the raster.
+
+    Throughput [bit/s] = (1 - overhead) x bandwidth x spectral efficiency(SINR) /
+    ``coverage.users_per_cell``; interferers transmit at ``radio.load``."""
+    from nrsim.channel.large_scale import UeO2I
+    from nrsim.deployment.ue_drop import UeDrop
+    from nrsim.engine.snapshot import build_layout, prepare_drop, radio_chunk
+
+    layout = layout if layout is not None else build_layout(cfg)
+    projection = None
+    polys = None
+    if cfg.deployment.layout == "sites":
+        from nrsim.deployment.sites import config_site_list
+
+        projection = config_site_list(cfg).projection
+        if cfg.coverage.area_file:
+            polys = [p for _, p in read_area_file(cfg.coverage.area_file, projection)]
+    if grid is None:
+        grid = make_grid(area_polygons(layout, cfg.coverage.margin_m, polys), cfg.coverage.resolution_m)
+    state = prepare_drop(cfg, drop, layout=layout)
+    x, y = grid.centres_m()
+    sel = grid.mask.ravel()
+    xy = np.stack([x.ravel()[sel], y.ravel()[sel]], axis=1)
+    n = xy.shape[0]
+    from scipy.spatial import cKDTree
+
+    near_site = cKDTree(layout.site_xy_m).query(xy)[1] if n else np.zeros(0, dtype=np.int64)
+    home = state.site_cell_start[near_site].astype(np.int64)
+    ues = UeDrop(
+        xy_m=xy, height_m=np.full(n, float(cfg.deployment.ue.outdoor_height_m)),
+        indoor=np.zeros(n, dtype=bool), floor=np.ones(n, dtype=np.int64), home_cell=home,
+    )
+    o2i = UeO2I(d_2d_in_m=np.zeros(n), high_loss=np.zeros(n, dtype=bool), loss_db=np.zeros(n))
+    cols = radio_chunk(cfg, dataclasses.replace(state, ues=ues, o2i=o2i), 0, n)
+    thr = ((1.0 - cfg.link.overhead_fraction) * cfg.radio.bandwidth_mhz * 1e6
+           * cols["spectral_efficiency_bps_per_hz"] / cfg.coverage.users_per_cell)
+
+    def layer(values, fill, dtype):
+        out = np.full(grid.n_rows * grid.n_cols, fill, dtype=dtype)
+        out[sel] = values
+        return out.reshape(grid.n_rows, grid.n_cols)
+
+    return CoverageMaps(
+        grid=grid,
+        rsrp_dbm=layer(cols["rsrp_dbm"], np.nan, np.float32),
+        sinr_db=layer(cols["sinr_db"], np.nan, np.float32),
+        serving_cell=layer(cols["serving_cell"], -1, np.int32),
+        throughput_bps=layer(thr, np.nan, np.float32),
+        epsg=projection.epsg if projection else None,
+        origin_e_m=projection.origin_e_m if projection else 0.0,
+        origin_n_m=projection.origin_n_m if projection else 0.0,
+    )
+
+
+def polygon_stats(maps: CoverageMaps, cfg, polygons: list[tuple[str, NDArray[np.float64]]] | None = None
+                  ) -> list[dict[str, float | str | int]]:
+    """Per polygon (default: the whole area of interest): pixels, area [km2], the share of
+    the area with RSRP >= ``coverage.rsrp_threshold_dbm``, with SINR >=
+    ``coverage.sinr_threshold_db``, with both (covered), with expected throughput >=
+    ``coverage.throughput_threshold_mbps``, and the median RSRP / SINR / throughput."""
+    g = maps.grid
+    x, y = g.centres_m()
+    if not polygons:
+        polygons = [("area of interest", None)]
+    out = []
+    cv = cfg.coverage
+    for name, poly in polygons:
+        m = g.mask if poly is None else (g.mask & points_in_polygons(x, y, [poly]))
+        n = int(m.sum())
+        rsrp, sinr, thr = maps.rsrp_dbm[m], maps.sinr_db[m], maps.throughput_bps[m]
+        ok_r, ok_s = rsrp >= cv.rsrp_threshold_dbm, sinr >= cv.sinr_threshold_db
+        share = (lambda b: float(b.mean()) if n else float("nan"))
+        out.append({
+            "polygon": name,
+            "pixels": n,
+            "area_km2": n * g.resolution_m ** 2 / 1e6,
+            "share_rsrp_ok": share(ok_r),
+            "share_sinr_ok": share(ok_s),
+            "share_covered": share(ok_r & ok_s),
+            "share_throughput_ok": share(thr >= cv.throughput_threshold_mbps * 1e6),
+            "median_rsrp_dbm": float(np.median(rsrp)) if n else float("nan"),
+            "median_sinr_db": float(np.median(sinr)) if n else float("nan"),
+            "median_throughput_bps": float(np.median(thr)) if n else float("nan"),
+        })
+    return out

@@ -1,0 +1,50 @@
+"""PUSCH transmit power: open-loop fractional power control of TS 38.213 V17.x 7.1.1.
+
+P_PUSCH = min(P_CMAX, P_O_PUSCH + 10 log10(2^mu M_RB) + alpha PL + Delta_TF + f) [dBm],
+here with Delta_TF = 0 (deltaMCS disabled) and no closed-loop correction (f = 0). PL is the
+UE's downlink path-loss estimate, referenceSignalPower - filtered RSRP, i.e. the serving-cell
+coupling loss including antenna gains.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+ALPHA_VALUES: tuple[float, ...] = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+"""Allowed alpha (TS 38.331 ``Alpha``: alpha0, alpha04, ..., alpha1)."""
+
+
+def pusch_tx_power_dbm(
+    p0_dbm: ArrayLike,
+    alpha: ArrayLike,
+    pathloss_db: ArrayLike,
+    n_prb: ArrayLike,
+    mu: int,
+    p_max_dbm: ArrayLike,
+) -> NDArray[np.float64]:
+    """PUSCH transmit power [dBm] of TS 38.213 7.1.1 (open loop, Delta_TF = f = 0).
+
+    Parameters
+    ----------
+    p0_dbm : float [...]
+        P_O_PUSCH, target received power per RB at 15 kHz [dBm].
+    alpha : float [...]
+        Path-loss compensation factor.
+    pathloss_db : float [...]
+        Downlink path-loss estimate PL (coupling loss, positive) [dB].
+    n_prb : int [...]
+        M_RB, PRBs of the allocation (> 0).
+    mu : int
+        Numerology (SCS = 15 * 2^mu kHz).
+    p_max_dbm : float [...]
+        P_CMAX [dBm].
+    """
+    m = np.asarray(n_prb, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        open_loop = (
+            np.asarray(p0_dbm, dtype=np.float64)
+            + 10.0 * np.log10(2.0**mu * m)
+            + np.asarray(alpha, dtype=np.float64) * np.asarray(pathloss_db, dtype=np.float64)
+        )
+    return np.minimum(np.asarray(p_max_dbm, dtype=np.float64), open_loop)

@@ -1,0 +1,380 @@
+"""One self-contained, offline HTML report: interactive map (sites and coverage layers, pan,
+zoom, hover), KPI tables, CDF plots (inline SVG) and the resolved configuration.
+
+Everything is inline (CSS, JavaScript, PNG layers as data URIs, JSON); a Content-Security-
+Policy forbids any request to another host, so opening the file makes no network request.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+       "script-src 'unsafe-inline'; connect-src 'none'")
+
+LAYERS = {
+    # key: (label, unit, colormap, vmin, vmax)
+    "rsrp_dbm": ("best-server RSRP", "dBm", "viridis", -120.0, -60.0),
+    "sinr_db": ("SINR", "dB", "RdYlGn", -5.0, 25.0),
+    "throughput_mbps": ("expected user throughput", "Mbit/s", "magma", 0.0, 100.0),
+    "serving_cell": ("best-server cell", "", "tab20", 0.0, 19.0),
+    "delta_rsrp_db": ("RSRP change B - A", "dB", "RdBu", -20.0, 20.0),
+    "delta_sinr_db": ("SINR change B - A", "dB", "RdBu", -20.0, 20.0),
+    "lost_coverage": ("coverage lost in B", "", "Reds", 0.0, 1.0),
+}
+
+
+def _png_data_uri(values: np.ndarray, cmap: str, vmin: float, vmax: float, *, cyclic: bool = False) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import colormaps
+    from matplotlib.image import imsave
+
+    v = np.asarray(values, dtype=np.float64)
+    mask = ~np.isfinite(v) | (cyclic & (v < 0))
+    norm = np.mod(v, 20.0) / 19.0 if cyclic else np.clip((v - vmin) / (vmax - vmin), 0.0, 1.0)
+    rgba = colormaps[cmap](np.where(mask, 0.0, norm))
+    rgba[..., 3] = np.where(mask, 0.0, 0.75)
+    buf = io.BytesIO()
+    imsave(buf, rgba, format="png")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _legend_css(cmap: str) -> str:
+    from matplotlib import colormaps
+
+    cm = colormaps[cmap]
+    stops = ", ".join(
+        "rgb({},{},{})".format(*(int(255 * c) for c in cm(t)[:3])) for t in np.linspace(0, 1, 7)
+    )
+    return f"linear-gradient(to right, {stops})"
+
+
+def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str) -> str:
+    from nrsim.report.plots import _pyplot, empirical_cdf
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    for label, vals in series.items():
+        x, y = empirical_cdf(np.asarray(vals, dtype=np.float64))
+        if x.size > 2000:  # enough points for a smooth curve in a small file
+            idx = np.linspace(0, x.size - 1, 2000).astype(int)
+            x, y = x[idx], y[idx]
+        ax.plot(x, y, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("CDF")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}" if np.isfinite(v) else "-"
+    return html.escape(str(v))
+
+
+def _table(rows: list[dict[str, Any]], cls: str = "kpi") -> str:
+    if not rows:
+        return ""
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in rows[0])
+    body = "".join("<tr>" + "".join(f"<td>{_fmt(v)}</td>" for v in r.values()) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def kpi_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
+    labels = {
+        "coupling_loss_db": ("coupling loss [dB]", 1.0), "rsrp_dbm": ("RSRP [dBm]", 1.0),
+        "sinr_db": ("SINR [dB]", 1.0), "sir_db": ("SIR (geometry) [dB]", 1.0),
+        "throughput_bps": ("user throughput [Mbit/s]", 1e-6),
+    }
+    rows = []
+    for key, (label, scale) in labels.items():
+        pc = kpis.get("percentiles", {}).get(key)
+        if pc:
+            rows.append({"metric": label, **{f"{p} %": pc[p] * scale for p in ("5", "50", "95") if p in pc}})
+    return rows
+
+
+def scalar_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = ("n_ue", "n_cells", "mean_throughput_bps", "cell_spectral_efficiency_bps_per_hz",
+            "user_spectral_efficiency_5pct_bps_per_hz", "los_share", "indoor_share", "outage_share")
+    return [{"KPI": k, "value": kpis[k]} for k in keys if k in kpis and not isinstance(kpis[k], dict)]
+
+
+def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_layers: dict[str, np.ndarray] | None = None,
+                projection=None) -> dict[str, Any]:
+    """JSON-able map: grid geometry, layer images (data URIs) and values (for hover), sites."""
+    g = maps.grid
+    layers = {
+        "rsrp_dbm": maps.rsrp_dbm, "sinr_db": maps.sinr_db,
+        "throughput_mbps": maps.throughput_bps / 1e6, "serving_cell": maps.serving_cell.astype(np.float64),
+    }
+    layers.update(extra_layers or {})
+    out_layers = []
+    for key, arr in layers.items():
+        label, unit, cmap, vmin, vmax = LAYERS[key]
+        arr = np.asarray(arr, dtype=np.float64)
+        if key == "serving_cell":
+            arr = np.where(arr < 0, np.nan, arr)
+        vals = np.where(np.isfinite(arr), np.round(arr, 1), np.nan)
+        out_layers.append({
+            "key": key, "label": label, "unit": unit, "vmin": vmin, "vmax": vmax,
+            "png": _png_data_uri(arr, cmap, vmin, vmax, cyclic=(key == "serving_cell")),
+            "legend": _legend_css(cmap),
+            "values": [None if not np.isfinite(v) else float(v) for v in vals.ravel()],
+        })
+    bearing = layout.cell_bearing_deg
+    sites = []
+    for s in range(layout.n_sites):
+        cells = np.flatnonzero(layout.cell_site == s)
+        sites.append({
+            "x": round(float(layout.site_xy_m[s, 0]), 1), "y": round(float(layout.site_xy_m[s, 1]), 1),
+            "cells": [{
+                "i": int(c), "b": float(bearing[c]),
+                "id": (cells_meta[c]["cell_id"] if cells_meta else f"cell {c}"),
+                "vendor": (cells_meta[c].get("vendor", "") if cells_meta else ""),
+                "off": bool(cells_meta[c].get("off", False)) if cells_meta else False,
+            } for c in cells],
+        })
+    corners = None
+    if projection is not None:
+        xs = [g.x0_m, g.x0_m + g.n_cols * g.resolution_m]
+        ys = [g.y0_m, g.y0_m - g.n_rows * g.resolution_m]
+        lat, lon = projection.to_latlon_deg([xs[0], xs[1], xs[0], xs[1]], [ys[0], ys[0], ys[1], ys[1]])
+        corners = {"lat": [float(v) for v in lat], "lon": [float(v) for v in lon]}
+    cell_ids = [m["cell_id"] for m in cells_meta] if cells_meta else None
+    return {
+        "x0": g.x0_m, "y0": g.y0_m, "res": g.resolution_m, "rows": g.n_rows, "cols": g.n_cols,
+        "layers": out_layers, "sites": sites, "corners": corners, "cell_ids": cell_ids,
+        "epsg": maps.epsg,
+    }
+
+
+_JS = r"""
+(function(){
+var errs=[];window.__nrsimErrors=errs;
+window.addEventListener('error',function(e){errs.push(String(e.message));});
+document.addEventListener('securitypolicyviolation',function(e){errs.push('csp '+e.blockedURI);});
+var M=JSON.parse(document.getElementById('map-data').textContent);
+var cv=document.getElementById('map'),ctx=cv.getContext('2d'),tip=document.getElementById('tip');
+var sel=document.getElementById('layer'),leg=document.getElementById('legend');
+var imgs=M.layers.map(function(L){var im=new Image();im.onload=draw;im.src=L.png;return im;});
+M.layers.forEach(function(L,i){var o=document.createElement('option');o.value=i;o.textContent=L.label+(L.unit?' ['+L.unit+']':'');sel.appendChild(o);});
+var W=M.cols*M.res,H=M.rows*M.res;
+var view={s:Math.min(cv.width/W,cv.height/H),tx:0,ty:0};
+view.tx=(cv.width-W*view.s)/2;view.ty=(cv.height-H*view.s)/2;
+function toScreen(x,y){return [(x-M.x0)*view.s+view.tx,(M.y0-y)*view.s+view.ty];}
+function toWorld(px,py){return [(px-view.tx)/view.s+M.x0,M.y0-(py-view.ty)/view.s];}
+var showSites=document.getElementById('sites');
+function draw(){
+ ctx.fillStyle='#f4f4f0';ctx.fillRect(0,0,cv.width,cv.height);
+ var L=M.layers[sel.value|0],im=imgs[sel.value|0];
+ ctx.imageSmoothingEnabled=false;
+ var p=toScreen(M.x0,M.y0);
+ if(im.complete&&im.naturalWidth){ctx.drawImage(im,p[0],p[1],W*view.s,H*view.s);}
+ ctx.strokeStyle='#999';ctx.strokeRect(p[0],p[1],W*view.s,H*view.s);
+ if(showSites.checked){
+  var r=Math.max(6,Math.min(40,view.s*M.res*1.6));
+  M.sites.forEach(function(S){var q=toScreen(S.x,S.y);
+   S.cells.forEach(function(C){var a=-C.b*Math.PI/180;
+    ctx.beginPath();ctx.moveTo(q[0],q[1]);ctx.arc(q[0],q[1],r,a-0.45,a+0.45);ctx.closePath();
+    ctx.fillStyle=C.off?'rgba(120,120,120,0.35)':(C.vendor==='vendor-b'?'rgba(230,120,0,0.8)':(C.vendor==='vendor-c'?'rgba(0,150,100,0.8)':'rgba(30,60,200,0.8)'));
+    ctx.fill();ctx.strokeStyle='#fff';ctx.lineWidth=0.5;ctx.stroke();});
+   ctx.beginPath();ctx.arc(q[0],q[1],2.5,0,6.3);ctx.fillStyle='#000';ctx.fill();});
+ }
+ leg.style.background=L.legend;
+ document.getElementById('lmin').textContent=L.key==='serving_cell'?'':L.vmin;
+ document.getElementById('lmax').textContent=L.key==='serving_cell'?'':L.vmax+' '+L.unit;
+ cv.setAttribute('data-rendered','1');cv.setAttribute('data-layer',L.key);cv.setAttribute('data-sites',M.sites.length);
+}
+function latlon(x,y){if(!M.corners)return '';var u=(x-M.x0)/W,v=(M.y0-y)/H,c=M.corners;
+ function bil(a){return (1-u)*(1-v)*a[0]+u*(1-v)*a[1]+(1-u)*v*a[2]+u*v*a[3];}
+ return bil(c.lat).toFixed(5)+', '+bil(c.lon).toFixed(5);}
+function valueAt(key,i){for(var k=0;k<M.layers.length;k++){if(M.layers[k].key===key)return M.layers[k].values[i];}return null;}
+cv.addEventListener('mousemove',function(e){
+ var b=cv.getBoundingClientRect(),px=(e.clientX-b.left)*cv.width/b.width,py=(e.clientY-b.top)*cv.height/b.height;
+ if(drag){view.tx+=px-drag[0];view.ty+=py-drag[1];drag=[px,py];draw();return;}
+ var w=toWorld(px,py),col=Math.floor((w[0]-M.x0)/M.res),row=Math.floor((M.y0-w[1])/M.res);
+ if(col<0||row<0||col>=M.cols||row>=M.rows){tip.style.display='none';return;}
+ var i=row*M.cols+col,cell=valueAt('serving_cell',i);
+ if(cell===null){tip.style.display='none';return;}
+ var name=M.cell_ids?M.cell_ids[cell]:('cell '+cell),t='<b>'+name+'</b><br>';
+ M.layers.forEach(function(L){if(L.key!=='serving_cell'){var v=L.values[i];t+=L.label+': '+(v===null?'-':v)+' '+L.unit+'<br>';}});
+ var ll=latlon(w[0],w[1]);if(ll)t+='<span class="dim">'+ll+'</span>';
+ tip.innerHTML=t;tip.style.display='block';tip.style.left=(e.pageX+12)+'px';tip.style.top=(e.pageY+12)+'px';
+});
+var drag=null;
+cv.addEventListener('mousedown',function(e){var b=cv.getBoundingClientRect();drag=[(e.clientX-b.left)*cv.width/b.width,(e.clientY-b.top)*cv.height/b.height];});
+window.addEventListener('mouseup',function(){drag=null;});
+cv.addEventListener('mouseleave',function(){tip.style.display='none';});
+cv.addEventListener('wheel',function(e){e.preventDefault();var b=cv.getBoundingClientRect(),px=(e.clientX-b.left)*cv.width/b.width,py=(e.clientY-b.top)*cv.height/b.height;
+ var f=e.deltaY<0?1.2:1/1.2;view.tx=px-(px-view.tx)*f;view.ty=py-(py-view.ty)*f;view.s*=f;draw();},{passive:false});
+sel.addEventListener('change',draw);showSites.addEventListener('change',draw);
+document.getElementById('reset').addEventListener('click',function(){view.s=Math.min(cv.width/W,cv.height/H);view.tx=(cv.width-W*view.s)/2;view.ty=(cv.height-H*view.s)/2;draw();});
+draw();
+window.addEventListener('load',function(){draw();var n=(performance.getEntriesByType('resource')||[]).length;
+ document.body.setAttribute('data-resource-requests',n);document.body.setAttribute('data-errors',errs.length);
+ document.body.setAttribute('data-error-text',errs.join(' | '));document.body.setAttribute('data-ready','1');});
+})();
+"""
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:16px;color:#222}
+h1{font-size:1.5em;margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:28px}
+.dim{color:#777;font-size:0.85em}
+table.kpi{border-collapse:collapse;margin:8px 0}table.kpi td,table.kpi th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+table.kpi th{background:#f0f0f0}table.kpi td:first-child{text-align:left}
+#map{border:1px solid #aaa;cursor:grab;width:100%;max-width:1000px;background:#f4f4f0}
+#tip{position:absolute;display:none;background:rgba(255,255,255,0.95);border:1px solid #888;padding:4px 8px;font-size:12px;pointer-events:none}
+#legend{display:inline-block;width:240px;height:12px;border:1px solid #888;vertical-align:middle;margin:0 6px}
+.plots{display:flex;flex-wrap:wrap;gap:8px}.plots svg{width:520px;height:auto}
+pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:400px;font-size:12px}
+"""
+
+
+def render_html(*, title: str, subtitle: str, map_data: dict[str, Any] | None, sections: list[tuple[str, str]],
+                config: dict[str, Any]) -> str:
+    """The whole document; ``sections`` are (heading, inner HTML) after the map."""
+    map_html = ""
+    if map_data is not None:
+        payload = json.dumps(map_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+        map_html = f"""
+<h2>Map</h2>
+<div class="dim">Local UTM frame{(' (EPSG:' + str(map_data['epsg']) + ')') if map_data.get('epsg') else ''}, {map_data['res']:g} m pixels.
+Drag to pan, wheel to zoom, hover for the best-server cell, RSRP, SINR and throughput. Cell wedges: blue vendor-a, orange vendor-b, green vendor-c, grey switched off.</div>
+<p><label>Layer <select id="layer"></select></label>
+<label><input type="checkbox" id="sites" checked> sites</label> <button id="reset">reset view</button>
+<span id="lmin"></span><span id="legend"></span><span id="lmax"></span></p>
+<canvas id="map" width="1000" height="760"></canvas><div id="tip"></div>
+<script type="application/json" id="map-data">{payload}</script>
+<script>{_JS}</script>"""
+    body = "".join(f"<h2>{html.escape(h)}</h2>\n{inner}\n" for h, inner in sections)
+    cfg = html.escape(json.dumps(config, indent=2, sort_keys=True))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{html.escape(title)}</h1><div class="dim">{html.escape(subtitle)}</div>
+{map_html}
+{body}
+<h2>Resolved configuration</h2><pre id="config">{cfg}</pre>
+</body></html>
+"""
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _cells_meta(cfg, n_cells: int) -> list[dict[str, Any]] | None:
+    if cfg.deployment.layout != "sites":
+        return None
+    from nrsim.deployment.sites import config_site_list, excluded_cells
+
+    sl = config_site_list(cfg)
+    off = excluded_cells(sl, cfg.sites)
+    c = sl.cells
+    return [{"cell_id": c.at[i, "cell_id"], "vendor": c.at[i, "vendor"], "off": bool(off[i])} for i in range(n_cells)]
+
+
+def write_report(results_dir: str | Path, *, out: str | Path | None = None, geotiff: bool = True) -> Path:
+    """Write ``report.html`` (and the coverage GeoTIFFs and ``coverage_stats.json``) into a
+    result folder of :func:`nrsim.run`. Returns the report's path."""
+    import pandas as pd
+
+    from nrsim.api import load_config
+    from nrsim.config.loading import config_hash
+    from nrsim.coverage import coverage_maps, polygon_stats, write_coverage_geotiffs
+    from nrsim.engine.snapshot import build_layout
+    from nrsim.errors import ConfigError
+    from nrsim.kpi.writers import write_json
+
+    folder = Path(results_dir)
+    if not (folder / "summary.json").is_file():
+        raise ConfigError(f"{folder}: not a result folder (no summary.json)", field="RESULTS_DIR")
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    cfg = load_config(summary["config"])
+    layout = build_layout(cfg)
+    maps = coverage_maps(cfg, layout=layout)
+    stats = polygon_stats(maps, cfg, _stat_polygons(cfg))
+    projection = _projection(cfg)
+    if geotiff:
+        write_coverage_geotiffs(maps, folder)
+        write_json(folder / "coverage_stats.json", stats)
+    ue = pd.read_parquet(folder / "ue.parquet") if (folder / "ue.parquet").is_file() else None
+    sections = [
+        ("KPIs", _table(kpi_rows(summary["kpis"])) + _table(scalar_rows(summary["kpis"]))),
+        ("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))),
+    ]
+    if ue is not None:
+        sections.append(("CDFs", '<div class="plots">' + "".join(_cdfs({"run": ue}, cfg.name)) + "</div>"))
+    html_text = render_html(
+        title=f"nrsim report: {cfg.name}",
+        subtitle=f"{cfg.description} | nrsim {summary.get('nrsim_version')} | config {config_hash(cfg)} | "
+                 f"seed {cfg.seed} | {cfg.drops} drops",
+        map_data=map_payload(maps, layout, _cells_meta(cfg, layout.n_cells), projection=projection),
+        sections=sections,
+        config=summary["config"],
+    )
+    return atomic_write_text(Path(out) if out else folder / "report.html", html_text)
+
+
+def _projection(cfg):
+    if cfg.deployment.layout != "sites":
+        return None
+    from nrsim.deployment.sites import config_site_list
+
+    return config_site_list(cfg).projection
+
+
+def _stat_polygons(cfg):
+    if cfg.coverage.area_file and cfg.deployment.layout == "sites":
+        from nrsim.coverage.raster import read_area_file
+
+        return [("area of interest", None)] + read_area_file(cfg.coverage.area_file, _projection(cfg))
+    return None
+
+
+def _coverage_text(cfg) -> str:
+    cv = cfg.coverage
+    return (f'<p class="dim">Outdoor points at {cfg.deployment.ue.outdoor_height_m:g} m on a {cv.resolution_m:g} m '
+            f"raster (one realisation of LOS and shadow fading, drop 0). Covered: RSRP &ge; "
+            f"{cv.rsrp_threshold_dbm:g} dBm and SINR &ge; {cv.sinr_threshold_db:g} dB. Expected user "
+            f"throughput with {cv.users_per_cell:g} users per cell, interferers at load {cfg.radio.load:g}.</p>")
+
+
+def _stat_rows(stats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{
+        "polygon": s["polygon"], "area [km2]": s["area_km2"], "RSRP ok": s["share_rsrp_ok"],
+        "SINR ok": s["share_sinr_ok"], "covered": s["share_covered"],
+        "throughput ok": s["share_throughput_ok"], "median RSRP [dBm]": s["median_rsrp_dbm"],
+        "median SINR [dB]": s["median_sinr_db"], "median throughput [Mbit/s]": s["median_throughput_bps"] / 1e6,
+    } for s in stats]
+
+
+def _cdfs(ues: dict[str, Any], name: str) -> list[str]:
+    specs = [("sinr_db", "SINR [dB]", 1.0), ("rsrp_dbm", "RSRP [dBm]", 1.0),
+             ("throughput_bps", "User throughput [Mbit/s]", 1e-6), ("coupling_loss_db", "Coupling loss [dB]", 1.0)]
+    return [_svg_cdf({k: df[col].to_numpy() * scale for k, df in ues.items()}, xlabel, name)
+            for col, xlabel, scale in specs]

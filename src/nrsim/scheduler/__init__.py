@@ -1,0 +1,25 @@
+"""Slot schedulers: a Protocol and round robin, proportional fair and max C/I, all
+frequency-selective per RBG, plus user plugins loaded from a Python file."""
+
+from nrsim.scheduler.base import (
+    Scheduler,
+    SchedulerError,
+    SchedulerInput,
+    assign_by_metric,
+    validate_allocation,
+)
+from nrsim.scheduler.plugin import load_scheduler_class, load_scheduler_plugin
+from nrsim.scheduler.policies import MaxCI, ProportionalFair, RoundRobin
+
+__all__ = [
+    "MaxCI",
+    "ProportionalFair",
+    "RoundRobin",
+    "Scheduler",
+    "SchedulerError",
+    "SchedulerInput",
+    "assign_by_metric",
+    "load_scheduler_class",
+    "load_scheduler_plugin",
+    "validate_allocation",
+]

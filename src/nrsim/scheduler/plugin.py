@@ -1,0 +1,48 @@
+"""Load a user scheduler from a Python file: ``"path/to/file.py:ClassName"``.
+
+The class is instantiated as ``ClassName(n_ue, **params)`` and must provide ``allocate`` and
+``update`` (:class:`nrsim.scheduler.Scheduler`); its allocations are checked every slot.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from nrsim.scheduler.base import Scheduler, SchedulerError
+
+
+def load_scheduler_class(spec: str) -> type:
+    """The class named by ``"file.py:ClassName"``."""
+    if ":" not in spec:
+        raise SchedulerError(f"scheduler plugin {spec!r} must be 'path/to/file.py:ClassName'")
+    path_text, cls_name = spec.rsplit(":", 1)
+    path = Path(path_text)
+    if not path.is_file():
+        raise SchedulerError(f"scheduler plugin file {path_text!r} does not exist")
+    mod_name = f"nrsim_scheduler_plugin_{abs(hash(str(path.resolve())))}"
+    mod_spec = importlib.util.spec_from_file_location(mod_name, path)
+    if mod_spec is None or mod_spec.loader is None:
+        raise SchedulerError(f"cannot import scheduler plugin file {path_text!r}")
+    module = importlib.util.module_from_spec(mod_spec)
+    try:
+        mod_spec.loader.exec_module(module)
+    except Exception as exc:  # a user file: report what went wrong, typed
+        raise SchedulerError(f"importing scheduler plugin {path_text!r} failed: {exc!r}") from exc
+    cls = getattr(module, cls_name, None)
+    if cls is None or not isinstance(cls, type):
+        raise SchedulerError(f"scheduler plugin {path_text!r} has no class {cls_name!r}")
+    for meth in ("allocate", "update"):
+        if not callable(getattr(cls, meth, None)):
+            raise SchedulerError(f"scheduler plugin class {cls_name!r} has no method {meth!r}")
+    return cls
+
+
+def load_scheduler_plugin(spec: str, n_ue: int, params: dict[str, Any] | None = None) -> Scheduler:
+    """Instantiate the plugin class of ``spec`` as ``ClassName(n_ue, **params)``."""
+    cls = load_scheduler_class(spec)
+    try:
+        return cls(n_ue, **(params or {}))
+    except TypeError as exc:
+        raise SchedulerError(f"scheduler plugin {spec!r}: {exc}") from exc
