@@ -95,6 +95,10 @@ def load_config(
         from nrsim.deployment.sites import config_layout
 
         config_layout(cfg)
+    if cfg.deployment.ue.placement == "area":  # check the area and density polygons now
+        from nrsim.engine.snapshot import area_drop_polygons, build_layout
+
+        area_drop_polygons(cfg, build_layout(cfg))
     return cfg
 
 

@@ -22,6 +22,13 @@ class UeDropConfig(_Frozen):
 
     per_sector: Annotated[int, Field(ge=0, le=100_000)] = 10
     """UEs per cell (sector); each cell's UEs are uniform over its share of the site area."""
+    placement: Literal["per-sector", "area"] = "per-sector"
+    """``per-sector``: ``per_sector`` UEs in each cell's own area; ``area``: ``per_sector`` x
+    cells UEs over the area of interest (``coverage.area_file``, else the sites' convex hull
+    grown by ``coverage.margin_m``), uniform or weighted by ``density_file``."""
+    density_file: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
+    """GeoJSON (WGS84) polygons with a numeric ``weight`` property: the relative UE density
+    of each (UEs fall only inside them; ``placement = "area"`` with a site list)."""
     min_distance_2d_m: Annotated[float, Field(ge=0.0, le=1_000.0)] = 35.0
     """Minimum BS-UE 2-D distance [m] (UMa 35, UMi 10, InH 0 in Table 7.8-1)."""
     indoor_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.8

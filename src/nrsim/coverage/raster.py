@@ -20,11 +20,15 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.deployment.area import area_polygons, points_in_polygons, read_area_file
 from nrsim.deployment.layout import Layout
 from nrsim.errors import ConfigError
 
-CIRCLE_SEGMENTS = 32
-"""Vertices of the circle used to grow the sites' convex hull by the margin."""
+__all__ = [
+    "CoverageMaps", "Grid", "area_polygons", "coverage_maps", "make_grid",
+    "points_in_polygons", "polygon_stats", "read_area_file",
+]
+
 MAX_PIXELS = 20_000_000
 """Largest raster (pixels); a finer resolution over a large area is refused."""
 
@@ -46,42 +50,6 @@ class Grid:
         x = self.x0_m + (np.arange(self.n_cols) + 0.5) * self.resolution_m
         y = self.y0_m - (np.arange(self.n_rows) + 0.5) * self.resolution_m
         return np.meshgrid(x, y)
-
-
-def _hull(points: NDArray[np.float64]) -> NDArray[np.float64]:
-    from scipy.spatial import ConvexHull
-
-    if points.shape[0] < 3:
-        return points
-    try:
-        return points[ConvexHull(points).vertices]
-    except Exception:  # collinear points: scipy's QhullError
-        return points
-
-
-def area_polygons(layout: Layout, margin_m: float, area_polygons_m: list[NDArray[np.float64]] | None = None
-                  ) -> list[NDArray[np.float64]]:
-    """The area of interest as polygons [k, 2] in metres: the given ones, else the sites'
-    convex hull grown by ``margin_m`` (Minkowski sum with a polygonal circle)."""
-    if area_polygons_m:
-        return list(area_polygons_m)
-    t = np.linspace(0.0, 2 * np.pi, CIRCLE_SEGMENTS, endpoint=False)
-    circle = max(margin_m, 1.0) * np.stack([np.cos(t), np.sin(t)], axis=1)
-    hull = _hull(layout.site_xy_m)
-    grown = (hull[:, None, :] + circle[None, :, :]).reshape(-1, 2)
-    return [_hull(grown)]
-
-
-def points_in_polygons(x_m: NDArray[np.float64], y_m: NDArray[np.float64],
-                       polygons_m: list[NDArray[np.float64]]) -> NDArray[np.bool_]:
-    """bool, shape of ``x_m``: point inside any of the polygons."""
-    from matplotlib.path import Path as MplPath
-
-    pts = np.stack([np.ravel(x_m), np.ravel(y_m)], axis=1)
-    inside = np.zeros(pts.shape[0], dtype=bool)
-    for poly in polygons_m:
-        inside |= MplPath(poly).contains_points(pts)
-    return inside.reshape(np.shape(x_m))
 
 
 def make_grid(polygons_m: list[NDArray[np.float64]], resolution_m: float) -> Grid:
@@ -115,33 +83,6 @@ class CoverageMaps:
     epsg: int | None
     origin_e_m: float
     origin_n_m: float
-
-
-def read_area_file(path: str | Path, projection) -> list[tuple[str, NDArray[np.float64]]]:
-    """(name, polygon [k, 2] in local metres) of every polygon of a WGS84 GeoJSON file
-    (Polygon: outer ring; MultiPolygon: each outer ring)."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"coverage.area_file = {str(path)!r}: cannot read ({exc})", field="coverage.area_file") from None
-    feats = data.get("features", [data]) if isinstance(data, dict) else []
-    out = []
-    for k, f in enumerate(feats):
-        geom = f.get("geometry", f) if isinstance(f, dict) else {}
-        name = str((f.get("properties") or {}).get("name", f"polygon-{k + 1}")) if isinstance(f, dict) else str(k)
-        rings = []
-        if geom.get("type") == "Polygon":
-            rings = [geom["coordinates"][0]]
-        elif geom.get("type") == "MultiPolygon":
-            rings = [c[0] for c in geom["coordinates"]]
-        for r in rings:
-            ll = np.asarray(r, dtype=np.float64)
-            out.append((name, projection.to_xy_m(ll[:, 1], ll[:, 0])))
-    if not out:
-        raise ConfigError(f"coverage.area_file = {str(path)!r}: no Polygon or MultiPolygon features",
-                          field="coverage.area_file")
-    return out
 
 
 def coverage_maps(cfg, *, layout: Layout | None = None, drop: int = 0,

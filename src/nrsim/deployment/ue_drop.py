@@ -154,6 +154,30 @@ def floor_height_m(floor: NDArray[np.int64]) -> NDArray[np.float64]:
     return 3.0 * (floor.astype(np.float64) - 1.0) + 1.5
 
 
+def home_cells(layout: Layout, xy_m: NDArray[np.float64]) -> NDArray[np.int64]:
+    """For UEs placed freely: the cell of the nearest site whose boresight is closest to the
+    UE's direction from that site."""
+    from scipy.spatial import cKDTree
+
+    if xy_m.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    site = np.asarray(cKDTree(layout.site_xy_m).query(xy_m)[1], dtype=np.int64)
+    start = np.searchsorted(layout.cell_site, np.arange(layout.n_sites))
+    count = np.bincount(layout.cell_site, minlength=layout.n_sites)
+    d = xy_m - layout.site_xy_m[site]
+    az = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+    best = start[site].copy()
+    best_err = np.full(site.shape[0], np.inf)
+    for k in range(int(count.max())):
+        cell = np.minimum(start[site] + k, layout.n_cells - 1)
+        valid = k < count[site]
+        err = np.abs((az - layout.cell_bearing_deg[cell] + 180.0) % 360.0 - 180.0)
+        better = valid & (err < best_err)
+        best = np.where(better, cell, best)
+        best_err = np.where(better, err, best_err)
+    return best.astype(np.int64)
+
+
 def drop_ues(
     layout: Layout,
     *,
@@ -165,11 +189,16 @@ def drop_ues(
     building_floors_min: int = 4,
     building_floors_max: int = 8,
     indoor_height_m: float = 1.5,
+    positions_m: NDArray[np.float64] | None = None,
     rng: np.random.Generator,
 ) -> UeDrop:
-    """Drop ``per_sector`` UEs per cell uniformly over the layout (hex: each cell's third of
-    its site hexagon; InH: the hall), at least ``min_distance_2d_m`` from their own site."""
-    if layout.kind == "inh-office":
+    """Drop ``per_sector`` UEs per cell uniformly over the layout (hex: each cell's own
+    hexagon; InH: the hall), at least ``min_distance_2d_m`` from their own site; or take the
+    given ``positions_m`` [ue, 2] (area drops) and attach each to its :func:`home_cells`."""
+    if positions_m is not None:
+        xy = np.asarray(positions_m, dtype=np.float64)
+        home = home_cells(layout, xy)
+    elif layout.kind == "inh-office":
         xy, home = _drop_inh_positions(layout, per_sector, min_distance_2d_m, rng)
     else:
         xy, home = _drop_hex_positions(layout, per_sector, min_distance_2d_m, rng)

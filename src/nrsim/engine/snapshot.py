@@ -172,6 +172,8 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         building_floors_min=ue_cfg.building_floors_min,
         building_floors_max=ue_cfg.building_floors_max,
         indoor_height_m=ue_cfg.indoor_height_m,
+        positions_m=_area_positions(cfg, layout, rng=stream(seed, "ue_area", drop=drop))
+        if ue_cfg.placement == "area" else None,
         rng=stream(seed, "ue_drop", drop=drop),
     )
     scn_names = site_scenarios(cfg, layout)
@@ -240,6 +242,52 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         site_sig=(sig_l, sig_after, sig_n), site_fields=(f_los, f_nlos), fields=fields,
         site_cell_start=start, sparse=is_sparse(cfg, layout),
     )
+
+
+def area_drop_polygons(
+    cfg: ScenarioConfig, layout: Layout
+) -> tuple[list[NDArray[np.float64]], NDArray[np.float64] | None]:
+    """Polygons [k, 2] (local metres) and density weights (or None) of an area drop
+    (``deployment.ue.placement = "area"``); :class:`ConfigError` for a bad density file."""
+    from nrsim.deployment.area import area_polygons, read_area_file
+
+    projection = None
+    if cfg.deployment.layout == "sites":
+        from nrsim.deployment.sites import config_site_list
+
+        projection = config_site_list(cfg).projection
+    dens = cfg.deployment.ue.density_file
+    if dens:
+        if projection is None:
+            raise ConfigError(
+                "deployment.ue.density_file needs a geographic layout (deployment.layout = 'sites')",
+                field="deployment.ue.density_file",
+            )
+        items = read_area_file(dens, projection, field="deployment.ue.density_file", with_properties=True)
+        weights = []
+        for name, _, props in items:
+            w = props.get("weight")
+            if not isinstance(w, (int, float)) or isinstance(w, bool) or not np.isfinite(w) or w < 0:
+                raise ConfigError(
+                    f"deployment.ue.density_file: polygon {name!r} has weight {w!r}; allowed: a number >= 0",
+                    field="deployment.ue.density_file",
+                )
+            weights.append(float(w))
+        if not any(w > 0 for w in weights):
+            raise ConfigError("deployment.ue.density_file: every weight is 0", field="deployment.ue.density_file")
+        return [p for _, p, _ in items], np.asarray(weights)
+    polys = None
+    if cfg.coverage.area_file and projection is not None:
+        polys = [p for _, p in read_area_file(cfg.coverage.area_file, projection)]
+    return area_polygons(layout, cfg.coverage.margin_m, polys), None
+
+
+def _area_positions(cfg: ScenarioConfig, layout: Layout, *, rng: np.random.Generator) -> NDArray[np.float64]:
+    """UE positions of an area drop: ``per_sector`` x cells UEs over the area polygons."""
+    from nrsim.deployment.area import sample_in_polygons
+
+    polys, weights = area_drop_polygons(cfg, layout)
+    return sample_in_polygons(polys, cfg.deployment.ue.per_sector * layout.n_cells, weights=weights, rng=rng)
 
 
 def radio_chunk(

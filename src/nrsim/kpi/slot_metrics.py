@@ -84,7 +84,6 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
         "mean_sinr_db": percentiles(ue["mean_sinr_db"].to_numpy()),
     }
     if sc.traffic.model == "ftp3":
-        t = meta["measured_time_s"]
         n_ue = int(len(ue))
         size = 8.0 * sc.traffic.ftp_file_size_bytes
         delays = []
@@ -106,7 +105,6 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
                 "mean": float(np.mean(size / dl)) if dl.size else float("nan"),
             },
         }
-        del t
     if sc.uplink.enabled:
         w_ul = bw_hz * meta["ul_time_share"]
         mcs_ul = np.sum([d.mcs_hist_ul for d in run.drops], axis=0)
