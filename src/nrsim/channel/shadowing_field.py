@@ -12,8 +12,8 @@ two sites at any UE correlate by at most exp(-8) = 3.4e-4, while the cost no lon
 with the number of sites (one FFT per drop serves 10,000 sites). The torus is wider than the
 UE area by ``MARGIN_DCORR`` decorrelation distances, so the periodic wrap adds at most
 exp(-10) of correlation. Values are read at the nearest grid point, which keeps the marginal
-variance exactly 1; the grid step is d_corr / 4 (coarser only when a very large area would
-need more than ``MAX_GRID_POINTS`` per side). The field is drawn as the circulant square
+variance exactly 1; the grid step is d_corr / 4, and the torus period at most
+``MAX_GRID_POINTS`` steps (1024 d_corr: 10-120 km). The field is drawn as the circulant square
 root of the covariance applied to real white noise, X = irfft2(sqrt(lambda) rfft2(W)), in
 float32 (shadow fading in dB needs no more than 7 significant digits).
 """
@@ -33,14 +33,21 @@ MARGIN_DCORR = 10.0
 STEP_DCORR = 1.0 / 4.0
 """Preferred grid step, in decorrelation distances."""
 MAX_GRID_POINTS = 4096
-"""Largest grid side; beyond it the step grows (reported by :func:`grid_step_m`)."""
+"""Largest grid side: a larger UE area is covered periodically (torus period
+MAX_GRID_POINTS x step = 1024 d_corr); the step grows only when the sites' offset lattice
+needs more room (more than (MAX_GRID_POINTS / 32)^2 = 16,384 sites)."""
 
 
 def _grid_plan(extent_m: float, n_sites: int, d_corr_m: float) -> tuple[int, float, int]:
     """(grid side n, step [m], offset lattice side m) for a square torus."""
     spacing_m = OFFSET_SPACING_DCORR * d_corr_m
-    side_m = max(extent_m + MARGIN_DCORR * d_corr_m, np.ceil(np.sqrt(max(n_sites, 1))) * spacing_m)
-    step_m = max(STEP_DCORR * d_corr_m, side_m / MAX_GRID_POINTS)
+    step_m = STEP_DCORR * d_corr_m
+    # the torus covers the UE area, but never more than MAX_GRID_POINTS steps: beyond that a
+    # site's field repeats with the torus period (tens of km), which only links that far
+    # apart could notice; the offset lattice must still hold every site
+    side_m = min(extent_m + MARGIN_DCORR * d_corr_m, MAX_GRID_POINTS * step_m)
+    side_m = max(side_m, np.ceil(np.sqrt(max(n_sites, 1))) * spacing_m)
+    step_m = max(step_m, side_m / MAX_GRID_POINTS)
     n = scipy.fft.next_fast_len(int(np.ceil(side_m / step_m)))
     lattice = max(1, int(np.floor(n * step_m / spacing_m)))
     return n, step_m, lattice
@@ -100,8 +107,10 @@ class SiteShadowingField:
         spec *= sq
         self.field = scipy.fft.irfft2(spec, s=(n, n), workers=-1)
         """float32 [n, n]: the unit-variance field on the torus grid."""
-        # [site, 2] offsets in grid cells: distinct lattice points, shuffled, plus a global shift
-        cells = rng.permutation(lattice * lattice)[:n_sites]
+        # [site, 2] offsets in grid cells: distinct lattice points in site order (site-major
+        # reads of one UE then walk the field row by row, which the cache likes), plus a
+        # random global shift
+        cells = np.arange(n_sites)
         pitch = n // lattice
         shift = rng.integers(0, n, size=2)
         self.site_offset_cells = np.stack(

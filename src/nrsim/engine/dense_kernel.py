@@ -27,7 +27,7 @@ ANT_OMNI, ANT_ELEMENT, ANT_COLUMN = 0, 1, 2
 C_TR38901_M_S = 3.0e8  # Table 7.4.1-1 notes 1 and 5
 MIN_D_3D_M = 1.0
 LN10_OVER_10 = math.log(10.0) / 10.0  # 10^(x/10) = exp(x ln10 / 10)
-SF_CHUNK = 64
+SF_CHUNK = 32
 """UEs per work item of the kernel (shadowing values are gathered site-major per item)."""
 
 _jit = numba.njit(cache=True, fastmath=False, nogil=True)
@@ -147,15 +147,22 @@ def pathloss_scalar(
 @_jit
 def column_af_db_scalar(cos_theta: float, n_el: int, spacing_wl: float, cos_etilt: float) -> float:
     """10 log10 |AF|^2 of the one-port column (7.3.1, eq. 7.3-1), closed form, from the
-    cosines of the LCS zenith angle and of the electrical tilt."""
+    cosines of the LCS zenith angle and of the electrical tilt.
+
+    |AF|^2 = sin^2(M psi / 2) / (M sin^2(psi / 2)) = (1 - T_M(c)) / (M (1 - c)) with
+    c = cos(psi) and T_M the Chebyshev polynomial (cos(M psi) = T_M(cos psi)), evaluated by
+    its three-term recurrence: one cosine instead of two sines."""
     if n_el <= 1:
         return 0.0
     psi = 2.0 * math.pi * spacing_wl * (cos_theta - cos_etilt)
-    den = math.sin(0.5 * psi)
-    if abs(den) < 1e-9:
+    c = math.cos(psi)
+    one_minus_c = 1.0 - c
+    if one_minus_c < 1e-12:
         return 10.0 * math.log10(n_el)
-    num = math.sin(n_el * 0.5 * psi)
-    val = num * num / (n_el * den * den)
+    t_prev, t_cur = 1.0, c  # T_0, T_1
+    for _ in range(n_el - 1):
+        t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
+    val = (1.0 - t_cur) / (n_el * one_minus_c)
     if val <= 0.0:
         return -math.inf
     return 10.0 * math.log10(val)
@@ -244,30 +251,75 @@ def drop_kernel(
         i0 = chunk * SF_CHUNK
         i1 = min(i0 + SF_CHUNK, n_ue)
         m = i1 - i0
-        # pass 1, candidate-major: shadowing values of this chunk's UEs (neighbouring UEs read
-        # neighbouring grid points of a site's window, so the reads stay in cache)
-        sfl = np.zeros((m, k_max), dtype=np.float32)
-        sfn = np.zeros((m, k_max), dtype=np.float32)
+        # pass 1, candidate-major over this chunk's UEs
+        # pass 1 does the per-link geometry, LOS state and shadow fading (one field read:
+        # the field of the link's LOS state); pass 2 reads them back in UE order
+        b_dx = np.empty((m, k_max))
+        b_dy = np.empty((m, k_max))
+        b_d2 = np.empty((m, k_max))
+        b_los = np.zeros((m, k_max), dtype=np.bool_)
+        b_sf = np.zeros((m, k_max))
+        b_f = np.zeros((m, k_max), dtype=np.int64)
+        gx = np.zeros((m, n_fields), dtype=np.int64)
+        gy = np.zeros((m, n_fields), dtype=np.int64)
         if sf_on:
-            gx = np.empty((m, n_fields), dtype=np.int64)
-            gy = np.empty((m, n_fields), dtype=np.int64)
             for j in range(m):
                 for f in range(n_fields):
                     gx[j, f] = _grid_index(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
                     gy[j, f] = _grid_index(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+        for kk in range(k_max):
+            for j in range(m):
+                i = i0 + j
+                if kk >= n_cand[i]:
+                    continue
+                s = cand[i, kk]
+                xu, yu, hu = ue_x[i], ue_y[i], ue_h[i]
+                # nearest wrap-around image (deployment.geometry)
+                dx = xu - site_x[s]
+                dy = yu - site_y[s]
+                bd2 = dx * dx + dy * dy
+                for q in range(1, n_img):
+                    cx = xu - site_x[s] - shifts[q, 0]
+                    cy = yu - site_y[s] - shifts[q, 1]
+                    d2 = cx * cx + cy * cy
+                    if d2 < bd2:
+                        bd2 = d2
+                        dx = cx
+                        dy = cy
+                d2d = math.sqrt(bd2)
+                d_out = max(d2d - ue_din[i], 0.0)
+                los = link_uniform_scalar(key, ue_index[i], s, 0) < los_probability_scalar(site_los_code[s], d_out, hu)
+                b_dx[j, kk] = dx
+                b_dy[j, kk] = dy
+                b_d2[j, kk] = d2d
+                b_los[j, kk] = los
+                if sf_on:
+                    if los:
+                        f = site_f_los[s]
+                        sig = site_sig_los[s]
+                        if site_scn[s] == SCN_RMA:
+                            d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
+                            if d2d > d_bp:
+                                sig = site_sig_los_after_bp[s]
+                    else:
+                        f = site_f_nlos[s]
+                        sig = site_sig_nlos[s]
+                    b_f[j, kk] = f
+                    b_sf[j, kk] = sig
+        if sf_on:
+            # the field reads alone in a tight loop: independent loads the processor can
+            # overlap (the reads are cache misses; the work above would serialise them)
             for kk in range(k_max):
                 for j in range(m):
                     if kk >= n_cand[i0 + j]:
                         continue
                     s = cand[i0 + j, kk]
-                    fl = site_f_los[s]
-                    fn = site_f_nlos[s]
-                    sfl[j, kk] = _sf_lookup(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gx[j, fl], gy[j, fl])
-                    sfn[j, kk] = _sf_lookup(fields[fn], f_n[fn], f_off[fn, s, 0], f_off[fn, s, 1], gx[j, fn], gy[j, fn])
+                    f = b_f[j, kk]
+                    b_sf[j, kk] *= _sf_lookup(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f])
         # pass 2, UE-major: every cell of every candidate site, reduced on the fly
         for i in range(i0, i1):
             j = i - i0
-            xu, yu, hu = ue_x[i], ue_y[i], ue_h[i]
+            hu = ue_h[i]
             uid = ue_index[i]
             best_rx = -math.inf
             best_c = 0
@@ -285,41 +337,20 @@ def drop_kernel(
             total_mw = 0.0
             for kk in range(n_cand[i]):
                 s = cand[i, kk]
-                # nearest wrap-around image (deployment.geometry)
-                dx = xu - site_x[s]
-                dy = yu - site_y[s]
-                bd2 = dx * dx + dy * dy
-                for q in range(1, n_img):
-                    cx = xu - site_x[s] - shifts[q, 0]
-                    cy = yu - site_y[s] - shifts[q, 1]
-                    d2 = cx * cx + cy * cy
-                    if d2 < bd2:
-                        bd2 = d2
-                        dx = cx
-                        dy = cy
-                d2d = math.sqrt(bd2)
+                dx = b_dx[j, kk]
+                dy = b_dy[j, kk]
+                d2d = b_d2[j, kk]
+                los = b_los[j, kk]
+                sf = b_sf[j, kk]
                 dz = hu - site_h[s]
-                d3d = math.sqrt(bd2 + dz * dz)
-                d_out = max(d2d - ue_din[i], 0.0)
+                d3d = math.sqrt(d2d * d2d + dz * dz)
                 scn = site_scn[s]
-                los = link_uniform_scalar(key, uid, s, 0) < los_probability_scalar(site_los_code[s], d_out, hu)
                 h_e = 1.0
                 if scn == SCN_UMA and hu >= 13.0:
                     h_e = uma_h_e_scalar(
                         link_uniform_scalar(key, uid, s, 1), link_uniform_scalar(key, uid, s, 2), d2d, hu
                     )
                 pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
-                sf = 0.0
-                if sf_on:
-                    if los:
-                        sig = site_sig_los[s]
-                        if scn == SCN_RMA:
-                            d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
-                            if d2d > d_bp:
-                                sig = site_sig_los_after_bp[s]
-                        sf = sig * sfl[j, kk]
-                    else:
-                        sf = site_sig_nlos[s] * sfn[j, kk]
                 site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
                 theta = math.degrees(math.atan2(d2d, dz))
                 phi = math.degrees(math.atan2(dy, dx))
