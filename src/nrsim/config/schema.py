@@ -293,9 +293,10 @@ class OutputConfig(_Frozen):
 class SlotSchedulerConfig(_Frozen):
     """Slot scheduler (frequency-selective per RBG) of the slot-level simulation."""
 
-    name: Literal["pf", "rr", "max_ci", "plugin"] = "pf"
-    """``pf`` proportional fair, ``rr`` round robin, ``max_ci`` max C/I, ``plugin`` the class
-    named by ``plugin``."""
+    name: Literal["pf", "rr", "max_ci", "qos", "plugin"] = "pf"
+    """``pf`` proportional fair, ``rr`` round robin, ``max_ci`` max C/I, ``qos`` QoS-aware
+    (GBR flows by 5QI priority and earliest deadline first, then PF; UL: PF), ``plugin`` the
+    class named by ``plugin``."""
     pf_time_constant_slots: Annotated[float, Field(ge=1.0, le=1e6)] = 100.0
     """Time constant t_c of the PF throughput average [slots]."""
     pf_alpha: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
@@ -304,6 +305,10 @@ class SlotSchedulerConfig(_Frozen):
     """PF exponent of the average throughput (beta = 0: max rate)."""
     max_ues_per_slot: Annotated[int, Field(ge=1, le=10_000)] | None = None
     """Most UEs a cell schedules in one slot (e.g. a PDCCH limit); none: no limit."""
+    qos_edf: bool = True
+    """``qos``: among GBR flows of equal 5QI priority, earliest deadline first (PF breaks
+    ties); false: PF among all GBR flows of equal priority (no EDF overload domino effect;
+    docs/video.md)."""
     plugin: Annotated[str, Field(min_length=3, pattern=r"^.+:[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     """``path/to/file.py:ClassName`` of a user scheduler, built as ClassName(n_ue, **plugin_params)
     (``name = "plugin"``; downlink only)."""
@@ -320,13 +325,36 @@ class SlotSchedulerConfig(_Frozen):
 class SlotTrafficConfig(_Frozen):
     """Downlink traffic of the slot-level simulation (uplink: full buffer)."""
 
-    model: Literal["full_buffer", "ftp3"] = "full_buffer"
-    """``full_buffer`` or ``ftp3``: FTP model 3 (TR 36.889 A.1; TR 38.802), Poisson file
-    arrivals per UE."""
+    model: Literal["full_buffer", "ftp3", "video_call"] = "full_buffer"
+    """``full_buffer``, ``ftp3``: FTP model 3 (TR 36.889 A.1; TR 38.802), Poisson file
+    arrivals per UE, or ``video_call``: conversational video (5QI 2) and VoNR (5QI 1)
+    packets with a delay budget, plus optional background FTP UEs (docs/video.md)."""
     ftp_file_size_bytes: Annotated[float, Field(gt=0.0, le=1e9)] = 500_000.0
     """FTP model 3 file size [bytes] (TR 36.889: 0.5 Mbyte)."""
     ftp_arrival_rate_hz: Annotated[float, Field(gt=0.0, le=1e4)] = 1.0
     """FTP model 3 mean file arrival rate per UE [1/s]."""
+    video_fps: Annotated[float, Field(gt=0.0, le=240.0)] = 30.0
+    """``video_call``: video frames per second (one packet per frame, TR 38.838 5.1 model)."""
+    video_bitrate_bps: Annotated[float, Field(gt=0.0, le=1e9)] = 2e6
+    """``video_call``: mean video bitrate [bit/s] (mean frame size = bitrate / fps)."""
+    video_size_cv: Annotated[float, Field(ge=0.0, le=1.0)] = 0.105
+    """``video_call``: frame-size standard deviation / mean (TR 38.838 Table 5.1-1: 10.5 %),
+    truncated to [50 %, 150 %] of the mean."""
+    video_pdb_s: Annotated[float, Field(gt=0.0, le=10.0)] = 0.150
+    """``video_call``: packet delay budget of video frames [s] (5QI 2, TS 23.501 Table
+    5.7.4-1: 150 ms); a frame not delivered by arrival + PDB is lost."""
+    voice: bool = True
+    """``video_call``: calls also carry VoNR (5QI 1) packets."""
+    voice_pdb_s: Annotated[float, Field(gt=0.0, le=10.0)] = 0.100
+    """``video_call``: packet delay budget of voice packets [s] (5QI 1: 100 ms)."""
+    background_ftp_share: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    """``video_call``: share of UEs (drawn at random) with FTP model 3 traffic (5QI 9, the
+    ``ftp_*`` settings) instead of a call."""
+    call_max_frame_loss: Annotated[float, Field(ge=0.0, le=1.0)] = 0.01
+    """Satisfied call: video frame loss ratio (and voice packet loss ratio) <= this."""
+    call_max_p95_delay_s: Annotated[float, Field(gt=0.0, le=10.0)] = 0.100
+    """Satisfied call: 95th percentile of the delay of the delivered video frames <= this
+    [s] (RAN share of the 150 ms budget; not a 3GPP number: docs/video.md)."""
 
 
 class SlotLinkAdaptationConfig(_Frozen):

@@ -59,13 +59,14 @@ from nrsim.rng import stream
 from nrsim.scheduler import (
     MaxCI,
     ProportionalFair,
+    QosAware,
     RoundRobin,
     Scheduler,
     SchedulerInput,
     load_scheduler_plugin,
     validate_allocation,
 )
-from nrsim.traffic import FileLog, FtpModel3, FullBuffer
+from nrsim.traffic import FileLog, FtpModel3, FullBuffer, QosPackets, video_call_packets
 from nrsim.units import db_to_lin, lin_to_db
 
 ProgressCallback = Callable[[int, int], None]
@@ -126,8 +127,8 @@ def link_level(mcs_table_index: int) -> LinkLevel:
     )
 
 
-def make_scheduler(cfg: ScenarioConfig, n_ue: int) -> Scheduler:
-    """The configured DL scheduler."""
+def make_scheduler(cfg: ScenarioConfig, n_ue: int, traffic=None) -> Scheduler:
+    """The configured DL scheduler (``qos`` reads the head-of-line packets of ``traffic``)."""
     s = cfg.slots.scheduler
     if s.name == "pf":
         return ProportionalFair(
@@ -138,6 +139,11 @@ def make_scheduler(cfg: ScenarioConfig, n_ue: int) -> Scheduler:
         return RoundRobin(n_ue, max_ues_per_slot=s.max_ues_per_slot)
     if s.name == "max_ci":
         return MaxCI(n_ue, max_ues_per_slot=s.max_ues_per_slot)
+    if s.name == "qos":
+        hol = getattr(traffic, "head_of_line", None)
+        return QosAware(
+            n_ue, head_of_line=hol, edf=s.qos_edf, time_constant_slots=s.pf_time_constant_slots, max_ues_per_slot=s.max_ues_per_slot,
+        )
     return load_scheduler_plugin(str(s.plugin), n_ue, dict(s.plugin_params))
 
 
@@ -152,6 +158,8 @@ class SlotDropResult:
     mcs_hist_ul: NDArray[np.int64]
     files: FileLog | None
     meta: dict[str, Any] = field(default_factory=dict)
+    packets: Any = None
+    """:class:`nrsim.traffic.PacketLog` of a ``video_call`` run, else None."""
 
 
 @dataclass
@@ -233,16 +241,24 @@ class _SlotSimulation:
             olla_target_bler=la.olla_target_bler, olla_step_db=la.olla_step_db,
             olla_max_offset_db=la.olla_max_offset_db,
         )
-        self.scheduler = make_scheduler(cfg, self.n_ue)
         tr = sc.traffic
         if tr.model == "ftp3":
-            self.traffic: FullBuffer | FtpModel3 = FtpModel3(
+            self.traffic: FullBuffer | FtpModel3 | QosPackets = FtpModel3(
                 self.n_ue, file_size_bits=8.0 * tr.ftp_file_size_bytes,
                 arrival_rate_hz=tr.ftp_arrival_rate_hz, duration_s=sc.n_slots * self.slot_s,
                 rng=stream(cfg.seed, "slots/traffic", drop=sd.drop),
             )
+        elif tr.model == "video_call":
+            self.call = stream(cfg.seed, "slots/call_ues", drop=sd.drop).random(self.n_ue) >= tr.background_ftp_share
+            self.traffic = video_call_packets(
+                self.call, sc.n_slots * self.slot_s, fps=tr.video_fps, bitrate_bps=tr.video_bitrate_bps,
+                size_cv=tr.video_size_cv, voice=tr.voice, video_pdb_s=tr.video_pdb_s, voice_pdb_s=tr.voice_pdb_s,
+                ftp_file_size_bits=8.0 * tr.ftp_file_size_bytes, ftp_arrival_rate_hz=tr.ftp_arrival_rate_hz,
+                rng=stream(cfg.seed, "slots/traffic", drop=sd.drop),
+            )
         else:
             self.traffic = FullBuffer(self.n_ue)
+        self.scheduler = make_scheduler(cfg, self.n_ue, self.traffic)
         self.rng_dl = stream(cfg.seed, "slots/harq_dl", drop=sd.drop)
         self.rng_ul = stream(cfg.seed, "slots/harq_ul", drop=sd.drop)
         n, nm = self.n_ue, self.ll.mcs_thr_db.size
@@ -579,6 +595,16 @@ class _SlotSimulation:
             with np.errstate(invalid="ignore", divide="ignore"):
                 ue["files_completed"] = cnt.astype(np.int64)
                 ue["mean_file_delay_s"] = tot / cnt
+        packets = None
+        if isinstance(self.traffic, QosPackets):
+            from nrsim.kpi.video import call_columns
+
+            packets = self.traffic.packet_log()
+            tr = sc.traffic
+            ue.update(call_columns(
+                packets, self.call, sc.warmup_slots * self.slot_s, sc.n_slots * self.slot_s,
+                max_loss=tr.call_max_frame_loss, max_p95_delay_s=tr.call_max_p95_delay_s,
+            ))
         cells = np.arange(self.n_cells)
         cell_bits = np.bincount(self.serving, weights=a["dl_bits"], minlength=self.n_cells)
         bw = cfg.radio.bandwidth_mhz * 1e6
@@ -609,7 +635,7 @@ class _SlotSimulation:
         }
         return SlotDropResult(
             drop=self.sd.drop, ue=ue, cell=cell, mcs_hist_dl=self.mcs_hist_dl.copy(),
-            mcs_hist_ul=self.mcs_hist_ul.copy(), files=files, meta=meta,
+            mcs_hist_ul=self.mcs_hist_ul.copy(), files=files, meta=meta, packets=packets,
         )
 
     def _geometry_sinr_db(self) -> NDArray[np.float64]:

@@ -42,6 +42,35 @@ def _histogram(counts: np.ndarray) -> dict[str, int]:
     return {str(i): int(c) for i, c in enumerate(counts) if c}
 
 
+def video_kpis(run, ue: pd.DataFrame) -> dict[str, Any]:
+    """The ``kpis.slots.video`` section: calls, the share of satisfied calls and the
+    distribution of the call KPIs (:mod:`nrsim.kpi.video`; docs/video.md)."""
+    tr = run.config.slots.traffic
+    calls = ue[ue["call"].to_numpy(dtype=bool)]
+    bg = ue[~ue["call"].to_numpy(dtype=bool)]
+    n_cells = int(sum(np.unique(d.cell["cell"]).size for d in run.drops)) or 1
+    n_calls = int(len(calls))
+    return {
+        "n_calls": n_calls,
+        "calls_per_cell": n_calls / n_cells,
+        "satisfied_share": float(calls["call_satisfied"].mean()) if n_calls else float("nan"),
+        "thresholds": {"max_loss": tr.call_max_frame_loss, "max_p95_delay_s": tr.call_max_p95_delay_s},
+        "video_pdb_s": tr.video_pdb_s,
+        "voice_pdb_s": tr.voice_pdb_s if tr.voice else None,
+        "video_bitrate_offered_bps": tr.video_bitrate_bps,
+        "video_bitrate_bps": percentiles(calls["video_bitrate_bps"].to_numpy(), (5, 50)),
+        "video_frame_loss": {**percentiles(calls["video_frame_loss"].to_numpy()),
+                             "mean": float(np.nanmean(calls["video_frame_loss"])) if n_calls else float("nan")},
+        "video_p95_delay_s": percentiles(calls["video_p95_delay_s"].to_numpy()),
+        "video_jitter_s": percentiles(calls["video_jitter_s"].to_numpy()),
+        "video_freeze_s": {**percentiles(calls["video_freeze_s"].to_numpy()),
+                           "mean": float(np.nanmean(calls["video_freeze_s"])) if n_calls else float("nan")},
+        "voice_packet_loss": percentiles(calls["voice_packet_loss"].to_numpy()) if tr.voice else None,
+        "background_ues": int(len(bg)),
+        "background_throughput_bps": percentiles(bg["throughput_bps"].to_numpy(), (5, 50)),
+    }
+
+
 def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
     """The ``kpis.slots`` section of ``summary.json``."""
     cfg = run.config
@@ -105,6 +134,8 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
                 "mean": float(np.mean(size / dl)) if dl.size else float("nan"),
             },
         }
+    if sc.traffic.model == "video_call":
+        out["video"] = video_kpis(run, ue)
     if sc.uplink.enabled:
         w_ul = bw_hz * meta["ul_time_share"]
         mcs_ul = np.sum([d.mcs_hist_ul for d in run.drops], axis=0)

@@ -19,7 +19,9 @@ over UEs (one call per time step; no loop over UEs).
   source cell, "wrong_cell" when it re-establishes in a third cell, "ping_pong" when the UE
   hands back to the source within ``ping_pong_s``, else "successful". An RLF in a cell that
   the UE was not recently handed to, followed by re-establishment in another cell, is logged
-  as a ``handover_failure`` with outcome "too_late" (the handover came too late or never).
+  as a ``handover_failure`` with outcome "too_late" (the handover came too late or never)
+  when the new cell's filtered RSRP exceeds the old one's by the A3 offset; otherwise the
+  RLF is put down to a coverage hole (an ``rlf`` event without a handover failure).
 """
 
 from __future__ import annotations
@@ -216,8 +218,10 @@ class HandoverState:
                 elif b_ != s_:
                     self.events.outcome[idx] = "wrong_cell"
                 continue
-            if b_ != s_:
-                # failure in the source before a handover could complete: a late handover
+            better = self.filtered_dbm[uu, b_] > self.filtered_dbm[uu, s_] + p.a3_offset_db
+            if b_ != s_ and better:
+                # failure in the source while another cell was clearly better: a late
+                # handover (an RLF where no cell is better is a coverage hole, not an HO issue)
                 self.events.add(self.events.time_s[-1], np.asarray([uu]), "handover_failure",
                                 np.asarray([s_]), np.asarray([b_]), "too_late")
                 self.last_ho_index[uu] = -1

@@ -1,4 +1,5 @@
-"""Slot schedulers: a Protocol and round robin, proportional fair and max C/I, all
+"""Slot schedulers: a Protocol and round robin, proportional fair, max C/I and QoS-aware
+(delay budget and GBR first), all
 frequency-selective per RBG, plus user plugins loaded from a Python file."""
 
 from nrsim.scheduler.base import (
@@ -9,11 +10,12 @@ from nrsim.scheduler.base import (
     validate_allocation,
 )
 from nrsim.scheduler.plugin import load_scheduler_class, load_scheduler_plugin
-from nrsim.scheduler.policies import MaxCI, ProportionalFair, RoundRobin
+from nrsim.scheduler.policies import MaxCI, ProportionalFair, QosAware, RoundRobin
 
 __all__ = [
     "MaxCI",
     "ProportionalFair",
+    "QosAware",
     "RoundRobin",
     "Scheduler",
     "SchedulerError",

@@ -81,3 +81,59 @@ class RoundRobin:
 
     def update(self, inp: SchedulerInput, scheduled_bits: NDArray[np.float64]) -> None:
         self.last_served_slot[np.asarray(scheduled_bits) > 0] = inp.slot
+
+
+class QosAware:
+    """QoS-aware scheduler: UEs whose head-of-line packet belongs to a GBR flow (5QI 1, 2)
+    come first, by 5QI priority level (lower first, TS 23.501 5.7.3.3) then earliest
+    deadline (arrival + packet delay budget); then best-effort UEs. Among UEs of equal rank
+    (same priority and deadline, and all best-effort UEs) proportional fair decides, per RBG.
+
+    A GBR head-of-line packet that cannot complete by its deadline even with every RBG of
+    the cell in every slot until then (its untaken bits > sum of ``rate_bits`` x slots left)
+    does not rank first: it would take the whole band and, as the oldest packet, keep the
+    earliest deadline, starving every other call (the EDF overload "domino effect"); it
+    competes by PF with the best-effort UEs.
+
+    ``head_of_line()`` -> (gbr bool [ue], priority int [ue], deadline_s float [ue],
+    bits float [ue]) is read every slot (:meth:`nrsim.traffic.qos.QosPackets.head_of_line`); without it (or for a
+    traffic model without QoS flows) every UE is best effort and this is PF.
+    """
+
+    def __init__(
+        self,
+        n_ue: int,
+        *,
+        head_of_line=None,
+        edf: bool = True,
+        time_constant_slots: float = 100.0,
+        max_ues_per_slot: int | None = None,
+    ) -> None:
+        self.head_of_line = head_of_line
+        self.edf = bool(edf)
+        self.max_ues_per_slot = max_ues_per_slot
+        self._pf = ProportionalFair(n_ue, time_constant_slots=time_constant_slots, max_ues_per_slot=max_ues_per_slot)
+
+    def allocate(self, inp: SchedulerInput) -> NDArray[np.bool_]:
+        r_inst = inp.rate_bits / inp.slot_duration_s
+        pf = r_inst / self._pf.average_rate_bps[:, None]  # [ue, rbg], >= 0
+        if self.head_of_line is None:
+            return assign_by_metric(pf, inp, max_ues_per_cell=self.max_ues_per_slot)
+        gbr, prio, deadline, hol_bits = self.head_of_line()
+        slots_left = np.floor((deadline - inp.slot * inp.slot_duration_s) / inp.slot_duration_s + 1e-9)
+        with np.errstate(invalid="ignore"):
+            feasible = hol_bits <= inp.rate_bits.sum(axis=1) * slots_left
+        crit = np.flatnonzero(gbr & inp.eligible & feasible)
+        metric = pf.copy()
+        if crit.size:
+            # rank the critical UEs by (priority, deadline); equal keys share a rank
+            keys = np.stack([prio[crit].astype(np.float64), deadline[crit] if self.edf else np.zeros(crit.size)], axis=1)
+            _, rank = np.unique(keys, axis=0, return_inverse=True)
+            rank = rank.ravel()
+            n_rank = int(rank.max()) + 1
+            step = float(np.max(pf[np.isfinite(pf)], initial=0.0)) + 1.0  # above any PF metric
+            metric[crit] = pf[crit] + step * (n_rank - rank)[:, None]
+        return assign_by_metric(metric, inp, max_ues_per_cell=self.max_ues_per_slot)
+
+    def update(self, inp: SchedulerInput, scheduled_bits: NDArray[np.float64]) -> None:
+        self._pf.update(inp, scheduled_bits)
