@@ -111,3 +111,23 @@ def test_summary_percentiles_match_exact_within_bound() -> None:
         exact = np.percentile(thr, float(p))
         got = res.summary["kpis"]["percentiles"]["throughput_bps"][p]
         assert abs(got - exact) <= 3e-5 * max(exact, 1.0)
+
+
+@pytest.mark.slow
+def test_existing_dask_cluster_by_address(tmp_path: Path) -> None:
+    """--scheduler tcp://HOST:PORT: an existing cluster gives the serial run's bytes."""
+    from distributed import LocalCluster
+
+    cfg = nrsim.load_config("uma-default", SMALL, drops=1)
+    nrsim.run(cfg, out_dir=tmp_path / "serial", chunk_ues=50)
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        nrsim.run(cfg, out_dir=tmp_path / "remote", chunk_ues=50, scheduler=cluster.scheduler_address)
+    for name in ("ue.parquet", "summary.json"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "remote" / name).read_bytes()
+
+
+def test_unreachable_scheduler_is_a_config_error(tmp_path: Path) -> None:
+    cfg = nrsim.load_config("uma-default", SMALL, drops=1)
+    with pytest.raises(nrsim.ConfigError, match="Dask scheduler"):
+        nrsim.run(cfg, out_dir=tmp_path / "x", scheduler="tcp://127.0.0.1:9")
+    assert list(tmp_path.iterdir()) == []  # no result and no work folder

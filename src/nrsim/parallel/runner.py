@@ -75,14 +75,21 @@ def execute(
     layout = build_layout(cfg)
     n_ue = n_ue_per_drop(cfg, layout.n_cells)
     tasks = plan_tasks(cfg, n_ue, chunk_ues)
-    if out_dir is not None:
-        # kept when the run fails or is killed, so that the same command resumes from it
-        work = out_dir.parent / f".{out_dir.name}.partial-{config_hash(cfg)}"
-        work.mkdir(parents=True, exist_ok=True)
-        keep_on_error = True
-    else:
-        work = Path(tempfile.mkdtemp(prefix="nrsim-run-"))
-        keep_on_error = False
+    # the backend first: a scheduler that cannot be reached is bad input, and then nothing
+    # may be left behind (not even a work folder)
+    backend = make_backend(workers, scheduler)
+    try:
+        if out_dir is not None:
+            # kept when the run fails or is killed, so that the same command resumes from it
+            work = out_dir.parent / f".{out_dir.name}.partial-{config_hash(cfg)}"
+            work.mkdir(parents=True, exist_ok=True)
+            keep_on_error = True
+        else:
+            work = Path(tempfile.mkdtemp(prefix="nrsim-run-"))
+            keep_on_error = False
+    except BaseException:
+        backend.close()
+        raise
     ok = False
     try:
         cfg_json = cfg.model_dump_json()
@@ -95,16 +102,14 @@ def execute(
         done = total - len(todo)
         if progress is not None:
             progress(done, total)
-        if todo:
-            backend = make_backend(workers, scheduler)
-            try:
-                args = [(cfg_json, d, s, e, str(work), backend.numba_threads) for d, s, e in todo]
-                for _, _counts in backend.map_unordered(chunk_task, args):
-                    done += 1
-                    if progress is not None:
-                        progress(done, total)
-            finally:
-                backend.close()
+        try:
+            args = [(cfg_json, d, s, e, str(work), backend.numba_threads) for d, s, e in todo]
+            for _, _counts in backend.map_unordered(chunk_task, args):
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+        finally:
+            backend.close()
         summary, cell_df, ue_df = _finish(cfg, layout, tasks, work, out_dir, provenance,
                                           write_outputs, keep_ue_in_memory, n_ue)
         ok = True

@@ -31,6 +31,12 @@ def _drop_state(cfg_json: str, drop: int) -> DropState:
     return prepare_drop(cfg, drop, layout=build_layout(cfg))
 
 
+def clear_caches() -> None:
+    """Forget the cached configuration and drop state of this process."""
+    _drop_state.cache_clear()
+    _config.cache_clear()
+
+
 def part_name(drop: int, start: int, stop: int) -> str:
     return f"drop{drop:05d}-ue{start:09d}-{stop:09d}"
 
