@@ -127,6 +127,15 @@ def run_mobility(cfg: ScenarioConfig, *, progress: ProgressCallback | None = Non
         assert hstate is not None
         ev = pd.DataFrame(dataclasses.asdict(hstate.events))
         ev.insert(0, "drop", drop)
+        # where each event happened (the UE's position at that step), for maps
+        if len(ev):
+            k_ev = np.clip(np.rint(ev["time_s"].to_numpy() / dt).astype(np.int64), 0, n_steps - 1)
+            ue_ev = ev["ue"].to_numpy()
+            ev["x_m"] = traj[k_ev, ue_ev, 0]
+            ev["y_m"] = traj[k_ev, ue_ev, 1]
+        else:
+            ev["x_m"] = pd.Series(dtype="float64")
+            ev["y_m"] = pd.Series(dtype="float64")
         ev_frames.append(ev)
         kinds = ev.groupby(["ue", "kind"]).size().unstack(fill_value=0) if len(ev) else pd.DataFrame()
         def count(kind: str) -> NDArray[np.int64]:

@@ -117,8 +117,24 @@ def scalar_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"KPI": k, "value": kpis[k]} for k in keys if k in kpis and not isinstance(kpis[k], dict)]
 
 
+MAX_MAP_EVENTS = 20_000
+"""Most mobility events drawn on the map (the first ones in time)."""
+EVENT_CODES = {"successful": 0, "ping_pong": 1, "too_early": 2, "wrong_cell": 2, "too_late": 2, "rlf": 3}
+"""Map marker of each event: 0 handover, 1 ping-pong, 2 handover failure, 3 RLF."""
+
+
+def event_markers(events) -> list[list[float]]:
+    """[[x, y, code], ...] of mobility events (``handover_events.parquet``) for the map."""
+    if events is None or not len(events) or "x_m" not in events:
+        return []
+    ev = events[events["kind"].isin(["handover", "handover_failure", "rlf"])].head(MAX_MAP_EVENTS)
+    code = [EVENT_CODES["rlf"] if k == "rlf" else EVENT_CODES.get(o, 0)
+            for k, o in zip(ev["kind"], ev["outcome"], strict=True)]
+    return [[round(float(x), 1), round(float(y), 1), c] for x, y, c in zip(ev["x_m"], ev["y_m"], code, strict=True)]
+
+
 def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_layers: dict[str, np.ndarray] | None = None,
-                projection=None) -> dict[str, Any]:
+                projection=None, events: list[list[float]] | None = None) -> dict[str, Any]:
     """JSON-able map: grid geometry, layer images (data URIs) and values (for hover), sites."""
     g = maps.grid
     layers = {
@@ -162,7 +178,7 @@ def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_lay
     return {
         "x0": g.x0_m, "y0": g.y0_m, "res": g.resolution_m, "rows": g.n_rows, "cols": g.n_cols,
         "layers": out_layers, "sites": sites, "corners": corners, "cell_ids": cell_ids,
-        "epsg": maps.epsg,
+        "epsg": maps.epsg, "events": events or [],
     }
 
 
@@ -198,10 +214,13 @@ function draw(){
     ctx.fill();ctx.strokeStyle='#fff';ctx.lineWidth=0.5;ctx.stroke();});
    ctx.beginPath();ctx.arc(q[0],q[1],2.5,0,6.3);ctx.fillStyle='#000';ctx.fill();});
  }
+ var EC=['rgba(0,160,60,0.85)','rgba(240,140,0,0.9)','rgba(220,0,0,0.95)','rgba(0,0,0,0.9)'];
+ (M.events||[]).forEach(function(E){var q=toScreen(E[0],E[1]);ctx.fillStyle=EC[E[2]];
+  if(E[2]>=2){ctx.fillRect(q[0]-2.5,q[1]-2.5,5,5);}else{ctx.beginPath();ctx.arc(q[0],q[1],2,0,6.3);ctx.fill();}});
  leg.style.background=L.legend;
  document.getElementById('lmin').textContent=L.key==='serving_cell'?'':L.vmin;
  document.getElementById('lmax').textContent=L.key==='serving_cell'?'':L.vmax+' '+L.unit;
- cv.setAttribute('data-rendered','1');cv.setAttribute('data-layer',L.key);cv.setAttribute('data-sites',M.sites.length);
+ cv.setAttribute('data-rendered','1');cv.setAttribute('data-layer',L.key);cv.setAttribute('data-sites',M.sites.length);cv.setAttribute('data-events',(M.events||[]).length);
 }
 function latlon(x,y){if(!M.corners)return '';var u=(x-M.x0)/W,v=(M.y0-y)/H,c=M.corners;
  function bil(a){return (1-u)*(1-v)*a[0]+u*(1-v)*a[1]+(1-u)*v*a[2]+u*v*a[3];}
@@ -256,7 +275,7 @@ def render_html(*, title: str, subtitle: str, map_data: dict[str, Any] | None, s
         payload = json.dumps(map_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
         map_html = f"""
 <h2>Map</h2>
-<div class="dim">Local UTM frame{(' (EPSG:' + str(map_data['epsg']) + ')') if map_data.get('epsg') else ''}, {map_data['res']:g} m pixels.
+<div class="dim">{('Local UTM frame (EPSG:' + str(map_data['epsg']) + ')') if map_data.get('epsg') else 'Local metric frame (no geographic reference)'}, {map_data['res']:g} m pixels.
 Drag to pan, wheel to zoom, hover for the best-server cell, RSRP, SINR and throughput. Cell wedges: blue vendor-a, orange vendor-b, green vendor-c, grey switched off.</div>
 <p><label>Layer <select id="layer"></select></label>
 <label><input type="checkbox" id="sites" checked> sites</label> <button id="reset">reset view</button>
@@ -323,17 +342,26 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
         write_coverage_geotiffs(maps, folder)
         write_json(folder / "coverage_stats.json", stats)
     ue = pd.read_parquet(folder / "ue.parquet") if (folder / "ue.parquet").is_file() else None
-    sections = [
-        ("KPIs", _table(kpi_rows(summary["kpis"])) + _table(scalar_rows(summary["kpis"]))),
-        ("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))),
-    ]
+    events = (pd.read_parquet(folder / "handover_events.parquet")
+              if (folder / "handover_events.parquet").is_file() else None)
+    sections = []
+    if "mobility" in summary["kpis"]:
+        mob = summary["kpis"]["mobility"]
+        sections.append(("Mobility", '<p class="dim">Handover events on the map: green dots handovers, '
+                         "orange dots ping-pongs, red squares handover failures (too early, too late, "
+                         "wrong cell), black squares radio-link failures (docs/mobility.md).</p>"
+                         + _table([{"KPI": k, "value": v} for k, v in mob.items()])))
+    else:
+        sections.append(("KPIs", _table(kpi_rows(summary["kpis"])) + _table(scalar_rows(summary["kpis"]))))
+    sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))))
     if ue is not None:
         sections.append(("CDFs", '<div class="plots">' + "".join(_cdfs({"run": ue}, cfg.name)) + "</div>"))
     html_text = render_html(
         title=f"nrsim report: {cfg.name}",
         subtitle=f"{cfg.description} | nrsim {summary.get('nrsim_version')} | config {config_hash(cfg)} | "
                  f"seed {cfg.seed} | {cfg.drops} drops",
-        map_data=map_payload(maps, layout, _cells_meta(cfg, layout.n_cells), projection=projection),
+        map_data=map_payload(maps, layout, _cells_meta(cfg, layout.n_cells), projection=projection,
+                             events=event_markers(events)),
         sections=sections,
         config=summary["config"],
     )
