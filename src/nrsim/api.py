@@ -95,6 +95,10 @@ def load_config(
         from nrsim.deployment.sites import config_layout
 
         config_layout(cfg)
+    if cfg.interference.mode == "sparse":  # sparse needs a layout without wrap-around
+        from nrsim.engine.snapshot import build_layout, is_sparse
+
+        is_sparse(cfg, build_layout(cfg))
     if cfg.deployment.ue.placement == "area":  # check the area and density polygons now
         from nrsim.engine.snapshot import area_drop_polygons, build_layout
 

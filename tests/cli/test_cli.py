@@ -62,6 +62,9 @@ BAD_RUNS = [
     ["run", "uma-default", "--set", "deployment.rings=two"],
     ["run", "no-such-preset"],
     ["run", "uma-default", "--drops", "0"],
+    ["run", "uma-default", "--set", "interference.mode=sparse"],  # sparse needs no wrap-around
+    ["run", "uma-default", "--set", "mobility.step_ms=0"],
+    ["run", "national-10k", "--set", "deployment.national.target_sites=5"],
 ]
 
 
