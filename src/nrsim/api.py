@@ -99,6 +99,10 @@ def load_config(
         from nrsim.engine.snapshot import build_layout, is_sparse
 
         is_sparse(cfg, build_layout(cfg))
+    if cfg.mobility.enabled and cfg.slots.enabled:  # moving UEs with video calls
+        from nrsim.engine.calls import check_call_config
+
+        check_call_config(cfg)
     if cfg.deployment.ue.placement == "area":  # check the area and density polygons now
         from nrsim.engine.snapshot import area_drop_polygons, build_layout
 
@@ -162,6 +166,8 @@ def run(
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    if cfg.slots.enabled and cfg.mobility.enabled:  # moving UEs with video calls (docs/video.md)
+        return _run_calls(cfg, out_dir=out_dir, progress=progress)
     if cfg.slots.enabled:  # slot-level simulation (docs/slots.md)
         return _run_slots(cfg, out_dir=out_dir, progress=progress)
     if cfg.mobility.enabled:  # moving UEs, handover and RLF (docs/mobility.md)
@@ -223,6 +229,9 @@ def _run_slots(
     ue_slots, cell_slots = slot_tables(srun)
     kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
     kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
+    capacity = _capacity_sweep(cfg, None) if cfg.slots.traffic.model == "video_call" else None
+    if capacity is not None:
+        kpis["video_capacity"] = _capacity_kpis(capacity)
     summary = {**_provenance(cfg), "kpis": kpis, "config": cfg.model_dump(mode="json")}
     target = Path(out_dir) if out_dir is not None else None
     if target is not None:
@@ -232,10 +241,17 @@ def _run_slots(
                 ue_slots.to_parquet(tmp / "ue_slots.parquet", index=False)
             cell.to_parquet(tmp / "cell.parquet", index=False)
             cell_slots.to_parquet(tmp / "cell_slots.parquet", index=False)
+            if capacity is not None:
+                capacity.to_parquet(tmp / "capacity.parquet", index=False)
             write_json(tmp / "summary.json", summary)
             write_json(tmp / "config.json", summary["config"])
             if cfg.output.plots:
                 _write_slot_plots(tmp, cfg, ue, ue_slots)
+                if capacity is not None:
+                    from nrsim.report.plots import plot_capacity
+
+                    plot_capacity(tmp / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity",
+                                  stamp=f"nrsim {__version__} | config {config_hash(cfg)} | seed {cfg.seed}")
     result = RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
     result.ue_slots, result.cell_slots = ue_slots, cell_slots
     return result
@@ -261,6 +277,89 @@ def _write_slot_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, ue_sl
     ]
     for name, series, xlabel in specs:
         plot_cdf(folder / name, series, xlabel=xlabel, title=title, stamp=stamp)
+
+
+def _capacity_sweep(cfg: ScenarioConfig, progress: ProgressCallback | None) -> pd.DataFrame | None:
+    """The capacity curve of ``slots.traffic.capacity_calls_per_cell`` (None when empty)."""
+    pts = list(cfg.slots.traffic.capacity_calls_per_cell)
+    if not pts:
+        return None
+    from nrsim.engine.video_capacity import capacity_table
+
+    return capacity_table(cfg, pts, progress=progress)
+
+
+def _capacity_kpis(table: pd.DataFrame | None) -> dict[str, Any] | None:
+    if table is None:
+        return None
+    from nrsim.engine.video_capacity import CAPACITY_TARGET, capacity_crossing
+
+    x = table["calls_per_cell"].to_numpy()
+    y = table["satisfied_share"].to_numpy()
+    return {
+        "target_satisfied_share": CAPACITY_TARGET,
+        "capacity_calls_per_cell": capacity_crossing(x, y, CAPACITY_TARGET),
+        "reached": bool(y[0] >= CAPACITY_TARGET) if len(y) else False,
+        "points": table.to_dict(orient="records"),
+    }
+
+
+def _run_calls(
+    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None
+) -> RunResult:
+    """Moving UEs with video calls (mobility + slot-level link): ``ue_calls.parquet``,
+    ``cell_calls.parquet``, ``handover_events.parquet``, ``kpis.mobility`` and ``kpis.calls``
+    (plus ``capacity.parquet`` and ``kpis.video_capacity`` with a capacity sweep);
+    ``progress(done, total)`` counts mobility steps of the main run."""
+    from nrsim.engine.calls import run_mobile_calls
+    from nrsim.kpi.writers import atomic_directory, write_json
+
+    res = run_mobile_calls(cfg, progress=progress)
+    capacity = _capacity_sweep(cfg, None)
+    kpis: dict[str, Any] = dict(res.kpis)
+    if capacity is not None:
+        kpis["video_capacity"] = _capacity_kpis(capacity)
+    summary = {**_provenance(cfg), "kpis": kpis, "config": cfg.model_dump(mode="json")}
+    target = Path(out_dir) if out_dir is not None else None
+    if target is not None:
+        with atomic_directory(target) as tmp:
+            res.ue.to_parquet(tmp / "ue_calls.parquet", index=False)
+            res.cell.to_parquet(tmp / "cell_calls.parquet", index=False)
+            res.events.to_parquet(tmp / "handover_events.parquet", index=False)
+            if capacity is not None:
+                capacity.to_parquet(tmp / "capacity.parquet", index=False)
+            write_json(tmp / "summary.json", summary)
+            write_json(tmp / "config.json", summary["config"])
+            if cfg.output.plots:
+                _write_call_plots(tmp, cfg, res.ue, capacity)
+    result = RunResult(config=cfg, ue=res.ue, cell=res.cell, summary=summary, out_dir=None)
+    result.out_dir = target
+    result.events = res.events  # type: ignore[attr-defined]
+    result.capacity = capacity  # type: ignore[attr-defined]
+    return result
+
+
+def _write_call_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, capacity: pd.DataFrame | None) -> None:
+    from nrsim.report.plots import plot_capacity, plot_cdf
+
+    prov = _provenance(cfg)
+    stamp = f"nrsim {prov['nrsim_version']} | config {prov['config_hash']} | seed {cfg.seed}"
+    calls = ue[ue["call"].to_numpy(dtype=bool)]
+    title = f"{cfg.name}: {len(calls)} calls, {cfg.mobility.duration_s:g} s"
+    specs = [
+        ("cdf_call_frame_loss.png", {"DL video frame loss": calls["video_frame_loss"].to_numpy(),
+                                     "UL video frame loss": calls["ul_video_frame_loss"].to_numpy()}, "Frame loss ratio"),
+        ("cdf_call_delay.png", {"DL 95 % frame delay": calls["video_p95_delay_s"].to_numpy() * 1e3,
+                                "UL 95 % frame delay": calls["ul_video_p95_delay_s"].to_numpy() * 1e3},
+         "95th-percentile video frame delay [ms]"),
+        ("cdf_call_bitrate.png", {"DL video": calls["video_bitrate_bps"].to_numpy() / 1e6,
+                                  "UL video": calls["ul_video_bitrate_bps"].to_numpy() / 1e6},
+         "Delivered video bitrate [Mbit/s]"),
+    ]
+    for name, series, xlabel in specs:
+        plot_cdf(folder / name, series, xlabel=xlabel, title=title, stamp=stamp)
+    if capacity is not None:
+        plot_capacity(folder / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity", stamp=stamp)
 
 
 def _run_mobility(

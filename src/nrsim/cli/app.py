@@ -80,7 +80,8 @@ def run(
         console=console,
         transient=False,
     ) as bar:
-        label = "slots" if cfg.slots.enabled else ("time steps" if cfg.mobility.enabled else "UE chunks")
+        label = ("time steps" if cfg.mobility.enabled else "slots") if cfg.slots.enabled else (
+            "time steps" if cfg.mobility.enabled else "UE chunks")
         task = bar.add_task(label, total=None)
         try:
             result = nrsim.run(
@@ -117,6 +118,17 @@ def _print_kpis(summary: dict) -> None:
         ]:
             table.add_row(label, f"{m[key]:.4g}")
         console.print(table)
+        if "calls" in k:
+            c = k["calls"]
+            console.print(
+                f"video calls: {c['n_calls']} calls ({c['calls_per_cell']:.2f} per cell), satisfied "
+                f"{c['satisfied_share']:.3f} (DL {c['dl_satisfied_share']:.3f}, UL {c['ul_satisfied_share']:.3f}; "
+                f"with a handover {c['satisfied_share_with_handover']:.3f}, without "
+                f"{c['satisfied_share_without_handover']:.3f})")
+        if k.get("video_capacity"):
+            v = k["video_capacity"]
+            console.print(f"capacity: {v['capacity_calls_per_cell']:.2f} calls per cell keep "
+                          f"{v['target_satisfied_share']:.0%} of calls satisfied (capacity.parquet)")
         return
     table = Table(title=f"KPIs: {summary['scenario']} ({k['n_ue']} UEs, {k['n_cells']} cells)")
     table.add_column("metric")

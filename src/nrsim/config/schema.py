@@ -254,6 +254,10 @@ class MobilityConfig(_Frozen):
     """UE speeds [km/h]; each UE draws one (a mix, e.g. [3, 30, 120])."""
     speed_shares: list[Annotated[float, Field(ge=0.0, le=1.0)]] | None = None
     """Probability of each speed (default: equal)."""
+    indoor_speed_kmh: Annotated[float, Field(ge=0.0, le=20.0)] | None = None
+    """Speed of indoor UEs [km/h] (e.g. 3: pedestrians, ITU-R M.2412 Dense Urban); the
+    outdoor UEs then draw from ``speeds_kmh`` (e.g. vehicles). Unset: every UE draws from
+    ``speeds_kmh``."""
     pause_s: Annotated[float, Field(ge=0.0, le=3600.0)] = 0.0
     """Pause at each waypoint (random waypoint) [s]."""
     mean_leg_s: Annotated[float, Field(gt=0.0, le=3600.0)] = 20.0
@@ -355,6 +359,22 @@ class SlotTrafficConfig(_Frozen):
     call_max_p95_delay_s: Annotated[float, Field(gt=0.0, le=10.0)] = 0.100
     """Satisfied call: 95th percentile of the delay of the delivered video frames <= this
     [s] (RAN share of the 150 ms budget; not a 3GPP number: docs/video.md)."""
+    ul_video_bitrate_bps: Annotated[float, Field(gt=0.0, le=1e9)] | None = None
+    """``video_call`` with moving UEs (``mobility.enabled``): mean bitrate of the uplink video
+    stream of each call [bit/s]; unset: ``video_bitrate_bps``. (The static slot engine's
+    uplink is full buffer.)"""
+    capacity_calls_per_cell: list[Annotated[int, Field(ge=1, le=1000)]] = []
+    """``video_call``: also run the scenario at these numbers of calls per cell (ascending)
+    and report the capacity curve, satisfied-call share against calls per cell, and the
+    calls per cell that keep 95 % of calls satisfied (``capacity.parquet``,
+    ``kpis.video_capacity``; docs/video.md). Empty: no sweep."""
+
+    @model_validator(mode="after")
+    def _capacity_ascending(self) -> "SlotTrafficConfig":
+        pts = list(self.capacity_calls_per_cell)
+        if pts != sorted(set(pts)):
+            raise ValueError(f"capacity_calls_per_cell = {pts}: strictly ascending integers >= 1")
+        return self
 
 
 class SlotLinkAdaptationConfig(_Frozen):
@@ -416,6 +436,10 @@ class SlotUplinkConfig(_Frozen):
     """gNB receiver noise figure [dB]."""
     max_ues_per_slot: Annotated[int, Field(ge=1, le=1_000)] = 4
     """UEs per cell and UL slot; each gets an equal contiguous share of the RBGs."""
+    bs_rx_antennas: Annotated[int, Field(ge=1, le=256)] = 1
+    """gNB receive antennas combined by maximum-ratio combining: the UL SINR of the wanted
+    UE is multiplied by this number (array gain with spatially white interference and
+    noise; no extra diversity against fast fading)."""
 
     @model_validator(mode="after")
     def _alpha_allowed(self) -> "SlotUplinkConfig":

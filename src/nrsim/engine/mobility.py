@@ -51,16 +51,22 @@ def handover_params(cfg: ScenarioConfig) -> HandoverParams:
 
 
 def trajectories(
-    cfg: ScenarioConfig, start_xy_m: NDArray[np.float64], area: Area, *, rng: np.random.Generator
+    cfg: ScenarioConfig, start_xy_m: NDArray[np.float64], area: Area, *, rng: np.random.Generator,
+    indoor: NDArray[np.bool_] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Positions [step, ue, 2] and speeds [ue] (m/s) of the configured mobility model."""
+    """Positions [step, ue, 2] and speeds [ue] (m/s) of the configured mobility model. With
+    ``mobility.indoor_speed_kmh`` set, ``indoor`` [ue] UEs move at that speed and the others
+    draw from ``speeds_kmh``."""
     mob = cfg.mobility
     n = start_xy_m.shape[0]
     dt = mob.step_ms / 1e3
     n_steps = int(round(mob.duration_s / dt))
     speeds = np.asarray(mob.speeds_kmh, dtype=np.float64)
     idx = rng.choice(len(speeds), size=n, p=mob.speed_shares)
-    v = kmh_to_ms(speeds[idx])
+    v_kmh = speeds[idx]
+    if mob.indoor_speed_kmh is not None and indoor is not None:
+        v_kmh = np.where(np.asarray(indoor, dtype=bool), mob.indoor_speed_kmh, v_kmh)
+    v = kmh_to_ms(v_kmh)
     if mob.model == "static":
         return static(start_xy_m, n_steps), np.zeros(n)
     if mob.model == "straight":
@@ -78,77 +84,122 @@ class MobilityResult:
     kpis: dict[str, Any]
 
 
+@dataclass
+class MotionDrop:
+    """One drop of a mobility run: the drop's large-scale state (UEs, shadowing fields) and
+    the UEs' trajectories [step, ue, 2] (m) with their speeds [ue] (m/s)."""
+
+    drop: int
+    state: Any
+    traj_xy_m: NDArray[np.float64]
+    speed_ms: NDArray[np.float64]
+    n_steps: int
+    dt_s: float
+    update_every: int
+
+
+def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
+    """Drop ``drop`` of ``cfg`` with its trajectories (random streams by drop and name)."""
+    state = prepare_drop(cfg, drop, layout=layout)
+    if state.sparse:
+        raise ValueError("mobility runs need interference.mode = 'dense'")
+    dt = cfg.mobility.step_ms / 1e3
+    n_steps = int(round(cfg.mobility.duration_s / dt))
+    lo = layout.site_xy_m.min(axis=0) - layout.isd_m / 2
+    hi = layout.site_xy_m.max(axis=0) + layout.isd_m / 2
+    area = Area(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
+    start = np.clip(state.ues.xy_m, lo, hi)
+    traj, v = trajectories(cfg, start, area, rng=stream(cfg.seed, "mobility", drop=drop), indoor=state.ues.indoor)
+    update_every = max(int(round(cfg.mobility.channel_update_ms / cfg.mobility.step_ms)), 1)
+    return MotionDrop(drop, state, traj, v, n_steps, dt, update_every)
+
+
+def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams):
+    """Step the drop's UEs through time. Yields ``(k, t_s, updated, rx_dbm, hstate)`` after
+    step k's measurements, handover and RLF: ``rx_dbm`` float64 [ue, cell] is the received
+    power of every cell over the whole band at the step's positions (recomputed every
+    ``channel_update_ms``; ``updated`` marks the steps where it was), ``hstate`` the
+    :class:`HandoverState` after the step."""
+    radio = cfg.radio
+    layout = md.state.layout
+    n = md.state.ues.n_ue
+    n_sc = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
+    noise_mw = float(db_to_lin(noise_power_dbm(radio.bandwidth_mhz * 1e6, radio.ue_noise_figure_db)))
+    load = np.full(layout.n_cells, float(radio.load))
+    rx = np.full((n, layout.n_cells), -np.inf, dtype=np.float32)
+    rows = np.arange(n)
+    hstate: HandoverState | None = None
+    for k in range(md.n_steps):
+        updated = k % md.update_every == 0
+        if updated:  # large-scale channel at the UEs' current positions
+            st = dataclasses.replace(md.state, ues=dataclasses.replace(md.state.ues, xy_m=md.traj_xy_m[k]))
+            radio_chunk(cfg, st, 0, n, rx_cells_dbm=rx)
+            rx64 = rx.astype(np.float64)
+            p_mw = db_to_lin(rx64)  # [ue, cell]
+            p_load_mw = p_mw @ load
+            rsrp_dbm = rx64 - 10.0 * np.log10(n_sc)
+        if hstate is None:
+            hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, md.dt_s)
+        s_mw = p_mw[rows, hstate.serving]
+        i_mw = np.maximum(p_load_mw - s_mw * load[hstate.serving], 0.0)
+        sinr_db = lin_to_db(s_mw / (i_mw + noise_mw))
+        hstate.step(k * md.dt_s, rsrp_dbm, sinr_db)
+        yield k, k * md.dt_s, updated, rx64, hstate
+
+
+def drop_tables(md: MotionDrop, hstate: HandoverState) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-UE counts, event log with positions) of a finished drop."""
+    drop, dt, n_steps, traj = md.drop, md.dt_s, md.n_steps, md.traj_xy_m
+    n = md.state.ues.n_ue
+    ev = pd.DataFrame(dataclasses.asdict(hstate.events))
+    ev.insert(0, "drop", drop)
+    # where each event happened (the UE's position at that step), for maps
+    if len(ev):
+        k_ev = np.clip(np.rint(ev["time_s"].to_numpy() / dt).astype(np.int64), 0, n_steps - 1)
+        ue_ev = ev["ue"].to_numpy()
+        ev["x_m"] = traj[k_ev, ue_ev, 0]
+        ev["y_m"] = traj[k_ev, ue_ev, 1]
+    else:
+        ev["x_m"] = pd.Series(dtype="float64")
+        ev["y_m"] = pd.Series(dtype="float64")
+    kinds = ev.groupby(["ue", "kind"]).size().unstack(fill_value=0) if len(ev) else pd.DataFrame()
+
+    def count(kind: str) -> NDArray[np.int64]:
+        if kind not in kinds:
+            return np.zeros(n, dtype=np.int64)
+        return kinds[kind].reindex(range(n), fill_value=0).to_numpy()
+
+    pp = ev[(ev["kind"] == "handover") & (ev["outcome"] == "ping_pong")].groupby("ue").size()
+    ue = pd.DataFrame({
+        "drop": drop, "ue": np.arange(n), "speed_kmh": md.speed_ms * 3.6,
+        "handovers": count("handover"), "ping_pongs": pp.reindex(range(n), fill_value=0).to_numpy(),
+        "rlfs": count("rlf"), "outage_s": hstate.outage_s,
+        "final_serving_cell": hstate.serving,
+    })
+    return ue, ev
+
+
 def run_mobility(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) -> MobilityResult:
     """Simulate every drop of ``cfg`` with moving UEs; return per-UE counts, the event log
     and the mobility KPIs."""
     layout = build_layout(cfg)
     params = handover_params(cfg)
-    dt = cfg.mobility.step_ms / 1e3
-    n_steps = int(round(cfg.mobility.duration_s / dt))
-    radio = cfg.radio
-    n_sc = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
-    noise_mw = float(db_to_lin(noise_power_dbm(radio.bandwidth_mhz * 1e6, radio.ue_noise_figure_db)))
-    load = np.full(layout.n_cells, float(radio.load))
     ue_frames, ev_frames = [], []
+    n_steps = int(round(cfg.mobility.duration_s / (cfg.mobility.step_ms / 1e3)))
     total = cfg.drops * n_steps
     done = 0
     for drop in range(cfg.drops):
-        state = prepare_drop(cfg, drop, layout=layout)
-        if state.sparse:
-            raise ValueError("mobility runs need interference.mode = 'dense'")
-        ues = state.ues
-        n = ues.n_ue
-        lo = layout.site_xy_m.min(axis=0) - layout.isd_m / 2
-        hi = layout.site_xy_m.max(axis=0) + layout.isd_m / 2
-        area = Area(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
-        start = np.clip(ues.xy_m, lo, hi)
-        traj, v = trajectories(cfg, start, area, rng=stream(cfg.seed, "mobility", drop=drop))
-        rx = np.full((n, layout.n_cells), -np.inf, dtype=np.float32)
-        hstate: HandoverState | None = None
-        rows = np.arange(n)
-        update_every = max(int(round(cfg.mobility.channel_update_ms / cfg.mobility.step_ms)), 1)
-        for k in range(n_steps):
-            if k % update_every == 0:  # large-scale channel at the UEs' current positions
-                st = dataclasses.replace(state, ues=dataclasses.replace(ues, xy_m=traj[k]))
-                radio_chunk(cfg, st, 0, n, rx_cells_dbm=rx)
-                rx64 = rx.astype(np.float64)
-                p_mw = db_to_lin(rx64)  # [ue, cell]
-                p_load_mw = p_mw @ load
-                rsrp_dbm = rx64 - 10.0 * np.log10(n_sc)
-            if hstate is None:
-                hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, dt)
-            s_mw = p_mw[rows, hstate.serving]
-            i_mw = np.maximum(p_load_mw - s_mw * load[hstate.serving], 0.0)
-            sinr_db = lin_to_db(s_mw / (i_mw + noise_mw))
-            hstate.step(k * dt, rsrp_dbm, sinr_db)
+        md = motion_drop(cfg, drop, layout)
+        hstate = None
+        for k, _t, _upd, _rx, hstate in mobility_steps(cfg, md, params):
             done += 1
-            if progress is not None and (k % 50 == 0 or k == n_steps - 1):
+            if progress is not None and (k % 50 == 0 or k == md.n_steps - 1):
                 progress(done, total)
-        assert hstate is not None
-        ev = pd.DataFrame(dataclasses.asdict(hstate.events))
-        ev.insert(0, "drop", drop)
-        # where each event happened (the UE's position at that step), for maps
-        if len(ev):
-            k_ev = np.clip(np.rint(ev["time_s"].to_numpy() / dt).astype(np.int64), 0, n_steps - 1)
-            ue_ev = ev["ue"].to_numpy()
-            ev["x_m"] = traj[k_ev, ue_ev, 0]
-            ev["y_m"] = traj[k_ev, ue_ev, 1]
-        else:
-            ev["x_m"] = pd.Series(dtype="float64")
-            ev["y_m"] = pd.Series(dtype="float64")
+        if hstate is None:
+            raise ValueError("mobility.duration_s is shorter than one step")
+        ue, ev = drop_tables(md, hstate)
+        ue_frames.append(ue)
         ev_frames.append(ev)
-        kinds = ev.groupby(["ue", "kind"]).size().unstack(fill_value=0) if len(ev) else pd.DataFrame()
-        def count(kind: str) -> NDArray[np.int64]:
-            if kind not in kinds:
-                return np.zeros(n, dtype=np.int64)
-            return kinds[kind].reindex(range(n), fill_value=0).to_numpy()
-        pp = ev[(ev["kind"] == "handover") & (ev["outcome"] == "ping_pong")].groupby("ue").size()
-        ue_frames.append(pd.DataFrame({
-            "drop": drop, "ue": rows, "speed_kmh": v * 3.6,
-            "handovers": count("handover"), "ping_pongs": pp.reindex(range(n), fill_value=0).to_numpy(),
-            "rlfs": count("rlf"), "outage_s": hstate.outage_s,
-            "final_serving_cell": hstate.serving,
-        }))
     ue_df = pd.concat(ue_frames, ignore_index=True)
     ev_df = pd.concat(ev_frames, ignore_index=True) if ev_frames else pd.DataFrame()
     return MobilityResult(ue=ue_df, events=ev_df, kpis=mobility_kpis(ue_df, ev_df, cfg.mobility.duration_s))

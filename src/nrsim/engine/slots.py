@@ -295,7 +295,8 @@ class _SlotSimulation:
             self.ul_avg_bps = np.ones(self.n_ue)
             self.ul_last_served = np.full(self.n_ue, -1, dtype=np.int64)
             self.pathloss_db = -sd.coupling_gain_db[np.arange(self.n_ue), self.serving]
-            self.serving_gain_lin = np.ascontiguousarray(gain_lin[np.arange(self.n_ue), self.serving])
+            # the desired signal after maximum-ratio combining over the gNB's receive antennas
+            self.serving_gain_lin = np.ascontiguousarray(gain_lin[np.arange(self.n_ue), self.serving] * ul.bs_rx_antennas)
 
     # -- helpers ---------------------------------------------------------------------------
     def _rows(self, slot: int) -> NDArray[np.int64]:

@@ -62,3 +62,30 @@ def plot_cdf(
         fig.savefig(path, format="png")
     finally:
         plt.close(fig)
+
+
+def plot_capacity(path: Path, table, *, title: str, stamp: str, target: float = 0.95) -> None:
+    """Capacity curve (PNG): satisfied-call share (all, DL, UL) against the measured calls
+    per cell of a ``capacity.parquet`` table, with the target share as a line."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
+    try:
+        x = np.asarray(table["calls_per_cell"], dtype=np.float64)
+        for col, label, style in (("satisfied_share", "satisfied calls", "o-"),
+                                  ("dl_satisfied_share", "DL satisfied", "s--"),
+                                  ("ul_satisfied_share", "UL satisfied", "^--")):
+            y = np.asarray(table[col], dtype=np.float64)
+            if np.isfinite(y).any():
+                ax.plot(x, y, style, lw=1.6, ms=4, label=label)
+        ax.axhline(target, color="k", lw=1, ls=":", label=f"target {target:.0%}")
+        ax.set_xlabel("Calls per cell")
+        ax.set_ylabel("Share of calls satisfied")
+        ax.set_ylim(0, 1.02)
+        ax.grid(True, alpha=0.3)
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=8, loc="best")
+        fig.text(0.99, 0.005, stamp, ha="right", va="bottom", fontsize=6, color="gray")
+        fig.tight_layout()
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)

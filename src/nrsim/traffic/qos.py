@@ -221,6 +221,42 @@ class QosPackets:
         )
 
 
+def call_flow_packets(
+    call: NDArray[np.bool_],
+    duration_s: float,
+    *,
+    fps: float,
+    bitrate_bps: float,
+    size_cv: float,
+    voice: bool,
+    video_pdb_s: float,
+    voice_pdb_s: float,
+    ftp_file_size_bits: float,
+    ftp_arrival_rate_hz: float,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Packets of one link direction of a video-call run, as flat arrays sorted by UE then
+    arrival: (ue, arrival_s, size_bits, five_qi, pdb_s). UEs with ``call`` [ue] True get a
+    video stream (5QI 2) and, with ``voice``, VoNR (5QI 1); the others FTP model 3 files
+    (5QI 9, no discard: ``pdb_s`` inf), none when ``ftp_arrival_rate_hz`` is 0."""
+    call = np.asarray(call, dtype=bool)
+    callers = np.flatnonzero(call)
+    others = np.flatnonzero(~call)
+    parts = []
+    vu, vt, vs = video_frames(callers.size, duration_s, fps=fps, bitrate_bps=bitrate_bps, size_cv=size_cv, rng=rng)
+    parts.append((callers[vu], vt, vs, np.full(vu.size, 2), np.full(vu.size, video_pdb_s)))
+    if voice:
+        au, at, asz = voice_packets(callers.size, duration_s, rng=rng)
+        parts.append((callers[au], at, asz, np.full(au.size, 1), np.full(au.size, voice_pdb_s)))
+    if ftp_arrival_rate_hz > 0.0:
+        fu, ft = poisson_arrivals(others.size, ftp_arrival_rate_hz, duration_s, rng=rng)
+        parts.append((others[fu], ft, np.full(fu.size, ftp_file_size_bits), np.full(fu.size, 9), np.full(fu.size, np.inf)))
+    ue, t, size, qi, pdb = (np.concatenate([p[i] for p in parts]) for i in range(5))
+    order = np.lexsort((t, ue))
+    return (ue[order].astype(np.int64), t[order], size[order].astype(np.float64), qi[order].astype(np.int64),
+            pdb[order].astype(np.float64))
+
+
 def video_call_packets(
     call: NDArray[np.bool_],
     duration_s: float,
@@ -235,20 +271,10 @@ def video_call_packets(
     ftp_arrival_rate_hz: float,
     rng: np.random.Generator,
 ) -> QosPackets:
-    """Downlink traffic of a video-call run: UEs with ``call`` [ue] True receive a video
-    stream (5QI 2) and, with ``voice``, VoNR (5QI 1); the others FTP model 3 files
-    (5QI 9, no discard)."""
-    call = np.asarray(call, dtype=bool)
-    n_ue = call.size
-    callers = np.flatnonzero(call)
-    others = np.flatnonzero(~call)
-    parts = []
-    vu, vt, vs = video_frames(callers.size, duration_s, fps=fps, bitrate_bps=bitrate_bps, size_cv=size_cv, rng=rng)
-    parts.append((callers[vu], vt, vs, np.full(vu.size, 2), np.full(vu.size, video_pdb_s)))
-    if voice:
-        au, at, asz = voice_packets(callers.size, duration_s, rng=rng)
-        parts.append((callers[au], at, asz, np.full(au.size, 1), np.full(au.size, voice_pdb_s)))
-    fu, ft = poisson_arrivals(others.size, ftp_arrival_rate_hz, duration_s, rng=rng)
-    parts.append((others[fu], ft, np.full(fu.size, ftp_file_size_bits), np.full(fu.size, 9), np.full(fu.size, np.inf)))
-    ue, t, size, qi, pdb = (np.concatenate([p[i] for p in parts]) for i in range(5))
-    return QosPackets(n_ue, ue, t, size, qi, pdb)
+    """Downlink traffic of a video-call run (:func:`call_flow_packets`) as per-UE FIFOs."""
+    ue, t, size, qi, pdb = call_flow_packets(
+        call, duration_s, fps=fps, bitrate_bps=bitrate_bps, size_cv=size_cv, voice=voice,
+        video_pdb_s=video_pdb_s, voice_pdb_s=voice_pdb_s, ftp_file_size_bits=ftp_file_size_bits,
+        ftp_arrival_rate_hz=ftp_arrival_rate_hz, rng=rng,
+    )
+    return QosPackets(np.asarray(call).size, ue, t, size, qi, pdb)

@@ -1,0 +1,482 @@
+"""Mobile video calls: moving UEs that hand over and fail (the mobility run) while their
+video calls and voice run in both directions through the slot-level link (docs/video.md).
+
+A run is ``mobility.enabled`` and ``slots.enabled`` together. Per drop:
+
+1. The mobility run (:func:`nrsim.engine.mobility.mobility_steps`) moves the UEs every
+   ``mobility.step_ms``, refreshes the large-scale channel every ``channel_update_ms``
+   (spatially consistent shadowing and LOS), filters the measurements and decides
+   handovers (A3/A5 with TTT), interruptions and radio-link failures.
+2. Within each step the compiled slot loop (:mod:`nrsim.engine.call_kernels`) runs the
+   step's slots for all UEs: DL and UL packet queues with delay budgets, the QoS scheduler
+   per cell, TBS, per-PRB SINR with TDL fading, EESM, HARQ with chase combining, OLLA and
+   CSI. A UE in a handover interruption or in RLF/re-establishment sends and receives
+   nothing; its packets wait and expire at their deadline. At a handover the HARQ
+   processes of both directions are reset and their bits forwarded to the target cell.
+3. Per call: the DL and UL call KPIs (:func:`nrsim.kpi.video.call_columns`); a call is
+   satisfied when both directions are.
+
+Simplifications (docs/video.md): one fast-fading trace per UE for its serving link (the
+UL reads it too: TDD reciprocity); DL interferers are the ``slots.n_interferers`` strongest
+cells per UE with their per-RBG activity and no fast fading, the rest at the mean load;
+UL interference from the UEs scheduled in other cells on the same RBGs, without fast
+fading; the gNB knows the UL buffers (ideal BSR); scheduling is wideband (RBGs in index
+order), the MCS from the reported wideband CQI minus OLLA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from nrsim.channel.fading import assign_link_traces, build_fading_bank
+from nrsim.config.schema import ScenarioConfig
+from nrsim.engine import call_kernels as ck
+from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
+from nrsim.engine.slots import link_level
+from nrsim.engine.snapshot import build_layout
+from nrsim.errors import ConfigError
+from nrsim.link.bler import bler_curves
+from nrsim.link.frame import (
+    numerology_mu,
+    prb_bandwidth_hz,
+    prb_centre_frequencies_hz,
+    rbg_of_prb,
+    slot_duration_s,
+    slot_pattern,
+)
+from nrsim.link.mcs import mcs_table
+from nrsim.link.numerology import n_rb
+from nrsim.link.tbs import code_block_segmentation, n_re_per_prb, transport_block_size
+from nrsim.radio.link_budget import noise_power_dbm
+from nrsim.rng import link_key, stream
+from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
+from nrsim.units import db_to_lin, lin_to_db
+
+ProgressCallback = Callable[[int, int], None]
+
+MAX_SYMBOLS = 14
+UL_INTERFERENCE_FORGET = 0.1
+"""Weight of the newest UL slot in the gNB's average interference per cell (EWMA)."""
+UNLIMITED_UES = 1 << 30
+_SCHED = {"pf": ck.SCHED_PF, "rr": ck.SCHED_RR}
+
+
+@dataclass(frozen=True)
+class LinkTables:
+    """Per direction, OFDM symbols and MCS, for every PRB count: TBS (TS 38.214 5.1.3.2),
+    code blocks C (TS 38.212 5.2.2) and the logistic BLER parameters of the code-block size
+    (nrsim.link.bler). Arrays [dir, n_symb (0..14), mcs, n_prb (0..N_RB)];
+    ``re_per_prb`` [dir, n_symb]."""
+
+    tbs_bits: NDArray[np.int64]
+    n_cb: NDArray[np.int64]
+    s10_db: NDArray[np.float64]
+    scale_db: NDArray[np.float64]
+    re_per_prb: NDArray[np.int64]
+
+
+def link_tables(n_prb: int, mcs_table_index: int, dmrs_re_per_prb: int, xoverhead_dl: int) -> LinkTables:
+    """Precompute :class:`LinkTables` from the vectorised TBS, segmentation and BLER
+    functions (the compiled loop looks them up)."""
+    tab = mcs_table(mcs_table_index)
+    curves = bler_curves(mcs_table_index)
+    n_mcs = tab.n_mcs
+    shape = (2, MAX_SYMBOLS + 1, n_mcs, n_prb + 1)
+    tbs = np.zeros(shape, dtype=np.int64)
+    ncb = np.zeros(shape, dtype=np.int64)
+    s10 = np.zeros(shape)
+    sc = np.ones(shape)
+    re = np.zeros((2, MAX_SYMBOLS + 1), dtype=np.int64)
+    prb = np.arange(n_prb + 1)[None, :]
+    mcs = np.arange(n_mcs)[:, None]
+    for d, xoh in ((0, xoverhead_dl), (1, 0)):
+        for ns in range(1, MAX_SYMBOLS + 1):
+            re[d, ns] = int(n_re_per_prb(ns, dmrs_re_per_prb, xoh))
+            if re[d, ns] <= 0:
+                continue
+            t = transport_block_size(prb, tab.qm[mcs], tab.r_x1024[mcs], n_symb_sh=ns,
+                                     n_dmrs_re_per_prb=dmrs_re_per_prb, n_oh_re_per_prb=xoh)  # [mcs, prb]
+            c, k = code_block_segmentation(t, np.broadcast_to(tab.code_rate[mcs], t.shape))
+            a, b = curves.parameters(np.broadcast_to(mcs, t.shape), np.maximum(k, 1))
+            tbs[d, ns], ncb[d, ns], s10[d, ns], sc[d, ns] = t, c, a, b
+    return LinkTables(tbs, ncb, s10, sc, re)
+
+
+@dataclass
+class CallRun:
+    """Result of a mobile call run: per-UE table (mobility counts, link statistics and the
+    call KPIs of both directions), the handover event log, per-cell table and KPIs."""
+
+    ue: pd.DataFrame
+    events: pd.DataFrame
+    cell: pd.DataFrame
+    kpis: dict[str, Any]
+
+
+def check_call_config(cfg: ScenarioConfig) -> None:
+    """What the mobile call engine supports (raised at load time by the API)."""
+    sc = cfg.slots
+    if sc.traffic.model != "video_call":
+        raise ConfigError(
+            f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
+            "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
+            field="slots.traffic.model")
+    if sc.scheduler.name not in ("pf", "rr", "qos"):
+        raise ConfigError(
+            f"slots.scheduler.name = {sc.scheduler.name!r}: the mobile call engine supports "
+            "'qos', 'pf' and 'rr'", field="slots.scheduler.name")
+    if cfg.interference.mode == "sparse":
+        raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
+                          field="interference.mode")
+    slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
+    ratio = cfg.mobility.step_ms / slot_ms
+    if abs(ratio - round(ratio)) > 1e-9:
+        raise ConfigError(
+            f"mobility.step_ms = {cfg.mobility.step_ms:g} must be a multiple of the slot "
+            f"({slot_ms:g} ms at {cfg.radio.scs_khz} kHz)", field="mobility.step_ms")
+    n_slots = int(round(cfg.mobility.duration_s * 1e3 / slot_ms))
+    default = type(sc).model_fields["n_slots"].default
+    if sc.n_slots not in (default, n_slots):
+        raise ConfigError(
+            f"slots.n_slots = {sc.n_slots}: a run with moving UEs lasts mobility.duration_s "
+            f"(= {cfg.mobility.duration_s:g} s = {n_slots} slots); leave slots.n_slots unset",
+            field="slots.n_slots")
+    if sc.warmup_slots >= n_slots:
+        raise ConfigError(
+            f"slots.warmup_slots = {sc.warmup_slots} must be < the {n_slots} slots of "
+            f"mobility.duration_s = {cfg.mobility.duration_s:g}", field="slots.warmup_slots")
+
+
+class _Drop:
+    """Arrays of one drop of a mobile call run (see :mod:`nrsim.engine.call_kernels`)."""
+
+    def __init__(self, cfg: ScenarioConfig, md, n_cells: int) -> None:
+        sc, radio, tr = cfg.slots, cfg.radio, cfg.slots.traffic
+        la = sc.link_adaptation
+        self.cfg = cfg
+        self.md = md
+        n = md.state.ues.n_ue
+        self.n_ue, self.n_cells = n, n_cells
+        self.mu = numerology_mu(radio.scs_khz)
+        self.slot_s = slot_duration_s(radio.scs_khz)
+        self.n_prb = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz)
+        prb_rbg = rbg_of_prb(self.n_prb, sc.rbg_config)
+        n_rbg = int(prb_rbg[-1]) + 1
+        self.rbg_first_prb = np.searchsorted(prb_rbg, np.arange(n_rbg + 1)).astype(np.int64)
+        self.n_sub = int(round(cfg.mobility.step_ms / 1e3 / self.slot_s))
+        self.n_slots = md.n_steps * self.n_sub
+        pat = slot_pattern(sc.duplex, sc.tdd_pattern, sc.special_dl_symbols)
+        self.pattern = pat
+        self.pat_dl_symb = np.maximum(np.asarray(pat.dl_symbols, dtype=np.int64) - sc.control_symbols, 0)
+        self.pat_ul = np.asarray(pat.ul, dtype=bool)
+        if sc.duplex == "fdd":  # paired carriers: DL and UL in every slot
+            self.pat_ul = np.ones_like(self.pat_ul)
+        self.ll = link_level(la.mcs_table)
+        self.tabs = link_tables(self.n_prb, la.mcs_table, sc.dmrs_re_per_prb, sc.xoverhead_re_per_prb)
+        prb_hz = prb_bandwidth_hz(radio.scs_khz)
+        self.noise_prb_mw = float(db_to_lin(noise_power_dbm(prb_hz, radio.ue_noise_figure_db)))
+        self.ul_noise_prb_mw = float(db_to_lin(noise_power_dbm(prb_hz, sc.uplink.bs_noise_figure_db)))
+        layout = md.state.layout
+        self.cell_tx_dbm = (layout.cell_tx_power_dbm if layout.cell_tx_power_dbm is not None
+                            else np.full(n_cells, float(radio.tx_power_dbm)))
+        self.k_top = int(min(n_cells, sc.n_interferers + 1))
+        # fast fading of each UE's serving link, by speed class
+        drop = md.drop
+        fad = sc.fading
+        freqs = prb_centre_frequencies_hz(self.n_prb, radio.scs_khz)
+        speeds_kmh = np.round(md.speed_ms * 3.6, 6)
+        if fad.enabled:
+            classes, cls = np.unique(speeds_kmh, return_inverse=True)
+            bank = build_fading_bank(fad.model, fad.delay_spread_ns * 1e-9, freqs, classes, cfg.channel.fc_ghz,
+                                     self.slot_s, rows_budget=fad.bank_rows,
+                                     rng=stream(cfg.seed, "calls/fading_bank", drop=drop))
+            tr_ = assign_link_traces(bank, cls.astype(np.int64), rng=stream(cfg.seed, "calls/fading_links", drop=drop))
+            self.bank = bank.gain_lin
+            self.f_base, self.f_off, self.f_period = tr_.base_row, tr_.offset, tr_.period
+        else:
+            self.bank = np.ones((1, self.n_prb), dtype=np.float32)
+            self.f_base = np.zeros(n, dtype=np.int64)
+            self.f_off = np.zeros(n, dtype=np.int64)
+            self.f_period = np.ones(n, dtype=np.int64)
+        mid = (self.rbg_first_prb[:-1] + self.rbg_first_prb[1:]) // 2
+        self.bank_rbg = np.ascontiguousarray(self.bank[:, mid])  # [row, rbg]
+        # traffic, both directions
+        self.call = stream(cfg.seed, "calls/call_ues", drop=drop).random(n) >= tr.background_ftp_share
+        duration = self.n_slots * self.slot_s
+        common = dict(fps=tr.video_fps, bitrate_bps=tr.video_bitrate_bps, size_cv=tr.video_size_cv, voice=tr.voice,
+                      video_pdb_s=tr.video_pdb_s, voice_pdb_s=tr.voice_pdb_s,
+                      ftp_file_size_bits=8.0 * tr.ftp_file_size_bytes)
+        dl = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=tr.ftp_arrival_rate_hz,
+                               rng=stream(cfg.seed, "calls/traffic_dl", drop=drop), **common)
+        if tr.ul_video_bitrate_bps is not None:
+            common["bitrate_bps"] = tr.ul_video_bitrate_bps
+        ul = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=0.0,
+                               rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
+        self.flows = (dl, ul)
+        ue_all = np.concatenate([dl[0], ul[0]])
+        dirs = np.concatenate([np.zeros(dl[0].size, np.int64), np.ones(ul[0].size, np.int64)])
+        key = dirs * n + ue_all  # sorted: DL block then UL block, each by UE then time
+        self.pk_t = np.concatenate([dl[1], ul[1]])
+        size = np.concatenate([dl[2], ul[2]])
+        self.pk_qi = np.concatenate([dl[3], ul[3]])
+        self.pk_deadline = self.pk_t + np.concatenate([dl[4], ul[4]])
+        prio_of = np.full(10, ck.NO_PRIORITY, dtype=np.int64)
+        for q, v in FIVE_QI.items():
+            prio_of[q] = v.priority
+        self.pk_prio = prio_of[self.pk_qi].astype(np.float64)
+        ids = np.arange(2 * n)
+        first = np.searchsorted(key, ids, side="left")
+        end = np.searchsorted(key, ids, side="right")
+        csum = np.cumsum(size)
+        before = np.concatenate([[0.0], csum])[first][key]
+        self.pk_cum = csum - before
+        self.pk_ue = ue_all
+        self.pk_size = size
+        self.pk_dir = dirs
+        self.pk_done = np.full(size.size, np.nan)
+        self.pk_disc = np.zeros(size.size, dtype=bool)
+        self.q_first = first.reshape(2, n).astype(np.int64)
+        self.q_end = end.reshape(2, n).astype(np.int64)
+        self.q_arr = self.q_first.copy()
+        self.q_head = self.q_first.copy()
+        self.q_ndone = self.q_first.copy()
+        z = lambda: np.zeros((2, n))  # noqa: E731
+        self.q_arrived, self.q_taken, self.q_delivered, self.q_discarded, self.q_floor = z(), z(), z(), z(), z()
+        # HARQ, OLLA, PF, CSI, counters
+        P = la.harq_processes
+        self.h_act = np.zeros((2, n, P), dtype=bool)
+        self.h_ready = np.zeros((2, n, P), dtype=np.int64)
+        self.h_ntx = np.zeros((2, n, P), dtype=np.int64)
+        self.h_mcs = np.zeros((2, n, P), dtype=np.int64)
+        self.h_nprb = np.zeros((2, n, P), dtype=np.int64)
+        self.h_nsymb = np.zeros((2, n, P), dtype=np.int64)
+        self.h_payload = np.zeros((2, n, P))
+        self.h_acc = np.zeros((2, n, P))
+        self.h_rbg = np.zeros((2, n, P, n_rbg), dtype=bool)
+        self.olla_db = z()
+        self.pf_avg = np.ones((2, n))
+        self.last_served = np.zeros((2, n), dtype=np.int64)
+        self.acc = np.zeros((2, n, ck.N_ACC))
+        self.cell_acc = np.zeros((2, n_cells, 2))
+        self.cqi_delay = max(int(la.cqi_delay_slots), 1)
+        self.csi_ring = np.zeros((self.cqi_delay + 1, n))
+        self.csi_ok = np.zeros((self.cqi_delay + 1, n), dtype=bool)
+        self.reported_db = np.zeros(n)
+        self.last_util = np.ones(n_cells)
+        self.ul_i_avg = np.zeros(n_cells)
+        self.key = np.uint64(link_key(cfg.seed, drop) ^ 0x5DEECE66D)
+        s = sc.scheduler
+        if s.name == "qos":
+            self.sched = ck.SCHED_QOS_EDF if s.qos_edf else ck.SCHED_QOS
+        else:
+            self.sched = _SCHED[s.name]
+        self.max_ues = np.array([s.max_ues_per_slot or UNLIMITED_UES, sc.uplink.max_ues_per_slot], dtype=np.int64)
+        self.serving = np.zeros(n, dtype=np.int64)
+        self.started = False
+
+    def channel(self, rx_dbm: NDArray[np.float64]) -> None:
+        """New large-scale channel: received power per PRB [ue, cell], coupling gains, the
+        strongest cells per UE and the rest's interference."""
+        self.rx_prb_mw = np.ascontiguousarray(db_to_lin(rx_dbm) / self.n_prb)  # [ue, cell]
+        self.gain_lin = np.ascontiguousarray(db_to_lin(rx_dbm - self.cell_tx_dbm[None, :]))  # [ue, cell]
+        k = self.k_top
+        if k < self.n_cells:
+            top = np.argpartition(-self.rx_prb_mw, k - 1, axis=1)[:, :k]
+        else:
+            top = np.broadcast_to(np.arange(self.n_cells), (self.n_ue, self.n_cells))
+        self.top_cell = np.ascontiguousarray(top, dtype=np.int64)
+        rows = np.arange(self.n_ue)[:, None]
+        self.resid_prb_mw = np.maximum(self.rx_prb_mw.sum(axis=1) - self.rx_prb_mw[rows, self.top_cell].sum(axis=1), 0.0)
+
+    def geometry_db(self, ues: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Wideband SINR of ``ues`` to their serving cell at full load [dB]."""
+        s = self.rx_prb_mw[ues, self.serving[ues]]
+        return lin_to_db(s / (self.rx_prb_mw[ues].sum(axis=1) - s + self.noise_prb_mw))
+
+    def serve(self, serving: NDArray[np.int64]) -> None:
+        """Serving cells of this step; UEs whose cell changed are flushed (handover or
+        re-establishment: HARQ reset, data forwarded, OLLA reset, CSI from the new cell)."""
+        if not self.started:
+            self.serving = serving.astype(np.int64).copy()
+            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))
+            self.started = True
+            return
+        moved = np.flatnonzero(serving != self.serving)
+        self.serving = serving.astype(np.int64).copy()
+        if moved.size:
+            ck.flush_harq(moved, self.h_act, self.h_payload, self.q_first, self.q_head, self.q_taken,
+                          self.q_discarded, self.q_floor, self.pk_cum)
+            self.olla_db[:, moved] = 0.0
+            self.csi_ok[:, moved] = False
+            self.reported_db[moved] = self.geometry_db(moved)
+
+    def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
+        sc = self.cfg.slots
+        la = sc.link_adaptation
+        ul = sc.uplink
+        order = np.argsort(self.serving, kind="stable").astype(np.int64)
+        start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
+        ll = self.ll
+        tb = self.tabs
+        ck.run_slot_range(
+            k * self.n_sub, (k + 1) * self.n_sub, self.slot_s, sc.warmup_slots, self.key,
+            self.pat_dl_symb, self.pat_ul, tb.re_per_prb,
+            self.serving, can_tx, start, order,
+            self.rx_prb_mw, self.gain_lin, self.top_cell, self.resid_prb_mw, self.noise_prb_mw,
+            self.bank, self.bank_rbg, self.f_base, self.f_off, self.f_period, self.rbg_first_prb,
+            tb.tbs_bits, tb.n_cb, tb.s10_db, tb.scale_db, np.ascontiguousarray(ll.mcs_thr_db),
+            np.ascontiguousarray(ll.mcs_se), np.ascontiguousarray(ll.mcs_beta),
+            np.ascontiguousarray(ll.cqi_thr_db), np.ascontiguousarray(ll.cqi_sinr_db),
+            float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
+            self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas),
+            self.sched, self.max_ues, 1.0 / sc.scheduler.pf_time_constant_slots, int(la.harq_rtt_slots),
+            int(la.harq_max_transmissions), bool(la.olla), float(la.olla_step_db),
+            float(la.olla_step_db * la.olla_target_bler / (1.0 - la.olla_target_bler)), float(la.olla_max_offset_db),
+            int(la.cqi_period_slots), self.cqi_delay, self.csi_ring, self.csi_ok, self.reported_db, self.last_util,
+            self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived, self.q_taken,
+            self.q_delivered, self.q_discarded, self.q_floor,
+            self.pk_t, self.pk_deadline, self.pk_cum, self.pk_prio, self.pk_done, self.pk_disc,
+            self.h_act, self.h_ready, self.h_ntx, self.h_mcs, self.h_nprb, self.h_nsymb, self.h_payload,
+            self.h_acc, self.h_rbg, self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc,
+        )
+
+    def packet_log(self, d: int) -> PacketLog:
+        m = self.pk_dir == d
+        return PacketLog(
+            ue=self.pk_ue[m], five_qi=self.pk_qi[m], arrival_s=self.pk_t[m], size_bits=self.pk_size[m],
+            deadline_s=self.pk_deadline[m], completion_s=self.pk_done[m], discarded=self.pk_disc[m],
+        )
+
+
+def _link_columns(dr: _Drop, t_meas_s: float) -> dict[str, NDArray]:
+    a = dr.acc
+    out: dict[str, NDArray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for d, pre in ((ck.DL, ""), (ck.UL, "ul_")):
+            x = a[d]
+            out[f"{pre}throughput_bps"] = x[:, ck.ACC_BITS] / t_meas_s
+            out[f"{pre}bler_first_tx"] = x[:, ck.ACC_FIRST_NACK] / x[:, ck.ACC_FIRST]
+            out[f"{pre}mean_mcs"] = x[:, ck.ACC_MCS] / x[:, ck.ACC_FIRST]
+            out[f"{pre}mean_sinr_db"] = x[:, ck.ACC_SINR_DB] / x[:, ck.ACC_SINR_N]
+            out[f"{pre}transmissions"] = x[:, ck.ACC_TX].astype(np.int64)
+            out[f"{pre}dropped_tbs"] = x[:, ck.ACC_DROPPED].astype(np.int64)
+    return out
+
+
+def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) -> CallRun:
+    """Simulate every drop of ``cfg`` (mobility + slot-level video calls); ``progress(done,
+    total)`` counts mobility steps."""
+    from nrsim.kpi.video import call_columns
+
+    check_call_config(cfg)
+    layout = build_layout(cfg)
+    params = handover_params(cfg)
+    tr = cfg.slots.traffic
+    n_steps = int(round(cfg.mobility.duration_s / (cfg.mobility.step_ms / 1e3)))
+    total = cfg.drops * n_steps
+    done = 0
+    ue_frames, ev_frames, cell_frames = [], [], []
+    for drop in range(cfg.drops):
+        md = motion_drop(cfg, drop, layout)
+        dr = _Drop(cfg, md, layout.n_cells)
+        hstate = None
+        for k, t_s, updated, rx_dbm, hstate in mobility_steps(cfg, md, params):
+            if updated:
+                dr.channel(rx_dbm)
+            dr.serve(hstate.serving)
+            can_tx = (t_s >= hstate.in_rlf_until_s) & (t_s >= hstate.interrupted_until_s)
+            dr.run_step(k, np.ascontiguousarray(can_tx))
+            done += 1
+            if progress is not None and (k % 50 == 0 or k == md.n_steps - 1):
+                progress(done, total)
+        if hstate is None:
+            raise ConfigError("mobility.duration_s is shorter than one step", field="mobility.duration_s")
+        ue, ev = drop_tables(md, hstate)
+        t0 = cfg.slots.warmup_slots * dr.slot_s
+        t1 = dr.n_slots * dr.slot_s
+        ue["call"] = dr.call
+        ue["indoor"] = md.state.ues.indoor
+        for col, v in _link_columns(dr, t1 - t0).items():
+            ue[col] = v
+        kw = dict(max_loss=tr.call_max_frame_loss, max_p95_delay_s=tr.call_max_p95_delay_s)
+        dl_cols = call_columns(dr.packet_log(ck.DL), dr.call, t0, t1, **kw)
+        ul_cols = call_columns(dr.packet_log(ck.UL), dr.call, t0, t1, **kw)
+        for name, v in dl_cols.items():
+            if name not in ("call", "call_satisfied"):
+                ue[name] = v
+        for name, v in ul_cols.items():
+            if name not in ("call", "call_satisfied"):
+                ue[f"ul_{name}"] = v
+        ue["dl_call_satisfied"] = dl_cols["call_satisfied"]
+        ue["ul_call_satisfied"] = ul_cols["call_satisfied"]
+        ue["call_satisfied"] = dl_cols["call_satisfied"] & ul_cols["call_satisfied"]
+        ue_frames.append(ue)
+        ev_frames.append(ev)
+        ca = dr.cell_acc
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cell_frames.append(pd.DataFrame({
+                "drop": drop, "cell": np.arange(layout.n_cells), "site": layout.cell_site,
+                "final_n_ue": np.bincount(hstate.serving, minlength=layout.n_cells),
+                "prb_utilisation": ca[ck.DL, :, 0] / ca[ck.DL, :, 1],
+                "ul_prb_utilisation": ca[ck.UL, :, 0] / ca[ck.UL, :, 1],
+            }))
+    ue_df = pd.concat(ue_frames, ignore_index=True)
+    ev_df = pd.concat(ev_frames, ignore_index=True)
+    cell_df = pd.concat(cell_frames, ignore_index=True)
+    kpis = {"mobility": mobility_kpis(ue_df, ev_df, cfg.mobility.duration_s),
+            "calls": call_kpis(cfg, ue_df, n_cells_total=int(layout.n_cells * cfg.drops))}
+    return CallRun(ue=ue_df, events=ev_df, cell=cell_df, kpis=kpis)
+
+
+def call_kpis(cfg: ScenarioConfig, ue: pd.DataFrame, *, n_cells_total: int) -> dict[str, Any]:
+    """The ``kpis.calls`` section (docs/video.md)."""
+    from nrsim.kpi.metrics import percentiles
+
+    tr = cfg.slots.traffic
+    call = ue["call"].to_numpy(dtype=bool)
+    c = ue[call]
+    bg = ue[~call]
+    n_calls = int(call.sum())
+    ho = c["handovers"].to_numpy() > 0
+
+    def share(x: pd.Series) -> float:
+        return float(x.mean()) if len(x) else float("nan")
+
+    def mean(x: pd.Series) -> float:
+        v = x.to_numpy(dtype=np.float64)
+        v = v[np.isfinite(v)]
+        return float(v.mean()) if v.size else float("nan")
+
+    out: dict[str, Any] = {
+        "n_calls": n_calls,
+        "calls_per_cell": n_calls / max(n_cells_total, 1),
+        "satisfied_share": share(c["call_satisfied"]),
+        "dl_satisfied_share": share(c["dl_call_satisfied"]),
+        "ul_satisfied_share": share(c["ul_call_satisfied"]),
+        "satisfied_share_with_handover": share(c["call_satisfied"][ho]),
+        "satisfied_share_without_handover": share(c["call_satisfied"][~ho]),
+        "calls_with_handover": int(ho.sum()),
+        "thresholds": {"max_loss": tr.call_max_frame_loss, "max_p95_delay_s": tr.call_max_p95_delay_s},
+        "video_bitrate_offered_bps": tr.video_bitrate_bps,
+        "ul_video_bitrate_offered_bps": tr.ul_video_bitrate_bps or tr.video_bitrate_bps,
+    }
+    for pre in ("", "ul_"):
+        key = "dl" if pre == "" else "ul"
+        out[key] = {
+            "video_bitrate_bps": percentiles(c[f"{pre}video_bitrate_bps"].to_numpy(), (5, 50)),
+            "video_frame_loss": {**percentiles(c[f"{pre}video_frame_loss"].to_numpy()),
+                                 "mean": mean(c[f"{pre}video_frame_loss"])},
+            "video_p95_delay_s": percentiles(c[f"{pre}video_p95_delay_s"].to_numpy()),
+            "video_freeze_s": {**percentiles(c[f"{pre}video_freeze_s"].to_numpy()), "mean": mean(c[f"{pre}video_freeze_s"])},
+            "voice_packet_loss": percentiles(c[f"{pre}voice_packet_loss"].to_numpy()) if tr.voice else None,
+            "bler_first_tx": mean(ue[f"{pre}bler_first_tx"]),
+        }
+    out["background_ues"] = int(len(bg))
+    out["background_throughput_bps"] = percentiles(bg["throughput_bps"].to_numpy(), (5, 50))
+    return out

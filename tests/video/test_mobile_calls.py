@@ -1,0 +1,246 @@
+"""Moving UEs with video calls in both directions (mobility + compiled slot loop)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from typer.testing import CliRunner
+
+import nrsim
+from nrsim.cli.app import app
+from nrsim.engine import call_kernels as ck
+from nrsim.engine.calls import link_tables, run_mobile_calls
+from nrsim.errors import ConfigError
+from nrsim.link.bler import transport_block_bler
+from nrsim.radio.uplink import pusch_tx_power_dbm
+from nrsim.traffic import QosPackets
+
+# --- compiled helpers against their NumPy references ----------------------------------------
+
+
+def test_counter_uniforms_are_uniform_and_keyed() -> None:
+    key = np.uint64(123456789)
+    u = np.array([ck.counter_uniform(key, t, ue, d) for t in range(50) for ue in range(100) for d in range(2)])
+    assert ((u >= 0.0) & (u < 1.0)).all()
+    assert stats.kstest(u, "uniform").pvalue > 1e-3
+    assert ck.counter_uniform(key, 3, 4, 0) == ck.counter_uniform(key, 3, 4, 0)
+    assert ck.counter_uniform(key, 3, 4, 0) != ck.counter_uniform(key, 3, 4, 1)
+    assert ck.counter_uniform(key, 3, 4, 0) != ck.counter_uniform(np.uint64(7), 3, 4, 0)
+
+
+def test_scalar_pusch_power_matches_the_vectorised_one() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        p0, alpha, pl = rng.uniform(-100, -50), rng.choice([0.4, 0.6, 0.8, 1.0]), rng.uniform(70, 160)
+        m, mu = int(rng.integers(1, 273)), int(rng.integers(0, 3))
+        ref = float(pusch_tx_power_dbm(p0, alpha, pl, m, mu, 23.0))
+        assert ck.pusch_power_dbm(p0, alpha, pl, m, mu, 23.0) == pytest.approx(ref, abs=1e-9)
+
+
+def test_tabulated_tb_bler_matches_the_link_module() -> None:
+    """The compiled loop's TB BLER (table lookup of C and the logistic parameters) equals
+    nrsim.link.bler.transport_block_bler for random transmissions."""
+    tabs = link_tables(273, 1, 12, 0)
+    rng = np.random.default_rng(5)
+    for _ in range(300):
+        d, ns = int(rng.integers(0, 2)), int(rng.choice([8, 12, 14]))
+        mcs, nprb = int(rng.integers(0, 28)), int(rng.integers(1, 274))
+        snr_db = rng.uniform(-10, 30)
+        tbs = int(tabs.tbs_bits[d, ns, mcs, nprb])
+        ref = float(transport_block_bler(snr_db, mcs, tbs, mcs_table_index=1))
+        got = ck._tb_bler(10 ** (snr_db / 10), tabs.s10_db[d, ns, mcs, nprb], tabs.scale_db[d, ns, mcs, nprb],
+                          tabs.n_cb[d, ns, mcs, nprb])
+        assert got == pytest.approx(ref, rel=1e-9, abs=1e-12)
+
+
+def test_compiled_queue_matches_qos_packets() -> None:
+    """Random arrivals, takes, give-backs and deliveries: the compiled queue functions keep
+    the same counters, completion times and discard flags as QosPackets (the oracle)."""
+    rng = np.random.default_rng(9)
+    n = 3
+    ue = np.repeat(np.arange(n), 40)
+    t = np.sort(rng.uniform(0, 1.0, ue.size).reshape(n, -1), axis=1).ravel()
+    size = rng.uniform(100, 3000, ue.size).round()
+    pdb = np.where(rng.random(ue.size) < 0.5, 0.05, 0.1)
+    ref = QosPackets(n, ue, t, size, np.full(ue.size, 2), pdb)
+    first = np.searchsorted(ue, np.arange(n))
+    end = np.searchsorted(ue, np.arange(n), side="right")
+    csum = np.cumsum(size)
+    cum = csum - np.concatenate([[0.0], csum])[first][ue]
+    deadline = t + pdb
+    q = {k: np.zeros((2, n)) for k in ("arrived", "taken", "delivered", "discarded", "floor")}
+    q_first = np.vstack([first, first]).astype(np.int64)
+    q_end = np.vstack([end, end]).astype(np.int64)
+    q_arr, q_head, q_ndone = q_first.copy(), q_first.copy(), q_first.copy()
+    done = np.full(ue.size, np.nan)
+    disc = np.zeros(ue.size, dtype=bool)
+    inflight: list[tuple[int, float]] = []
+    for step in range(400):
+        now = step * 0.0025
+        ref.advance_to(now)
+        for u in range(n):
+            ck.advance_queue(0, u, now, q_first, q_end, q_arr, q_head, q["arrived"], q["taken"], q["discarded"],
+                             q["floor"], t, deadline, cum, disc)
+        queued = ref.queued_bits()
+        mine = q["arrived"][0] - q["taken"][0]
+        np.testing.assert_allclose(mine, queued, atol=1e-6)
+        take = np.where(rng.random(n) < 0.4, np.minimum(queued, rng.uniform(0, 4000, n)), 0.0)
+        ref.take(take)
+        for u in range(n):
+            if take[u] > 0:
+                q["taken"][0, u] += take[u]
+                ck._head_forward(0, u, q_head, q_arr, q["taken"], cum)
+                inflight.append((u, float(take[u])))
+        ack = np.zeros(n)
+        back = np.zeros(n)
+        keep = []
+        for u, b in inflight:
+            r = rng.random()
+            if r < 0.5:
+                ack[u] += b
+            elif r < 0.6:
+                back[u] += b
+            else:
+                keep.append((u, b))
+        inflight = keep
+        ref.give_back(back)
+        for u in range(n):
+            if back[u] > 0:
+                ck.give_back(0, u, back[u], q_first, q_head, q["taken"], q["discarded"], q["floor"], cum)
+        ref.deliver(ack, now + 0.0025)
+        for u in range(n):
+            if ack[u] > 0:
+                ck._deliver(0, u, ack[u], now + 0.0025, q_end, q_ndone, q["delivered"], q["discarded"], cum, done)
+    log = ref.packet_log()
+    np.testing.assert_array_equal(disc, log.discarded)
+    np.testing.assert_array_equal(done, log.completion_s)
+    np.testing.assert_allclose(q["discarded"][0], ref.discarded_bits, atol=1e-6)
+    assert disc.any() and np.isfinite(done).any()
+
+
+# --- the engine end to end -------------------------------------------------------------------
+
+CALLS_SMALL = [
+    "deployment.rings=1", "deployment.ue.per_sector=3", "deployment.isd_m=200",
+    "channel.o2i_high_loss_fraction=0.2", "radio.ue_noise_figure_db=7",
+    "mobility.duration_s=3", "slots.enabled=true", "slots.warmup_slots=200",
+    "slots.traffic.model=video_call", "slots.scheduler.name=qos", "slots.scheduler.qos_edf=false",
+    "slots.traffic.background_ftp_share=0.2", "slots.uplink.enabled=true", "slots.uplink.bs_rx_antennas=32",
+]
+
+
+def test_light_load_outdoor_calls_are_carried_in_both_directions() -> None:
+    """Outdoor static UEs, 1 Mbit/s each way, a few calls per cell: every call gets its
+    offered video rate in both directions, within the delay budget."""
+    cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "deployment.ue.indoor_fraction=0",
+                                             "mobility.model=static", "slots.traffic.video_bitrate_bps=1e6",
+                                             "slots.traffic.ul_video_bitrate_bps=5e5"])
+    res = run_mobile_calls(cfg)
+    c = res.ue[res.ue["call"]]
+    assert len(c) > 10
+    assert c["video_bitrate_bps"].median() == pytest.approx(1e6, rel=0.05)
+    assert c["ul_video_bitrate_bps"].median() == pytest.approx(5e5, rel=0.05)
+    assert (c["video_p95_delay_s"] <= cfg.slots.traffic.video_pdb_s).all()
+    assert res.kpis["calls"]["satisfied_share"] >= 0.9
+    assert res.kpis["mobility"]["handovers"] == 0
+    # OLLA keeps the first-transmission BLER near its 10 % target (named tolerance: short run)
+    bler = res.ue["bler_first_tx"].to_numpy()
+    assert np.nanmedian(bler) == pytest.approx(0.1, abs=0.05)
+
+
+def test_call_run_is_reproducible() -> None:
+    cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "mobility.speeds_kmh=[120]", "mobility.speed_shares=[1.0]", "mobility.duration_s=1.5"])
+    a, b = run_mobile_calls(cfg), run_mobile_calls(cfg)
+    pd.testing.assert_frame_equal(a.ue, b.ue)
+    pd.testing.assert_frame_equal(a.events, b.events)
+
+
+def test_interruption_blocks_completions(monkeypatch) -> None:
+    """Completion times of each UE's packets avoid the open interval of its interruptions."""
+    import nrsim.engine.calls as calls
+
+    captured = {}
+    orig = calls._Drop.packet_log
+
+    def spy(self, d):
+        log = orig(self, d)
+        captured[d] = log
+        return log
+
+    monkeypatch.setattr(calls._Drop, "packet_log", spy)
+    cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "mobility.speeds_kmh=[120]", "mobility.speed_shares=[1.0]",
+                                             "mobility.handover.interruption_ms=50"])
+    res = run_mobile_calls(cfg)
+    ho = res.events[res.events["kind"] == "handover"]
+    assert len(ho) >= 5
+    n_checked = 0
+    for d in (0, 1):
+        log = captured[d]
+        for _, e in ho.iterrows():
+            m = (log.ue == e["ue"]) & np.isfinite(log.completion_s)
+            comp = log.completion_s[m]
+            inside = (comp > e["time_s"] + 1e-9) & (comp < e["time_s"] + 0.050 - 1e-9)
+            assert not inside.any(), (d, e["ue"], e["time_s"], comp[inside])
+            n_checked += int(m.sum())
+    assert n_checked > 0
+
+
+def test_call_run_outputs_capacity_and_cli(tmp_path: Path) -> None:
+    ov = [*CALLS_SMALL, "mobility.duration_s=1.5", "slots.traffic.capacity_calls_per_cell=[1,3]"]
+    cfg = nrsim.load_config("mobility-uma", ov)
+    out = tmp_path / "r"
+    nrsim.run(cfg, out_dir=out)
+    for name in ("ue_calls.parquet", "cell_calls.parquet", "handover_events.parquet", "capacity.parquet",
+                 "summary.json", "capacity.png", "cdf_call_frame_loss.png"):
+        assert (out / name).is_file(), name
+    s = json.loads((out / "summary.json").read_text())["kpis"]
+    assert {"mobility", "calls", "video_capacity"} <= set(s)
+    cap = pd.read_parquet(out / "capacity.parquet")
+    assert list(cap.columns) == ["calls_per_cell_target", "calls_per_cell", "n_calls", "satisfied_share",
+                                 "dl_satisfied_share", "ul_satisfied_share", "handovers_per_ue_per_min"]
+    assert cap["calls_per_cell_target"].tolist() == [1, 3]
+    assert ((cap["satisfied_share"] >= 0) & (cap["satisfied_share"] <= 1)).all()
+    vc = s["video_capacity"]
+    assert vc["target_satisfied_share"] == 0.95
+    assert 0.0 <= vc["capacity_calls_per_cell"] <= cap["calls_per_cell"].max()
+    ue = pd.read_parquet(out / "ue_calls.parquet")
+    calls = ue[ue["call"]]
+    assert s["calls"]["satisfied_share"] == pytest.approx(calls["call_satisfied"].mean())
+    assert (calls["call_satisfied"] == (calls["dl_call_satisfied"] & calls["ul_call_satisfied"])).all()
+
+
+@pytest.mark.parametrize("override, field", [
+    (["slots.traffic.model=full_buffer"], "slots.traffic.model"),
+    (["slots.scheduler.name=max_ci"], "slots.scheduler.name"),
+    (["mobility.step_ms=10.25", "mobility.channel_update_ms=102.5"], "mobility.step_ms"),
+    (["slots.n_slots=5000"], "slots.n_slots"),
+])
+def test_unsupported_call_configs_are_rejected(override, field) -> None:
+    with pytest.raises(ConfigError) as e:
+        nrsim.load_config("mobility-uma", [*CALLS_SMALL, *override])
+    assert e.value.field == field
+
+
+def test_cli_exit_code_2_and_no_output(tmp_path: Path) -> None:
+    out = tmp_path / "x"
+    r = CliRunner().invoke(app, ["run", "mobility-uma", *sum((["--set", o] for o in
+                                  [*CALLS_SMALL, "slots.traffic.model=ftp3"]), []), "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert "slots.traffic.model" in r.output
+    assert not out.exists()
+
+
+def test_indoor_speed_pedestrians_outdoor_vehicles() -> None:
+    cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "mobility.indoor_speed_kmh=3",
+                                             "mobility.speeds_kmh=[60]", "mobility.speed_shares=[1.0]", "mobility.duration_s=0.5"])
+    res = run_mobile_calls(cfg)
+    v = res.ue["speed_kmh"].to_numpy()
+    ind = res.ue["indoor"].to_numpy()
+    assert ind.any() and (~ind).any()
+    np.testing.assert_allclose(v[ind], 3.0)
+    np.testing.assert_allclose(v[~ind], 60.0)
