@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,3 +15,15 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.fail(f"reference data missing at {REFERENCE} (shared/ beside the checkout)")
     return REFERENCE
+
+
+@pytest.fixture
+def chromium() -> str:
+    """Path of a headless-capable Chromium; fails (not skips) when CI is set and none is found."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is required in CI (apt-get install -y chromium)")
+    pytest.skip("no Chromium on this machine")

@@ -314,8 +314,13 @@ def _run_calls(
     from nrsim.engine.calls import run_mobile_calls
     from nrsim.kpi.writers import atomic_directory, write_json
 
-    res = run_mobile_calls(cfg, progress=progress)
-    capacity = _capacity_sweep(cfg, None)
+    n_runs = 1 + len(cfg.slots.traffic.capacity_calls_per_cell)
+    main_cb = sweep_cb = None
+    if progress is not None:  # one bar over the main run and the sweep's runs
+        main_cb = lambda done, total: progress(done, total * n_runs)  # noqa: E731
+        sweep_cb = lambda done, total: progress(total // (n_runs - 1) + done, total + total // (n_runs - 1))  # noqa: E731
+    res = run_mobile_calls(cfg, progress=main_cb)
+    capacity = _capacity_sweep(cfg, sweep_cb)
     kpis: dict[str, Any] = dict(res.kpis)
     if capacity is not None:
         kpis["video_capacity"] = _capacity_kpis(capacity)

@@ -161,6 +161,12 @@ def _print_kpis(summary: dict) -> None:
             f"user SE {sl['user_spectral_efficiency_5pct_bps_per_hz']:.4f} bit/s/Hz, "
             f"first-transmission BLER {sl['bler_first_tx']:.3f}"
         )
+        if sl.get("video"):
+            console.print(f"video calls: {sl['video']['n_calls']} calls, satisfied {sl['video']['satisfied_share']:.3f}")
+    if k.get("video_capacity"):
+        v = k["video_capacity"]
+        console.print(f"capacity: {v['capacity_calls_per_cell']:.2f} calls per cell keep "
+                      f"{v['target_satisfied_share']:.0%} of calls satisfied (capacity.parquet)")
 
 
 @app.command()

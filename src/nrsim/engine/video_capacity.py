@@ -69,12 +69,12 @@ def _check(cfg: ScenarioConfig, calls_per_cell: Sequence[int]) -> list[int]:
     return pts
 
 
-def _point(cfg: ScenarioConfig) -> dict[str, float]:
+def _point(cfg: ScenarioConfig, progress=None) -> dict[str, float]:
     """Calls per cell and satisfied shares of one run (static slot engine, or moving UEs)."""
     if cfg.mobility.enabled:
         from nrsim.engine.calls import run_mobile_calls
 
-        res = run_mobile_calls(cfg)
+        res = run_mobile_calls(cfg, progress=progress)
         k = res.kpis["calls"]
         return {"calls_per_cell": k["calls_per_cell"], "n_calls": k["n_calls"], "satisfied_share": k["satisfied_share"],
                 "dl_satisfied_share": k["dl_satisfied_share"], "ul_satisfied_share": k["ul_satisfied_share"],
@@ -82,7 +82,7 @@ def _point(cfg: ScenarioConfig) -> dict[str, float]:
     from nrsim.engine.slots import run_slots
     from nrsim.kpi.slot_metrics import slot_tables
 
-    ue, cell = slot_tables(run_slots(cfg))
+    ue, cell = slot_tables(run_slots(cfg, progress=progress))
     calls = ue["call"].to_numpy(dtype=bool)
     share = float(ue["call_satisfied"].to_numpy()[calls].mean()) if calls.any() else float("nan")
     return {"calls_per_cell": calls.sum() / max(len(cell), 1), "n_calls": int(calls.sum()), "satisfied_share": share,
@@ -94,15 +94,17 @@ def capacity_table(cfg: ScenarioConfig, calls_per_cell: Sequence[int], *, progre
     DataFrame with columns ``calls_per_cell_target``, ``calls_per_cell`` (measured: calls /
     cells), ``n_calls``, ``satisfied_share``, ``dl_satisfied_share``, ``ul_satisfied_share``
     (NaN for the static engine, whose uplink carries no calls) and
-    ``handovers_per_ue_per_min`` (NaN without mobility)."""
+    ``handovers_per_ue_per_min`` (NaN without mobility). ``progress(done, total)`` counts
+    the time steps (or slots) of all points together."""
     import pandas as pd
 
     pts = _check(cfg, calls_per_cell)
     rows = []
     for i, n in enumerate(pts):
-        rows.append({"calls_per_cell_target": n, **_point(_with_calls_per_cell(cfg, n))})
+        cb = None
         if progress is not None:
-            progress(i + 1, len(pts))
+            cb = (lambda done, total, i=i: progress(i * total + done, len(pts) * total))
+        rows.append({"calls_per_cell_target": n, **_point(_with_calls_per_cell(cfg, n), cb)})
     return pd.DataFrame(rows)
 
 

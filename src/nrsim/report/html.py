@@ -1,5 +1,6 @@
 """One self-contained, offline HTML report: interactive map (sites and coverage layers, pan,
-zoom, hover), KPI tables, CDF plots (inline SVG) and the resolved configuration.
+zoom, hover), KPI tables, CDF plots (inline SVG) and the resolved configuration; for video-call
+runs also the call KPIs (DL and UL) and the capacity curve of a capacity sweep.
 
 Everything is inline (CSS, JavaScript, PNG layers as data URIs, JSON); a Content-Security-
 Policy forbids any request to another host, so opening the file makes no network request.
@@ -83,7 +84,47 @@ def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str) -> str:
     return svg[svg.index("<svg"):]
 
 
+def _svg_capacity(points, target: float, title: str, capacity_calls_per_cell: float | None = None) -> str:
+    """Inline SVG of a capacity curve: the satisfied-call share (all calls, and DL and UL where
+    finite) against the measured calls per cell of ``points`` (a ``capacity.parquet`` table or
+    its rows), the ``target`` share as a dashed line and the capacity as a dotted one."""
+    import pandas as pd
+
+    from nrsim.report.plots import _pyplot
+
+    table = pd.DataFrame(points)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    x = pd.to_numeric(table["calls_per_cell"], errors="coerce").to_numpy(dtype=np.float64)
+    for col, label, style, lw in (("satisfied_share", "satisfied calls", "o-", 2.2),
+                                  ("dl_satisfied_share", "DL satisfied", "s--", 1.2),
+                                  ("ul_satisfied_share", "UL satisfied", "^--", 1.2)):
+        if col not in table:
+            continue
+        y = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isfinite(y).any():  # the static engine's UL carries no calls: NaN
+            ax.plot(x, y, style, lw=lw, ms=4, label=label, zorder=3 if col == "satisfied_share" else 2)
+    ax.axhline(target, color="k", lw=1, ls="--", label=f"target {100 * target:g} %")
+    if capacity_calls_per_cell is not None and np.isfinite(capacity_calls_per_cell) and capacity_calls_per_cell > 0:
+        ax.axvline(capacity_calls_per_cell, color="gray", lw=1, ls=":",
+                   label=f"capacity {capacity_calls_per_cell:.2f}")
+    ax.set_xlabel("Calls per cell")
+    ax.set_ylabel("Share of calls satisfied")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
 def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
     if isinstance(v, float):
         return f"{v:.4g}" if np.isfinite(v) else "-"
     return html.escape(str(v))
@@ -353,9 +394,17 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
                          + _table([{"KPI": k, "value": v} for k, v in mob.items()])))
     else:
         sections.append(("KPIs", _table(kpi_rows(summary["kpis"])) + _table(scalar_rows(summary["kpis"]))))
+    if summary["kpis"].get("calls"):
+        sections.append(("Video calls", _calls_html(summary["kpis"]["calls"])))
+    capacity = _capacity_html(summary["kpis"].get("video_capacity"), folder / "capacity.parquet", cfg.name)
+    if capacity:
+        sections.append(("Capacity", capacity))
     sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))))
-    if ue is not None:
-        sections.append(("CDFs", '<div class="plots">' + "".join(_cdfs({"run": ue}, cfg.name)) + "</div>"))
+    plots = _cdfs({"run": ue}, cfg.name) if ue is not None else []
+    if (folder / "ue_calls.parquet").is_file():
+        plots += _call_cdfs(pd.read_parquet(folder / "ue_calls.parquet"), cfg.name)
+    if plots:
+        sections.append(("CDFs", '<div class="plots">' + "".join(plots) + "</div>"))
     html_text = render_html(
         title=f"nrsim report: {cfg.name}",
         subtitle=f"{cfg.description} | nrsim {summary.get('nrsim_version')} | config {config_hash(cfg)} | "
@@ -406,3 +455,123 @@ def _cdfs(ues: dict[str, Any], name: str) -> list[str]:
              ("throughput_bps", "User throughput [Mbit/s]", 1e-6), ("coupling_loss_db", "Coupling loss [dB]", 1.0)]
     return [_svg_cdf({k: df[col].to_numpy() * scale for k, df in ues.items()}, xlabel, name)
             for col, xlabel, scale in specs]
+
+
+def _number(v: Any) -> float:
+    """``v`` as a float; ``None`` (NaN in ``summary.json``) as NaN."""
+    return float("nan") if v is None else float(v)
+
+
+def call_rows(calls: dict[str, Any]) -> list[dict[str, Any]]:
+    """Headline rows of ``kpis.calls`` (a mobile video-call run) for the KPI table."""
+    specs = [
+        ("n_calls", "calls", None), ("calls_per_cell", "calls per cell", 1.0),
+        ("satisfied_share", "satisfied share (DL and UL)", 1.0), ("dl_satisfied_share", "DL satisfied share", 1.0),
+        ("ul_satisfied_share", "UL satisfied share", 1.0),
+        ("calls_with_handover", "calls with a handover", None),
+        ("satisfied_share_with_handover", "satisfied share, calls with a handover", 1.0),
+        ("satisfied_share_without_handover", "satisfied share, calls without a handover", 1.0),
+        ("video_bitrate_offered_bps", "offered DL video bitrate [Mbit/s]", 1e-6),
+        ("ul_video_bitrate_offered_bps", "offered UL video bitrate [Mbit/s]", 1e-6),
+        ("background_ues", "background FTP UEs", None),
+    ]
+    return [{"KPI": label, "value": calls[key] if scale is None else _number(calls[key]) * scale}
+            for key, label, scale in specs if key in calls]
+
+
+def call_percentile_rows(calls: dict[str, Any]) -> list[dict[str, Any]]:
+    """DL and UL percentile rows (5, 50, 95 % and mean where given) of ``kpis.calls``."""
+    specs = [("video_bitrate_bps", "delivered video bitrate [Mbit/s]", 1e-6),
+             ("video_frame_loss", "video frame loss", 1.0),
+             ("video_p95_delay_s", "95th-percentile frame delay [ms]", 1e3),
+             ("video_freeze_s", "video freeze time [s]", 1.0),
+             ("voice_packet_loss", "voice packet loss", 1.0)]
+    rows = []
+    for key, label, scale in specs:
+        for link in ("dl", "ul"):
+            pc = calls.get(link, {}).get(key)
+            if isinstance(pc, dict):
+                rows.append({"metric": label, "link": link.upper(),
+                             **{f"{p} %": _number(pc.get(p)) * scale for p in ("5", "50", "95")},
+                             "mean": _number(pc.get("mean")) * scale})
+    return rows
+
+
+def _calls_html(calls: dict[str, Any]) -> str:
+    th = calls.get("thresholds", {})
+    loss, delay_s = th.get("max_loss"), th.get("max_p95_delay_s")
+    loss_txt = f"{100 * loss:g} %" if loss is not None else "the loss threshold"
+    delay_txt = f"{1e3 * delay_s:g} ms" if delay_s is not None else "the delay threshold"
+    text = ('<p class="dim">A call carries video, and VoNR voice when enabled, in both directions. It is '
+            f"satisfied when, in the downlink and in the uplink, its video frame loss is at most {loss_txt}, its voice "
+            f"packet loss at most {loss_txt} and the 95th-percentile delay of its delivered video frames at "
+            f"most {delay_txt} (docs/video.md). Background FTP UEs are not calls. Percentiles are over "
+            "calls.</p>")
+    return text + _table(call_rows(calls)) + _table(call_percentile_rows(calls))
+
+
+def _call_cdfs(ue_calls, name: str) -> list[str]:
+    """DL against UL CDFs over the calls (``call`` True) of ``ue_calls.parquet``."""
+    calls = ue_calls[ue_calls["call"].to_numpy(dtype=bool)]
+    if not len(calls):
+        return []
+    specs = [("video_frame_loss", "Video frame loss ratio", 1.0),
+             ("video_p95_delay_s", "95th-percentile video frame delay [ms]", 1e3),
+             ("video_bitrate_bps", "Delivered video bitrate [Mbit/s]", 1e-6)]
+    return [_svg_cdf({"DL": calls[col].to_numpy(dtype=np.float64) * scale,
+                      "UL": calls[f"ul_{col}"].to_numpy(dtype=np.float64) * scale},
+                     xlabel, f"{name}: {len(calls)} calls")
+            for col, xlabel, scale in specs if col in calls and f"ul_{col}" in calls]
+
+
+CAPACITY_COLUMNS = {
+    "calls_per_cell_target": "calls per cell (set)", "calls_per_cell": "calls per cell (measured)",
+    "n_calls": "calls", "satisfied_share": "satisfied share", "dl_satisfied_share": "DL satisfied",
+    "ul_satisfied_share": "UL satisfied", "handovers_per_ue_per_min": "handovers per UE per min",
+}
+"""Table headings of the ``capacity.parquet`` columns."""
+
+
+def _capacity_html(cap: dict[str, Any] | None, table_path: Path, name: str) -> str:
+    """The Capacity section from ``kpis.video_capacity`` and/or ``capacity.parquet``; "" when
+    neither exists."""
+    import pandas as pd
+
+    if table_path.is_file():
+        table = pd.read_parquet(table_path)
+    elif cap and cap.get("points"):
+        table = pd.DataFrame(cap["points"])
+    else:
+        return ""
+    if not len(table):
+        return ""
+    table = table.apply(pd.to_numeric, errors="coerce")  # null (NaN in summary.json) as NaN
+    if cap is None:
+        from nrsim.engine.video_capacity import CAPACITY_TARGET, capacity_crossing
+
+        share = table["satisfied_share"].to_numpy(dtype=np.float64)
+        cap = {"target_satisfied_share": CAPACITY_TARGET,
+               "capacity_calls_per_cell": capacity_crossing(table["calls_per_cell"], share, CAPACITY_TARGET),
+               "reached": bool(share[0] >= CAPACITY_TARGET)}
+    target = float(cap.get("target_satisfied_share", 0.95))
+    value = _number(cap.get("capacity_calls_per_cell"))
+    share = table["satisfied_share"].to_numpy(dtype=np.float64)
+    lightest = float(table["calls_per_cell"].iloc[0])
+    target_txt = f"{100 * target:g} %"
+    if not cap.get("reached", True):
+        text = (f"<p><b>Capacity: {value:.2f} calls per cell.</b> Even the lightest load point "
+                f"({lightest:.2f} calls per cell) keeps only {100 * share[0]:.1f} % of calls satisfied, below "
+                f"the {target_txt} target: the scenario is coverage- rather than load-limited.</p>")
+    elif np.all(share >= target):
+        text = (f"<p><b>Capacity: at least {value:.2f} calls per cell.</b> Every load point keeps at least "
+                f"{target_txt} of calls satisfied; the sweep does not reach the limit.</p>")
+    else:
+        text = (f"<p><b>Capacity: {value:.2f} calls per cell</b> keep at least {target_txt} of calls "
+                "satisfied (linear interpolation between the last load point at or above the target and the "
+                "first below it).</p>")
+    text += ('<p class="dim">One run per load point (same seed); UEs per cell = calls / (1 - background FTP '
+             "share). Calls per cell measured: calls / cells (docs/video.md).</p>")
+    rows = [{CAPACITY_COLUMNS.get(k, k): int(v) if k in ("calls_per_cell_target", "n_calls") and np.isfinite(v)
+             else float(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+    svg = _svg_capacity(table, target, f"{name}: video-call capacity", value)
+    return text + f'<div class="plots">{svg}</div>' + _table(rows)
