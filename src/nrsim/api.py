@@ -251,6 +251,7 @@ def _run_slots(
                     from nrsim.report.plots import plot_capacity
 
                     plot_capacity(tmp / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity",
+                                  capacity_calls_per_cell=kpis["video_capacity"]["capacity_calls_per_cell"],
                                   stamp=f"nrsim {__version__} | config {config_hash(cfg)} | seed {cfg.seed}")
     result = RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
     result.ue_slots, result.cell_slots = ue_slots, cell_slots
@@ -364,7 +365,8 @@ def _write_call_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, capac
     for name, series, xlabel in specs:
         plot_cdf(folder / name, series, xlabel=xlabel, title=title, stamp=stamp)
     if capacity is not None:
-        plot_capacity(folder / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity", stamp=stamp)
+        plot_capacity(folder / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity", stamp=stamp,
+                      capacity_calls_per_cell=_capacity_kpis(capacity)["capacity_calls_per_cell"])
 
 
 def _run_mobility(

@@ -244,3 +244,19 @@ def test_indoor_speed_pedestrians_outdoor_vehicles() -> None:
     assert ind.any() and (~ind).any()
     np.testing.assert_allclose(v[ind], 3.0)
     np.testing.assert_allclose(v[~ind], 60.0)
+
+
+def test_static_slot_run_capacity_sweep(tmp_path: Path) -> None:
+    """The static slot engine's video-call run writes the same capacity outputs (no UL calls)."""
+    ov = ["deployment.rings=0", "deployment.ue.per_sector=4", "radio.bandwidth_mhz=20", "slots.enabled=true",
+          "slots.n_slots=400", "slots.warmup_slots=100", "slots.traffic.model=video_call",
+          "slots.traffic.background_ftp_share=0.25", "slots.scheduler.name=qos",
+          "slots.traffic.capacity_calls_per_cell=[1,2]"]
+    nrsim.run(nrsim.load_config("uma-default", ov, drops=1), out_dir=tmp_path / "s")
+    cap = pd.read_parquet(tmp_path / "s" / "capacity.parquet")
+    assert cap["calls_per_cell_target"].tolist() == [1, 2]
+    assert cap["ul_satisfied_share"].isna().all() and cap["handovers_per_ue_per_min"].isna().all()
+    assert (cap["satisfied_share"] == cap["dl_satisfied_share"]).all()
+    s = json.loads((tmp_path / "s" / "summary.json").read_text())["kpis"]
+    assert s["video_capacity"]["points"][0]["calls_per_cell_target"] == 1
+    assert (tmp_path / "s" / "capacity.png").is_file()

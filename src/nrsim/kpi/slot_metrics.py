@@ -42,6 +42,13 @@ def _histogram(counts: np.ndarray) -> dict[str, int]:
     return {str(i): int(c) for i, c in enumerate(counts) if c}
 
 
+def _nanmean(values) -> float:
+    """Mean of the finite values; NaN (without a warning) when there are none."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")
+
+
 def video_kpis(run, ue: pd.DataFrame) -> dict[str, Any]:
     """The ``kpis.slots.video`` section: calls, the share of satisfied calls and the
     distribution of the call KPIs (:mod:`nrsim.kpi.video`; docs/video.md)."""
@@ -60,11 +67,11 @@ def video_kpis(run, ue: pd.DataFrame) -> dict[str, Any]:
         "video_bitrate_offered_bps": tr.video_bitrate_bps,
         "video_bitrate_bps": percentiles(calls["video_bitrate_bps"].to_numpy(), (5, 50)),
         "video_frame_loss": {**percentiles(calls["video_frame_loss"].to_numpy()),
-                             "mean": float(np.nanmean(calls["video_frame_loss"])) if n_calls else float("nan")},
+                             "mean": _nanmean(calls["video_frame_loss"])},
         "video_p95_delay_s": percentiles(calls["video_p95_delay_s"].to_numpy()),
         "video_jitter_s": percentiles(calls["video_jitter_s"].to_numpy()),
         "video_freeze_s": {**percentiles(calls["video_freeze_s"].to_numpy()),
-                           "mean": float(np.nanmean(calls["video_freeze_s"])) if n_calls else float("nan")},
+                           "mean": _nanmean(calls["video_freeze_s"])},
         "voice_packet_loss": percentiles(calls["voice_packet_loss"].to_numpy()) if tr.voice else None,
         "background_ues": int(len(bg)),
         "background_throughput_bps": percentiles(bg["throughput_bps"].to_numpy(), (5, 50)),

@@ -73,51 +73,30 @@ def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str) -> str:
         ax.plot(x, y, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("CDF")
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg")
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]
+    return _svg_of(fig, ax, title)
 
 
 def _svg_capacity(points, target: float, title: str, capacity_calls_per_cell: float | None = None) -> str:
-    """Inline SVG of a capacity curve: the satisfied-call share (all calls, and DL and UL where
-    finite) against the measured calls per cell of ``points`` (a ``capacity.parquet`` table or
-    its rows), the ``target`` share as a dashed line and the capacity as a dotted one."""
-    import pandas as pd
+    """Inline SVG of a capacity curve (:func:`nrsim.report.plots.draw_capacity`) of
+    ``points`` (a ``capacity.parquet`` table or its rows)."""
+    from nrsim.report.plots import _pyplot, draw_capacity
 
+    fig, ax = _pyplot().subplots(figsize=(5.2, 3.4))
+    draw_capacity(ax, points, target=target, capacity_calls_per_cell=capacity_calls_per_cell)
+    return _svg_of(fig, ax, title)
+
+
+def _svg_of(fig, ax, title: str) -> str:
+    """Title, grid and legend, then the figure as an inline ``<svg>`` element (closed)."""
     from nrsim.report.plots import _pyplot
 
-    table = pd.DataFrame(points)
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    x = pd.to_numeric(table["calls_per_cell"], errors="coerce").to_numpy(dtype=np.float64)
-    for col, label, style, lw in (("satisfied_share", "satisfied calls", "o-", 2.2),
-                                  ("dl_satisfied_share", "DL satisfied", "s--", 1.2),
-                                  ("ul_satisfied_share", "UL satisfied", "^--", 1.2)):
-        if col not in table:
-            continue
-        y = pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=np.float64)
-        if np.isfinite(y).any():  # the static engine's UL carries no calls: NaN
-            ax.plot(x, y, style, lw=lw, ms=4, label=label, zorder=3 if col == "satisfied_share" else 2)
-    ax.axhline(target, color="k", lw=1, ls="--", label=f"target {100 * target:g} %")
-    if capacity_calls_per_cell is not None and np.isfinite(capacity_calls_per_cell) and capacity_calls_per_cell > 0:
-        ax.axvline(capacity_calls_per_cell, color="gray", lw=1, ls=":",
-                   label=f"capacity {capacity_calls_per_cell:.2f}")
-    ax.set_xlabel("Calls per cell")
-    ax.set_ylabel("Share of calls satisfied")
-    ax.set_ylim(0, 1.02)
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
-    plt.close(fig)
+    _pyplot().close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 

@@ -54,38 +54,53 @@ def plot_cdf(
         ax.set_xlabel(xlabel)
         ax.set_ylabel("CDF")
         ax.set_ylim(0, 1)
-        ax.grid(True, alpha=0.3)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, loc="best")
-        fig.text(0.99, 0.005, stamp, ha="right", va="bottom", fontsize=6, color="gray")
-        fig.tight_layout()
-        fig.savefig(path, format="png")
+        _finish(fig, ax, path, title, stamp)
     finally:
         plt.close(fig)
 
 
-def plot_capacity(path: Path, table, *, title: str, stamp: str, target: float = 0.95) -> None:
-    """Capacity curve (PNG): satisfied-call share (all, DL, UL) against the measured calls
-    per cell of a ``capacity.parquet`` table, with the target share as a line."""
+def draw_capacity(ax, table, *, target: float = 0.95, capacity_calls_per_cell: float | None = None) -> None:
+    """Draw a capacity curve on ``ax``: the satisfied-call share (all calls, and DL and UL
+    where finite: the static engine's UL carries no calls) against the measured calls per
+    cell of ``table`` (a ``capacity.parquet`` table or its rows), the ``target`` share as a
+    dashed line and, when given and positive, the capacity as a dotted one."""
+    import pandas as pd
+
+    t = pd.DataFrame(table)
+    x = pd.to_numeric(t["calls_per_cell"], errors="coerce").to_numpy(dtype=np.float64)
+    for col, label, style, lw in (("satisfied_share", "satisfied calls", "o-", 2.2),
+                                  ("dl_satisfied_share", "DL satisfied", "s--", 1.2),
+                                  ("ul_satisfied_share", "UL satisfied", "^--", 1.2)):
+        if col not in t:
+            continue
+        y = pd.to_numeric(t[col], errors="coerce").to_numpy(dtype=np.float64)
+        if np.isfinite(y).any():
+            ax.plot(x, y, style, lw=lw, ms=4, label=label, zorder=3 if col == "satisfied_share" else 2)
+    ax.axhline(target, color="k", lw=1, ls="--", label=f"target {100 * target:g} %")
+    if capacity_calls_per_cell is not None and np.isfinite(capacity_calls_per_cell) and capacity_calls_per_cell > 0:
+        ax.axvline(capacity_calls_per_cell, color="gray", lw=1, ls=":", label=f"capacity {capacity_calls_per_cell:.2f}")
+    ax.set_xlabel("Calls per cell")
+    ax.set_ylabel("Share of calls satisfied")
+    ax.set_ylim(0, 1.02)
+
+
+def plot_capacity(path: Path, table, *, title: str, stamp: str, target: float = 0.95,
+                  capacity_calls_per_cell: float | None = None) -> None:
+    """Capacity curve of a ``capacity.parquet`` table as a PNG (:func:`draw_capacity`)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
     try:
-        x = np.asarray(table["calls_per_cell"], dtype=np.float64)
-        for col, label, style in (("satisfied_share", "satisfied calls", "o-"),
-                                  ("dl_satisfied_share", "DL satisfied", "s--"),
-                                  ("ul_satisfied_share", "UL satisfied", "^--")):
-            y = np.asarray(table[col], dtype=np.float64)
-            if np.isfinite(y).any():
-                ax.plot(x, y, style, lw=1.6, ms=4, label=label)
-        ax.axhline(target, color="k", lw=1, ls=":", label=f"target {target:.0%}")
-        ax.set_xlabel("Calls per cell")
-        ax.set_ylabel("Share of calls satisfied")
-        ax.set_ylim(0, 1.02)
-        ax.grid(True, alpha=0.3)
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=8, loc="best")
-        fig.text(0.99, 0.005, stamp, ha="right", va="bottom", fontsize=6, color="gray")
-        fig.tight_layout()
-        fig.savefig(path, format="png")
+        draw_capacity(ax, table, target=target, capacity_calls_per_cell=capacity_calls_per_cell)
+        _finish(fig, ax, path, title, stamp)
     finally:
         plt.close(fig)
+
+
+def _finish(fig, ax, path: Path, title: str, stamp: str) -> None:
+    """Grid, title, legend and the provenance stamp; save as PNG."""
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="best")
+    fig.text(0.99, 0.005, stamp, ha="right", va="bottom", fontsize=6, color="gray")
+    fig.tight_layout()
+    fig.savefig(path, format="png")

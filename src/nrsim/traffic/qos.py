@@ -257,24 +257,7 @@ def call_flow_packets(
             pdb[order].astype(np.float64))
 
 
-def video_call_packets(
-    call: NDArray[np.bool_],
-    duration_s: float,
-    *,
-    fps: float,
-    bitrate_bps: float,
-    size_cv: float,
-    voice: bool,
-    video_pdb_s: float,
-    voice_pdb_s: float,
-    ftp_file_size_bits: float,
-    ftp_arrival_rate_hz: float,
-    rng: np.random.Generator,
-) -> QosPackets:
-    """Downlink traffic of a video-call run (:func:`call_flow_packets`) as per-UE FIFOs."""
-    ue, t, size, qi, pdb = call_flow_packets(
-        call, duration_s, fps=fps, bitrate_bps=bitrate_bps, size_cv=size_cv, voice=voice,
-        video_pdb_s=video_pdb_s, voice_pdb_s=voice_pdb_s, ftp_file_size_bits=ftp_file_size_bits,
-        ftp_arrival_rate_hz=ftp_arrival_rate_hz, rng=rng,
-    )
-    return QosPackets(np.asarray(call).size, ue, t, size, qi, pdb)
+def video_call_packets(call: NDArray[np.bool_], duration_s: float, **flow) -> QosPackets:
+    """Downlink traffic of a video-call run as per-UE FIFOs: the packets of
+    :func:`call_flow_packets` (same keyword arguments, all required)."""
+    return QosPackets(np.asarray(call).size, *call_flow_packets(call, duration_s, **flow))
