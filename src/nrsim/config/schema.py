@@ -203,6 +203,9 @@ class HandoverConfig(_Frozen):
     event: Literal["A3", "A5"] = "A3"
     """Handover trigger: A3 (neighbour offset better) or A5 (serving below threshold 1 and
     neighbour above threshold 2)."""
+    trigger_quantity: Literal["rsrp", "rsrq", "sinr"] = "rsrp"
+    """Quantity that A3 compares (TS 38.331 reportConfig triggerQuantity): L3-filtered RSRP,
+    RSRQ or SINR (TS 38.215); A5 uses RSRP (its thresholds are in dBm)."""
     a3_offset_db: Annotated[float, Field(ge=-30.0, le=30.0)] = 3.0
     """A3 offset Off [dB]."""
     hysteresis_db: Annotated[float, Field(ge=0.0, le=100.0)] = 1.0
@@ -233,6 +236,13 @@ class HandoverConfig(_Frozen):
     """A handover back to the source within this time is a ping-pong [ms]."""
     mro_window_ms: Annotated[float, Field(ge=0.0, le=60000.0)] = 1000.0
     """RLF within this time after a handover makes it too early / to a wrong cell [ms]."""
+
+    @model_validator(mode="after")
+    def _a5_on_rsrp(self) -> "HandoverConfig":
+        if self.event == "A5" and self.trigger_quantity != "rsrp":
+            raise ValueError(f"event = 'A5' compares RSRP with thresholds in dBm: trigger_quantity must be "
+                             f"'rsrp' (got {self.trigger_quantity!r})")
+        return self
 
 
 class MobilityConfig(_Frozen):

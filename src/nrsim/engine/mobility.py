@@ -32,6 +32,7 @@ from nrsim.mobility.trajectories import (
     straight_lines,
 )
 from nrsim.radio.link_budget import noise_power_dbm
+from nrsim.radio.measurements import measurement_quantities
 from nrsim.rng import stream
 from nrsim.units import db_to_lin, lin_to_db
 
@@ -47,6 +48,7 @@ def handover_params(cfg: ScenarioConfig) -> HandoverParams:
         interruption_s=h.interruption_ms / 1e3, q_out_db=h.q_out_db, q_in_db=h.q_in_db,
         n310=h.n310, n311=h.n311, t310_s=h.t310_ms / 1e3, reestablish_s=h.reestablish_ms / 1e3,
         ping_pong_s=h.ping_pong_ms / 1e3, mro_window_s=h.mro_window_ms / 1e3,
+        trigger_quantity=h.trigger_quantity,
     )
 
 
@@ -137,13 +139,13 @@ def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams):
             rx64 = rx.astype(np.float64)
             p_mw = db_to_lin(rx64)  # [ue, cell]
             p_load_mw = p_mw @ load
-            rsrp_dbm = rx64 - 10.0 * np.log10(n_sc)
+            rsrp_dbm, rsrq_db, cell_sinr_db = measurement_quantities(p_mw, load, noise_mw, n_sc)  # [ue, cell]
         if hstate is None:
             hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, md.dt_s)
         s_mw = p_mw[rows, hstate.serving]
         i_mw = np.maximum(p_load_mw - s_mw * load[hstate.serving], 0.0)
         sinr_db = lin_to_db(s_mw / (i_mw + noise_mw))
-        hstate.step(k * md.dt_s, rsrp_dbm, sinr_db)
+        hstate.step(k * md.dt_s, rsrp_dbm, sinr_db, rsrq_db, cell_sinr_db)
         yield k, k * md.dt_s, updated, rx64, hstate
 
 
@@ -175,6 +177,8 @@ def drop_tables(md: MotionDrop, hstate: HandoverState) -> tuple[pd.DataFrame, pd
         "handovers": count("handover"), "ping_pongs": pp.reindex(range(n), fill_value=0).to_numpy(),
         "rlfs": count("rlf"), "outage_s": hstate.outage_s,
         "final_serving_cell": hstate.serving,
+        "mean_rsrp_dbm": hstate.mean_serving("rsrp"), "mean_rsrq_db": hstate.mean_serving("rsrq"),
+        "mean_sinr_db": hstate.mean_serving("sinr"),
     })
     return ue, ev
 

@@ -1,9 +1,11 @@
 """Measurements, handover events, handover execution and radio-link failure, vectorised
 over UEs (one call per time step; no loop over UEs).
 
-- L3 filtering, TS 38.331 5.5.3.2: F_n = (1 - a) F_{n-1} + a M_n, a = 1 / 2^(k/4), in dB,
-  with a adapted to the step so that the filter keeps its time characteristic at the
-  200 ms input rate that k assumes (5.5.3.2 note; TS 38.133 measurement period).
+- Measurements of every cell (TS 38.215 5.1.1-5.1.3): RSRP, RSRQ = N x RSRP / RSSI and
+  SINR, each L3 filtered (TS 38.331 5.5.3.2: F_n = (1 - a) F_{n-1} + a M_n, a = 1 / 2^(k/4),
+  in dB, with a adapted to the step so that the filter keeps its time characteristic at
+  the 200 ms input rate that k assumes). The event's trigger quantity (``reportConfig``
+  triggerQuantity, TS 38.331 6.3.2) is one of them.
 - Event A3 (neighbour becomes offset better than SpCell), TS 38.331 5.5.4.4, entering
   condition Mn + Ofn + Ocn - Hys > Mp + Ofp + Ocp + Off with Ofn = Ocn = Ofp = Ocp = 0:
   Mn - Hys > Mp + Off. Event A5 (SpCell worse than threshold1 and neighbour better than
@@ -52,6 +54,7 @@ class HandoverParams:
     reestablish_s: float = 0.1
     ping_pong_s: float = 1.0
     mro_window_s: float = 1.0
+    trigger_quantity: str = "rsrp"  # "rsrp" | "rsrq" | "sinr" (A3; A5 uses RSRP)
 
 
 L3_REFERENCE_PERIOD_S = 0.2
@@ -99,6 +102,11 @@ class HandoverState:
         self.n_cells = n_cells
         self.serving = serving.astype(np.int64).copy()
         self.filtered_dbm: NDArray[np.float64] | None = None
+        """L3-filtered trigger quantity [ue, cell] (dBm for RSRP, dB for RSRQ and SINR)."""
+        self.filtered: dict[str, NDArray[np.float64]] = {}
+        """L3-filtered RSRP [dBm], RSRQ [dB] and SINR [dB] of every cell [ue, cell] (those given)."""
+        self.serving_sum = {q: np.zeros(n_ue) for q in ("rsrp", "rsrq", "sinr")}
+        self.serving_n = 0
         self.ttt_left_s = np.full(n_ue, np.inf)
         self.ttt_target = np.full(n_ue, NO_CELL, dtype=np.int64)
         self.interrupted_until_s = np.full(n_ue, -np.inf)
@@ -113,18 +121,27 @@ class HandoverState:
         self.outage_s = np.zeros(n_ue)
         self.events = HandoverEvents()
 
-    def step(self, t_s: float, rsrp_dbm: NDArray[np.float64], sinr_serving_db: NDArray[np.float64]) -> None:
-        """Advance by one step at time ``t_s`` with this step's RSRP [ue, cell] of every cell
-        and the wideband SINR [ue] of the current serving cell."""
+    def step(self, t_s: float, rsrp_dbm: NDArray[np.float64], sinr_serving_db: NDArray[np.float64],
+             rsrq_db: NDArray[np.float64] | None = None, sinr_db: NDArray[np.float64] | None = None) -> None:
+        """Advance by one step at time ``t_s`` with this step's measurements of every cell
+        [ue, cell] (RSRP; RSRQ and SINR optional unless they are the trigger quantity) and
+        the wideband SINR [ue] of the current serving cell (radio-link monitoring)."""
         p = self.p
         n_ue = rsrp_dbm.shape[0]
         rows = np.arange(n_ue)
         a = l3_coefficient(p.l3_filter_k, self.dt_s)
-        if self.filtered_dbm is None:
-            self.filtered_dbm = rsrp_dbm.astype(np.float64).copy()
-        else:
-            self.filtered_dbm = (1.0 - a) * self.filtered_dbm + a * rsrp_dbm
+        for q, m in (("rsrp", rsrp_dbm), ("rsrq", rsrq_db), ("sinr", sinr_db)):
+            if m is None:
+                if q == p.trigger_quantity:
+                    raise ValueError(f"trigger quantity {q!r} needs its measurement in step()")
+                continue
+            old = self.filtered.get(q)
+            self.filtered[q] = m.astype(np.float64).copy() if old is None else (1.0 - a) * old + a * m
+        self.filtered_dbm = self.filtered[p.trigger_quantity if p.event == "A3" else "rsrp"]
         f = self.filtered_dbm
+        for q, fq in self.filtered.items():
+            self.serving_sum[q] += fq[rows, self.serving]
+        self.serving_n += 1
         connected = t_s >= self.in_rlf_until_s
         active = connected & (t_s >= self.interrupted_until_s)
         self.outage_s += np.where(~active, self.dt_s, 0.0)
@@ -218,10 +235,17 @@ class HandoverState:
                 elif b_ != s_:
                     self.events.outcome[idx] = "wrong_cell"
                 continue
-            better = self.filtered_dbm[uu, b_] > self.filtered_dbm[uu, s_] + p.a3_offset_db
+            better = self.filtered_dbm[uu, b_] > self.filtered_dbm[uu, s_] + p.a3_offset_db  # trigger quantity
             if b_ != s_ and better:
                 # failure in the source while another cell was clearly better: a late
                 # handover (an RLF where no cell is better is a coverage hole, not an HO issue)
                 self.events.add(self.events.time_s[-1], np.asarray([uu]), "handover_failure",
                                 np.asarray([s_]), np.asarray([b_]), "too_late")
                 self.last_ho_index[uu] = -1
+
+    def mean_serving(self, quantity: str) -> NDArray[np.float64]:
+        """Time average [ue] of the L3-filtered ``quantity`` ("rsrp", "rsrq", "sinr") of the
+        serving cell at each step (NaN when it was not measured)."""
+        if quantity not in self.filtered or self.serving_n == 0:
+            return np.full(self.serving.size, np.nan)
+        return self.serving_sum[quantity] / self.serving_n
