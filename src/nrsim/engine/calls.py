@@ -218,7 +218,7 @@ class _Drop:
             common["bitrate_bps"] = tr.ul_video_bitrate_bps
         ul = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=0.0,
                                rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
-        self.flows = (dl, ul)
+        self.n_dl = int(dl[0].size)
         ue_all = np.concatenate([dl[0], ul[0]])
         dirs = np.concatenate([np.zeros(dl[0].size, np.int64), np.ones(ul[0].size, np.int64)])
         key = dirs * n + ue_all  # sorted: DL block then UL block, each by UE then time
@@ -238,7 +238,6 @@ class _Drop:
         self.pk_cum = csum - before
         self.pk_ue = ue_all
         self.pk_size = size
-        self.pk_dir = dirs
         self.pk_done = np.full(size.size, np.nan)
         self.pk_disc = np.zeros(size.size, dtype=bool)
         self.q_first = first.reshape(2, n).astype(np.int64)
@@ -347,7 +346,9 @@ class _Drop:
         )
 
     def packet_log(self, d: int) -> PacketLog:
-        m = self.pk_dir == d
+        """The packets of direction ``d`` (views: the DL block precedes the UL block)."""
+        n_dl = self.n_dl
+        m = slice(0, n_dl) if d == ck.DL else slice(n_dl, self.pk_t.size)
         return PacketLog(
             ue=self.pk_ue[m], five_qi=self.pk_qi[m], arrival_s=self.pk_t[m], size_bits=self.pk_size[m],
             deadline_s=self.pk_deadline[m], completion_s=self.pk_done[m], discarded=self.pk_disc[m],
@@ -363,7 +364,8 @@ def _link_columns(dr: _Drop, t_meas_s: float) -> dict[str, NDArray]:
             out[f"{pre}throughput_bps"] = x[:, ck.ACC_BITS] / t_meas_s
             out[f"{pre}bler_first_tx"] = x[:, ck.ACC_FIRST_NACK] / x[:, ck.ACC_FIRST]
             out[f"{pre}mean_mcs"] = x[:, ck.ACC_MCS] / x[:, ck.ACC_FIRST]
-            out[f"{pre}mean_sinr_db"] = x[:, ck.ACC_SINR_DB] / x[:, ck.ACC_SINR_N]
+            # DL: wideband CSI SINR (fast fading, actual load); UL: per-PRB SINR of the transmissions
+            out["csi_sinr_db" if d == ck.DL else "ul_mean_sinr_db"] = x[:, ck.ACC_SINR_DB] / x[:, ck.ACC_SINR_N]
             out[f"{pre}transmissions"] = x[:, ck.ACC_TX].astype(np.int64)
             out[f"{pre}dropped_tbs"] = x[:, ck.ACC_DROPPED].astype(np.int64)
     return out
