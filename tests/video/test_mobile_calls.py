@@ -260,3 +260,26 @@ def test_static_slot_run_capacity_sweep(tmp_path: Path) -> None:
     s = json.loads((tmp_path / "s" / "summary.json").read_text())["kpis"]
     assert s["video_capacity"]["points"][0]["calls_per_cell_target"] == 1
     assert (tmp_path / "s" / "capacity.png").is_file()
+
+
+def test_flush_harq_forwards_unacknowledged_bits() -> None:
+    """A handover resets the UE's HARQ processes; their bits return to its buffer (data
+    forwarding) and are sent again by the target cell."""
+    n, p_n = 2, 4
+    pk_cum = np.array([1000.0, 3000.0, 500.0])  # UE 0: packets 0, 1; UE 1: packet 2
+    q_first = np.array([[0, 2], [0, 2]], dtype=np.int64)
+    q_head = np.array([[1, 3], [1, 3]], dtype=np.int64)
+    q_taken = np.array([[1800.0, 500.0], [0.0, 0.0]])
+    q_disc = np.zeros((2, n))
+    q_floor = np.zeros((2, n))
+    h_act = np.zeros((2, n, p_n), dtype=bool)
+    h_pay = np.zeros((2, n, p_n))
+    h_act[0, 0, [1, 3]] = True
+    h_pay[0, 0, [1, 3]] = [300.0, 900.0]  # 1200 bits in flight
+    h_act[0, 1, 0] = True
+    h_pay[0, 1, 0] = 500.0
+    ck.flush_harq(np.array([0]), h_act, h_pay, q_first, q_head, q_taken, q_disc, q_floor, pk_cum)
+    assert not h_act[:, 0].any() and h_act[0, 1, 0]  # only UE 0 was flushed
+    assert q_taken[0, 0] == pytest.approx(600.0) and q_taken[0, 1] == 500.0
+    assert q_head[0, 0] == 0  # packet 0 has untaken bits again
+    assert q_disc[0, 0] == 0.0
