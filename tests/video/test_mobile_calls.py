@@ -272,14 +272,54 @@ def test_flush_harq_forwards_unacknowledged_bits() -> None:
     q_taken = np.array([[1800.0, 500.0], [0.0, 0.0]])
     q_disc = np.zeros((2, n))
     q_floor = np.zeros((2, n))
+    # queues [N_LCH x direction + channel, ue]: the test uses DL channel 0 (queue 0) only
+    q_first = np.vstack([q_first, q_first])
+    q_head = np.vstack([q_head, q_head])
+    q_taken = np.vstack([q_taken, np.zeros((2, n))])
+    q_disc = np.zeros((4, n))
+    q_floor = np.zeros((4, n))
     h_act = np.zeros((2, n, p_n), dtype=bool)
-    h_pay = np.zeros((2, n, p_n))
+    h_pay = np.zeros((2, n, p_n, ck.N_LCH))
     h_act[0, 0, [1, 3]] = True
-    h_pay[0, 0, [1, 3]] = [300.0, 900.0]  # 1200 bits in flight
+    h_pay[0, 0, [1, 3], 0] = [300.0, 900.0]  # 1200 bits in flight
     h_act[0, 1, 0] = True
-    h_pay[0, 1, 0] = 500.0
+    h_pay[0, 1, 0, 0] = 500.0
     ck.flush_harq(np.array([0]), h_act, h_pay, q_first, q_head, q_taken, q_disc, q_floor, pk_cum)
     assert not h_act[:, 0].any() and h_act[0, 1, 0]  # only UE 0 was flushed
     assert q_taken[0, 0] == pytest.approx(600.0) and q_taken[0, 1] == 500.0
     assert q_head[0, 0] == 0  # packet 0 has untaken bits again
     assert q_disc[0, 0] == 0.0
+
+
+def test_voice_overtakes_a_video_frame_in_transmission(monkeypatch) -> None:
+    """Logical channel prioritisation (TS 38.321 5.4.3.1): a voice packet that arrives while
+    a video frame of the same UE is still being sent is delivered before that frame (with
+    one FIFO per UE it would wait behind it)."""
+    import nrsim.engine.calls as calls
+
+    captured = {}
+    orig = calls._Drop.packet_log
+
+    def spy(self, d):
+        captured[d] = orig(self, d)
+        return captured[d]
+
+    monkeypatch.setattr(calls._Drop, "packet_log", spy)
+    cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "deployment.ue.per_sector=6", "mobility.model=static",
+                                             "slots.traffic.video_bitrate_bps=4e6"])
+    run_mobile_calls(cfg)
+    before = total = 0
+    for d in (0, 1):
+        log = captured[d]
+        for u in np.unique(log.ue):
+            m = log.ue == u
+            qi, t, done = log.five_qi[m], log.arrival_s[m], log.completion_s[m]
+            vf = np.flatnonzero((qi == 2) & np.isfinite(done))
+            vo = np.flatnonzero((qi == 1) & np.isfinite(done))
+            for f in vf:
+                # voice packets that arrived after the frame and at least 2 ms before it completed
+                w = vo[(t[vo] > t[f]) & (t[vo] < done[f] - 0.002)]
+                total += w.size
+                before += int((done[w] <= done[f]).sum())
+    assert total > 20
+    assert before / total >= 0.9, (before, total)

@@ -21,9 +21,13 @@ Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``
   ``pk_deadline`` [s], ``pk_cum`` cumulative end within (direction, UE) [bit], ``pk_prio``
   5QI priority level (lower first); outputs ``pk_done`` (end of the slot of the last bit's
   ACK, NaN never) and ``pk_disc`` (discarded at the deadline).
-- Queue state ``q_*`` [dir, ue]: first/end packet, arrived/head/completed packet pointers and
+- Queue state ``q_*`` [queue, ue], queue = N_LCH x dir + logical channel (0: voice, 5QI 1;
+  1: video and best effort): first/end packet, arrived/head/completed packet pointers and
   cumulative arrived/taken/delivered/discarded/floor bits (as :class:`nrsim.traffic.QosPackets`).
-- HARQ ``h_*`` [dir, ue, proc] (``h_rbg`` [dir, ue, proc, rbg]).
+  A new TB takes voice bits first, then the rest (logical channel prioritisation, TS 38.321
+  5.4.3.1, without prioritised bit rates).
+- HARQ ``h_*`` [dir, ue, proc] (``h_rbg`` [dir, ue, proc, rbg]; ``h_part`` [dir, ue, proc,
+  channel]: the TB's bits from each logical channel).
 - Counters ``acc`` [dir, ue, ACC_*] over slots >= ``warmup``; ``cell_acc`` [dir, cell, 2]:
   PRBs used, PRBs available.
 
@@ -45,6 +49,9 @@ ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, A
 N_ACC = 10
 SCHED_PF, SCHED_RR, SCHED_QOS, SCHED_QOS_EDF = 0, 1, 2, 3
 NO_PRIORITY = 1 << 30
+N_LCH = 2
+"""Queues (logical channels) per UE and direction: 0 voice (5QI 1), 1 video and best effort;
+queue index = N_LCH x direction + channel."""
 TOL_BITS = 1e-6
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -84,58 +91,58 @@ def _mcs_for_sinr(mcs_thr_db, sinr_db):
 
 # --- packet queues ---------------------------------------------------------------------------
 @_jit
-def _head_forward(d, u, q_head, q_arr, q_taken, pk_cum):
-    while q_head[d, u] < q_arr[d, u] and pk_cum[q_head[d, u]] <= q_taken[d, u] + TOL_BITS:
-        q_head[d, u] += 1
+def _head_forward(qi, u, q_head, q_arr, q_taken, pk_cum):
+    while q_head[qi, u] < q_arr[qi, u] and pk_cum[q_head[qi, u]] <= q_taken[qi, u] + TOL_BITS:
+        q_head[qi, u] += 1
 
 
 @_jit
-def advance_queue(d, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded, q_floor,
+def advance_queue(qi, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded, q_floor,
                   pk_t, pk_deadline, pk_cum, pk_disc):
-    """Arrivals with arrival <= t_s join the buffer; head-of-line packets with deadline <=
+    """Queue ``qi``, UE ``u``: arrivals with arrival <= t_s join the buffer; head-of-line packets with deadline <=
     t_s lose their untaken part (PDCP discard)."""
-    while q_arr[d, u] < q_end[d, u] and pk_t[q_arr[d, u]] <= t_s:
-        q_arrived[d, u] = pk_cum[q_arr[d, u]]
-        q_arr[d, u] += 1
+    while q_arr[qi, u] < q_end[qi, u] and pk_t[q_arr[qi, u]] <= t_s:
+        q_arrived[qi, u] = pk_cum[q_arr[qi, u]]
+        q_arr[qi, u] += 1
     while True:
-        _head_forward(d, u, q_head, q_arr, q_taken, pk_cum)
-        h = q_head[d, u]
-        if h >= q_arr[d, u] or pk_deadline[h] > t_s:
+        _head_forward(qi, u, q_head, q_arr, q_taken, pk_cum)
+        h = q_head[qi, u]
+        if h >= q_arr[qi, u] or pk_deadline[h] > t_s:
             break
-        q_discarded[d, u] += pk_cum[h] - q_taken[d, u]
+        q_discarded[qi, u] += pk_cum[h] - q_taken[qi, u]
         pk_disc[h] = True
-        q_taken[d, u] = pk_cum[h]
-        q_floor[d, u] = pk_cum[h]
+        q_taken[qi, u] = pk_cum[h]
+        q_floor[qi, u] = pk_cum[h]
 
 
 @_jit
-def give_back(d, u, bits, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
+def give_back(qi, u, bits, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
     """Bits of a dropped (or forwarded) TB go back to the buffer, except those of packets
     discarded since (counted as discarded)."""
-    new = q_taken[d, u] - bits
-    lost = q_floor[d, u] - new
+    new = q_taken[qi, u] - bits
+    lost = q_floor[qi, u] - new
     if lost > 0.0:
-        q_discarded[d, u] += lost
-    q_taken[d, u] = max(new, q_floor[d, u])
-    while q_head[d, u] > q_first[d, u] and pk_cum[q_head[d, u] - 1] > q_taken[d, u] + TOL_BITS:
-        q_head[d, u] -= 1
+        q_discarded[qi, u] += lost
+    q_taken[qi, u] = max(new, q_floor[qi, u])
+    while q_head[qi, u] > q_first[qi, u] and pk_cum[q_head[qi, u] - 1] > q_taken[qi, u] + TOL_BITS:
+        q_head[qi, u] -= 1
 
 
 @_jit
-def _deliver(d, u, bits, t_end_s, q_end, q_ndone, q_delivered, q_discarded, pk_cum, pk_done):
-    q_delivered[d, u] += bits
-    pos = q_delivered[d, u] + q_discarded[d, u]
-    while q_ndone[d, u] < q_end[d, u] and pk_cum[q_ndone[d, u]] <= pos + TOL_BITS:
-        k = q_ndone[d, u]
+def _deliver(qi, u, bits, t_end_s, q_end, q_ndone, q_delivered, q_discarded, pk_cum, pk_done):
+    q_delivered[qi, u] += bits
+    pos = q_delivered[qi, u] + q_discarded[qi, u]
+    while q_ndone[qi, u] < q_end[qi, u] and pk_cum[q_ndone[qi, u]] <= pos + TOL_BITS:
+        k = q_ndone[qi, u]
         if math.isnan(pk_done[k]):
             pk_done[k] = t_end_s
-        q_ndone[d, u] += 1
+        q_ndone[qi, u] += 1
 
 
 @_jit
-def flush_harq(ues, h_act, h_payload, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
+def flush_harq(ues, h_act, h_part, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
     """Handover or re-establishment of ``ues``: their HARQ processes (both directions) are
-    reset and the untransmitted/unacknowledged bits go back to the buffer (data forwarding
+    reset and the untransmitted/unacknowledged bits go back to their queues (data forwarding
     to the target cell, TS 38.300 9.2.3.2)."""
     for i in range(ues.size):
         u = ues[i]
@@ -143,7 +150,19 @@ def flush_harq(ues, h_act, h_payload, q_first, q_head, q_taken, q_discarded, q_f
             for p in range(h_act.shape[2]):
                 if h_act[d, u, p]:
                     h_act[d, u, p] = False
-                    give_back(d, u, h_payload[d, u, p], q_first, q_head, q_taken, q_discarded, q_floor, pk_cum)
+                    for f in range(N_LCH):
+                        if h_part[d, u, p, f] > 0.0:
+                            give_back(N_LCH * d + f, u, h_part[d, u, p, f], q_first, q_head, q_taken, q_discarded,
+                                      q_floor, pk_cum)
+
+
+@_jit
+def _queued(d, u, q_arrived, q_taken):
+    """Bits waiting in all logical channels of UE u in direction d."""
+    out = 0.0
+    for f in range(N_LCH):
+        out += max(q_arrived[N_LCH * d + f, u] - q_taken[N_LCH * d + f, u], 0.0)
+    return out
 
 
 # --- link abstraction ------------------------------------------------------------------------
@@ -214,7 +233,7 @@ def run_slot_range(
     cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
     pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
-    h_act, h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_acc, h_rbg,
+    h_act, h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part, h_acc, h_rbg,
     olla_db, pf_avg_bps, last_served, acc, cell_acc,
 ):
     n_ue = serving.size
@@ -257,13 +276,13 @@ def run_slot_range(
                     reported_db[u] = csi_ring[ring, u]
                     csi_ok[ring, u] = False
         # 2. packet arrivals and discard, both directions
-        for d in range(2):
+        for qq in range(2 * N_LCH):
             for u in range(n_ue):
-                a = q_arr[d, u]
-                h = q_head[d, u]
-                if (a >= q_end[d, u] or pk_t[a] > t_s) and (h >= a or pk_deadline[h] > t_s):
+                a = q_arr[qq, u]
+                h = q_head[qq, u]
+                if (a >= q_end[qq, u] or pk_t[a] > t_s) and (h >= a or pk_deadline[h] > t_s):
                     continue  # nothing arrives or expires
-                advance_queue(d, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded,
+                advance_queue(qq, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded,
                               q_floor, pk_t, pk_deadline, pk_cum, pk_disc)
         k = t % period
         for d in range(2):
@@ -316,7 +335,7 @@ def run_slot_range(
                     u = cell_ue[j]
                     if not can_tx[u] or sched_bits[u] < 0.0:
                         continue
-                    queued = q_arrived[d, u] - q_taken[d, u]
+                    queued = _queued(d, u, q_arrived, q_taken)
                     if queued <= TOL_BITS:
                         continue
                     if h_nact[d, u] >= n_proc:
@@ -329,13 +348,17 @@ def run_slot_range(
                         metric[n_c] = float(t - last_served[d, u])
                     else:
                         metric[n_c] = rate / max(pf_avg_bps[d, u], 1.0)
-                    h = q_head[d, u]
                     prio[n_c] = 0.0
                     ddl[n_c] = 0.0
-                    if sched_kind >= SCHED_QOS and h < q_arr[d, u]:
-                        prio[n_c] = pk_prio[h]
-                        if sched_kind == SCHED_QOS_EDF:
-                            ddl[n_c] = pk_deadline[h]
+                    if sched_kind >= SCHED_QOS:  # the highest-priority non-empty channel's head
+                        for f in range(N_LCH):
+                            qq = N_LCH * d + f
+                            h = q_head[qq, u]
+                            if h < q_arr[qq, u]:
+                                prio[n_c] = pk_prio[h]
+                                if sched_kind == SCHED_QOS_EDF:
+                                    ddl[n_c] = pk_deadline[h]
+                                break
                     cand[n_c] = u
                     n_c += 1
                 if n_c > 0:
@@ -350,7 +373,7 @@ def run_slot_range(
                                 n_free += 1
                         if n_free == 0:
                             break
-                        queued = q_arrived[d, u] - q_taken[d, u]
+                        queued = _queued(d, u, q_arrived, q_taken)
                         est = _estimate_db(d, u, c, reported_db, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
                                            ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
                         m = _mcs_for_sinr(mcs_thr_db, est)
@@ -385,8 +408,14 @@ def run_slot_range(
                                     free[r] = True
                             continue
                         payload = min(float(tbs), queued)
-                        q_taken[d, u] += payload
-                        _head_forward(d, u, q_head, q_arr, q_taken, pk_cum)
+                        rem = payload  # logical channel prioritisation: voice, then the rest
+                        for f in range(N_LCH):
+                            qq = N_LCH * d + f
+                            part = min(rem, max(q_arrived[qq, u] - q_taken[qq, u], 0.0))
+                            q_taken[qq, u] += part
+                            _head_forward(qq, u, q_head, q_arr, q_taken, pk_cum)
+                            h_part[d, u, p, f] = part
+                            rem -= part
                         h_act[d, u, p] = True
                         h_nact[d, u] += 1
                         h_ready[d, u, p] = 0
@@ -483,12 +512,17 @@ def run_slot_range(
                 first = h_ntx[d, u, p] == 1
                 dropped = (not ack) and h_ntx[d, u, p] >= max_tx
                 if ack:
-                    _deliver(d, u, h_payload[d, u, p], (t + 1) * slot_s, q_end, q_ndone, q_delivered,
-                             q_discarded, pk_cum, pk_done)
+                    for f in range(N_LCH):
+                        if h_part[d, u, p, f] > 0.0:
+                            _deliver(N_LCH * d + f, u, h_part[d, u, p, f], (t + 1) * slot_s, q_end, q_ndone,
+                                     q_delivered, q_discarded, pk_cum, pk_done)
                     h_act[d, u, p] = False
                     h_nact[d, u] -= 1
                 elif dropped:
-                    give_back(d, u, h_payload[d, u, p], q_first, q_head, q_taken, q_discarded, q_floor, pk_cum)
+                    for f in range(N_LCH):
+                        if h_part[d, u, p, f] > 0.0:
+                            give_back(N_LCH * d + f, u, h_part[d, u, p, f], q_first, q_head, q_taken, q_discarded,
+                                      q_floor, pk_cum)
                     h_act[d, u, p] = False
                     h_nact[d, u] -= 1
                 else:

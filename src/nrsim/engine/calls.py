@@ -218,34 +218,40 @@ class _Drop:
             common["bitrate_bps"] = tr.ul_video_bitrate_bps
         ul = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=0.0,
                                rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
-        self.n_dl = int(dl[0].size)
+        # one queue per UE, direction and logical channel (voice; video and best effort):
+        # packets grouped by queue index (N_LCH x direction + channel), then UE, then arrival
+        nq = 2 * ck.N_LCH
         ue_all = np.concatenate([dl[0], ul[0]])
-        dirs = np.concatenate([np.zeros(dl[0].size, np.int64), np.ones(ul[0].size, np.int64)])
-        key = dirs * n + ue_all  # sorted: DL block then UL block, each by UE then time
-        self.pk_t = np.concatenate([dl[1], ul[1]])
-        size = np.concatenate([dl[2], ul[2]])
-        self.pk_qi = np.concatenate([dl[3], ul[3]])
-        self.pk_deadline = self.pk_t + np.concatenate([dl[4], ul[4]])
+        qi_all = np.concatenate([dl[3], ul[3]])
+        chan = np.where(qi_all == 1, 0, 1)  # 5QI 1 (voice) -> channel 0
+        queue = ck.N_LCH * np.concatenate([np.zeros(dl[0].size, np.int64), np.ones(ul[0].size, np.int64)]) + chan
+        t_all = np.concatenate([dl[1], ul[1]])
+        order = np.lexsort((t_all, ue_all, queue))  # stable within equal (queue, UE, time)
+        key = (queue * n + ue_all)[order]
+        self.pk_t = t_all[order]
+        size = np.concatenate([dl[2], ul[2]])[order]
+        self.pk_qi = qi_all[order]
+        self.pk_deadline = self.pk_t + np.concatenate([dl[4], ul[4]])[order]
         prio_of = np.full(10, ck.NO_PRIORITY, dtype=np.int64)
         for q, v in FIVE_QI.items():
             prio_of[q] = v.priority
         self.pk_prio = prio_of[self.pk_qi].astype(np.float64)
-        ids = np.arange(2 * n)
+        ids = np.arange(nq * n)
         first = np.searchsorted(key, ids, side="left")
         end = np.searchsorted(key, ids, side="right")
         csum = np.cumsum(size)
         before = np.concatenate([[0.0], csum])[first][key]
         self.pk_cum = csum - before
-        self.pk_ue = ue_all
+        self.pk_ue = ue_all[order]
         self.pk_size = size
         self.pk_done = np.full(size.size, np.nan)
         self.pk_disc = np.zeros(size.size, dtype=bool)
-        self.q_first = first.reshape(2, n).astype(np.int64)
-        self.q_end = end.reshape(2, n).astype(np.int64)
+        self.q_first = first.reshape(nq, n).astype(np.int64)
+        self.q_end = end.reshape(nq, n).astype(np.int64)
         self.q_arr = self.q_first.copy()
         self.q_head = self.q_first.copy()
         self.q_ndone = self.q_first.copy()
-        z = lambda: np.zeros((2, n))  # noqa: E731
+        z = lambda: np.zeros((nq, n))  # noqa: E731
         self.q_arrived, self.q_taken, self.q_delivered, self.q_discarded, self.q_floor = z(), z(), z(), z(), z()
         # HARQ, OLLA, PF, CSI, counters
         P = la.harq_processes
@@ -256,6 +262,7 @@ class _Drop:
         self.h_nprb = np.zeros((2, n, P), dtype=np.int64)
         self.h_nsymb = np.zeros((2, n, P), dtype=np.int64)
         self.h_payload = np.zeros((2, n, P))
+        self.h_part = np.zeros((2, n, P, ck.N_LCH))
         self.h_acc = np.zeros((2, n, P))
         self.h_rbg = np.zeros((2, n, P, n_rbg), dtype=bool)
         self.olla_db = z()
@@ -309,7 +316,7 @@ class _Drop:
         moved = np.flatnonzero(serving != self.serving)
         self.serving = serving.astype(np.int64).copy()
         if moved.size:
-            ck.flush_harq(moved, self.h_act, self.h_payload, self.q_first, self.q_head, self.q_taken,
+            ck.flush_harq(moved, self.h_act, self.h_part, self.q_first, self.q_head, self.q_taken,
                           self.q_discarded, self.q_floor, self.pk_cum)
             self.olla_db[:, moved] = 0.0
             self.csi_ok[:, moved] = False
@@ -342,13 +349,15 @@ class _Drop:
             self.q_delivered, self.q_discarded, self.q_floor,
             self.pk_t, self.pk_deadline, self.pk_cum, self.pk_prio, self.pk_done, self.pk_disc,
             self.h_act, self.h_ready, self.h_ntx, self.h_mcs, self.h_nprb, self.h_nsymb, self.h_payload,
-            self.h_acc, self.h_rbg, self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc,
+            self.h_part, self.h_acc, self.h_rbg, self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc,
         )
 
     def packet_log(self, d: int) -> PacketLog:
-        """The packets of direction ``d`` (views: the DL block precedes the UL block)."""
-        n_dl = self.n_dl
-        m = slice(0, n_dl) if d == ck.DL else slice(n_dl, self.pk_t.size)
+        """The packets of direction ``d``, grouped by UE in arrival order (its queues merged)."""
+        lo = int(self.q_first[ck.N_LCH * d, 0])
+        hi = int(self.q_end[ck.N_LCH * d + ck.N_LCH - 1, -1])
+        m = np.arange(lo, hi)
+        m = m[np.lexsort((self.pk_t[m], self.pk_ue[m]))]
         return PacketLog(
             ue=self.pk_ue[m], five_qi=self.pk_qi[m], arrival_s=self.pk_t[m], size_bits=self.pk_size[m],
             deadline_s=self.pk_deadline[m], completion_s=self.pk_done[m], discarded=self.pk_disc[m],
