@@ -166,6 +166,9 @@ def run(
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    if (cfg.slots.enabled or cfg.mobility.enabled) and (workers or scheduler):
+        warnings.warn("workers/scheduler apply to snapshot runs; slot-level and mobility runs run serially "
+                      "in this process", RuntimeWarning, stacklevel=2)
     if cfg.slots.enabled and cfg.mobility.enabled:  # moving UEs with video calls (docs/video.md)
         return _run_calls(cfg, out_dir=out_dir, progress=progress)
     if cfg.slots.enabled:  # slot-level simulation (docs/slots.md)
