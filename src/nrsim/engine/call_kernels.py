@@ -250,6 +250,7 @@ def run_slot_range(
     tx_proc = np.empty(n_ue, dtype=np.int64)
     sched_bits = np.zeros(n_ue)
     cand = np.empty(n_ue, dtype=np.int64)
+    cand_mcs = np.empty(n_ue, dtype=np.int64)
     metric = np.empty(n_ue)
     prio = np.empty(n_ue)
     ddl = np.empty(n_ue)
@@ -360,23 +361,22 @@ def run_slot_range(
                                     ddl[n_c] = pk_deadline[h]
                                 break
                     cand[n_c] = u
+                    cand_mcs[n_c] = m
                     n_c += 1
-                if n_c > 0:
+                n_free = 0
+                for r in range(n_rbg):
+                    if free[r]:
+                        n_free += 1
+                if n_c > 0 and n_free > 0:
                     _sort_candidates(order, n_c, prio, ddl, metric, cand)
                     for oi in range(n_c):
                         if n_sched >= max_ues[d]:
                             break
-                        u = cand[order[oi]]
-                        n_free = 0
-                        for r in range(n_rbg):
-                            if free[r]:
-                                n_free += 1
                         if n_free == 0:
                             break
+                        u = cand[order[oi]]
                         queued = _queued(d, u, q_arrived, q_taken)
-                        est = _estimate_db(d, u, c, reported_db, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
-                                           ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                        m = _mcs_for_sinr(mcs_thr_db, est)
+                        m = cand_mcs[order[oi]]
                         bits_prb = max(mcs_se[m] * n_re, 1.0)
                         need_prb = int(math.ceil(queued / bits_prb)) + 1
                         if d == UL:  # a power-limited UE gets no more PRBs than keep MCS 0 decodable
@@ -395,6 +395,7 @@ def run_slot_range(
                                 break
                             if free[r]:
                                 free[r] = False
+                                n_free -= 1
                                 h_rbg[d, u, p, r] = True
                                 got += rbg_first_prb[r + 1] - rbg_first_prb[r]
                         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
@@ -406,6 +407,7 @@ def run_slot_range(
                             for r in range(n_rbg):
                                 if h_rbg[d, u, p, r]:
                                     free[r] = True
+                                    n_free += 1
                             continue
                         payload = min(float(tbs), queued)
                         rem = payload  # logical channel prioritisation: voice, then the rest
