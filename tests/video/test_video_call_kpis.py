@@ -96,3 +96,24 @@ def test_video_capacity_curve() -> None:
     cap = video_capacity(cfg, [1, 3])
     assert cap.calls_per_cell.shape == (2,) and np.all((cap.satisfied_share >= 0) & (cap.satisfied_share <= 1))
     assert 0.0 <= cap.capacity_calls_per_cell <= cap.calls_per_cell[-1]
+
+
+def test_freeze_time_against_a_loop_oracle() -> None:
+    """The vectorised freeze time equals a plain loop over the frames (random streams)."""
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        n = int(rng.integers(1, 60))
+        t = np.sort(rng.uniform(0, 2, n))
+        ok = rng.random(n) < rng.uniform(0.2, 1.0)
+        end = 2.5
+        total, i = 0.0, 0
+        while i < n:  # oracle: each lost run freezes until the next delivered frame (or the end)
+            if ok[i]:
+                i += 1
+                continue
+            j = i
+            while j < n and not ok[j]:
+                j += 1
+            total += (t[j] if j < n else end) - t[i]
+            i = j
+        assert freeze_time_s(t, ok, end) == pytest.approx(total, abs=1e-12)

@@ -35,11 +35,11 @@ def freeze_time_s(arrival_s: NDArray[np.float64], delivered: NDArray[np.bool_], 
         return 0.0
     lost = ~ok
     start = lost & np.concatenate([[True], ok[:-1]])  # first frame of each lost run
-    # the next delivered frame after each frame: index of the first True at or after i
-    nxt_t = np.full(t.size + 1, float(end_s))
-    for i in range(t.size - 1, -1, -1):  # one stream: a few thousand frames
-        nxt_t[i] = t[i] if ok[i] else nxt_t[i + 1]
-    return float(np.sum(nxt_t[np.flatnonzero(start)] - t[start]))
+    # index of the first delivered frame at or after each frame (t.size: none)
+    idx = np.where(ok, np.arange(t.size), t.size)
+    nxt = np.minimum.accumulate(idx[::-1])[::-1]
+    nxt_t = np.append(t, float(end_s))[nxt]
+    return float(np.sum(nxt_t[start] - t[start]))
 
 
 def delay_stats(delay_s: NDArray[np.float64]) -> tuple[float, float]:
