@@ -323,3 +323,14 @@ def test_voice_overtakes_a_video_frame_in_transmission(monkeypatch) -> None:
                 before += int((done[w] <= done[f]).sum())
     assert total > 20
     assert before / total >= 0.9, (before, total)
+
+
+def test_without_uplink_only_the_downlink_is_judged() -> None:
+    cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "slots.uplink.enabled=false", "mobility.duration_s=1"])
+    res = run_mobile_calls(cfg)
+    c = res.ue[res.ue["call"]]
+    assert c["ul_video_frames"].eq(0).all() and c["ul_video_frame_loss"].isna().all()
+    assert (c["ul_transmissions"] == 0).all()
+    assert (c["call_satisfied"] == c["dl_call_satisfied"]).all()
+    assert np.isnan(res.kpis["calls"]["ul_satisfied_share"])
+    assert res.kpis["calls"]["satisfied_share"] == pytest.approx(c["dl_call_satisfied"].mean())

@@ -177,6 +177,9 @@ class _Drop:
         self.pat_ul = np.asarray(pat.ul, dtype=bool)
         if sc.duplex == "fdd":  # paired carriers: DL and UL in every slot
             self.pat_ul = np.ones_like(self.pat_ul)
+        self.ul_on = bool(sc.uplink.enabled)
+        if not self.ul_on:  # no UL slots, no UL traffic
+            self.pat_ul = np.zeros_like(self.pat_ul)
         self.ll = link_level(la.mcs_table)
         self.tabs = link_tables(self.n_prb, la.mcs_table, sc.dmrs_re_per_prb, sc.xoverhead_re_per_prb)
         prb_hz = prb_bandwidth_hz(radio.scs_khz)
@@ -216,7 +219,7 @@ class _Drop:
                                rng=stream(cfg.seed, "calls/traffic_dl", drop=drop), **common)
         if tr.ul_video_bitrate_bps is not None:
             common["bitrate_bps"] = tr.ul_video_bitrate_bps
-        ul = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=0.0,
+        ul = call_flow_packets(self.call & self.ul_on, duration, ftp_arrival_rate_hz=0.0,
                                rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
         # one queue per UE, direction and logical channel (voice; video and best effort):
         # packets grouped by queue index (N_LCH x direction + channel), then UE, then arrival
@@ -425,8 +428,9 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
             if name not in ("call", "call_satisfied"):
                 ue[f"ul_{name}"] = v
         ue["dl_call_satisfied"] = dl_cols["call_satisfied"]
-        ue["ul_call_satisfied"] = ul_cols["call_satisfied"]
-        ue["call_satisfied"] = dl_cols["call_satisfied"] & ul_cols["call_satisfied"]
+        # without an uplink only the DL is judged (the UL columns stay NaN)
+        ue["ul_call_satisfied"] = ul_cols["call_satisfied"] if dr.ul_on else dr.call.copy()
+        ue["call_satisfied"] = ue["dl_call_satisfied"].to_numpy() & ue["ul_call_satisfied"].to_numpy()
         ue_frames.append(ue)
         ev_frames.append(ev)
         ca = dr.cell_acc
@@ -469,7 +473,7 @@ def call_kpis(cfg: ScenarioConfig, ue: pd.DataFrame, *, n_cells_total: int) -> d
         "calls_per_cell": n_calls / max(n_cells_total, 1),
         "satisfied_share": share(c["call_satisfied"]),
         "dl_satisfied_share": share(c["dl_call_satisfied"]),
-        "ul_satisfied_share": share(c["ul_call_satisfied"]),
+        "ul_satisfied_share": share(c["ul_call_satisfied"]) if cfg.slots.uplink.enabled else float("nan"),
         "satisfied_share_with_handover": share(c["call_satisfied"][ho]),
         "satisfied_share_without_handover": share(c["call_satisfied"][~ho]),
         "calls_with_handover": int(ho.sum()),
