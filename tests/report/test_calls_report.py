@@ -141,3 +141,14 @@ def test_calls_report_in_headless_chromium(sweep, tmp_path, chromium):
     body = re.search(r"<body[^>]*>", dom.stdout).group(0)
     assert 'data-ready="1"' in body and 'data-errors="0"' in body and 'data-resource-requests="0"' in body, body
     assert re.search(r'<canvas id="map"[^>]*data-rendered="1"', dom.stdout)
+
+
+def test_static_video_run_report_has_a_video_section(tmp_path):
+    ov = ["deployment.rings=0", "deployment.ue.per_sector=4", "radio.bandwidth_mhz=20", "slots.enabled=true",
+          "slots.n_slots=300", "slots.warmup_slots=50", "slots.traffic.model=video_call",
+          "slots.traffic.background_ftp_share=0.25", "slots.scheduler.name=qos", "coverage.resolution_m=100"]
+    out = tmp_path / "static"
+    nrsim.run(nrsim.load_config("uma-default", ov, drops=1), out_dir=out)
+    html = write_report(out).read_text(encoding="utf-8")
+    assert "Video calls" in html and "Static slot run" in html
+    assert "delivered video bitrate" in html

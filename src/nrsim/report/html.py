@@ -375,6 +375,8 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
         sections.append(("KPIs", _table(kpi_rows(summary["kpis"])) + _table(scalar_rows(summary["kpis"]))))
     if summary["kpis"].get("calls"):
         sections.append(("Video calls", _calls_html(summary["kpis"]["calls"])))
+    elif (summary["kpis"].get("slots") or {}).get("video"):
+        sections.append(("Video calls", _static_video_html(summary["kpis"]["slots"]["video"])))
     capacity = _capacity_html(summary["kpis"].get("video_capacity"), folder / "capacity.parquet", cfg.name)
     if capacity:
         sections.append(("Capacity", capacity))
@@ -487,6 +489,21 @@ def _calls_html(calls: dict[str, Any]) -> str:
             f"most {delay_txt} (docs/video.md). Background FTP UEs are not calls. Percentiles are over "
             "calls.</p>")
     return text + _table(call_rows(calls)) + _table(call_percentile_rows(calls))
+
+
+def _static_video_html(video: dict[str, Any]) -> str:
+    """The Video calls section of a static slot run (``kpis.slots.video``: downlink calls)."""
+    th = video.get("thresholds", {})
+    loss, delay_s = th.get("max_loss"), th.get("max_p95_delay_s")
+    text = ('<p class="dim">Static slot run: UEs stay at their drop positions and calls run in the '
+            "downlink (the uplink is full buffer). A call is satisfied when its video frame loss and voice "
+            f"packet loss are at most {100 * _number(loss):g} % and the 95th-percentile delay of its delivered "
+            f"frames at most {1e3 * _number(delay_s):g} ms (docs/video.md). Percentiles are over calls.</p>")
+    keys = ("video_bitrate_bps", "video_frame_loss", "video_p95_delay_s", "video_freeze_s", "voice_packet_loss")
+    as_calls = {k: video[k] for k in ("n_calls", "calls_per_cell", "satisfied_share", "video_bitrate_offered_bps",
+                                      "background_ues") if k in video}
+    as_calls["dl"] = {k: video[k] for k in keys if isinstance(video.get(k), dict)}
+    return text + _table(call_rows(as_calls)) + _table(call_percentile_rows(as_calls))
 
 
 def _call_cdfs(ue_calls, name: str) -> list[str]:
