@@ -3,7 +3,8 @@
 Both scenarios must have the same seed and number of drops; the UE drops then coincide when
 the site geometry is the same (e.g. a plan and the same plan with one vendor's cells
 switched off: ``sites.exclude_vendor``, which keeps every cell index, so every other link's
-LOS and shadow-fading draws are unchanged). Users are then paired row by row.
+LOS and shadow-fading draws are unchanged). Users are then paired row by row. Video-call runs with
+moving UEs compare their call and mobility KPIs and pair calls by (drop, UE).
 """
 
 from __future__ import annotations
@@ -36,13 +37,54 @@ def _load_side(source: str, overrides: list[str], label: str) -> Side:
     if p.is_dir():
         if overrides:
             raise ConfigError(f"{source}: a result folder cannot take --set overrides", field=label)
-        if not (p / "summary.json").is_file() or not (p / "ue.parquet").is_file():
-            raise ConfigError(f"{source}: not a result folder with summary.json and ue.parquet", field=label)
+        table = next((p / n for n in ("ue.parquet", "ue_calls.parquet") if (p / n).is_file()), None)
+        if not (p / "summary.json").is_file() or table is None:
+            raise ConfigError(f"{source}: not a result folder with summary.json and ue.parquet (or ue_calls.parquet)",
+                              field=label)
         summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
         cfg = nrsim.load_config(summary["config"])
-        return Side(label, cfg, pd.read_parquet(p / "ue.parquet"), summary)
+        return Side(label, cfg, pd.read_parquet(table), summary)
     cfg = nrsim.load_config(source, overrides)
     return Side(label, cfg, None, None)  # run later, after the checks
+
+
+CALL_KEYS = ("satisfied_share", "dl_satisfied_share", "ul_satisfied_share", "satisfied_share_with_handover",
+             "satisfied_share_without_handover", "calls_per_cell")
+MOBILITY_KEYS = ("handovers_per_ue_per_min", "handover_failure_rate", "ping_pong_rate", "rlf_per_ue_hour",
+                 "outage_share")
+
+
+def _is_call_run(summary: dict[str, Any]) -> bool:
+    return "calls" in summary["kpis"]
+
+
+def _call_deltas(ka: dict[str, Any], kb: dict[str, Any]) -> dict[str, Any]:
+    """A/B/delta of the call and mobility KPIs of two mobile call runs."""
+    out: dict[str, Any] = {"percentiles": {}}
+    for sec, keys in (("calls", CALL_KEYS), ("mobility", MOBILITY_KEYS)):
+        for key in keys:
+            a, b = ka[sec].get(key), kb[sec].get(key)
+            if a is not None and b is not None:
+                out[f"{sec}.{key}"] = {"a": a, "b": b, "delta": b - a}
+    return out
+
+
+def call_user_shares(ue_a: pd.DataFrame, ue_b: pd.DataFrame) -> dict[str, Any]:
+    """Paired calls (same drop and UE; same seed, so the same trajectories and traffic) that
+    lose or gain satisfaction from A to B."""
+    keys = ["drop", "ue"]
+    if len(ue_a) != len(ue_b) or not (ue_a[keys].to_numpy() == ue_b[keys].to_numpy()).all():
+        return {"paired": False}
+    call = ue_a["call"].to_numpy(dtype=bool) & ue_b["call"].to_numpy(dtype=bool)
+    sa, sb = ue_a["call_satisfied"].to_numpy(dtype=bool), ue_b["call_satisfied"].to_numpy(dtype=bool)
+    n = int(call.sum())
+    return {
+        "paired": True, "n_calls": n,
+        "share_calls_lose_satisfaction": float(np.mean((sa & ~sb)[call])) if n else float("nan"),
+        "share_calls_gain_satisfaction": float(np.mean((~sa & sb)[call])) if n else float("nan"),
+        "share_final_serving_cell_changed": float(np.mean(
+            ue_a["final_serving_cell"].to_numpy() != ue_b["final_serving_cell"].to_numpy())),
+    }
 
 
 def _deltas(ka: dict[str, Any], kb: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +162,10 @@ def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: l
             s = Side(s.label, s.cfg, r.ue, r.summary)
         sides.append(s)
     sa, sb = sides
+    calls = _is_call_run(sa.summary)
+    if calls != _is_call_run(sb.summary):
+        raise ConfigError("A and B must be the same kind of run (both video-call runs with moving UEs, or "
+                          "neither)", field="B")
     la, lb = build_layout(sa.cfg), build_layout(sb.cfg)
     ma = coverage_maps(sa.cfg, layout=la)
     mb = coverage_maps(sb.cfg, layout=lb, grid=ma.grid)
@@ -129,8 +175,8 @@ def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: l
         "b": {"source": b, "scenario": sb.cfg.name, "config_hash": nrsim.config_hash(sb.cfg),
               "overrides": [*overrides, *overrides_b]},
         "seed": sa.cfg.seed, "drops": sa.cfg.drops,
-        "kpi_deltas": _deltas(sa.summary["kpis"], sb.summary["kpis"]),
-        "users": user_shares(sa.ue, sb.ue, sa.cfg),
+        "kpi_deltas": (_call_deltas if calls else _deltas)(sa.summary["kpis"], sb.summary["kpis"]),
+        "users": call_user_shares(sa.ue, sb.ue) if calls else user_shares(sa.ue, sb.ue, sa.cfg),
         "area": area_shares(ma, mb, sa.cfg),
     }
     if out_dir is not None:
@@ -159,7 +205,17 @@ def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
             for k, v in result["kpi_deltas"].items() if k != "percentiles"]
     users = [{"quantity": k, "value": v} for k, v in result["users"].items()]
     area = [{"quantity": k, "value": v} for k, v in result["area"].items()]
-    cdfs = rh._cdfs({"A": sa.ue, "B": sb.ue}, f"{sa.cfg.name} (A) vs {sb.cfg.name} (B)")
+    title = f"{sa.cfg.name} (A) vs {sb.cfg.name} (B)"
+    if _is_call_run(sa.summary):
+        cdfs = []
+        for col, xlabel, scale in (("video_frame_loss", "Video frame loss ratio", 1.0),
+                                   ("ul_video_frame_loss", "UL video frame loss ratio", 1.0),
+                                   ("video_p95_delay_s", "95th-percentile video frame delay [ms]", 1e3)):
+            series = {k: u.loc[u["call"].to_numpy(dtype=bool), col].to_numpy(dtype=np.float64) * scale
+                      for k, u in (("A", sa.ue), ("B", sb.ue))}
+            cdfs.append(rh._svg_cdf(series, xlabel, title))
+    else:
+        cdfs = rh._cdfs({"A": sa.ue, "B": sb.ue}, title)
     sections = [
         ("What-if summary", f"<p>A: <code>{rh.html.escape(result['a']['source'])}</code> "
                             f"{rh.html.escape(' '.join(result['a']['overrides']))}; B: <code>"

@@ -334,3 +334,21 @@ def test_without_uplink_only_the_downlink_is_judged() -> None:
     assert (c["call_satisfied"] == c["dl_call_satisfied"]).all()
     assert np.isnan(res.kpis["calls"]["ul_satisfied_share"])
     assert res.kpis["calls"]["satisfied_share"] == pytest.approx(c["dl_call_satisfied"].mean())
+
+
+def test_compare_call_runs_vendor_removal(tmp_path: Path) -> None:
+    """What-if on video calls: the London pilot with and without vendor-b's cells; paired
+    calls (same seed: same trajectories and traffic) that lose satisfaction."""
+    ov = ["mobility.duration_s=0.6", "slots.warmup_slots=100", "deployment.ue.per_sector=1", "coverage.resolution_m=200"]
+    r = CliRunner().invoke(app, ["compare", "video-calls-london", "video-calls-london",
+                                 *sum((["--set", o] for o in ov), []),
+                                 "--set-b", "sites.exclude_vendor=vendor-b", "--out", str(tmp_path / "cmp")])
+    assert r.exit_code == 0, r.output
+    res = json.loads((tmp_path / "cmp" / "compare.json").read_text())
+    u = res["users"]
+    assert u["paired"] and u["n_calls"] > 100
+    assert u["share_calls_lose_satisfaction"] > u["share_calls_gain_satisfaction"]
+    d = res["kpi_deltas"]["calls.satisfied_share"]
+    assert d["b"] < d["a"]
+    assert "calls losing satisfaction" in r.output
+    assert (tmp_path / "cmp" / "report.html").is_file()

@@ -45,9 +45,16 @@ def compare(
     for key, pcs in res["kpi_deltas"]["percentiles"].items():
         s = 1e-6 if key == "throughput_bps" else 1.0
         t.add_row(key, *(f"{pcs[p]['delta'] * s:+.2f}" if p in pcs else "" for p in ("5", "50", "95")))
-    console.print(t)
+    if len(t.rows):
+        console.print(t)
+    for key, v in res["kpi_deltas"].items():  # call runs: scalar call and mobility KPIs
+        if key != "percentiles" and "." in key:
+            console.print(f"{key}: A {v['a']:.4g}, B {v['b']:.4g}, B - A {v['delta']:+.4g}")
     u, ar = res["users"], res["area"]
-    if u.get("paired"):
+    if u.get("paired") and "n_calls" in u:
+        console.print(f"calls losing satisfaction {u['share_calls_lose_satisfaction']:.3%}, gaining "
+                      f"{u['share_calls_gain_satisfaction']:.3%} (of {u['n_calls']} paired calls)")
+    elif u.get("paired"):
         console.print(f"users losing coverage {u['share_lose_coverage']:.3%}, falling below "
                       f"{u['throughput_threshold_mbps']:g} Mbit/s {u['share_fall_below_throughput']:.3%}")
     console.print(f"area losing coverage {ar['share_lose_coverage']:.3%} of {ar['area_km2']:.2f} km2")
