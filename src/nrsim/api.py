@@ -244,18 +244,11 @@ def _run_slots(
                 ue_slots.to_parquet(tmp / "ue_slots.parquet", index=False)
             cell.to_parquet(tmp / "cell.parquet", index=False)
             cell_slots.to_parquet(tmp / "cell_slots.parquet", index=False)
-            if capacity is not None:
-                capacity.to_parquet(tmp / "capacity.parquet", index=False)
+            _write_capacity(tmp, cfg, capacity)
             write_json(tmp / "summary.json", summary)
             write_json(tmp / "config.json", summary["config"])
             if cfg.output.plots:
                 _write_slot_plots(tmp, cfg, ue, ue_slots)
-                if capacity is not None:
-                    from nrsim.report.plots import plot_capacity
-
-                    plot_capacity(tmp / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity",
-                                  capacity_calls_per_cell=kpis["video_capacity"]["capacity_calls_per_cell"],
-                                  stamp=f"nrsim {__version__} | config {config_hash(cfg)} | seed {cfg.seed}")
     result = RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
     result.ue_slots, result.cell_slots = ue_slots, cell_slots
     return result
@@ -335,12 +328,11 @@ def _run_calls(
             res.ue.to_parquet(tmp / "ue_calls.parquet", index=False)
             res.cell.to_parquet(tmp / "cell_calls.parquet", index=False)
             res.events.to_parquet(tmp / "handover_events.parquet", index=False)
-            if capacity is not None:
-                capacity.to_parquet(tmp / "capacity.parquet", index=False)
+            _write_capacity(tmp, cfg, capacity)
             write_json(tmp / "summary.json", summary)
             write_json(tmp / "config.json", summary["config"])
             if cfg.output.plots:
-                _write_call_plots(tmp, cfg, res.ue, capacity)
+                _write_call_plots(tmp, cfg, res.ue)
     result = RunResult(config=cfg, ue=res.ue, cell=res.cell, summary=summary, out_dir=None)
     result.out_dir = target
     result.events = res.events  # type: ignore[attr-defined]
@@ -348,8 +340,22 @@ def _run_calls(
     return result
 
 
-def _write_call_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, capacity: pd.DataFrame | None) -> None:
-    from nrsim.report.plots import plot_capacity, plot_cdf
+def _write_capacity(folder: Path, cfg: ScenarioConfig, capacity: pd.DataFrame | None) -> None:
+    """``capacity.parquet`` and (with plots) ``capacity.png`` of a capacity sweep."""
+    if capacity is None:
+        return
+    capacity.to_parquet(folder / "capacity.parquet", index=False)
+    if cfg.output.plots:
+        from nrsim.report.plots import plot_capacity
+
+        prov = _provenance(cfg)
+        plot_capacity(folder / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity",
+                      stamp=f"nrsim {prov['nrsim_version']} | config {prov['config_hash']} | seed {cfg.seed}",
+                      capacity_calls_per_cell=_capacity_kpis(capacity)["capacity_calls_per_cell"])
+
+
+def _write_call_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame) -> None:
+    from nrsim.report.plots import plot_cdf
 
     prov = _provenance(cfg)
     stamp = f"nrsim {prov['nrsim_version']} | config {prov['config_hash']} | seed {cfg.seed}"
@@ -367,9 +373,6 @@ def _write_call_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, capac
     ]
     for name, series, xlabel in specs:
         plot_cdf(folder / name, series, xlabel=xlabel, title=title, stamp=stamp)
-    if capacity is not None:
-        plot_capacity(folder / "capacity.png", capacity, title=f"{cfg.name}: video-call capacity", stamp=stamp,
-                      capacity_calls_per_cell=_capacity_kpis(capacity)["capacity_calls_per_cell"])
 
 
 def _run_mobility(
