@@ -355,6 +355,12 @@ class _Drop:
             self.h_part, self.h_acc, self.h_rbg, self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc,
         )
 
+    def release_slot_state(self) -> None:
+        """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
+        for name in ("bank", "bank_rbg", "h_rbg", "h_act", "h_ready", "h_ntx", "h_mcs", "h_nprb", "h_nsymb",
+                     "h_payload", "h_part", "h_acc", "rx_prb_mw", "gain_lin", "top_cell", "csi_ring", "csi_ok"):
+            setattr(self, name, None)
+
     def packet_log(self, d: int) -> PacketLog:
         """The packets of direction ``d``, grouped by UE in arrival order (its queues merged)."""
         lo = int(self.q_first[ck.N_LCH * d, 0])
@@ -412,6 +418,8 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
         if hstate is None:
             raise ConfigError("mobility.duration_s is shorter than one step", field="mobility.duration_s")
         ue, ev = drop_tables(md, hstate)
+        dr.release_slot_state()  # the fading bank, HARQ and channel arrays are no longer needed
+        md.traj_xy_m = None
         t0 = cfg.slots.warmup_slots * dr.slot_s
         t1 = dr.n_slots * dr.slot_s
         ue["call"] = dr.call
