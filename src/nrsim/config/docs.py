@@ -10,11 +10,44 @@ from pydantic import BaseModel
 from nrsim.config.schema import ScenarioConfig
 
 
+def _bounds(metadata) -> str:
+    lo = hi = None
+    flat = []
+    for m in metadata:  # Field(...) inside Annotated keeps its constraints in .metadata
+        flat.extend(getattr(m, "metadata", None) or [m])
+    for m in flat:
+        if isinstance(m, Ge):
+            lo = f">= {m.ge}"
+        elif isinstance(m, Gt):
+            lo = f"> {m.gt}"
+        elif isinstance(m, Le):
+            hi = f"<= {m.le}"
+        elif isinstance(m, Lt):
+            hi = f"< {m.lt}"
+    return " and ".join(x for x in (lo, hi) if x)
+
+
 def _type_and_range(field) -> tuple[str, str]:
     ann = field.annotation
     origin = typing.get_origin(ann)
     if origin is typing.Literal:
         return "one of", ", ".join(repr(a) for a in typing.get_args(ann))
+    args = typing.get_args(ann)
+    if type(None) in args:  # Optional[Annotated[X, bounds]]: "X or None" with X's bounds
+        inner = next(a for a in args if a is not type(None))
+        base = typing.get_args(inner)[0] if typing.get_origin(inner) is typing.Annotated else inner
+        bounds = _bounds(getattr(inner, "__metadata__", ()))
+        if typing.get_origin(base) is typing.Literal:
+            return "one of", ", ".join(repr(a) for a in typing.get_args(base)) + ", None"
+        if typing.get_origin(base) is list and typing.get_args(base):
+            el = typing.get_args(base)[0]
+            el_base = typing.get_args(el)[0] if typing.get_origin(el) is typing.Annotated else el
+            return f"list of {getattr(el_base, '__name__', str(el_base))} or None", _bounds(getattr(el, "__metadata__", ()))
+        return f"{getattr(base, '__name__', str(base))} or None", bounds
+    if origin is list and args:
+        inner = args[0]
+        base = typing.get_args(inner)[0] if typing.get_origin(inner) is typing.Annotated else inner
+        return f"list of {getattr(base, '__name__', str(base))}", _bounds(getattr(inner, "__metadata__", ()))
     name = getattr(ann, "__name__", str(ann))
     lo = hi = None
     for m in field.metadata:
