@@ -224,17 +224,23 @@ class _Drop:
         # one queue per UE, direction and logical channel (voice; video and best effort):
         # packets grouped by queue index (N_LCH x direction + channel), then UE, then arrival
         nq = 2 * ck.N_LCH
-        ue_all = np.concatenate([dl[0], ul[0]])
-        qi_all = np.concatenate([dl[3], ul[3]])
-        chan = np.where(qi_all == 1, 0, 1)  # 5QI 1 (voice) -> channel 0
-        queue = ck.N_LCH * np.concatenate([np.zeros(dl[0].size, np.int64), np.ones(ul[0].size, np.int64)]) + chan
+        # (built array by array, freeing each source: a 60 s run of 2,000 calls has ~14 M packets)
+        n_dl_pk = dl[0].size
+        queue = np.concatenate([dl[3], ul[3]]).astype(np.int8)  # 5QI for now
+        queue = (ck.N_LCH * (np.arange(queue.size) >= n_dl_pk) + (queue != 1)).astype(np.int8)  # voice: channel 0
+        ue_all = np.concatenate([dl[0], ul[0]]).astype(np.int32)
         t_all = np.concatenate([dl[1], ul[1]])
         order = np.lexsort((t_all, ue_all, queue))  # stable within equal (queue, UE, time)
-        key = (queue * n + ue_all)[order]
+        key = queue.astype(np.int64)[order] * n + ue_all[order]  # sorted
+        del queue
         self.pk_t = t_all[order]
-        size = np.concatenate([dl[2], ul[2]])[order]
-        self.pk_qi = qi_all[order]
+        del t_all
+        self.pk_ue = ue_all[order]
+        del ue_all
+        self.pk_qi = np.concatenate([dl[3], ul[3]]).astype(np.int8)[order]
         self.pk_deadline = self.pk_t + np.concatenate([dl[4], ul[4]])[order]
+        size = np.concatenate([dl[2], ul[2]])[order]
+        del dl, ul, order
         prio_of = np.full(10, ck.NO_PRIORITY, dtype=np.int64)
         for q, v in FIVE_QI.items():
             prio_of[q] = v.priority
@@ -243,9 +249,10 @@ class _Drop:
         first = np.searchsorted(key, ids, side="left")
         end = np.searchsorted(key, ids, side="right")
         csum = np.cumsum(size)
-        before = np.concatenate([[0.0], csum])[first][key]
-        self.pk_cum = csum - before
-        self.pk_ue = ue_all[order]
+        # cumulative end of each packet within its queue
+        csum -= np.concatenate([[0.0], csum])[first][key]
+        del key
+        self.pk_cum = csum
         self.pk_size = size
         self.pk_done = np.full(size.size, np.nan)
         self.pk_disc = np.zeros(size.size, dtype=bool)
@@ -368,7 +375,7 @@ class _Drop:
         m = np.arange(lo, hi)
         m = m[np.lexsort((self.pk_t[m], self.pk_ue[m]))]
         return PacketLog(
-            ue=self.pk_ue[m], five_qi=self.pk_qi[m], arrival_s=self.pk_t[m], size_bits=self.pk_size[m],
+            ue=self.pk_ue[m].astype(np.int64), five_qi=self.pk_qi[m].astype(np.int64), arrival_s=self.pk_t[m], size_bits=self.pk_size[m],
             deadline_s=self.pk_deadline[m], completion_s=self.pk_done[m], discarded=self.pk_disc[m],
         )
 
