@@ -352,3 +352,19 @@ def test_compare_call_runs_vendor_removal(tmp_path: Path) -> None:
     assert d["b"] < d["a"]
     assert "calls losing satisfaction" in r.output
     assert (tmp_path / "cmp" / "report.html").is_file()
+
+
+@pytest.mark.parametrize("points, reached, expect", [
+    ([0.99, 0.97], True, "at least 4.00"),
+    ([0.99, 0.90], True, "3.00 calls per cell"),
+    ([0.80, 0.70], False, "coverage- rather than load-limited"),
+])
+def test_cli_capacity_wording(points, reached, expect, capsys) -> None:
+    from nrsim.cli import app as cli_app
+
+    pts = [{"calls_per_cell": c, "satisfied_share": s} for c, s in zip([2.0, 4.0], points)]
+    cap = {"target_satisfied_share": 0.95, "capacity_calls_per_cell": 4.0 if points[1] >= 0.95 else 3.0,
+           "reached": reached, "points": pts}
+    with cli_app.console.capture() as out:
+        cli_app._print_capacity({"video_capacity": cap})
+    assert expect in out.get().replace("\n", " ")

@@ -125,10 +125,7 @@ def _print_kpis(summary: dict) -> None:
                 f"{c['satisfied_share']:.3f} (DL {c['dl_satisfied_share']:.3f}, UL {c['ul_satisfied_share']:.3f}; "
                 f"with a handover {c['satisfied_share_with_handover']:.3f}, without "
                 f"{c['satisfied_share_without_handover']:.3f})")
-        if k.get("video_capacity"):
-            v = k["video_capacity"]
-            console.print(f"capacity: {v['capacity_calls_per_cell']:.2f} calls per cell keep "
-                          f"{v['target_satisfied_share']:.0%} of calls satisfied (capacity.parquet)")
+        _print_capacity(k)
         return
     table = Table(title=f"KPIs: {summary['scenario']} ({k['n_ue']} UEs, {k['n_cells']} cells)")
     table.add_column("metric")
@@ -163,10 +160,23 @@ def _print_kpis(summary: dict) -> None:
         )
         if sl.get("video"):
             console.print(f"video calls: {sl['video']['n_calls']} calls, satisfied {sl['video']['satisfied_share']:.3f}")
-    if k.get("video_capacity"):
-        v = k["video_capacity"]
-        console.print(f"capacity: {v['capacity_calls_per_cell']:.2f} calls per cell keep "
-                      f"{v['target_satisfied_share']:.0%} of calls satisfied (capacity.parquet)")
+    _print_capacity(k)
+
+
+def _print_capacity(k: dict) -> None:
+    v = k.get("video_capacity")
+    if not v:
+        return
+    shares = [p.get("satisfied_share") for p in v.get("points", [])]
+    target = v["target_satisfied_share"]
+    if not v.get("reached", True):
+        console.print(f"capacity: none, even the lightest load point has fewer than {target:.0%} of calls "
+                      "satisfied (coverage- rather than load-limited; capacity.parquet)")
+        return
+    cap = v["capacity_calls_per_cell"]
+    at_least = bool(shares) and all(x is not None and x >= target for x in shares)
+    console.print(f"capacity: {'at least ' if at_least else ''}{cap:.2f} calls per cell keep {target:.0%} of calls "
+                  f"satisfied{' (every point meets it)' if at_least else ''} (capacity.parquet)")
 
 
 @app.command()
