@@ -166,13 +166,14 @@ def run(
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
-    if (cfg.slots.enabled or cfg.mobility.enabled) and (workers or scheduler):
-        warnings.warn("workers/scheduler apply to snapshot runs; slot-level and mobility runs run serially "
-                      "in this process", RuntimeWarning, stacklevel=2)
+    sweep = cfg.slots.enabled and bool(cfg.slots.traffic.capacity_calls_per_cell)
+    if (cfg.slots.enabled or cfg.mobility.enabled) and (workers or scheduler) and not sweep:
+        warnings.warn("workers/scheduler apply to snapshot runs and capacity sweeps; slot-level and mobility "
+                      "runs run serially in this process", RuntimeWarning, stacklevel=2)
     if cfg.slots.enabled and cfg.mobility.enabled:  # moving UEs with video calls (docs/video.md)
-        return _run_calls(cfg, out_dir=out_dir, progress=progress)
+        return _run_calls(cfg, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler)
     if cfg.slots.enabled:  # slot-level simulation (docs/slots.md)
-        return _run_slots(cfg, out_dir=out_dir, progress=progress)
+        return _run_slots(cfg, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler)
     if cfg.mobility.enabled:  # moving UEs, handover and RLF (docs/mobility.md)
         return _run_mobility(cfg, out_dir=out_dir, progress=progress)
     chunk = int(chunk_ues) if chunk_ues is not None else DEFAULT_CHUNK_UES
@@ -212,7 +213,8 @@ def _write_plots(folder: Path, cfg: ScenarioConfig, acc) -> None:
 
 
 def _run_slots(
-    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None
+    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None,
+    workers: int = 0, scheduler: str | None = None
 ) -> RunResult:
     """A slot-level run: each drop's snapshot tables (``ue.parquet``, ``cell.parquet`` and
     the snapshot KPIs, from the same large-scale drop) plus the slot simulation
@@ -232,7 +234,8 @@ def _run_slots(
     ue_slots, cell_slots = slot_tables(srun)
     kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
     kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
-    capacity = _capacity_sweep(cfg, None) if cfg.slots.traffic.model == "video_call" else None
+    capacity = (_capacity_sweep(cfg, None, workers=workers, scheduler=scheduler)
+                if cfg.slots.traffic.model == "video_call" else None)
     if capacity is not None:
         kpis["video_capacity"] = _capacity_kpis(capacity)
     summary = {**_provenance(cfg), "kpis": kpis, "config": cfg.model_dump(mode="json")}
@@ -276,14 +279,33 @@ def _write_slot_plots(folder: Path, cfg: ScenarioConfig, ue: pd.DataFrame, ue_sl
         plot_cdf(folder / name, series, xlabel=xlabel, title=title, stamp=stamp)
 
 
-def _capacity_sweep(cfg: ScenarioConfig, progress: ProgressCallback | None) -> pd.DataFrame | None:
-    """The capacity curve of ``slots.traffic.capacity_calls_per_cell`` (None when empty)."""
+def _capacity_sweep(cfg: ScenarioConfig, progress: ProgressCallback | None, *, workers: int = 0,
+                    scheduler: str | None = None) -> pd.DataFrame | None:
+    """The capacity curve of ``slots.traffic.capacity_calls_per_cell`` (None when empty). With
+    ``workers``/``scheduler`` the points run in parallel on Dask (each point is a whole run
+    with the same seed: the table is the same as the serial one)."""
     pts = list(cfg.slots.traffic.capacity_calls_per_cell)
     if not pts:
         return None
-    from nrsim.engine.video_capacity import capacity_table
+    from nrsim.engine.video_capacity import capacity_point, capacity_table, check_capacity_points
 
-    return capacity_table(cfg, pts, progress=progress)
+    if not workers and not scheduler:
+        return capacity_table(cfg, pts, progress=progress)
+    from nrsim.parallel.backends import make_backend
+
+    pts = check_capacity_points(cfg, pts)
+    backend = make_backend(workers, scheduler)
+    rows: dict[int, dict[str, float]] = {}
+    try:
+        for i, row in backend.map_unordered(capacity_point, [(cfg, n) for n in pts]):
+            rows[i] = row
+            if progress is not None:  # in the serial sweep's units (time steps or slots)
+                units = (int(round(cfg.mobility.duration_s / (cfg.mobility.step_ms / 1e3))) if cfg.mobility.enabled
+                         else cfg.slots.n_slots) * cfg.drops
+                progress(len(rows) * units, len(pts) * units)
+    finally:
+        backend.close()
+    return pd.DataFrame([rows[i] for i in range(len(pts))])
 
 
 def _capacity_kpis(table: pd.DataFrame | None) -> dict[str, Any] | None:
@@ -302,7 +324,8 @@ def _capacity_kpis(table: pd.DataFrame | None) -> dict[str, Any] | None:
 
 
 def _run_calls(
-    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None
+    cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None,
+    workers: int = 0, scheduler: str | None = None
 ) -> RunResult:
     """Moving UEs with video calls (mobility + slot-level link): ``ue_calls.parquet``,
     ``cell_calls.parquet``, ``handover_events.parquet``, ``kpis.mobility`` and ``kpis.calls``
@@ -317,7 +340,7 @@ def _run_calls(
         main_cb = lambda done, total: progress(done, total * n_runs)  # noqa: E731
         sweep_cb = lambda done, total: progress(total // (n_runs - 1) + done, total + total // (n_runs - 1))  # noqa: E731
     res = run_mobile_calls(cfg, progress=main_cb)
-    capacity = _capacity_sweep(cfg, sweep_cb)
+    capacity = _capacity_sweep(cfg, sweep_cb, workers=workers, scheduler=scheduler)
     kpis: dict[str, Any] = dict(res.kpis)
     if capacity is not None:
         kpis["video_capacity"] = _capacity_kpis(capacity)

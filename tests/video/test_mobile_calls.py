@@ -368,3 +368,12 @@ def test_cli_capacity_wording(points, reached, expect, capsys) -> None:
     with cli_app.console.capture() as out:
         cli_app._print_capacity({"video_capacity": cap})
     assert expect in out.get().replace("\n", " ")
+
+
+def test_capacity_sweep_on_dask_equals_serial() -> None:
+    """The sweep's points run in parallel on 2 local Dask workers: the same table as serial."""
+    ov = [*CALLS_SMALL, "mobility.duration_s=0.6", "slots.warmup_slots=100", "slots.traffic.capacity_calls_per_cell=[1,2]"]
+    cfg = nrsim.load_config("mobility-uma", ov)
+    serial = nrsim.run(cfg).capacity
+    parallel = nrsim.run(cfg, workers=2).capacity
+    pd.testing.assert_frame_equal(serial, parallel)

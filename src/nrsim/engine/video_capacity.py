@@ -89,6 +89,17 @@ def _point(cfg: ScenarioConfig, progress=None) -> dict[str, float]:
             "dl_satisfied_share": share, "ul_satisfied_share": float("nan"), "handovers_per_ue_per_min": float("nan")}
 
 
+def capacity_point(cfg: ScenarioConfig, calls_per_cell: int) -> dict[str, float]:
+    """One row of the capacity table: ``cfg`` run at ``calls_per_cell`` calls per cell (a
+    module-level function, so that a process pool or Dask cluster can run the points)."""
+    return {"calls_per_cell_target": int(calls_per_cell), **_point(_with_calls_per_cell(cfg, int(calls_per_cell)))}
+
+
+def check_capacity_points(cfg: ScenarioConfig, calls_per_cell: Sequence[int]) -> list[int]:
+    """The points as ints, after checking the scenario and the points (ConfigError)."""
+    return _check(cfg, calls_per_cell)
+
+
 def capacity_table(cfg: ScenarioConfig, calls_per_cell: Sequence[int], *, progress=None):
     """One run of ``cfg`` per entry of ``calls_per_cell`` (ascending; same seed): a
     DataFrame with columns ``calls_per_cell_target``, ``calls_per_cell`` (measured: calls /
