@@ -446,6 +446,10 @@ class SlotUplinkConfig(_Frozen):
     """gNB receiver noise figure [dB]."""
     max_ues_per_slot: Annotated[int, Field(ge=1, le=1_000)] = 4
     """UEs per cell and UL slot; each gets an equal contiguous share of the RBGs."""
+    scheduling_delay_ms: Annotated[float, Field(ge=0.0, le=100.0)] = 0.0
+    """Mobile call runs: an UL packet becomes schedulable this long after its arrival
+    (scheduling request on PUCCH, then the grant; applied to every packet, also when a BSR
+    could have announced it) [ms]. 0: the gNB knows the UL buffers at once."""
     bs_rx_antennas: Annotated[int, Field(ge=1, le=256)] = 1
     """gNB receive antennas combined by maximum-ratio combining: the UL SINR of the wanted
     UE is multiplied by this number (array gain with spatially white interference and

@@ -98,10 +98,11 @@ def _head_forward(qi, u, q_head, q_arr, q_taken, pk_cum):
 
 @_jit
 def advance_queue(qi, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded, q_floor,
-                  pk_t, pk_deadline, pk_cum, pk_disc):
-    """Queue ``qi``, UE ``u``: arrivals with arrival <= t_s join the buffer; head-of-line packets with deadline <=
-    t_s lose their untaken part (PDCP discard)."""
-    while q_arr[qi, u] < q_end[qi, u] and pk_t[q_arr[qi, u]] <= t_s:
+                  pk_t, pk_deadline, pk_cum, pk_disc, lag_s):
+    """Queue ``qi``, UE ``u``: packets with arrival <= t_s - lag_s join the buffer (``lag_s``:
+    the UL scheduling-request delay, 0 in the DL); head-of-line packets with deadline <= t_s
+    lose their untaken part (PDCP discard)."""
+    while q_arr[qi, u] < q_end[qi, u] and pk_t[q_arr[qi, u]] <= t_s - lag_s:
         q_arrived[qi, u] = pk_cum[q_arr[qi, u]]
         q_arr[qi, u] += 1
     while True:
@@ -228,7 +229,7 @@ def run_slot_range(
     rx_prb_mw, gain_lin, top_cell, resid_prb_mw, noise_prb_mw,
     bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
     tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_sinr_db,
-    ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain,
+    ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
     sched_kind, max_ues, pf_k, rtt, max_tx, olla_on, olla_up, olla_down, olla_max,
     cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
@@ -278,13 +279,14 @@ def run_slot_range(
                     csi_ok[ring, u] = False
         # 2. packet arrivals and discard, both directions
         for qq in range(2 * N_LCH):
+            lag = ul_lag_s if qq >= N_LCH else 0.0
             for u in range(n_ue):
                 a = q_arr[qq, u]
                 h = q_head[qq, u]
-                if (a >= q_end[qq, u] or pk_t[a] > t_s) and (h >= a or pk_deadline[h] > t_s):
+                if (a >= q_end[qq, u] or pk_t[a] > t_s - lag) and (h >= a or pk_deadline[h] > t_s):
                     continue  # nothing arrives or expires
                 advance_queue(qq, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded,
-                              q_floor, pk_t, pk_deadline, pk_cum, pk_disc)
+                              q_floor, pk_t, pk_deadline, pk_cum, pk_disc, lag)
         k = t % period
         for d in range(2):
             if d == DL:

@@ -350,7 +350,7 @@ class _Drop:
             np.ascontiguousarray(ll.mcs_se), np.ascontiguousarray(ll.mcs_beta),
             np.ascontiguousarray(ll.cqi_thr_db), np.ascontiguousarray(ll.cqi_sinr_db),
             float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
-            self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas),
+            self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3,
             self.sched, self.max_ues, 1.0 / sc.scheduler.pf_time_constant_slots, int(la.harq_rtt_slots),
             int(la.harq_max_transmissions), bool(la.olla), float(la.olla_step_db),
             float(la.olla_step_db * la.olla_target_bler / (1.0 - la.olla_target_bler)), float(la.olla_max_offset_db),
