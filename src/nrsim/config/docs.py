@@ -48,19 +48,7 @@ def _type_and_range(field) -> tuple[str, str]:
         inner = args[0]
         base = typing.get_args(inner)[0] if typing.get_origin(inner) is typing.Annotated else inner
         return f"list of {getattr(base, '__name__', str(base))}", _bounds(getattr(inner, "__metadata__", ()))
-    name = getattr(ann, "__name__", str(ann))
-    lo = hi = None
-    for m in field.metadata:
-        if isinstance(m, Ge):
-            lo = f">= {m.ge}"
-        elif isinstance(m, Gt):
-            lo = f"> {m.gt}"
-        elif isinstance(m, Le):
-            hi = f"<= {m.le}"
-        elif isinstance(m, Lt):
-            hi = f"< {m.lt}"
-    rng = " and ".join(x for x in (lo, hi) if x)
-    return name, rng
+    return getattr(ann, "__name__", str(ann)), _bounds(field.metadata)
 
 
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
