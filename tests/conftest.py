@@ -7,13 +7,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE = REPO.parent / "shared" / "reference"
+REFERENCE = REPO / "tests" / "data" / "reference"
+"""The external reference data the tests validate against, copied into the repository
+(tests/data/reference/PROVENANCE.md), so that a clone with nothing beside it passes."""
 
 
 @pytest.fixture
 def reference_dir() -> Path:
     if not REFERENCE.is_dir():
-        pytest.fail(f"reference data missing at {REFERENCE} (shared/ beside the checkout)")
+        pytest.fail(f"reference data missing at {REFERENCE} (tests/data/reference/PROVENANCE.md)")
     return REFERENCE
 
 

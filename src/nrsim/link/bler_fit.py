@@ -3,7 +3,7 @@
 This module is how ``nrsim/link/tables/bler_logistic_pdsch.csv`` was made; it is not used at
 run time. Regenerate with::
 
-    python -m nrsim.link.bler_fit ../shared/reference/link/bler-pdsch > src/nrsim/link/tables/bler_logistic_pdsch.csv
+    python -m nrsim.link.bler_fit tests/data/reference/link/bler-pdsch > src/nrsim/link/tables/bler_logistic_pdsch.csv
 
 Source data: AWGN BLER of 5G-LDPC-coded PDSCH per MCS of TS 38.214 MCS tables 1 and 2 and
 per code-block size (24, 100, 500, 1000, 2000 bits), NVlabs/sionna
@@ -133,7 +133,7 @@ HEADER = """\
 
 
 def main(argv: list[str]) -> None:  # pragma: no cover - offline tool
-    ref = Path(argv[1]) if len(argv) > 1 else Path("../shared/reference/link/bler-pdsch")
+    ref = Path(argv[1]) if len(argv) > 1 else Path("tests/data/reference/link/bler-pdsch")
     rows = fit_tables(ref)
     out = [HEADER.rstrip("\n"), ",".join(rows[0])]
     out += [",".join(str(v) for v in r.values()) for r in rows]
