@@ -11,8 +11,11 @@ DT = 0.01  # 10 ms measurement step
 
 
 def _run(rsrp: np.ndarray, sinr: np.ndarray | None = None, **kw) -> HandoverState:
-    """rsrp [step, ue, cell]; sinr [step, ue] of the serving cell (default: good)."""
+    """rsrp [step, ue, cell]; sinr [step, ue] of the serving cell (default: good). These
+    tests exercise triggering, RLF and classification with the ideal handover execution
+    (``failures = False``); tests/mobility/test_handover_failures.py the failure model."""
     n_steps, n_ue, n_cells = rsrp.shape
+    kw.setdefault("failures", False)
     params = HandoverParams(**kw)
     st = HandoverState(n_ue, n_cells, np.argmax(rsrp[0], axis=1), params, DT)
     for k in range(n_steps):
@@ -42,7 +45,7 @@ def test_zero_ttt_offset_follows_strongest_cell() -> None:
     rng = np.random.default_rng(1)
     n_steps, n_ue, n_cells = 300, 30, 6
     rsrp = rng.normal(-90, 6, size=(n_steps, n_ue, n_cells))
-    params = HandoverParams(a3_offset_db=0.0, hysteresis_db=0.0, ttt_s=0.0, l3_filter_k=0)
+    params = HandoverParams(a3_offset_db=0.0, hysteresis_db=0.0, ttt_s=0.0, l3_filter_k=0, failures=False)
     st = HandoverState(n_ue, n_cells, np.argmax(rsrp[0], axis=1), params, DT)
     for k in range(n_steps):
         st.step(k * DT, rsrp[k], np.full(n_ue, 20.0))

@@ -160,8 +160,12 @@ def test_call_run_is_reproducible() -> None:
     pd.testing.assert_frame_equal(a.events, b.events)
 
 
-def test_interruption_blocks_completions(monkeypatch) -> None:
-    """Completion times of each UE's packets avoid the open interval of its interruptions."""
+@pytest.mark.parametrize("failures", [False, True])
+def test_interruption_blocks_completions(monkeypatch, failures: bool) -> None:
+    """Completion times of each UE's packets avoid the open interval of its interruptions:
+    from the handover for 50 ms (ideal execution), or from the command, 40 ms (execution
+    time) before the handover completes, for 50 ms (failure model with thresholds so low
+    that every command arrives and the first random access succeeds)."""
     import nrsim.engine.calls as calls
 
     captured = {}
@@ -174,7 +178,11 @@ def test_interruption_blocks_completions(monkeypatch) -> None:
 
     monkeypatch.setattr(calls._Drop, "packet_log", spy)
     cfg = nrsim.load_config("mobility-uma", [*CALLS_SMALL, "mobility.speeds_kmh=[120]", "mobility.speed_shares=[1.0]",
-                                             "mobility.handover.interruption_ms=50"])
+                                             "mobility.handover.interruption_ms=50",
+                                             f"mobility.handover.failures={str(failures).lower()}",
+                                             "mobility.handover.delivery_sinr_db=-50",
+                                             "mobility.handover.access_sinr_db=-50"])
+    start = -cfg.mobility.handover.execution_ms / 1e3 if failures else 0.0
     res = run_mobile_calls(cfg)
     ho = res.events[res.events["kind"] == "handover"]
     assert len(ho) >= 5
@@ -184,7 +192,8 @@ def test_interruption_blocks_completions(monkeypatch) -> None:
         for _, e in ho.iterrows():
             m = (log.ue == e["ue"]) & np.isfinite(log.completion_s)
             comp = log.completion_s[m]
-            inside = (comp > e["time_s"] + 1e-9) & (comp < e["time_s"] + 0.050 - 1e-9)
+            t0 = e["time_s"] + start
+            inside = (comp > t0 + 1e-9) & (comp < t0 + 0.050 - 1e-9)
             assert not inside.any(), (d, e["ue"], e["time_s"], comp[inside])
             n_checked += int(m.sum())
     assert n_checked > 0

@@ -236,9 +236,34 @@ class HandoverConfig(_Frozen):
     """A handover back to the source within this time is a ping-pong [ms]."""
     mro_window_ms: Annotated[float, Field(ge=0.0, le=60000.0)] = 1000.0
     """RLF within this time after a handover makes it too early / to a wrong cell [ms]."""
+    failures: bool = True
+    """Handover preparation and execution can fail (TR 36.839 V11.1.0 5.2; docs/mobility.md):
+    the report and command need the source link, random access needs the target. ``false``:
+    the command always arrives at TTT expiry and access always succeeds."""
+    preparation_ms: Annotated[float, Field(ge=0.0, le=1000.0)] = 50.0
+    """Handover preparation time from the measurement report to the command [ms] (TR 36.839:
+    50 ms); the UE stays on the source meanwhile."""
+    execution_ms: Annotated[float, Field(ge=0.0, le=1000.0)] = 40.0
+    """Handover execution time from the command to the earliest random-access success [ms]
+    (TR 36.839: 40 ms)."""
+    t304_ms: Annotated[float, Field(ge=10.0, le=10000.0)] = 100.0
+    """T304 [ms] (TS 38.331: ms50..ms10000): the target must allow random access before it
+    expires, otherwise the handover fails in execution and the UE re-establishes."""
+    delivery_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] = -8.0
+    """Lowest source-cell wideband SINR that carries the handover command [dB] (TR 36.839:
+    Qout; the command is also lost while T310 runs)."""
+    report_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] | None = None
+    """Lowest source-cell wideband DL SINR that carries the measurement report [dB], a proxy
+    for the uplink that the mobility run does not model. Unset: the report always arrives
+    (TR 36.839 models the downlink command only)."""
+    access_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] = -8.0
+    """Lowest target-cell wideband SINR for random access [dB] (TR 36.839: Qout)."""
 
     @model_validator(mode="after")
     def _a5_on_rsrp(self) -> "HandoverConfig":
+        if self.execution_ms > self.t304_ms:
+            raise ValueError(f"execution_ms = {self.execution_ms:g} exceeds t304_ms = {self.t304_ms:g}: "
+                             "random access could never succeed before T304 expires")
         if self.event == "A5" and self.trigger_quantity != "rsrp":
             raise ValueError(f"event = 'A5' compares RSRP with thresholds in dBm: trigger_quantity must be "
                              f"'rsrp' (got {self.trigger_quantity!r})")

@@ -417,7 +417,7 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
             if updated:
                 dr.channel(rx_dbm)
             dr.serve(hstate.serving)
-            can_tx = (t_s >= hstate.in_rlf_until_s) & (t_s >= hstate.interrupted_until_s)
+            can_tx = hstate.transmitting(t_s)
             dr.run_step(k, np.ascontiguousarray(can_tx))
             done += 1
             if progress is not None and (k % 50 == 0 or k == md.n_steps - 1):
@@ -474,6 +474,7 @@ def call_kpis(cfg: ScenarioConfig, ue: pd.DataFrame, *, n_cells_total: int) -> d
     bg = ue[~call]
     n_calls = int(call.sum())
     ho = c["handovers"].to_numpy() > 0
+    ho_fail = c["handover_failures"].to_numpy() > 0
 
     def share(x: pd.Series) -> float:
         return float(x.mean()) if len(x) else float("nan")
@@ -492,6 +493,8 @@ def call_kpis(cfg: ScenarioConfig, ue: pd.DataFrame, *, n_cells_total: int) -> d
         "satisfied_share_with_handover": share(c["call_satisfied"][ho]),
         "satisfied_share_without_handover": share(c["call_satisfied"][~ho]),
         "calls_with_handover": int(ho.sum()),
+        "satisfied_share_with_handover_failure": share(c["call_satisfied"][ho_fail]),
+        "calls_with_handover_failure": int(ho_fail.sum()),
         "thresholds": {"max_loss": tr.call_max_frame_loss, "max_p95_delay_s": tr.call_max_p95_delay_s},
         "video_bitrate_offered_bps": tr.video_bitrate_bps,
         "ul_video_bitrate_offered_bps": tr.ul_video_bitrate_bps or tr.video_bitrate_bps,

@@ -48,7 +48,10 @@ def handover_params(cfg: ScenarioConfig) -> HandoverParams:
         interruption_s=h.interruption_ms / 1e3, q_out_db=h.q_out_db, q_in_db=h.q_in_db,
         n310=h.n310, n311=h.n311, t310_s=h.t310_ms / 1e3, reestablish_s=h.reestablish_ms / 1e3,
         ping_pong_s=h.ping_pong_ms / 1e3, mro_window_s=h.mro_window_ms / 1e3,
-        trigger_quantity=h.trigger_quantity,
+        trigger_quantity=h.trigger_quantity, failures=h.failures,
+        preparation_s=h.preparation_ms / 1e3, execution_s=h.execution_ms / 1e3, t304_s=h.t304_ms / 1e3,
+        delivery_sinr_db=h.delivery_sinr_db, report_sinr_db=h.report_sinr_db,
+        access_sinr_db=h.access_sinr_db,
     )
 
 
@@ -175,7 +178,7 @@ def drop_tables(md: MotionDrop, hstate: HandoverState) -> tuple[pd.DataFrame, pd
     ue = pd.DataFrame({
         "drop": drop, "ue": np.arange(n), "speed_kmh": md.speed_ms * 3.6,
         "handovers": count("handover"), "ping_pongs": pp.reindex(range(n), fill_value=0).to_numpy(),
-        "rlfs": count("rlf"), "outage_s": hstate.outage_s,
+        "rlfs": count("rlf"), "handover_failures": count("handover_failure"), "outage_s": hstate.outage_s,
         "final_serving_cell": hstate.serving,
         "mean_rsrp_dbm": hstate.mean_serving("rsrp"), "mean_rsrq_db": hstate.mean_serving("rsrq"),
         "mean_sinr_db": hstate.mean_serving("sinr"),
@@ -214,23 +217,31 @@ def mobility_kpis(ue: pd.DataFrame, events: pd.DataFrame, duration_s: float) -> 
     outage (definitions in docs/mobility.md)."""
     n_ue = len(ue)
     ho = events[events["kind"] == "handover"] if len(events) else events
+    fail = events[events["kind"] == "handover_failure"] if len(events) else events
     n_ho = len(ho)
     def share(outcome: str) -> float:
         return float((ho["outcome"] == outcome).sum() / n_ho) if n_ho else 0.0
-    n_late = int(((events["kind"] == "handover_failure") & (events["outcome"] == "too_late")).sum()) if len(events) else 0
-    n_early = int((ho["outcome"] == "too_early").sum()) if n_ho else 0
-    n_wrong = int((ho["outcome"] == "wrong_cell").sum()) if n_ho else 0
-    attempts = n_ho + n_late
+    def n_fail(*outcomes: str) -> int:
+        return int(fail["outcome"].isin(outcomes).sum()) if len(fail) else 0
+    n_late = n_fail("too_late")
+    n_prep = n_fail("preparation")
+    n_exec = n_fail("execution", "too_early", "wrong_cell")
+    n_early = (int((ho["outcome"] == "too_early").sum()) if n_ho else 0) + n_fail("too_early")
+    n_wrong = (int((ho["outcome"] == "wrong_cell").sum()) if n_ho else 0) + n_fail("wrong_cell")
+    n_ho_bad = (int(ho["outcome"].isin(("too_early", "wrong_cell")).sum()) if n_ho else 0)
+    attempts = n_ho + len(fail)
     minutes = duration_s / 60.0
     return {
         "n_ue": n_ue,
         "duration_s": duration_s,
         "handovers": n_ho,
         "handovers_per_ue_per_min": n_ho / (n_ue * minutes) if n_ue else float("nan"),
-        "handover_failure_rate": (n_late + n_early + n_wrong) / attempts if attempts else 0.0,
+        "handover_failure_rate": (len(fail) + n_ho_bad) / attempts if attempts else 0.0,
         "too_late": n_late,
         "too_early": n_early,
         "wrong_cell": n_wrong,
+        "failure_preparation": n_prep,
+        "failure_execution": n_exec,
         "ping_pong_rate": share("ping_pong"),
         "rlf": int(ue["rlfs"].sum()),
         "rlf_per_ue_hour": float(ue["rlfs"].sum()) / (n_ue * duration_s / 3600.0) if n_ue else float("nan"),

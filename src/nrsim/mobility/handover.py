@@ -12,6 +12,25 @@ over UEs (one call per time step; no loop over UEs).
   threshold2), 5.5.4.6: Mp + Hys < Thresh1 and Mn - Hys > Thresh2. The condition must hold
   for time-to-trigger (TTT) for the same best neighbour before the report triggers the
   handover. The UE is then served by the target after an interruption (no data).
+- Handover preparation and execution that can fail (``failures = True``), after the
+  handover-failure model of the 3GPP mobility studies (TR 36.839 V11.1.0 clause 5.2): at TTT
+  expiry the UE sends its measurement report on the source link (with ``report_sinr_db``
+  set, only at a step where the source cell's wideband DL SINR, a proxy for the uplink
+  that the mobility run does not model, is at least that; TR 36.839 models only the
+  downlink command, so by default the report gets through at once). The network prepares
+  the target for ``preparation_s`` (TR 36.839: 50 ms) while the UE stays on the source;
+  the handover command then gets through at the first step at which the source SINR is at
+  least ``delivery_sinr_db`` (default Qout) and T310 is not running (TR 36.839: no command
+  while the source is out of sync) - messages wait for the link, as RLC retransmissions
+  do. When the source link fails first (RLF), the handover has failed in preparation and
+  the UE re-establishes. On the command the UE leaves the source and starts T304
+  (``t304_s``): random access on the target succeeds at the first step at least
+  ``execution_s`` (TR 36.839: 40 ms) after the command at which the target's wideband SINR
+  is at least ``access_sinr_db`` (default Qout); when T304 expires first the handover fails
+  in execution and the UE re-establishes (``reestablish_s``) on the strongest cell. The UE
+  has no data from the command until access succeeds, and at least ``interruption_s``.
+  With ``failures = False`` the command always arrives at TTT expiry and access always
+  succeeds (the optimistic model of nrsim 0.1).
 - Radio-link failure, TS 38.331 5.3.10 / TS 38.133 8.1: an out-of-sync indication when the
   wideband SINR of the serving cell is below Qout, in-sync above Qin; N310 consecutive
   out-of-sync start T310; N311 consecutive in-sync stop it; T310 expiry declares RLF. The UE
@@ -24,6 +43,12 @@ over UEs (one call per time step; no loop over UEs).
   as a ``handover_failure`` with outcome "too_late" (the handover came too late or never)
   when the new cell's filtered RSRP exceeds the old one's by the A3 offset; otherwise the
   RLF is put down to a coverage hole (an ``rlf`` event without a handover failure).
+  A failed handover is a ``handover_failure`` event with outcome ``preparation`` (RLF before
+  the report or command got through) or, in execution, ``too_early`` (the UE
+  re-establishes in the source cell), ``wrong_cell`` (in a third cell) or ``execution``
+  (in the target itself), the TS 38.300 15.5.2.2.3 classes of a failure during the
+  handover procedure. The RLF of a failure in preparation is not counted again as
+  ``too_late``.
 """
 
 from __future__ import annotations
@@ -34,6 +59,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 NO_CELL = -1  # internal marker for "none" in state arrays (never returned to users)
+PHASE_NONE, PHASE_PREPARING, PHASE_EXECUTING, PHASE_REPORTING = 0, 1, 2, 3
+_EPS_S = 1e-9  # time comparisons on step multiples
 
 
 @dataclass(frozen=True)
@@ -55,6 +82,13 @@ class HandoverParams:
     ping_pong_s: float = 1.0
     mro_window_s: float = 1.0
     trigger_quantity: str = "rsrp"  # "rsrp" | "rsrq" | "sinr" (A3; A5 uses RSRP)
+    failures: bool = True  # handover preparation/execution can fail (TR 36.839 5.2)
+    preparation_s: float = 0.05  # TR 36.839: handover preparation time 50 ms
+    execution_s: float = 0.04  # TR 36.839: handover execution time 40 ms
+    t304_s: float = 0.1  # TS 38.331 T304 (ms100)
+    delivery_sinr_db: float = -8.0  # source SINR that carries the command (Qout)
+    report_sinr_db: float | None = None  # source SINR that carries the report (None: always)
+    access_sinr_db: float = -8.0  # target SINR for random access (Qout)
 
 
 L3_REFERENCE_PERIOD_S = 0.2
@@ -119,13 +153,24 @@ class HandoverState:
         self.last_ho_index = np.full(n_ue, -1, dtype=np.int64)  # row in the event log
         self.rlf_source = np.full(n_ue, NO_CELL, dtype=np.int64)
         self.outage_s = np.zeros(n_ue)
+        self.phase = np.full(n_ue, PHASE_NONE, dtype=np.int64)
+        """Handover phase of each UE: none, preparing (on the source) or executing (T304)."""
+        self.phase_until_s = np.full(n_ue, np.inf)  # end of preparation / T304 expiry
+        self.phase_start_s = np.full(n_ue, -np.inf)  # time of the report / the command
+        self.ho_target = np.full(n_ue, NO_CELL, dtype=np.int64)
+        self.ho_source = np.full(n_ue, NO_CELL, dtype=np.int64)
+        self.prep_failed_s = np.full(n_ue, -np.inf)  # last failure in preparation
+        self.rlf_time_s = np.full(n_ue, -np.inf)  # last RLF or failure in execution
+        self.exec_fail_index = np.full(n_ue, -1, dtype=np.int64)  # its event row, until re-establishment
+        self.reported = np.full(n_ue, NO_CELL, dtype=np.int64)  # cell of the last report
         self.events = HandoverEvents()
 
     def step(self, t_s: float, rsrp_dbm: NDArray[np.float64], sinr_serving_db: NDArray[np.float64],
              rsrq_db: NDArray[np.float64] | None = None, sinr_db: NDArray[np.float64] | None = None) -> None:
         """Advance by one step at time ``t_s`` with this step's measurements of every cell
-        [ue, cell] (RSRP; RSRQ and SINR optional unless they are the trigger quantity) and
-        the wideband SINR [ue] of the current serving cell (radio-link monitoring)."""
+        [ue, cell] (RSRP; RSRQ and SINR optional unless they are the trigger quantity or, for
+        SINR, needed by the random access of a handover in execution) and the wideband SINR
+        [ue] of the current serving cell (radio-link monitoring, report and command delivery)."""
         p = self.p
         n_ue = rsrp_dbm.shape[0]
         rows = np.arange(n_ue)
@@ -142,8 +187,12 @@ class HandoverState:
         for q, fq in self.filtered.items():
             self.serving_sum[q] += fq[rows, self.serving]
         self.serving_n += 1
-        connected = t_s >= self.in_rlf_until_s
-        active = connected & (t_s >= self.interrupted_until_s)
+        connected = t_s >= self.in_rlf_until_s - _EPS_S
+
+        # --- random access of handovers in execution (before this step's outage count) ---
+        self._execute(t_s, connected, sinr_db)
+        connected = t_s >= self.in_rlf_until_s - _EPS_S  # a failure in execution starts re-establishment
+        active = connected & (t_s >= self.interrupted_until_s - _EPS_S)
         self.outage_s += np.where(~active, self.dt_s, 0.0)
 
         # --- re-establishment completes: the UE attaches to the strongest cell -----------
@@ -161,6 +210,7 @@ class HandoverState:
             self.t310_left_s[u] = np.inf
             self.ttt_left_s[u] = np.inf
             self.ttt_target[u] = NO_CELL
+            self.reported[u] = NO_CELL
 
         # --- radio-link monitoring (only while connected and not interrupted) ------------
         oos = active & (sinr_serving_db < p.q_out_db)
@@ -178,7 +228,11 @@ class HandoverState:
         if rlf.any():
             u = np.flatnonzero(rlf)
             self.events.add(t_s, u, "rlf", self.serving[u], self.serving[u])
+            preparing = u[(self.phase[u] == PHASE_PREPARING) | (self.phase[u] == PHASE_REPORTING)]
+            if preparing.size:  # the prepared handover dies with the source link
+                self._fail_preparation(t_s, preparing)
             self.rlf_source[u] = self.serving[u]
+            self.rlf_time_s[u] = t_s
             self.in_rlf_until_s[u] = t_s + p.reestablish_s
             self.t310_left_s[u] = np.inf
             active[u] = False
@@ -197,6 +251,11 @@ class HandoverState:
                 best_f - p.hysteresis_db > p.a5_threshold2_dbm
             )
         cond &= connected
+        # a cell stays in the event's cellsTriggeredList (TS 38.331 5.5.4.1, reportAmount 1)
+        # while its entering condition holds: after a failed handover it is not reported
+        # again until the condition is left (or the UE changes cell)
+        self.reported = np.where(cond & (best_n == self.reported), self.reported, NO_CELL)
+        cond &= (best_n != self.reported) & (self.phase == PHASE_NONE)
         new_target = cond & (best_n != self.ttt_target)
         self.ttt_left_s = np.where(new_target, p.ttt_s, self.ttt_left_s)
         self.ttt_target = np.where(new_target, best_n, self.ttt_target)
@@ -208,32 +267,130 @@ class HandoverState:
             u = np.flatnonzero(fire)
             src = self.serving[u]
             tgt = self.ttt_target[u]
-            ping = (self.last_ho_source[u] == tgt) & (t_s - self.last_ho_time_s[u] <= p.ping_pong_s)
-            first = len(self.events.time_s)
-            for j, (uu, s_, t_) in enumerate(zip(u, src, tgt, strict=True)):
-                self.events.add(t_s, np.asarray([uu]), "handover", np.asarray([s_]), np.asarray([t_]),
-                                "ping_pong" if ping[j] else "successful")
-            self.last_ho_index[u] = first + np.arange(len(u))
-            self.last_ho_time_s[u] = t_s
-            self.last_ho_source[u] = src
-            self.serving[u] = tgt
-            self.interrupted_until_s[u] = t_s + p.interruption_s
             self.ttt_left_s[u] = np.inf
             self.ttt_target[u] = NO_CELL
-            self.t310_left_s[u] = np.inf
-            self.n_oos[u] = 0
-            self.n_is[u] = 0
+            if not p.failures:  # the command always arrives, access always succeeds
+                self._complete_handover(t_s, u, src, tgt)
+                self.interrupted_until_s[u] = t_s + p.interruption_s
+                self.outage_s[u] += self.dt_s  # no data from the handover on
+            else:  # the measurement report goes out on the source link
+                self.ho_source[u] = src
+                self.ho_target[u] = tgt
+                self.reported[u] = tgt
+                self.phase[u] = PHASE_REPORTING
+                self.phase_start_s[u] = t_s
+
+        # --- report, preparation and command on the source link ---------------------------
+        # each message waits for the source link (RLC retransmissions): it gets through at
+        # the first step at which the source can carry it; RLF first is a failure in
+        # preparation (handled with the RLF above)
+        if p.failures:
+            reporting = np.flatnonzero(connected & (self.phase == PHASE_REPORTING))
+            if reporting.size:
+                sent = active[reporting]
+                if p.report_sinr_db is not None:
+                    sent &= sinr_serving_db[reporting] >= p.report_sinr_db
+                ok = reporting[sent]
+                self.phase[ok] = PHASE_PREPARING
+                self.phase_until_s[ok] = t_s + p.preparation_s
+            ready = connected & (self.phase == PHASE_PREPARING) & (t_s >= self.phase_until_s - _EPS_S)
+            if ready.any():
+                u = np.flatnonzero(ready)
+                delivered = (active[u] & (sinr_serving_db[u] >= p.delivery_sinr_db)
+                             & ~np.isfinite(self.t310_left_s[u]))
+                cmd = u[delivered]
+                if cmd.size:  # the UE leaves the source and starts T304
+                    self.phase[cmd] = PHASE_EXECUTING
+                    self.phase_start_s[cmd] = t_s
+                    self.phase_until_s[cmd] = t_s + p.t304_s
+                    self.serving[cmd] = self.ho_target[cmd]
+                    self.interrupted_until_s[cmd] = np.inf
+                    self.outage_s[cmd] += self.dt_s  # no data from the command on
+                    self.t310_left_s[cmd] = np.inf
+                    self.n_oos[cmd] = 0
+                    self.n_is[cmd] = 0
+                    self._execute(t_s, connected, sinr_db)
+
+    def _execute(self, t_s: float, connected: NDArray[np.bool_], sinr_db: NDArray[np.float64] | None) -> None:
+        """Random access of the UEs in execution: success at the first step at least
+        ``execution_s`` after the command with the target's SINR >= ``access_sinr_db``;
+        failure in execution when T304 expires first (the UE then re-establishes)."""
+        p = self.p
+        execu = connected & (self.phase == PHASE_EXECUTING)
+        if not execu.any():
+            return
+        if sinr_db is None:
+            raise ValueError("a handover in execution needs the SINR of every cell in step()")
+        u = np.flatnonzero(execu)
+        tgt = self.ho_target[u]
+        elapsed = t_s - self.phase_start_s[u]
+        access = (elapsed >= p.execution_s - _EPS_S) & (sinr_db[u, tgt] >= p.access_sinr_db)
+        done = u[access]
+        if done.size:
+            self.phase[done] = PHASE_NONE
+            self._complete_handover(t_s, done, self.ho_source[done], self.ho_target[done])
+            self.interrupted_until_s[done] = np.maximum(self.phase_start_s[done] + p.interruption_s, t_s)
+        failed = u[~access & (t_s >= self.phase_until_s[u] - _EPS_S)]
+        if failed.size:  # T304 expiry: handover failure, RRC re-establishment
+            first = len(self.events.time_s)
+            self.events.add(t_s, failed, "handover_failure", self.ho_source[failed], self.ho_target[failed],
+                            "execution")
+            self.exec_fail_index[failed] = first + np.arange(failed.size)
+            self.phase[failed] = PHASE_NONE
+            self.rlf_source[failed] = self.ho_target[failed]
+            self.rlf_time_s[failed] = t_s
+            self.in_rlf_until_s[failed] = t_s + p.reestablish_s
+            self.interrupted_until_s[failed] = -np.inf
+
+    def _complete_handover(self, t_s: float, u: NDArray[np.int64], src: NDArray[np.int64],
+                           tgt: NDArray[np.int64]) -> None:
+        """Log the handovers of UEs ``u`` from ``src`` to ``tgt`` (ping-pong when back to the
+        previous source within ``ping_pong_s``) and serve them from the target."""
+        p = self.p
+        ping = (self.last_ho_source[u] == tgt) & (t_s - self.last_ho_time_s[u] <= p.ping_pong_s)
+        first = len(self.events.time_s)
+        for j, (uu, s_, t_) in enumerate(zip(u, src, tgt, strict=True)):
+            self.events.add(t_s, np.asarray([uu]), "handover", np.asarray([s_]), np.asarray([t_]),
+                            "ping_pong" if ping[j] else "successful")
+        self.last_ho_index[u] = first + np.arange(len(u))
+        self.last_ho_time_s[u] = t_s
+        self.last_ho_source[u] = src
+        self.serving[u] = tgt
+        self.t310_left_s[u] = np.inf
+        self.n_oos[u] = 0
+        self.n_is[u] = 0
+
+    def _fail_preparation(self, t_s: float, u: NDArray[np.int64]) -> None:
+        """Handover failure in preparation: the source link failed (RLF) before the report
+        or the command got through."""
+        self.events.add(t_s, u, "handover_failure", self.ho_source[u], self.ho_target[u], "preparation")
+        self.phase[u] = PHASE_NONE
+        self.prep_failed_s[u] = t_s
 
     def _classify_after_rlf(self, u: NDArray[np.int64], src: NDArray[np.int64], best: NDArray[np.int64]) -> None:
         p = self.p
+        now = self.events.time_s[-1]
         for uu, s_, b_ in zip(u, src, best, strict=True):
-            recent = self.events.time_s[-1] - self.last_ho_time_s[uu] <= p.mro_window_s + p.reestablish_s
+            fail_idx = int(self.exec_fail_index[uu])
+            if fail_idx >= 0:
+                # a failure in execution, classified by where the UE comes back (TS 38.300
+                # 15.5.2.2.3): the source (too early), a third cell (wrong cell), else the target
+                if b_ == self.ho_source[uu]:
+                    self.events.outcome[fail_idx] = "too_early"
+                elif b_ != s_:
+                    self.events.outcome[fail_idx] = "wrong_cell"
+                self.exec_fail_index[uu] = -1
+                continue
+            recent = now - self.last_ho_time_s[uu] <= p.mro_window_s + p.reestablish_s
             idx = int(self.last_ho_index[uu])
             if recent and idx >= 0 and self.events.kind[idx] == "handover":
                 if b_ == self.last_ho_source[uu]:
                     self.events.outcome[idx] = "too_early"
                 elif b_ != s_:
                     self.events.outcome[idx] = "wrong_cell"
+                continue
+            # an RLF that follows a failure in preparation is that failure, not a late handover
+            if self.prep_failed_s[uu] >= self.rlf_time_s[uu] - _EPS_S:
                 continue
             better = self.filtered_dbm[uu, b_] > self.filtered_dbm[uu, s_] + p.a3_offset_db  # trigger quantity
             if b_ != s_ and better:
@@ -242,6 +399,11 @@ class HandoverState:
                 self.events.add(self.events.time_s[-1], np.asarray([uu]), "handover_failure",
                                 np.asarray([s_]), np.asarray([b_]), "too_late")
                 self.last_ho_index[uu] = -1
+
+    def transmitting(self, t_s: float) -> NDArray[np.bool_]:
+        """[ue] True where the UE has a link for data at ``t_s`` (connected, not in a
+        handover interruption or execution, not re-establishing)."""
+        return (t_s >= self.in_rlf_until_s - _EPS_S) & (t_s >= self.interrupted_until_s - _EPS_S)
 
     def mean_serving(self, quantity: str) -> NDArray[np.float64]:
         """Time average [ue] of the L3-filtered ``quantity`` ("rsrp", "rsrq", "sinr") of the

@@ -1,0 +1,73 @@
+"""Handover KPIs of ``mobility-uma`` by speed and TTT, and the video-call shares of
+``video-calls-uma`` with and without a handover (the tables of docs/mobility.md).
+
+Each row is one run with every UE at one speed (all outdoor unless ``--indoor``), so that
+the rates can be read against speed. Prints a table; asserts nothing. Runs the nrsim on the
+Python path, so the same script gives the before/after tables of a model change:
+    python benchmarks/handover_kpis.py [--seeds 1] [--duration-s 60] [--calls]
+    PYTHONPATH=/path/to/old/src python benchmarks/handover_kpis.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+
+def _row(k: dict, key: str, fmt: str = "{:.3g}") -> str:
+    v = k.get(key)
+    return "-" if v is None else fmt.format(v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--duration-s", type=float, default=60.0)
+    ap.add_argument("--speeds", default="3,30,60,120")
+    ap.add_argument("--ttt-ms", default="160,40")
+    ap.add_argument("--indoor", action="store_true", help="keep the preset's 80 %% indoor UEs")
+    ap.add_argument("--calls", action="store_true", help="also video-calls-uma (about a minute per seed)")
+    args = ap.parse_args()
+    import nrsim
+
+    print(f"nrsim {nrsim.__version__} from {nrsim.__file__}")
+    head = ("speed_kmh", "ttt_ms", "HO/UE/min", "ping-pong", "fail rate", "too late", "too early",
+            "wrong cell", "prep fail", "exec fail", "RLF/UE-h", "wall_s")
+    print(" | ".join(head))
+    for ttt in [float(x) for x in args.ttt_ms.split(",")]:
+        for v in [float(x) for x in args.speeds.split(",")]:
+            acc: dict[str, float] = {}
+            t0 = time.perf_counter()
+            for seed in range(1, args.seeds + 1):
+                ov = [f"mobility.speeds_kmh=[{v}]", "mobility.speed_shares=[1.0]",
+                      f"mobility.duration_s={args.duration_s}", f"mobility.handover.ttt_ms={ttt}"]
+                if not args.indoor:
+                    ov.append("deployment.ue.indoor_fraction=0")
+                cfg = nrsim.load_config("mobility-uma", ov, seed=seed)
+                k = nrsim.run(cfg).summary["kpis"]["mobility"]
+                for key, val in k.items():
+                    if isinstance(val, (int, float)):
+                        acc[key] = acc.get(key, 0.0) + float(val) / args.seeds
+            wall = time.perf_counter() - t0
+            print(" | ".join([f"{v:g}", f"{ttt:g}", _row(acc, "handovers_per_ue_per_min"),
+                              _row(acc, "ping_pong_rate"), _row(acc, "handover_failure_rate"),
+                              _row(acc, "too_late", "{:.1f}"), _row(acc, "too_early", "{:.1f}"),
+                              _row(acc, "wrong_cell", "{:.1f}"), _row(acc, "failure_preparation", "{:.1f}"),
+                              _row(acc, "failure_execution", "{:.1f}"), _row(acc, "rlf_per_ue_hour"),
+                              f"{wall:.1f}"]))
+    if args.calls:
+        print("\nvideo-calls-uma (preset load, no sweep): satisfied share")
+        print("seed | calls | satisfied | with HO | without HO | with failed HO | HO/UE/min | fail rate | RLF/UE-h")
+        for seed in range(1, args.seeds + 1):
+            cfg = nrsim.load_config("video-calls-uma", ["slots.traffic.capacity_calls_per_cell=[]"], seed=seed)
+            k = nrsim.run(cfg).summary["kpis"]
+            c, m = k["calls"], k["mobility"]
+            print(" | ".join([str(seed), str(c["n_calls"]), _row(c, "satisfied_share"),
+                              _row(c, "satisfied_share_with_handover"), _row(c, "satisfied_share_without_handover"),
+                              _row(c, "satisfied_share_with_handover_failure"),
+                              _row(m, "handovers_per_ue_per_min"), _row(m, "handover_failure_rate"),
+                              _row(m, "rlf_per_ue_hour")]))
+
+
+if __name__ == "__main__":
+    main()
