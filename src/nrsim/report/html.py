@@ -318,7 +318,7 @@ function draw(){
 function latlon(x,y){if(!M.corners)return '';var u=(x-M.x0)/W,v=(M.y0-y)/H,c=M.corners;
  function bil(a){return (1-u)*(1-v)*a[0]+u*(1-v)*a[1]+(1-u)*v*a[2]+u*v*a[3];}
  return bil(c.lat).toFixed(5)+', '+bil(c.lon).toFixed(5);}
-// data reach the DOM only as text (textContent), never as markup (no innerHTML)
+// data reach the DOM only as text (textContent), never as markup
 function line(text,cls){var d=document.createElement('div');if(cls)d.className=cls;d.textContent=String(text);return d;}
 function valueAt(key,i){for(var k=0;k<M.layers.length;k++){if(M.layers[k].key===key)return M.layers[k].values[i];}return null;}
 cv.addEventListener('mousemove',function(e){
