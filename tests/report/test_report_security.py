@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import fcntl
 import hashlib
 import html
 import json
@@ -315,6 +314,8 @@ class DevTools:
     NUL-terminated JSON messages, Chromium reads fd 3 and writes fd 4); no extra package."""
 
     def __init__(self, exe: str, user_dir: Path) -> None:
+        import fcntl  # POSIX only, like the pipe hand-over below
+
         to_r, to_w = os.pipe()
         from_r, from_w = os.pipe()
         child = []
