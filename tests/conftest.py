@@ -19,7 +19,7 @@ def reference_dir() -> Path:
     return REFERENCE
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium() -> str:
     """Path of a headless-capable Chromium; fails (not skips) when CI is set and none is found."""
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):

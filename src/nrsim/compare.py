@@ -87,15 +87,34 @@ def call_user_shares(ue_a: pd.DataFrame, ue_b: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def _kpi(value: Any, unbounded: bool = False) -> float:
+    """A KPI of ``summary.json`` as a float: null is +inf for a KPI with a note (the SIR of a
+    one-cell network, :func:`nrsim.kpi.metrics.kpi_notes`), else NaN."""
+    if value is None:
+        return float("inf") if unbounded else float("nan")
+    return float(value)
+
+
+def _delta(a: float, b: float) -> float:
+    """B - A; NaN when both are the same infinity (e.g. the SIR of two one-cell networks)."""
+    return b - a if not (np.isinf(a) and np.isinf(b) and a == b) else float("nan")
+
+
 def _deltas(ka: dict[str, Any], kb: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"percentiles": {}}
+    na, nb = ka.get("notes") or {}, kb.get("notes") or {}
     for key in PERCENTILE_KEYS:
         pa, pb = ka["percentiles"].get(key, {}), kb["percentiles"].get(key, {})
-        out["percentiles"][key] = {p: {"a": pa[p], "b": pb[p], "delta": pb[p] - pa[p]} for p in pa if p in pb}
+        out["percentiles"][key] = {}
+        for p in pa:
+            if p in pb:
+                a, b = _kpi(pa[p], key in na), _kpi(pb[p], key in nb)
+                out["percentiles"][key][p] = {"a": a, "b": b, "delta": _delta(a, b)}
     for key in ("mean_throughput_bps", "cell_spectral_efficiency_bps_per_hz",
                 "user_spectral_efficiency_5pct_bps_per_hz", "outage_share", "los_share"):
         if key in ka and key in kb:
-            out[key] = {"a": ka[key], "b": kb[key], "delta": kb[key] - ka[key]}
+            a, b = _kpi(ka[key]), _kpi(kb[key])
+            out[key] = {"a": a, "b": b, "delta": _delta(a, b)}
     return out
 
 
@@ -179,6 +198,9 @@ def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: l
         "users": call_user_shares(sa.ue, sb.ue) if calls else user_shares(sa.ue, sb.ue, sa.cfg),
         "area": area_shares(ma, mb, sa.cfg),
     }
+    notes = {k: s.summary["kpis"].get("notes") for k, s in (("A", sa), ("B", sb)) if s.summary["kpis"].get("notes")}
+    if notes:
+        result["notes"] = notes  # e.g. the SIR of a one-cell network is unbounded (null in compare.json)
     if out_dir is not None:
         _write(Path(out_dir), result, sa, sb, la, ma, mb)
     return result
@@ -223,7 +245,9 @@ def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
                             f"{rh.html.escape(' '.join(result['b']['overrides']))}. Same seed "
                             f"{result['seed']} and {result['drops']} drops.</p>"),
         ("Users", rh._table(users)), ("Area", rh._table(area)),
-        ("KPI deltas", rh._table(scal) + rh._table(rows)),
+        ("KPI deltas", rh._table(scal) + rh._table(rows)
+         + "".join(rh.notes_html({"notes": {f"{side} {k}": v for k, v in notes.items()}})
+                   for side, notes in result.get("notes", {}).items())),
         ("CDFs", '<div class="plots">' + "".join(cdfs) + "</div>"),
     ]
     text = rh.render_html(

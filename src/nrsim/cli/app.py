@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -28,7 +29,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -95,7 +96,7 @@ def run(
         except NrsimError as exc:
             _fail(exc)
     _print_kpis(result.summary)
-    console.print(f"results in [green]{out_dir}[/]")
+    console.print(f"results in [green]{escape(str(out_dir))}[/]")
     if report:
         from nrsim.cli.report import report as _write_report
 
@@ -138,10 +139,14 @@ def _print_kpis(summary: dict) -> None:
         "sir_db": ("SIR (geometry) [dB]", 1.0),
         "throughput_bps": ("throughput [Mbit/s]", 1e-6),
     }
+    from nrsim.cli.format import kpi_cell, note_lines
+
     for key, (label, scale) in labels.items():
         pc = k["percentiles"][key]
-        table.add_row(label, *(f"{pc[p] * scale:.2f}" for p in ("5", "50", "95")))
+        table.add_row(escape(label), *(kpi_cell(pc[p], scale) for p in ("5", "50", "95")))
     console.print(table)
+    for line in note_lines(k):
+        console.print(line)
     console.print(
         f"cell spectral efficiency {k['cell_spectral_efficiency_bps_per_hz']:.3f} bit/s/Hz/cell, "
         f"5th-percentile user spectral efficiency "

@@ -9,8 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from nrsim.cli.format import kpi_cell, kpi_delta_cell, note_lines
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -37,19 +39,20 @@ def compare(
         res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],
                           out_dir=target)
     except NrsimError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     t = Table(title="B - A")
     for c in ("metric", "5 %", "50 %", "95 %"):
         t.add_column(c, justify="right")
     for key, pcs in res["kpi_deltas"]["percentiles"].items():
         s = 1e-6 if key == "throughput_bps" else 1.0
-        t.add_row(key, *(f"{pcs[p]['delta'] * s:+.2f}" if p in pcs else "" for p in ("5", "50", "95")))
+        t.add_row(key, *(kpi_delta_cell(pcs[p]["delta"], s) if p in pcs else "" for p in ("5", "50", "95")))
     if len(t.rows):
         console.print(t)
     for key, v in res["kpi_deltas"].items():  # call runs: scalar call and mobility KPIs
         if key != "percentiles" and "." in key:
-            console.print(f"{key}: A {v['a']:.4g}, B {v['b']:.4g}, B - A {v['delta']:+.4g}")
+            console.print(f"{key}: A {kpi_cell(v['a'], spec='.4g')}, B {kpi_cell(v['b'], spec='.4g')}, "
+                          f"B - A {kpi_delta_cell(v['delta'])}")
     u, ar = res["users"], res["area"]
     if u.get("paired") and "n_calls" in u:
         console.print(f"calls losing satisfaction {u['share_calls_lose_satisfaction']:.3%}, gaining "
@@ -58,4 +61,7 @@ def compare(
         console.print(f"users losing coverage {u['share_lose_coverage']:.3%}, falling below "
                       f"{u['throughput_threshold_mbps']:g} Mbit/s {u['share_fall_below_throughput']:.3%}")
     console.print(f"area losing coverage {ar['share_lose_coverage']:.3%} of {ar['area_km2']:.2f} km2")
-    console.print(f"report in [green]{target / 'report.html'}[/]")
+    for side, notes in res.get("notes", {}).items():
+        for line in note_lines({"notes": notes}):
+            console.print(f"{side}: {line}")
+    console.print(f"report in [green]{escape(str(target / 'report.html'))}[/]")

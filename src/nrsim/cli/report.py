@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from nrsim.errors import NrsimError
 
@@ -27,6 +28,6 @@ def report(
     try:
         path = write_report(results_dir, out=out)
     except (NrsimError, FileNotFoundError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)
-    console.print(f"report in [green]{path}[/] ({path.stat().st_size / 1e6:.2f} MB)")
+    console.print(f"report in [green]{escape(str(path))}[/] ({path.stat().st_size / 1e6:.2f} MB)")

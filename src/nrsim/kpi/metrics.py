@@ -25,6 +25,47 @@ def percentiles(values: np.ndarray, pcts: tuple[int, ...] = PERCENTILES) -> dict
     return {str(p): float(x) for p, x in zip(pcts, q, strict=True)}
 
 
+def percentiles_with_inf(values: np.ndarray, pcts: tuple[int, ...] = PERCENTILES) -> dict[str, float]:
+    """{"5": ..., "50": ..., "95": ...} of the non-NaN values, -inf and +inf included as the
+    smallest and largest order statistics (NumPy ``linear`` interpolation between finite
+    neighbours; the nearer neighbour when one is infinite, as
+    :meth:`nrsim.kpi.streaming.Histogram.percentile`). NaN when there are none. Used for
+    the snapshot percentiles, where +inf is a real value: the SIR of a UE that no cell
+    interferes with (a one-cell network)."""
+    v = np.sort(np.asarray(values, dtype=np.float64))
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return {str(p): float("nan") for p in pcts}
+    out = {}
+    for p in pcts:
+        pos = p / 100.0 * (v.size - 1)
+        k = int(np.floor(pos))
+        frac = pos - k
+        a = float(v[k])
+        if frac == 0.0 or k + 1 >= v.size:
+            out[str(p)] = a
+            continue
+        b = float(v[k + 1])
+        out[str(p)] = a + frac * (b - a) if np.isfinite(a) and np.isfinite(b) else (a if frac < 0.5 else b)
+    return out
+
+
+ONE_CELL_SIR_NOTE = ("the network has one cell, so no cell interferes: the SIR is unbounded (+inf in ue.parquet "
+                     "and in memory; null in summary.json, which has no infinity)")
+"""Text of ``kpis.notes.sir_db`` (:func:`kpi_notes`)."""
+
+
+def kpi_notes(n_cells: int) -> dict[str, str]:
+    """Notes on KPIs that have no finite value: ``{"sir_db": ONE_CELL_SIR_NOTE}`` for a
+    one-cell network, else empty."""
+    return {"sir_db": ONE_CELL_SIR_NOTE} if n_cells == 1 else {}
+
+
+def _with_notes(kpis: dict[str, Any]) -> dict[str, Any]:
+    notes = kpi_notes(kpis["n_cells"])
+    return {**kpis, "notes": notes} if notes else kpis
+
+
 def snapshot_kpis(ue: pd.DataFrame, cell: pd.DataFrame, bandwidth_hz: float) -> dict[str, Any]:
     """KPIs of a run from its per-UE and per-cell tables.
 
@@ -37,7 +78,7 @@ def snapshot_kpis(ue: pd.DataFrame, cell: pd.DataFrame, bandwidth_hz: float) -> 
     out: dict[str, Any] = {
         "n_ue": n_ue,
         "n_cells": int(cell["cell"].nunique()) if len(cell) else 0,
-        "percentiles": {c: percentiles(ue[c].to_numpy()) for c in PERCENTILE_COLUMNS},
+        "percentiles": {c: percentiles_with_inf(ue[c].to_numpy()) for c in PERCENTILE_COLUMNS},
         "mean_throughput_bps": float(ue["throughput_bps"].mean()) if n_ue else float("nan"),
         "cell_spectral_efficiency_bps_per_hz": float(
             cell["spectral_efficiency_bps_per_hz"].mean()
@@ -53,7 +94,7 @@ def snapshot_kpis(ue: pd.DataFrame, cell: pd.DataFrame, bandwidth_hz: float) -> 
         if n_ue
         else float("nan"),
     }
-    return out
+    return _with_notes(out)
 
 
 def kpis_from_accumulator(acc, cell: pd.DataFrame, bandwidth_hz: float) -> dict[str, Any]:
@@ -64,7 +105,7 @@ def kpis_from_accumulator(acc, cell: pd.DataFrame, bandwidth_hz: float) -> dict[
     nan = float("nan")
     pct = {k: {str(p): h.percentile(p) for p in PERCENTILES} for k, h in acc.db.items()}
     pct["throughput_bps"] = {str(p): acc.throughput_percentile(p) for p in PERCENTILES}
-    return {
+    return _with_notes({
         "n_ue": n,
         "n_cells": int(cell["cell"].nunique()) if len(cell) else 0,
         "percentiles": {c: pct[c] for c in PERCENTILE_COLUMNS},
@@ -80,4 +121,4 @@ def kpis_from_accumulator(acc, cell: pd.DataFrame, bandwidth_hz: float) -> dict[
         "indoor_share": acc.n_indoor / n if n else nan,
         "outage_share": acc.n_outage / n if n else nan,
         "percentile_error_bound": {"db": 0.001, "throughput_relative": 2.3e-5},
-    }
+    })

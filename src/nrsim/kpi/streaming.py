@@ -42,7 +42,10 @@ class Histogram:
     def add(self, values: NDArray[np.float64]) -> None:
         v = np.asarray(values, dtype=np.float64)
         v = v[~np.isnan(v)]
-        idx = np.floor((v - self.lo) / self.width).astype(np.int64) + 1
+        # clip before the integer cast: -inf/+inf go to the under/overflow bins (casting an
+        # infinite float to int64 is undefined and gave the underflow bin for +inf)
+        pos = np.clip((v - self.lo) / self.width, -1.0, float(self.n_bins))
+        idx = np.floor(pos).astype(np.int64) + 1
         idx = np.clip(idx, 0, self.n_bins + 1)
         self.counts += np.bincount(idx, minlength=self.n_bins + 2)
 

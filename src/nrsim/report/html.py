@@ -4,11 +4,21 @@ runs also the call KPIs (DL and UL) and the capacity curve of a capacity sweep.
 
 Everything is inline (CSS, JavaScript, PNG layers as data URIs, JSON); a Content-Security-
 Policy forbids any request to another host, so opening the file makes no network request.
+
+Security model (docs/sites.md, "Report security"): every string that comes from a user (site
+list columns, scenario description, config values, KPI keys of ``summary.json``, file names)
+is escaped for its context: :func:`html.escape` in HTML text and attributes,
+:func:`json_for_script` in the inline JSON data block (cannot close its ``<script>``
+element), and the script builds the DOM from data only with ``textContent`` and
+``createElement`` (never ``innerHTML``). The policy (:func:`content_security_policy`) runs
+only the report's own script, by its SHA-256 hash: no ``'unsafe-inline'`` script, no inline
+event handler, no ``javascript:`` URL, no request.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
@@ -18,8 +28,36 @@ from typing import Any
 
 import numpy as np
 
-CSP = ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-       "script-src 'unsafe-inline'; connect-src 'none'")
+
+def content_security_policy(script: str) -> str:
+    """The report's Content-Security-Policy (a ``<meta>`` element): nothing may load from
+    anywhere (``default-src 'none'``, ``connect-src 'none'``, no ``base``, no form target);
+    images only from ``data:`` URIs (the coverage layers); styles inline (the ``<style>``
+    element and the ``style`` attributes of the inline SVG plots: CSS cannot run script and,
+    with no source allowed, cannot make a request); scripts only the one whose SHA-256 hash is
+    listed (``script``, the exact text of the report's ``<script>`` element), so an injected
+    ``<script>``, inline event handler (``onerror=...``) or ``javascript:`` URL does not run;
+    Trusted Types make any ``innerHTML``-style string sink throw."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+            f"script-src 'sha256-{digest}'; connect-src 'none'; base-uri 'none'; form-action 'none'; "
+            "require-trusted-types-for 'script'; trusted-types 'none'")
+
+
+_JSON_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def json_for_script(data: Any) -> str:
+    """``data`` as JSON text that is safe inside ``<script type="application/json">``: ``<``,
+    ``>`` and ``&`` (which could open ``</script>`` or ``<!--`` and end or swallow the
+    element) and U+2028/U+2029 (line terminators in older JavaScript) are written as
+    ``\\uXXXX`` escapes, which ``JSON.parse`` reads back as the same characters (they occur only
+    inside JSON strings). NaN and infinity are refused (strict JSON has neither)."""
+    text = json.dumps(data, separators=(",", ":"), allow_nan=False)
+    for ch, esc in _JSON_SCRIPT_ESCAPES.items():
+        text = text.replace(ch, esc)
+    return text
+
 
 LAYERS = {
     # key: (label, unit, colormap, vmin, vmax)
@@ -90,9 +128,13 @@ def _svg_of(fig, ax, title: str) -> str:
     """Title, grid and legend, then the figure as an inline ``<svg>`` element (closed)."""
     from nrsim.report.plots import _pyplot
 
+    from matplotlib.text import Text
+
     ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="best")
+    for t in fig.findobj(Text):  # a "$" in a label is text, not mathtext (which can fail to parse)
+        t.set_parse_math(False)
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg")
@@ -102,10 +144,14 @@ def _svg_of(fig, ax, title: str) -> str:
 
 
 def _fmt(v: Any) -> str:
+    """A table cell as HTML text: numbers with 4 significant digits, +inf/-inf as such,
+    missing (None, NaN) as "-", anything else escaped."""
     if v is None:
         return "-"
-    if isinstance(v, float):
-        return f"{v:.4g}" if np.isfinite(v) else "-"
+    if isinstance(v, (float, np.floating)):
+        if np.isnan(v):
+            return "-"
+        return f"{v:.4g}" if np.isfinite(v) else ("+inf" if v > 0 else "-inf")
     return html.escape(str(v))
 
 
@@ -123,12 +169,25 @@ def kpi_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
         "sinr_db": ("SINR [dB]", 1.0), "sir_db": ("SIR (geometry) [dB]", 1.0),
         "throughput_bps": ("user throughput [Mbit/s]", 1e-6),
     }
+    notes = kpis.get("notes") or {}
     rows = []
     for key, (label, scale) in labels.items():
         pc = kpis.get("percentiles", {}).get(key)
         if pc:
-            rows.append({"metric": label, **{f"{p} %": pc[p] * scale for p in ("5", "50", "95") if p in pc}})
+            # a KPI with a note (kpis.notes) and null in summary.json is unbounded (+inf):
+            # the SIR of a one-cell network (nrsim.kpi.metrics.kpi_notes)
+            unbounded = float("inf") if key in notes else float("nan")
+            rows.append({"metric": label, **{f"{p} %": unbounded if pc[p] is None else _number(pc[p]) * scale
+                                            for p in ("5", "50", "95") if p in pc}})
     return rows
+
+
+def notes_html(kpis: dict[str, Any]) -> str:
+    """The notes of ``kpis.notes`` (e.g. an unbounded SIR) as escaped paragraphs."""
+    notes = kpis.get("notes") or {}
+    if not isinstance(notes, dict):
+        return ""
+    return "".join(f'<p class="dim">{html.escape(str(k))}: {html.escape(str(v))}</p>' for k, v in notes.items())
 
 
 def scalar_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,6 +210,20 @@ def event_markers(events) -> list[list[float]]:
     code = [EVENT_CODES["rlf"] if k == "rlf" else EVENT_CODES.get(o, 0)
             for k, o in zip(ev["kind"], ev["outcome"], strict=True)]
     return [[round(float(x), 1), round(float(y), 1), c] for x, y, c in zip(ev["x_m"], ev["y_m"], code, strict=True)]
+
+
+CELL_INFO_COLUMNS = ("site_id", "vendor", "operator", "antenna_model", "environment")
+"""Site-list columns shown (as text) under the cell id in the map's hover box."""
+
+
+def cell_info_text(meta: dict[str, Any]) -> str:
+    """The hover box's second line for a cell: its site, vendor, operator, antenna model and
+    environment (the non-empty ones, as given in the site list), and "switched off"."""
+    parts = [f"{k.replace('_id', '').replace('_model', '')} {meta[k]}" for k in CELL_INFO_COLUMNS
+             if str(meta.get(k, "") or "")]
+    if meta.get("off"):
+        parts.append("switched off")
+    return " | ".join(parts)
 
 
 def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_layers: dict[str, np.ndarray] | None = None,
@@ -183,8 +256,7 @@ def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_lay
             "x": round(float(layout.site_xy_m[s, 0]), 1), "y": round(float(layout.site_xy_m[s, 1]), 1),
             "cells": [{
                 "i": int(c), "b": float(bearing[c]),
-                "id": (cells_meta[c]["cell_id"] if cells_meta else f"cell {c}"),
-                "vendor": (cells_meta[c].get("vendor", "") if cells_meta else ""),
+                "vendor": (str(cells_meta[c].get("vendor", "")) if cells_meta else ""),
                 "off": bool(cells_meta[c].get("off", False)) if cells_meta else False,
             } for c in cells],
         })
@@ -194,10 +266,11 @@ def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_lay
         ys = [g.y0_m, g.y0_m - g.n_rows * g.resolution_m]
         lat, lon = projection.to_latlon_deg([xs[0], xs[1], xs[0], xs[1]], [ys[0], ys[0], ys[1], ys[1]])
         corners = {"lat": [float(v) for v in lat], "lon": [float(v) for v in lon]}
-    cell_ids = [m["cell_id"] for m in cells_meta] if cells_meta else None
+    cell_ids = [str(m["cell_id"]) for m in cells_meta] if cells_meta else None
+    cell_info = [cell_info_text(m) for m in cells_meta] if cells_meta else None
     return {
         "x0": g.x0_m, "y0": g.y0_m, "res": g.resolution_m, "rows": g.n_rows, "cols": g.n_cols,
-        "layers": out_layers, "sites": sites, "corners": corners, "cell_ids": cell_ids,
+        "layers": out_layers, "sites": sites, "corners": corners, "cell_ids": cell_ids, "cell_info": cell_info,
         "epsg": maps.epsg, "events": events or [],
     }
 
@@ -245,6 +318,8 @@ function draw(){
 function latlon(x,y){if(!M.corners)return '';var u=(x-M.x0)/W,v=(M.y0-y)/H,c=M.corners;
  function bil(a){return (1-u)*(1-v)*a[0]+u*(1-v)*a[1]+(1-u)*v*a[2]+u*v*a[3];}
  return bil(c.lat).toFixed(5)+', '+bil(c.lon).toFixed(5);}
+// data reach the DOM only as text (textContent), never as markup
+function line(text,cls){var d=document.createElement('div');if(cls)d.className=cls;d.textContent=String(text);return d;}
 function valueAt(key,i){for(var k=0;k<M.layers.length;k++){if(M.layers[k].key===key)return M.layers[k].values[i];}return null;}
 cv.addEventListener('mousemove',function(e){
  var b=cv.getBoundingClientRect(),px=(e.clientX-b.left)*cv.width/b.width,py=(e.clientY-b.top)*cv.height/b.height;
@@ -253,10 +328,12 @@ cv.addEventListener('mousemove',function(e){
  if(col<0||row<0||col>=M.cols||row>=M.rows){tip.style.display='none';return;}
  var i=row*M.cols+col,cell=valueAt('serving_cell',i);
  if(cell===null){tip.style.display='none';return;}
- var name=M.cell_ids?M.cell_ids[cell]:('cell '+cell),t='<b>'+name+'</b><br>';
- M.layers.forEach(function(L){if(L.key!=='serving_cell'){var v=L.values[i];t+=L.label+': '+(v===null?'-':v)+' '+L.unit+'<br>';}});
- var ll=latlon(w[0],w[1]);if(ll)t+='<span class="dim">'+ll+'</span>';
- tip.innerHTML=t;tip.style.display='block';tip.style.left=(e.pageX+12)+'px';tip.style.top=(e.pageY+12)+'px';
+ var kids=[line(M.cell_ids?M.cell_ids[cell]:('cell '+cell),'name')];
+ if(M.cell_info&&M.cell_info[cell])kids.push(line(M.cell_info[cell],'dim'));
+ M.layers.forEach(function(L){if(L.key!=='serving_cell'){var v=L.values[i];kids.push(line(L.label+': '+(v===null?'-':v)+' '+L.unit,''));}});
+ var ll=latlon(w[0],w[1]);if(ll)kids.push(line(ll,'dim'));
+ tip.replaceChildren.apply(tip,kids);tip.setAttribute('data-cell',cell);
+ tip.style.display='block';tip.style.left=(e.pageX+12)+'px';tip.style.top=(e.pageY+12)+'px';
 });
 var drag=null;
 cv.addEventListener('mousedown',function(e){var b=cv.getBoundingClientRect();drag=[(e.clientX-b.left)*cv.width/b.width,(e.clientY-b.top)*cv.height/b.height];});
@@ -280,7 +357,8 @@ h1{font-size:1.5em;margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-botto
 table.kpi{border-collapse:collapse;margin:8px 0}table.kpi td,table.kpi th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 table.kpi th{background:#f0f0f0}table.kpi td:first-child{text-align:left}
 #map{border:1px solid #aaa;cursor:grab;width:100%;max-width:1000px;background:#f4f4f0}
-#tip{position:absolute;display:none;background:rgba(255,255,255,0.95);border:1px solid #888;padding:4px 8px;font-size:12px;pointer-events:none}
+#tip{position:absolute;display:none;background:rgba(255,255,255,0.95);border:1px solid #888;padding:4px 8px;font-size:12px;pointer-events:none;max-width:420px;overflow-wrap:anywhere}
+#tip .name{font-weight:bold}
 #legend{display:inline-block;width:240px;height:12px;border:1px solid #888;vertical-align:middle;margin:0 6px}
 .plots{display:flex;flex-wrap:wrap;gap:8px}.plots svg{width:520px;height:auto}
 pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:400px;font-size:12px}
@@ -289,13 +367,18 @@ pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:400px;font-size:12px
 
 def render_html(*, title: str, subtitle: str, map_data: dict[str, Any] | None, sections: list[tuple[str, str]],
                 config: dict[str, Any]) -> str:
-    """The whole document; ``sections`` are (heading, inner HTML) after the map."""
+    """The whole document; ``sections`` are (heading, inner HTML) after the map. Headings,
+    ``title`` and ``subtitle`` are escaped here; inner HTML must already escape every user
+    string (``_table`` does); ``map_data`` is embedded with :func:`json_for_script` and shown
+    by the script as text only; ``config`` is shown as escaped JSON."""
     map_html = ""
     if map_data is not None:
-        payload = json.dumps(map_data, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+        payload = json_for_script(map_data)
+        frame = (f"Local UTM frame (EPSG:{html.escape(str(map_data['epsg']))})" if map_data.get("epsg")
+                 else "Local metric frame (no geographic reference)")
         map_html = f"""
 <h2>Map</h2>
-<div class="dim">{('Local UTM frame (EPSG:' + str(map_data['epsg']) + ')') if map_data.get('epsg') else 'Local metric frame (no geographic reference)'}, {map_data['res']:g} m pixels.
+<div class="dim">{frame}, {float(map_data['res']):g} m pixels.
 Drag to pan, wheel to zoom, hover for the best-server cell, RSRP, SINR and throughput. Cell wedges: blue vendor-a, orange vendor-b, green vendor-c, grey switched off.</div>
 <p><label>Layer <select id="layer"></select></label>
 <label><input type="checkbox" id="sites" checked> sites</label> <button id="reset">reset view</button>
@@ -307,7 +390,7 @@ Drag to pan, wheel to zoom, hover for the best-server cell, RSRP, SINR and throu
     cfg = html.escape(json.dumps(config, indent=2, sort_keys=True))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{CSP}">
+<meta http-equiv="Content-Security-Policy" content="{html.escape(content_security_policy(_JS))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{_CSS}</style></head>
 <body>
@@ -334,7 +417,8 @@ def _cells_meta(cfg, n_cells: int) -> list[dict[str, Any]] | None:
     sl = config_site_list(cfg)
     off = excluded_cells(sl, cfg.sites)
     c = sl.cells
-    return [{"cell_id": c.at[i, "cell_id"], "vendor": c.at[i, "vendor"], "off": bool(off[i])} for i in range(n_cells)]
+    return [{"cell_id": str(c.at[i, "cell_id"]), **{k: str(c.at[i, k]) for k in CELL_INFO_COLUMNS},
+             "off": bool(off[i])} for i in range(n_cells)]
 
 
 def write_report(results_dir: str | Path, *, out: str | Path | None = None, geotiff: bool = True) -> Path:
@@ -372,7 +456,8 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
                          "wrong cell), black squares radio-link failures (docs/mobility.md).</p>"
                          + _table([{"KPI": k, "value": v} for k, v in mob.items()])))
     else:
-        sections.append(("KPIs", _table(kpi_rows(summary["kpis"])) + _table(scalar_rows(summary["kpis"]))))
+        sections.append(("KPIs", _table(kpi_rows(summary["kpis"])) + notes_html(summary["kpis"])
+                         + _table(scalar_rows(summary["kpis"]))))
     if summary["kpis"].get("calls"):
         sections.append(("Video calls", _calls_html(summary["kpis"]["calls"])))
     elif (summary["kpis"].get("slots") or {}).get("video"):
