@@ -49,9 +49,9 @@ def _load_side(source: str, overrides: list[str], label: str) -> Side:
 
 
 CALL_KEYS = ("satisfied_share", "dl_satisfied_share", "ul_satisfied_share", "satisfied_share_with_handover",
-             "satisfied_share_without_handover", "calls_per_cell")
-MOBILITY_KEYS = ("handovers_per_ue_per_min", "handover_failure_rate", "ping_pong_rate", "rlf_per_ue_hour",
-                 "outage_share")
+             "satisfied_share_without_handover", "satisfied_share_with_handover_failure", "calls_per_cell")
+MOBILITY_KEYS = ("handovers_per_ue_per_min", "handover_failure_rate", "failure_preparation", "failure_execution",
+                 "too_late", "too_early", "wrong_cell", "ping_pong_rate", "rlf_per_ue_hour", "outage_share")
 
 
 def _is_call_run(summary: dict[str, Any]) -> bool:
