@@ -54,8 +54,8 @@ def resolve_no_worker_timeout_s(value: float | None = None) -> float:
             raise ConfigError(f"NRSIM_DASK_NO_WORKER_TIMEOUT_S = {raw!r}: must be a number of seconds > 0",
                               field="NRSIM_DASK_NO_WORKER_TIMEOUT_S") from None
     if not (value > 0 and math.isfinite(value)):
-        raise ConfigError(f"no-worker timeout = {value}: must be a number of seconds > 0",
-                          field="NRSIM_DASK_NO_WORKER_TIMEOUT_S")
+        raise ConfigError(f"no-worker timeout (NRSIM_DASK_NO_WORKER_TIMEOUT_S) = {value}: must be a finite "
+                          "number of seconds > 0", field="NRSIM_DASK_NO_WORKER_TIMEOUT_S")
     return float(value)
 
 
@@ -108,9 +108,16 @@ class DaskBackend:
                     done, pending = wait(pending, timeout=poll_s, return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     done = set()
+                lost = set()
                 for fut in done:
-                    yield index[fut.key], self._result(fut)
-                if done:
+                    try:
+                        value = self._result(fut, timeout_s=poll_s)
+                    except TimeoutError:  # finished, but its result was lost with its worker:
+                        lost.add(fut)  # Dask computes it again
+                        continue
+                    yield index[fut.key], value
+                pending |= lost
+                if done - lost:
                     idle_since = None
                     continue
                 if self._n_workers() > 0:
@@ -132,11 +139,15 @@ class DaskBackend:
         except Exception as exc:  # noqa: BLE001 - any comm failure means the scheduler is gone
             raise ExecutionError(f"lost the connection to the Dask scheduler {self.address} ({exc})") from None
 
-    def _result(self, fut: Any) -> Any:
+    def _result(self, fut: Any, timeout_s: float) -> Any:
         from distributed import KilledWorker
 
         try:
-            return fut.result()
+            return fut.result(timeout=timeout_s)
+        except TimeoutError:
+            if fut.status in ("error", "cancelled"):
+                return self._result(fut, timeout_s)
+            raise
         except KilledWorker as exc:
             raise ExecutionError(f"a task killed every Dask worker that ran it ({exc})") from None
         except CancelledError:
