@@ -368,3 +368,5 @@ def test_report_out_refuses_a_foreign_file(tmp_path: Path) -> None:
     assert mine.read_text() == "<html>my homepage</html>"
     res = runner.invoke(app, ["report", str(res_dir), "--out", str(tmp_path)])
     assert res.exit_code == 2 and "is a folder" in res.output
+    res = runner.invoke(app, ["report", str(res_dir), "--out", str(tmp_path / "nowhere" / "r.html")])
+    assert res.exit_code == 2 and "does not exist" in res.output

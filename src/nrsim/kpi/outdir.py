@@ -135,8 +135,11 @@ def _protected(final: Path) -> str | None:
         return "contains the current directory"
     if resolved == Path(resolved.anchor):
         return "is the root folder"
-    home = Path.home().resolve()
-    if resolved == home or resolved in home.parents:
+    try:
+        home = Path.home().resolve()
+    except (KeyError, RuntimeError):  # no home folder known
+        home = None
+    if home is not None and (resolved == home or resolved in home.parents):
         return "is (or contains) the home folder"
     if final.is_dir() and os.path.ismount(final):
         return "is a mount point"
@@ -175,6 +178,9 @@ def check_report_file(path: str | Path, *, force: bool = False) -> None:
     if path.is_dir():
         raise OutputPathError(f"--out {path} is a folder; give the report's file name, e.g. {path / 'report.html'}",
                               path=str(path))
+    if not path.parent.is_dir():
+        raise OutputPathError(f"--out {path}: the folder {path.parent} does not exist; create it or choose another "
+                              "--out", path=str(path))
     if not path.exists() or force:
         return
     try:
