@@ -8,16 +8,22 @@ from nrsim.api import RunResult, check_model_validity, load_config, run  # noqa:
 from nrsim.config import ScenarioConfig, config_hash, list_presets  # noqa: E402
 from nrsim.errors import (  # noqa: E402
     ConfigError,
+    ExecutionError,
     ModelValidityError,
     ModelValidityWarning,
     NrsimError,
+    OutputPathError,
+    OutputWarning,
 )
 
 __all__ = [
     "ConfigError",
+    "ExecutionError",
     "ModelValidityError",
     "ModelValidityWarning",
     "NrsimError",
+    "OutputPathError",
+    "OutputWarning",
     "RunResult",
     "ScenarioConfig",
     "__version__",

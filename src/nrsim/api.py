@@ -154,6 +154,7 @@ def run(
     workers: int = 0,
     scheduler: str | None = None,
     chunk_ues: int | None = None,
+    force: bool = False,
 ) -> RunResult:
     """Run all drops of a scenario and compute its KPIs.
 
@@ -162,14 +163,28 @@ def run(
     its finished chunks stay in a hidden work folder beside it, and the same call resumes
     from them). ``workers`` > 0 runs the chunks on a local Dask cluster of that many
     processes, ``scheduler`` on an existing cluster; the results are the same bytes as a
-    serial run. ``progress(done, total)`` is called as chunks finish."""
-    from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
+    serial run. ``progress(done, total)`` is called as chunks finish.
+
+    Before any work ``out_dir`` is checked and locked (:mod:`nrsim.kpi.outdir`): an existing
+    file or a non-empty folder that is not an nrsim result raises
+    :class:`~nrsim.errors.OutputPathError` unless ``force``, as does a target another run is
+    writing. Losing every Dask worker raises :class:`~nrsim.errors.ExecutionError`."""
+    from nrsim.kpi.outdir import claim_output
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    with claim_output(out_dir, kind="run", config_hash=config_hash(cfg), force=force):
+        return _run_claimed(cfg, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler,
+                            chunk_ues=chunk_ues)
+
+
+def _run_claimed(cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None,
+                 workers: int, scheduler: str | None, chunk_ues: int | None) -> RunResult:
+    from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
+
     sweep = cfg.slots.enabled and bool(cfg.slots.traffic.capacity_calls_per_cell)
     if (cfg.slots.enabled or cfg.mobility.enabled) and (workers or scheduler) and not sweep:
         warnings.warn("workers/scheduler apply to snapshot runs and capacity sweeps; slot-level and mobility "
-                      "runs run serially in this process", RuntimeWarning, stacklevel=2)
+                      "runs run serially in this process", RuntimeWarning, stacklevel=3)
     if cfg.slots.enabled and cfg.mobility.enabled:  # moving UEs with video calls (docs/video.md)
         return _run_calls(cfg, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler)
     if cfg.slots.enabled:  # slot-level simulation (docs/slots.md)

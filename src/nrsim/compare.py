@@ -160,12 +160,13 @@ def area_shares(ma, mb, cfg) -> dict[str, Any]:
 
 
 def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: list[str] | tuple = (),
-            overrides_b: list[str] | tuple = (), out_dir: str | Path | None = None) -> dict[str, Any]:
+            overrides_b: list[str] | tuple = (), out_dir: str | Path | None = None,
+            force: bool = False) -> dict[str, Any]:
     """Run (or load) A and B on the same seed and drops and compute the deltas; with
-    ``out_dir`` write ``compare.json`` and ``report.html`` there atomically."""
-    import nrsim
-    from nrsim.coverage import coverage_maps
-    from nrsim.engine.snapshot import build_layout
+    ``out_dir`` write ``compare.json`` and ``report.html`` there atomically (checked and
+    locked before any work, :mod:`nrsim.kpi.outdir`; ``force`` replaces a folder that is not
+    an nrsim result)."""
+    from nrsim.kpi.outdir import claim_output
 
     sa = _load_side(a, [*overrides, *overrides_a], "A")
     sb = _load_side(b, [*overrides, *overrides_b], "B")
@@ -174,6 +175,15 @@ def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: l
             f"A and B need the same seed and drops (A: seed {sa.cfg.seed}, {sa.cfg.drops} drops; "
             f"B: seed {sb.cfg.seed}, {sb.cfg.drops} drops); allowed: equal values", field="seed",
         )
+    with claim_output(out_dir, kind="compare", force=force):
+        return _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir)
+
+
+def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir) -> dict[str, Any]:
+    import nrsim
+    from nrsim.coverage import coverage_maps
+    from nrsim.engine.snapshot import build_layout
+
     sides = []
     for s in (sa, sb):
         if s.ue is None:
@@ -257,6 +267,6 @@ def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
         sections=sections,
         config={"A": sa.cfg.model_dump(mode="json"), "B": sb.cfg.model_dump(mode="json")},
     )
-    with atomic_directory(folder) as tmp:
+    with atomic_directory(folder, kind="compare") as tmp:
         write_json(tmp / "compare.json", result)
         (tmp / "report.html").write_text(text, encoding="utf-8")

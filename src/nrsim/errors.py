@@ -21,6 +21,28 @@ class ConfigError(NrsimError, ValueError):
         self.field = field
 
 
+class OutputPathError(NrsimError):
+    """An output path cannot be used: an existing file or a folder that is not an nrsim
+    result (without ``force``), the current or home folder, an unwritable parent folder, or
+    a target that another nrsim run is writing. Raised before any work; the message names the
+    path and the fix."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class ExecutionError(NrsimError):
+    """A run could not finish for a reason outside its inputs (e.g. every Dask worker was
+    lost); the finished chunks of a run with a result folder are kept, and the same command
+    resumes from them. The CLI exits 1."""
+
+
+class OutputWarning(UserWarning):
+    """An output is being replaced on request (``force``) although it is not an nrsim result,
+    or a resume folder of another nrsim version is discarded."""
+
+
 class ModelValidityError(NrsimError, ValueError):
     """An input lies outside the validity range of an empirical model
     (e.g. a carrier frequency outside 0.5-100 GHz for TR 38.901 path loss)."""

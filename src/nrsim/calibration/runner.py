@@ -192,6 +192,7 @@ def calibrate(
     seed: int | None = None,
     out_dir: str | Path | None = None,
     progress: CalibrationProgress | None = None,
+    force: bool = False,
 ) -> CalibrationResult:
     """Run TR 38.901 large-scale calibration cases and compare them with 3GPP R1-165974.
 
@@ -204,23 +205,31 @@ def calibrate(
     out_dir : when given, write the CDFs, plots, percentile tables and ``calibration.json``
         there, atomically (nothing is left behind on error).
     progress : see :data:`CalibrationProgress`.
+    force : replace ``out_dir`` even when it is a file or a folder that is not an nrsim result
+        (:mod:`nrsim.kpi.outdir`).
 
     Raises
     ------
     ConfigError
         For an unknown case, ``drops`` outside 1..100000 or a bad seed; raised before any
         case runs or anything is written.
+    OutputPathError
+        For an ``out_dir`` that must not be replaced or that another run is writing; raised
+        before any case runs.
     """
+    from nrsim.kpi.outdir import claim_output
+
     chosen = resolve_cases(cases)
     _check_drops(drops)
     configs = [case_config(c, drops=drops, seed=seed) for c in chosen]  # validate all first
-    results = []
-    for i, (case, cfg) in enumerate(zip(chosen, configs)):
-        results.append(run_case(case, cfg, progress=_case_progress(progress, case.name, i, len(chosen))))
-    written = Path(out_dir) if out_dir is not None else None
-    out = CalibrationResult(cases=tuple(results), out_dir=written)
-    if written is not None:
-        write_calibration(written, out)
+    with claim_output(out_dir, kind="calibration", force=force):
+        results = []
+        for i, (case, cfg) in enumerate(zip(chosen, configs)):
+            results.append(run_case(case, cfg, progress=_case_progress(progress, case.name, i, len(chosen))))
+        written = Path(out_dir) if out_dir is not None else None
+        out = CalibrationResult(cases=tuple(results), out_dir=written)
+        if written is not None:
+            write_calibration(written, out)
     return out
 
 
@@ -362,7 +371,7 @@ def write_calibration(out_dir: Path, result: CalibrationResult) -> None:
         <case>/<metric>.png           CDF with the reference curve and company band
     """
     all_rows: list[list[Any]] = []
-    with atomic_directory(Path(out_dir)) as tmp:
+    with atomic_directory(Path(out_dir), kind="calibration") as tmp:
         for cr in result.cases:
             folder = tmp / cr.case.name
             folder.mkdir()

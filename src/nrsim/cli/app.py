@@ -15,7 +15,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nrsim.errors import NrsimError
+from nrsim.cli._output import ForceOption, warnings_as_lines
+from nrsim.errors import ExecutionError, NrsimError
 
 app = typer.Typer(
     name="nrsim",
@@ -60,15 +61,18 @@ def run(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and the coverage GeoTIFFs (nrsim report).")
     ] = False,
+    force: ForceOption = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
     import nrsim
+    from nrsim.kpi.outdir import check_output
 
     try:
         cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
+        out_dir = out if out is not None else Path("results") / cfg.name
+        check_output(out_dir, force=force)  # refuse before any work (checked again under the lock)
     except NrsimError as exc:
         _fail(exc)
-    out_dir = out if out is not None else Path("results") / cfg.name
     console.print(
         f"[bold]nrsim {nrsim.__version__}[/] scenario [cyan]{cfg.name}[/] "
         f"(config {nrsim.config_hash(cfg)}, seed {cfg.seed}, {cfg.drops} drops)"
@@ -85,14 +89,18 @@ def run(
             "time steps" if cfg.mobility.enabled else "UE chunks")
         task = bar.add_task(label, total=None)
         try:
-            result = nrsim.run(
-                cfg,
-                out_dir=out_dir,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-                workers=workers,
-                scheduler=scheduler,
-                chunk_ues=chunk_ues,
-            )
+            with warnings_as_lines(err_console):
+                result = nrsim.run(
+                    cfg,
+                    out_dir=out_dir,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    workers=workers,
+                    scheduler=scheduler,
+                    chunk_ues=chunk_ues,
+                    force=force,
+                )
+        except ExecutionError as exc:  # e.g. every Dask worker lost: finished chunks are kept
+            _fail(exc, 1)
         except NrsimError as exc:
             _fail(exc)
     _print_kpis(result.summary)

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -121,12 +122,14 @@ def calibrate(
         typer.Option(help=f"Result folder (default {DEFAULT_OUT}); holds calibration.json."),
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the calibration cases and exit.")] = False,
+    force: ForceOption = False,
 ) -> None:
     """Reproduce the TR 38.901 Table 7.8-1 large-scale calibration and compare it with 3GPP
     R1-165974: coupling loss, geometry SIR and SINR at 5/10/50/90/95 %."""
     import nrsim
     from nrsim.calibration import calibrate as run_calibration
     from nrsim.calibration import case_config, resolve_cases
+    from nrsim.kpi.outdir import check_output
 
     if list_:
         _print_cases()
@@ -134,9 +137,10 @@ def calibrate(
     try:  # validate every input before running or writing anything
         chosen = resolve_cases(cases)
         total_drops = sum(case_config(c, drops=drops, seed=seed).drops for c in chosen)
+        out_dir = out if out is not None else DEFAULT_OUT
+        check_output(out_dir, force=force)
     except NrsimError as exc:
         _fail(exc)
-    out_dir = out if out is not None else DEFAULT_OUT
     console.print(
         f"[bold]nrsim {nrsim.__version__}[/] calibration: {len(chosen)} case(s), "
         f"{total_drops} drops in all"
@@ -163,9 +167,11 @@ def calibrate(
             bar.update(all_task, completed=state["base"] + done)
 
         try:
-            result = run_calibration(
-                [c.name for c in chosen], drops=drops, seed=seed, out_dir=out_dir, progress=progress
-            )
+            with warnings_as_lines(err_console):
+                result = run_calibration(
+                    [c.name for c in chosen], drops=drops, seed=seed, out_dir=out_dir, progress=progress,
+                    force=force,
+                )
         except NrsimError as exc:
             _fail(exc)
     for cr in result.cases:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.format import kpi_cell, kpi_delta_cell, note_lines
 from nrsim.errors import NrsimError
 
@@ -29,6 +30,7 @@ def compare(
     set_b: Annotated[_Set, typer.Option("--set-b", help="Override for B only, e.g. "
                                         "--set-b sites.exclude_vendor=vendor-b (repeatable).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/compare-A-vs-B).")] = None,
+    force: ForceOption = False,
 ) -> None:
     """Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that
     lose coverage or fall below the throughput threshold, difference maps, HTML report."""
@@ -36,8 +38,9 @@ def compare(
 
     target = out if out is not None else Path("results") / f"compare-{Path(a).stem}-vs-{Path(b).stem}"
     try:
-        res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],
-                          out_dir=target)
+        with warnings_as_lines(err_console):
+            res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],
+                              out_dir=target, force=force)
     except NrsimError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)

@@ -20,13 +20,14 @@ err_console = Console(stderr=True)
 def report(
     results_dir: Annotated[Path, typer.Argument(help="Result folder of `nrsim run`.")],
     out: Annotated[Optional[Path], typer.Option(help="HTML file (default RESULTS_DIR/report.html).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out even when it is not an nrsim report.")] = False,
 ) -> None:
     """Write one self-contained offline HTML report (map, coverage layers, KPIs, CDFs, config)
     and the coverage GeoTIFFs into a result folder."""
     from nrsim.report.html import write_report
 
     try:
-        path = write_report(results_dir, out=out)
+        path = write_report(results_dir, out=out, force=force)
     except (NrsimError, FileNotFoundError) as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(2)

@@ -2,8 +2,9 @@
 
 Pass 1 runs the chunk tasks (serially or on Dask) and leaves one Parquet part per chunk in a
 work folder ``<out>/../.<name>.partial-<config hash>/``; parts already there from an
-interrupted run with the same configuration are reused, so the same command started again
-continues where it stopped. Pass 2, in the driver, reads the parts in a fixed order, adds
+interrupted run with the same configuration and nrsim version whose checksums match are
+reused (:mod:`nrsim.parallel.resume`), so the same command started again continues where it
+stopped. Pass 2, in the driver, reads the parts in a fixed order, adds
 throughput (which needs every chunk's UEs-per-cell counts), accumulates the KPIs with
 bounded memory and streams ``ue.parquet``. The result folder then appears atomically and
 the work folder is removed. Results do not depend on the backend, the number of workers
@@ -27,11 +28,13 @@ import pyarrow.parquet as pq
 from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine.snapshot import UE_COLUMNS, apply_throughput, build_layout, cell_columns
+from nrsim.errors import ExecutionError
 from nrsim.kpi.metrics import kpis_from_accumulator
 from nrsim.kpi.streaming import SnapshotAccumulator
 from nrsim.kpi.writers import atomic_directory, write_json
 from nrsim.parallel.backends import make_backend
-from nrsim.parallel.tasks import chunk_task, part_name
+from nrsim.parallel.resume import open_work_folder, part_is_complete
+from nrsim.parallel.tasks import chunk_task, part_files, part_name
 
 ROW_GROUP_ROWS = 65_536
 """Rows per Parquet row group of ue.parquet, fixed so that the file's bytes do not depend on
@@ -82,7 +85,7 @@ def execute(
         if out_dir is not None:
             # kept when the run fails or is killed, so that the same command resumes from it
             work = out_dir.parent / f".{out_dir.name}.partial-{config_hash(cfg)}"
-            work.mkdir(parents=True, exist_ok=True)
+            open_work_folder(work, config_hash(cfg))  # version check, stale temporaries
             keep_on_error = True
         else:
             work = Path(tempfile.mkdtemp(prefix="nrsim-run-"))
@@ -94,9 +97,9 @@ def execute(
     try:
         cfg_json = cfg.model_dump_json()
         (work / "config.json").write_text(cfg_json, encoding="utf-8")
-        todo = [
+        todo = [  # a part is reused only when its record's checksums match (resume.py)
             t for t in tasks
-            if n_ue > 0 and not (work / f"{part_name(*t)}.cells.npy").exists()
+            if n_ue > 0 and not part_is_complete(work, part_name(*t), part_files(*t))
         ]
         total = len(tasks)
         done = total - len(todo)
@@ -108,6 +111,11 @@ def execute(
                 done += 1
                 if progress is not None:
                     progress(done, total)
+        except ExecutionError as exc:  # e.g. every Dask worker lost
+            if not keep_on_error:
+                raise
+            raise ExecutionError(f"{exc}; {done} of {total} chunks are finished and kept in {work}: run the "
+                                 "same command again to resume") from None
         finally:
             backend.close()
         summary, cell_df, ue_df = _finish(cfg, layout, tasks, work, out_dir, provenance,

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine.snapshot import DropState, build_layout, prepare_drop, radio_chunk
+from nrsim.parallel.resume import sha256_file, write_part_record
 
 
 @functools.lru_cache(maxsize=2)
@@ -44,8 +45,9 @@ def part_name(drop: int, start: int, stop: int) -> str:
 def chunk_task(
     cfg_json: str, drop: int, start: int, stop: int, part_dir: str, numba_threads: int = 0
 ) -> np.ndarray:
-    """Compute UEs ``start..stop`` of ``drop`` and write ``<part_dir>/<name>.parquet`` and
-    ``<name>.cells.npy`` (UEs per serving cell). Returns the per-cell counts."""
+    """Compute UEs ``start..stop`` of ``drop`` and write ``<part_dir>/<name>.parquet``,
+    ``<name>.cells.npy`` (UEs per serving cell) and, last, ``<name>.part.json`` (their
+    SHA-256; :mod:`nrsim.parallel.resume`). Returns the per-cell counts."""
     if numba_threads > 0:
         import numba
 
@@ -58,8 +60,18 @@ def chunk_task(
     folder = Path(part_dir)
     tmp = folder / f".{name}.{os.getpid()}.tmp"
     pq.write_table(pa.table(cols), tmp)
+    sha_parquet = sha256_file(tmp)
     os.replace(tmp, folder / f"{name}.parquet")
     tmp_c = folder / f".{name}.{os.getpid()}.cells.tmp.npy"
     np.save(tmp_c, counts)
+    sha_cells = sha256_file(tmp_c)
     os.replace(tmp_c, folder / f"{name}.cells.npy")
+    # the commit record, last: only a part with a matching record is reused on resume
+    write_part_record(folder, name, {f"{name}.parquet": sha_parquet, f"{name}.cells.npy": sha_cells})
     return counts
+
+
+def part_files(drop: int, start: int, stop: int) -> tuple[str, str]:
+    """The files of a part (checked against its record on resume)."""
+    name = part_name(drop, start, stop)
+    return f"{name}.parquet", f"{name}.cells.npy"

@@ -392,6 +392,7 @@ Drag to pan, wheel to zoom, hover for the best-server cell, RSRP, SINR and throu
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{html.escape(content_security_policy(_JS))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="nrsim">
 <title>{html.escape(title)}</title><style>{_CSS}</style></head>
 <body>
 <h1>{html.escape(title)}</h1><div class="dim">{html.escape(subtitle)}</div>
@@ -421,9 +422,12 @@ def _cells_meta(cfg, n_cells: int) -> list[dict[str, Any]] | None:
              "off": bool(off[i])} for i in range(n_cells)]
 
 
-def write_report(results_dir: str | Path, *, out: str | Path | None = None, geotiff: bool = True) -> Path:
+def write_report(results_dir: str | Path, *, out: str | Path | None = None, geotiff: bool = True,
+                 force: bool = False) -> Path:
     """Write ``report.html`` (and the coverage GeoTIFFs and ``coverage_stats.json``) into a
-    result folder of :func:`nrsim.run`. Returns the report's path."""
+    result folder of :func:`nrsim.run`. Returns the report's path. An existing ``out`` that
+    is not an nrsim report is replaced only with ``force``
+    (:func:`nrsim.kpi.outdir.check_report_file`)."""
     import pandas as pd
 
     from nrsim.api import load_config
@@ -436,6 +440,9 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     folder = Path(results_dir)
     if not (folder / "summary.json").is_file():
         raise ConfigError(f"{folder}: not a result folder (no summary.json)", field="RESULTS_DIR")
+    from nrsim.kpi.outdir import check_report_file
+
+    check_report_file(Path(out) if out else folder / "report.html", force=force)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     cfg = load_config(summary["config"])
     layout = build_layout(cfg)
