@@ -148,3 +148,17 @@ def test_rlf_during_preparation_is_a_preparation_failure() -> None:
 def test_ideal_model_hands_over_at_ttt_expiry() -> None:
     st = _run(_rsrp(), _good, _cells_good, failures=True, preparation_s=0.0, execution_s=0.0)
     assert _events(st, "handover") == [(pytest.approx(REPORT * DT), "successful")]
+
+
+def test_command_needs_in_sync_variant() -> None:
+    # a dip below Qout starts T310; the SINR then sits between Qout and Qin (T310 keeps
+    # running) until step 160
+    def serving(k, srv):
+        if 110 <= k < 116:
+            return np.full(srv.shape, -12.0)
+        return np.full(srv.shape, -7.0 if 116 <= k < 160 else 10.0)
+
+    st = _run(_rsrp(), serving, _cells_good, t310_s=1.0)
+    assert _events(st, "handover") == [(pytest.approx(ACCESS * DT), "successful")]
+    st2 = _run(_rsrp(), serving, _cells_good, t310_s=1.0, command_needs_in_sync=True)
+    assert _events(st2, "handover") == [(pytest.approx((160 + 4) * DT), "successful")]

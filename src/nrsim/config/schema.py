@@ -251,7 +251,10 @@ class HandoverConfig(_Frozen):
     expires, otherwise the handover fails in execution and the UE re-establishes."""
     delivery_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] = -8.0
     """Lowest source-cell wideband SINR that carries the handover command [dB] (TR 36.839:
-    Qout; the command is also lost while T310 runs)."""
+    Qout)."""
+    command_needs_in_sync: bool = False
+    """Stricter variant: no command while T310 runs (the source out of sync and not yet back
+    above Qin), even when the SINR is above ``delivery_sinr_db``."""
     report_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] | None = None
     """Lowest source-cell wideband DL SINR that carries the measurement report [dB], a proxy
     for the uplink that the mobility run does not model. Unset: the report always arrives

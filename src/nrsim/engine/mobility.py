@@ -51,6 +51,7 @@ def handover_params(cfg: ScenarioConfig) -> HandoverParams:
         trigger_quantity=h.trigger_quantity, failures=h.failures,
         preparation_s=h.preparation_ms / 1e3, execution_s=h.execution_ms / 1e3, t304_s=h.t304_ms / 1e3,
         delivery_sinr_db=h.delivery_sinr_db, report_sinr_db=h.report_sinr_db,
+        command_needs_in_sync=h.command_needs_in_sync,
         access_sinr_db=h.access_sinr_db,
     )
 

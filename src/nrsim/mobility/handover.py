@@ -20,9 +20,8 @@ over UEs (one call per time step; no loop over UEs).
   downlink command, so by default the report gets through at once). The network prepares
   the target for ``preparation_s`` (TR 36.839: 50 ms) while the UE stays on the source;
   the handover command then gets through at the first step at which the source SINR is at
-  least ``delivery_sinr_db`` (default Qout) and T310 is not running (TR 36.839: no command
-  while the source is out of sync) - messages wait for the link, as RLC retransmissions
-  do. When the source link fails first (RLF), the handover has failed in preparation and
+  least ``delivery_sinr_db`` (default Qout; with ``command_needs_in_sync`` also only while
+  T310 is not running) - messages wait for the link, as RLC retransmissions do. When the source link fails first (RLF), the handover has failed in preparation and
   the UE re-establishes. On the command the UE leaves the source and starts T304
   (``t304_s``): random access on the target succeeds at the first step at least
   ``execution_s`` (TR 36.839: 40 ms) after the command at which the target's wideband SINR
@@ -88,6 +87,7 @@ class HandoverParams:
     t304_s: float = 0.1  # TS 38.331 T304 (ms100)
     delivery_sinr_db: float = -8.0  # source SINR that carries the command (Qout)
     report_sinr_db: float | None = None  # source SINR that carries the report (None: always)
+    command_needs_in_sync: bool = False  # no command while T310 runs (stricter variant)
     access_sinr_db: float = -8.0  # target SINR for random access (Qout)
 
 
@@ -296,8 +296,9 @@ class HandoverState:
             ready = connected & (self.phase == PHASE_PREPARING) & (t_s >= self.phase_until_s - _EPS_S)
             if ready.any():
                 u = np.flatnonzero(ready)
-                delivered = (active[u] & (sinr_serving_db[u] >= p.delivery_sinr_db)
-                             & ~np.isfinite(self.t310_left_s[u]))
+                delivered = active[u] & (sinr_serving_db[u] >= p.delivery_sinr_db)
+                if p.command_needs_in_sync:
+                    delivered &= ~np.isfinite(self.t310_left_s[u])
                 cmd = u[delivered]
                 if cmd.size:  # the UE leaves the source and starts T304
                     self.phase[cmd] = PHASE_EXECUTING
