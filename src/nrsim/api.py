@@ -107,6 +107,9 @@ def load_config(
         from nrsim.engine.snapshot import area_drop_polygons, build_layout
 
         area_drop_polygons(cfg, build_layout(cfg))
+    from nrsim.deployment.guards import check_config_geometry
+
+    check_config_geometry(cfg)  # minimum distance and path-loss distance range (docs/sites.md)
     return cfg
 
 
