@@ -157,6 +157,8 @@ def run(
     workers: int = 0,
     scheduler: str | None = None,
     chunk_ues: int | None = None,
+    size_check: bool = True,
+    status: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run all drops of a scenario and compute its KPIs.
 
@@ -165,10 +167,19 @@ def run(
     its finished chunks stay in a hidden work folder beside it, and the same call resumes
     from them). ``workers`` > 0 runs the chunks on a local Dask cluster of that many
     processes, ``scheduler`` on an existing cluster; the results are the same bytes as a
-    serial run. ``progress(done, total)`` is called as chunks finish."""
+    serial run. ``progress(done, total)`` is called as chunks finish, ``status(text)`` with
+    the current phase (snapshot runs).
+
+    Before any work (and before any folder is made) the run's peak memory is estimated and a
+    run that would not fit in this machine's memory is refused with a :class:`ConfigError`
+    (:func:`nrsim.sizing.check_size`; ``size_check=False`` or ``NRSIM_NO_SIZE_CHECK=1`` skip it)."""
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    if size_check:
+        from nrsim.sizing import check_size
+
+        check_size(cfg, chunk_ues=chunk_ues, workers=workers, scheduler=scheduler, in_memory=out_dir is None)
     sweep = cfg.slots.enabled and bool(cfg.slots.traffic.capacity_calls_per_cell)
     if (cfg.slots.enabled or cfg.mobility.enabled) and (workers or scheduler) and not sweep:
         warnings.warn("workers/scheduler apply to snapshot runs and capacity sweeps; slot-level and mobility "
@@ -193,6 +204,7 @@ def run(
         scheduler=scheduler,
         chunk_ues=chunk,
         keep_ue_in_memory=target is None,
+        status=status,
     )
     return RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
 

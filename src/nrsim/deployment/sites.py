@@ -335,6 +335,13 @@ def _read_csv_frame(path: Path) -> pd.DataFrame:
     """A CSV site list as a table of strings, one column per header name (stripped), with the
     semantics of :func:`_read_csv_rows`: blank lines skipped, missing trailing fields blank,
     extra fields ignored, a repeated header name keeps its last column."""
+    try:
+        return _read_csv_text_frame(path)
+    except UnicodeDecodeError as exc:
+        raise SiteListError(f"{path}: not UTF-8 text ({exc})", field="deployment.sites_file") from None
+
+
+def _read_csv_text_frame(path: Path) -> pd.DataFrame:
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
