@@ -17,7 +17,7 @@ The constants were measured on the 2-core development machine (shared with other
 3-4; so the times are pessimistic for an idle machine) by running ``nrsim.run`` in a fresh
 process and reading its peak resident set (``resource.getrusage``): ``python
 benchmarks/sizing.py`` repeats the measurements and prints estimate against measurement.
-The estimate is meant to be within a factor of about 2; ``tests/test_sizing.py`` checks that
+The estimate is meant to be within a factor of about 2; ``tests/engine/test_sizing.py`` checks that
 for a small and a medium case.
 """
 

@@ -279,7 +279,8 @@ def check_min_distance(cfg, layout, area_polygons_m=None) -> None:
             f"their area for UEs at {key} from every site (a site's UEs are dropped within 2/3 of the distance "
             f"to its nearest other site; a regular grid needs about {need_m:.4g} m between sites; different sites "
             f"at the same position are not allowed: give co-sited cells one site_id): "
-            f"{_listing(items, bad.size)}", field="deployment.sites_file")
+            f"{_listing(items, bad.size)}. Merge such sites, lower min_distance_2d_m, or drop the UEs over "
+            "the area (deployment.ue.placement = 'area')", field="deployment.sites_file")
     items = [f"{labels[s]} (ISD {3 * radius[s]:.4g} m)" for s in bad[:MAX_LISTED]]
     raise ConfigError(
         f"{key}: {bad.size} site(s) of the layout leave their cells less than {MIN_DROP_AREA_SHARE:.0%} of their "
@@ -358,7 +359,7 @@ def check_distance_validity(cfg, layout, area_polygons_m=None) -> None:
             else:
                 items = [f"{labels[s]} (ISD {3 * radius[s] / 1e3:.4g} km)" for s in bad[:MAX_LISTED]]
                 field = "deployment.national"
-                why = f"a site's UEs are dropped up to 2 x ISD / 3 from it"
+                why = "a site's UEs are dropped up to 2 x ISD / 3 from it"
             msg = (f"{bad.size} of {layout.n_sites} sites drop UEs beyond the path-loss model's range "
                    f"(TR 38.901 Table 7.4.1-1: {limits}; {ue_share:.2%} of all UEs): {why}: "
                    f"{_listing(items, bad.size)}")

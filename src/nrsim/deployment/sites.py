@@ -195,6 +195,10 @@ def _check_cell(raw: Any, col: str, kind: str, lo: float, hi: float, required: b
     return str(raw).strip()
 
 
+_PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""Decimal numbers that Arrow's cast and Python's float() read alike."""
+
+
 def _check_column(raw: pd.Series | None, n: int, col: str, problems: list[tuple[int, int, str]], order: int
                   ) -> np.ndarray:
     """Parse and check a whole column ([row]); every problem goes to ``problems`` as (row,
@@ -221,25 +225,25 @@ def _check_column(raw: pd.Series | None, n: int, col: str, problems: list[tuple[
         for i in np.flatnonzero(blank):
             problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: missing; required"))
     if kind == "float":
-        present = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
-        try:
-            val = pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=True)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # some value is not a number
-            val = pd.to_numeric(pd.Series(present.to_pylist(), dtype=object), errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan, copy=True)
-        for i in np.flatnonzero(np.isnan(val) & ~blank):  # what float() alone accepts, or not a number
-            val[i] = _check_cell(raw.iloc[i], col, kind, lo, hi, required, int(i) + 1, problems, order)
+        # plain decimal numbers go through Arrow's cast; anything else (nan, inf, 1_000, junk)
+        # through float() itself, value by value, so that both paths accept exactly the same
+        plain = pc.match_substring_regex(text, _PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+        val = np.full(n, np.nan)
+        if plain.any():
+            val[plain] = pc.cast(pc.filter(text, pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(~plain & ~blank):
+            val[i] = _check_cell(text[int(i)].as_py(), col, kind, lo, hi, required, int(i) + 1, problems, order)
         with np.errstate(invalid="ignore"):
-            out_of_range = ~blank & ~np.isnan(val) & ~(np.isfinite(val) & (val >= lo) & (val <= hi))
+            out_of_range = plain & ~(np.isfinite(val) & (val >= lo) & (val <= hi))  # the others: above
         for i in np.flatnonzero(out_of_range):
-            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: {raw.iloc[i]!r} out of range; "
-                             f"allowed {lo:g}..{hi:g}"))
+            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: {text[int(i)].as_py()!r} out of "
+                             f"range; allowed {lo:g}..{hi:g}"))
         val[blank] = np.nan
         return val
     if kind == "env":
         low = np.asarray(pc.utf8_lower(text).to_pylist(), dtype=object)
         for i in np.flatnonzero(~blank & ~np.isin(low, ENVIRONMENTS)):
-            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: {raw.iloc[i]!r}; "
+            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: {text[int(i)].as_py()!r}; "
                              f"allowed {', '.join(ENVIRONMENTS)}"))
         return low
     return np.asarray(text.to_pylist(), dtype=object) if n else np.zeros(0, dtype=object)
