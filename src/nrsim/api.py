@@ -107,6 +107,9 @@ def load_config(
         from nrsim.engine.snapshot import area_drop_polygons, build_layout
 
         area_drop_polygons(cfg, build_layout(cfg))
+    from nrsim.deployment.guards import check_config_geometry
+
+    check_config_geometry(cfg)  # minimum distance and path-loss distance range (docs/sites.md)
     return cfg
 
 
@@ -155,6 +158,8 @@ def run(
     scheduler: str | None = None,
     chunk_ues: int | None = None,
     force: bool = False,
+    size_check: bool = True,
+    status: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run all drops of a scenario and compute its KPIs.
 
@@ -163,22 +168,31 @@ def run(
     its finished chunks stay in a hidden work folder beside it, and the same call resumes
     from them). ``workers`` > 0 runs the chunks on a local Dask cluster of that many
     processes, ``scheduler`` on an existing cluster; the results are the same bytes as a
-    serial run. ``progress(done, total)`` is called as chunks finish.
+    serial run. ``progress(done, total)`` is called as chunks finish, ``status(text)`` with
+    the current phase (snapshot runs).
 
-    Before any work ``out_dir`` is checked and locked (:mod:`nrsim.kpi.outdir`): an existing
-    file or a non-empty folder that is not an nrsim result raises
-    :class:`~nrsim.errors.OutputPathError` unless ``force``, as does a target another run is
-    writing. Losing every Dask worker raises :class:`~nrsim.errors.ExecutionError`."""
+    Before any work (and before any folder is made) the run's peak memory is estimated and a
+    run that would not fit in this machine's memory is refused with a :class:`ConfigError`
+    (:func:`nrsim.sizing.check_size`; ``size_check=False`` or ``NRSIM_NO_SIZE_CHECK=1`` skip it).
+    Then ``out_dir`` is checked and locked (:mod:`nrsim.kpi.outdir`): an existing file or a
+    non-empty folder that is not an nrsim result raises :class:`~nrsim.errors.OutputPathError`
+    unless ``force``, as does a target another run is writing. Losing every Dask worker
+    raises :class:`~nrsim.errors.ExecutionError`."""
     from nrsim.kpi.outdir import claim_output
 
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    if size_check:
+        from nrsim.sizing import check_size
+
+        check_size(cfg, chunk_ues=chunk_ues, workers=workers, scheduler=scheduler, in_memory=out_dir is None)
     with claim_output(out_dir, kind="run", config_hash=config_hash(cfg), force=force):
         return _run_claimed(cfg, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler,
-                            chunk_ues=chunk_ues)
+                            chunk_ues=chunk_ues, status=status)
 
 
 def _run_claimed(cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: ProgressCallback | None,
-                 workers: int, scheduler: str | None, chunk_ues: int | None) -> RunResult:
+                 workers: int, scheduler: str | None, chunk_ues: int | None,
+                 status: Callable[[str], None] | None) -> RunResult:
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
     sweep = cfg.slots.enabled and bool(cfg.slots.traffic.capacity_calls_per_cell)
@@ -205,6 +219,7 @@ def _run_claimed(cfg: ScenarioConfig, *, out_dir: str | Path | None, progress: P
         scheduler=scheduler,
         chunk_ues=chunk,
         keep_ue_in_memory=target is None,
+        status=status,
     )
     return RunResult(config=cfg, ue=ue, cell=cell, summary=summary, out_dir=target)
 

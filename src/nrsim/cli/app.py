@@ -62,13 +62,22 @@ def run(
         bool, typer.Option("--report", help="Also write report.html and the coverage GeoTIFFs (nrsim report).")
     ] = False,
     force: ForceOption = False,
+    no_size_check: Annotated[
+        bool, typer.Option("--no-size-check", help="Run even when the estimated peak memory exceeds the "
+                           "available memory (also NRSIM_NO_SIZE_CHECK=1).")
+    ] = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
     import nrsim
+    from nrsim.cli.guards import estimate_lines, loading, model_warnings
     from nrsim.kpi.outdir import check_output
+    from nrsim.sizing import check_size, estimate_size, is_long
 
     try:
-        cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
+        with loading(console, scenario), model_warnings(err_console):
+            cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
+            sizing = estimate_size if no_size_check else check_size
+            est = sizing(cfg, chunk_ues=chunk_ues, workers=workers, scheduler=scheduler)
         out_dir = out if out is not None else Path("results") / cfg.name
         check_output(out_dir, force=force)  # refuse before any work (checked again under the lock)
     except NrsimError as exc:
@@ -77,6 +86,8 @@ def run(
         f"[bold]nrsim {nrsim.__version__}[/] scenario [cyan]{cfg.name}[/] "
         f"(config {nrsim.config_hash(cfg)}, seed {cfg.seed}, {cfg.drops} drops)"
     )
+    if is_long(est):
+        console.print("estimate: " + "\n  ".join(estimate_lines(est)), highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -98,6 +109,8 @@ def run(
                     scheduler=scheduler,
                     chunk_ues=chunk_ues,
                     force=force,
+                    size_check=False,  # checked above
+                    status=lambda text: bar.update(task, description=text),
                 )
         except ExecutionError as exc:  # e.g. every Dask worker lost: finished chunks are kept
             _fail(exc, 1)
@@ -212,12 +225,17 @@ def validate(
 ) -> None:
     """Validate a scenario file (and overrides) without running it."""
     import nrsim
+    from nrsim.cli.guards import estimate_lines, loading, model_warnings
+    from nrsim.sizing import check_size
 
     try:
-        cfg = nrsim.load_config(scenario, set_ or [])
+        with loading(console, scenario), model_warnings(err_console):
+            cfg = nrsim.load_config(scenario, set_ or [])
+            est = check_size(cfg)
     except NrsimError as exc:
         _fail(exc)
     console.print(f"[green]ok[/]: {scenario} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)})")
+    console.print("estimate: " + "\n  ".join(estimate_lines(est)), highlight=False, soft_wrap=True)
 
 
 from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702

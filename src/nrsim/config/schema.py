@@ -30,7 +30,8 @@ class UeDropConfig(_Frozen):
     """GeoJSON (WGS84) polygons with a numeric ``weight`` property: the relative UE density
     of each (UEs fall only inside them; ``placement = "area"`` with a site list)."""
     min_distance_2d_m: Annotated[float, Field(ge=0.0, le=1_000.0)] = 35.0
-    """Minimum BS-UE 2-D distance [m] (UMa 35, UMi 10, InH 0 in Table 7.8-1)."""
+    """Minimum BS-UE 2-D distance [m] (UMa 35, UMi 10, InH 0 in Table 7.8-1), kept from every
+    site; a layout that leaves no room for it is refused (docs/sites.md)."""
     indoor_fraction: Annotated[float, Field(ge=0.0, le=1.0)] = 0.8
     """Share of indoor UEs (TR 38.901 Table 7.8-1: 80 %)."""
     outdoor_height_m: Annotated[float, Field(ge=1.0, le=22.5)] = 1.5
@@ -118,7 +119,8 @@ class ChannelConfig(_Frozen):
     shadowing: bool = True
     """Log-normal shadow fading, spatially correlated per site (Table 7.5-6)."""
     validity: Literal["raise", "warn", "ignore"] = "raise"
-    """What to do when an input lies outside the model's validity range."""
+    """What to do when an input lies outside the model's validity range (frequency, heights,
+    and the UE-to-site distances of the drop: docs/sites.md)."""
     rma_building_height_m: Annotated[float, Field(ge=5.0, le=50.0)] = 5.0
     """RMa average building height h [m] (Table 7.4.1-1 applicability: 5..50 m)."""
     rma_street_width_m: Annotated[float, Field(ge=5.0, le=50.0)] = 20.0

@@ -84,6 +84,50 @@ def local_projection(lat_deg: ArrayLike, lon_deg: ArrayLike) -> LocalProjection:
     return LocalProjection(epsg=epsg, origin_e_m=float(np.round(np.mean(e))), origin_n_m=float(np.round(np.mean(n))))
 
 
+MAX_DEG_FROM_CENTRAL_MERIDIAN = 9.0
+"""Farthest a site may lie from the central meridian of the local UTM zone, in degrees of
+longitude: the zone's own +-3 deg plus 6 deg. The transverse Mercator scale factor grows as
+k0 (1 + (dlon cos(lat))^2 / 2): at 9 deg on the equator distances are 1.2 % long (0.2 dB of
+UMa path loss), far beyond it the local frame no longer represents the sites' geometry."""
+
+
+def central_meridian_deg(epsg: int) -> float:
+    """Central meridian [deg] of the WGS84 / UTM zone ``epsg`` (326zz / 327zz)."""
+    zone = epsg % 100
+    return -183.0 + 6.0 * zone
+
+
+def check_projection_span(
+    lat_deg: ArrayLike, lon_deg: ArrayLike, labels: list[str], projection: LocalProjection,
+    *, field: str = "deployment.sites_file", where: str = "site list",
+) -> None:
+    """Refuse points farther than :data:`MAX_DEG_FROM_CENTRAL_MERIDIAN` degrees of longitude
+    from the central meridian of ``projection``'s UTM zone (e.g. sites on different
+    continents), naming the points at the western and eastern extremes (``labels``, one per
+    point) and the allowed span. Raises :class:`ConfigError`."""
+    lat = np.asarray(lat_deg, dtype=np.float64)
+    lon = np.asarray(lon_deg, dtype=np.float64)
+    if lon.size == 0:
+        return
+    cm = central_meridian_deg(projection.epsg)
+    dlon = (lon - cm + 180.0) % 360.0 - 180.0  # signed, on the circle
+    if np.all(np.abs(dlon) <= MAX_DEG_FROM_CENTRAL_MERIDIAN):
+        return
+    west, east = int(np.argmin(dlon)), int(np.argmax(dlon))
+    far = max(abs(dlon[west]), abs(dlon[east]))
+    worst = west if abs(dlon[west]) >= abs(dlon[east]) else east
+    scale = 0.5 * (np.deg2rad(far) * np.cos(np.deg2rad(lat[worst]))) ** 2
+    zone = f"{projection.epsg % 100}{'N' if projection.epsg < 32700 else 'S'}"
+    raise ConfigError(
+        f"{where}: the points span longitudes {lon[west]:.4f} deg ({labels[west]}) to {lon[east]:.4f} deg "
+        f"({labels[east]}), up to {far:.1f} deg from the central meridian {cm:g} deg of the local projection "
+        f"(UTM zone {zone}, chosen at their centre); allowed: within {MAX_DEG_FROM_CENTRAL_MERIDIAN:g} deg of it "
+        f"(a span of {2 * MAX_DEG_FROM_CENTRAL_MERIDIAN:g} deg, where distances err by at most ~1 %; here "
+        f"~{100 * scale:.0f} %). Split the list into regional runs or fix the rows' coordinates",
+        field=field,
+    )
+
+
 def compass_to_bearing_deg(azimuth_deg: ArrayLike) -> NDArray[np.float64]:
     """Compass azimuth (clockwise from north, site lists) -> bearing counter-clockwise from
     east (TR 38.901 7.1 GCS phi, :mod:`nrsim.deployment.layout`), in [0, 360)."""

@@ -42,7 +42,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nrsim.deployment.geo import LocalProjection, compass_to_bearing_deg, local_projection
+from nrsim.deployment.geo import (
+    LocalProjection,
+    check_projection_span,
+    compass_to_bearing_deg,
+    local_projection,
+)
 from nrsim.deployment.layout import Layout
 from nrsim.errors import ConfigError
 
@@ -164,55 +169,119 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and v.strip() == "") or (isinstance(v, float) and math.isnan(v))
 
 
-def validate_site_rows(rows: list[dict[str, Any]], source: str = "site list") -> SiteList:
+def _check_cell(raw: Any, col: str, kind: str, lo: float, hi: float, required: bool, i: int,
+                problems: list[tuple[int, int, str]], order: int) -> Any:
+    """Parse and check one value (row ``i``, 1-based); append its problem, return the value."""
+    if _blank(raw):
+        if required:
+            problems.append((i, order, f"row {i}, column {col}: missing; required"))
+        return np.nan if kind == "float" else ""
+    if kind == "float":
+        try:
+            val = float(raw)
+            if isinstance(raw, bool):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append((i, order, f"row {i}, column {col}: {raw!r} is not a number; allowed {lo:g}..{hi:g}"))
+            return np.nan
+        if not (math.isfinite(val) and lo <= val <= hi):
+            problems.append((i, order, f"row {i}, column {col}: {raw!r} out of range; allowed {lo:g}..{hi:g}"))
+        return val
+    if kind == "env":
+        val = str(raw).strip().lower()
+        if val not in ENVIRONMENTS:
+            problems.append((i, order, f"row {i}, column {col}: {raw!r}; allowed {', '.join(ENVIRONMENTS)}"))
+        return val
+    return str(raw).strip()
+
+
+_PLAIN_NUMBER = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+"""Decimal numbers that Arrow's cast and Python's float() read alike."""
+
+
+def _check_column(raw: pd.Series | None, n: int, col: str, problems: list[tuple[int, int, str]], order: int
+                  ) -> np.ndarray:
+    """Parse and check a whole column ([row]); every problem goes to ``problems`` as (row,
+    column order, message). Columns of strings (CSV) take a vectorised path (Arrow compute),
+    with the per-value :func:`_check_cell` only for the values it cannot parse; other columns
+    (GeoJSON properties of any JSON type) go value by value; ``raw`` None: the column is
+    absent (every value blank)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    required, kind, lo, hi = COLUMNS[col]
+    if raw is None:  # column absent
+        raw = pd.Series(np.full(n, "", dtype=object))
+    text_column = (pd.api.types.infer_dtype(raw, skipna=False) == "string" if raw.dtype == object
+                   else pd.api.types.is_string_dtype(raw.dtype) and not raw.isna().any())
+    if n and not text_column:
+        return np.asarray([_check_cell(v, col, kind, lo, hi, required, i, problems, order)
+                           for i, v in enumerate(raw.to_numpy(dtype=object), start=1)],
+                          dtype=np.float64 if kind == "float" else object)
+    raw = raw.reset_index(drop=True)
+    text = pc.utf8_trim_whitespace(pa.array(raw, type=pa.string(), from_pandas=True))  # as str.strip()
+    blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+    if required:
+        for i in np.flatnonzero(blank):
+            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: missing; required"))
+    if kind == "float":
+        # plain decimal numbers go through Arrow's cast; anything else (nan, inf, 1_000, junk)
+        # through float() itself, value by value, so that both paths accept exactly the same
+        plain = pc.match_substring_regex(text, _PLAIN_NUMBER).to_numpy(zero_copy_only=False)
+        val = np.full(n, np.nan)
+        if plain.any():
+            val[plain] = pc.cast(pc.filter(text, pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(~plain & ~blank):
+            val[i] = _check_cell(text[int(i)].as_py(), col, kind, lo, hi, required, int(i) + 1, problems, order)
+        with np.errstate(invalid="ignore"):
+            out_of_range = plain & ~(np.isfinite(val) & (val >= lo) & (val <= hi))  # the others: above
+        for i in np.flatnonzero(out_of_range):
+            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: {text[int(i)].as_py()!r} out of "
+                             f"range; allowed {lo:g}..{hi:g}"))
+        val[blank] = np.nan
+        return val
+    if kind == "env":
+        low = np.asarray(pc.utf8_lower(text).to_pylist(), dtype=object)
+        for i in np.flatnonzero(~blank & ~np.isin(low, ENVIRONMENTS)):
+            problems.append((int(i) + 1, order, f"row {i + 1}, column {col}: {text[int(i)].as_py()!r}; "
+                             f"allowed {', '.join(ENVIRONMENTS)}"))
+        return low
+    return np.asarray(text.to_pylist(), dtype=object) if n else np.zeros(0, dtype=object)
+
+
+def validate_site_rows(rows: list[dict[str, Any]] | pd.DataFrame, source: str = "site list") -> SiteList:
     """Check every row and column and build a :class:`SiteList`; raises :class:`SiteListError`
-    listing every problem (row, column, value, what is allowed) in one message."""
+    listing every problem (row, column, value, what is allowed) in one message, rows in file
+    order. ``rows``: dicts of column -> value, or a table with one column per field (CSV)."""
     problems: list[str] = []
-    if not rows:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+    n_rows = len(frame)
+    if not n_rows:
         raise SiteListError(f"{source}: no cells (the site list is empty)", field="deployment.sites_file")
-    present = set().union(*(r.keys() for r in rows))
-    unknown = sorted(k for k in present if k not in COLUMNS and k not in ("", "__geometry__"))
+    unknown = sorted(str(k) for k in frame.columns if k not in COLUMNS and k not in ("", "__geometry__"))
     if unknown:
         problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}: allowed {', '.join(COLUMNS)}")
-    out: dict[str, list[Any]] = {c: [] for c in COLUMNS}
-    for i, row in enumerate(rows, start=1):
-        if "__geometry__" in row:
-            problems.append(f"row {i}, geometry: {row['__geometry__']!r}; allowed a Point [lon, lat] "
-                            "(or lat and lon properties)")
-        for col, (required, kind, lo, hi) in COLUMNS.items():
-            raw = row.get(col)
-            if _blank(raw):
-                if required:
-                    problems.append(f"row {i}, column {col}: missing; required")
-                out[col].append(np.nan if kind == "float" else "")
-                continue
-            if kind == "float":
-                try:
-                    val = float(raw)
-                    if isinstance(raw, bool):
-                        raise ValueError
-                except (TypeError, ValueError):
-                    problems.append(f"row {i}, column {col}: {raw!r} is not a number; allowed {lo:g}..{hi:g}")
-                    out[col].append(np.nan)
-                    continue
-                if not (math.isfinite(val) and lo <= val <= hi):
-                    problems.append(f"row {i}, column {col}: {raw!r} out of range; allowed {lo:g}..{hi:g}")
-                out[col].append(val)
-            elif kind == "env":
-                val = str(raw).strip().lower()
-                if val not in ENVIRONMENTS:
-                    problems.append(f"row {i}, column {col}: {raw!r}; allowed {', '.join(ENVIRONMENTS)}")
-                out[col].append(val)
-            else:
-                out[col].append(str(raw).strip())
+    cell_problems: list[tuple[int, int, str]] = []
+    if "__geometry__" in frame.columns:
+        geom = frame["__geometry__"].to_numpy(dtype=object)
+        for i in np.flatnonzero(pd.notna(geom)):
+            cell_problems.append((int(i) + 1, -1, f"row {i + 1}, geometry: {geom[i]!r}; allowed a Point [lon, lat] "
+                                  "(or lat and lon properties)"))
+    out: dict[str, np.ndarray] = {}
+    for order, col in enumerate(COLUMNS):
+        raw = frame[col] if col in frame.columns else None
+        out[col] = _check_column(raw, n_rows, col, cell_problems, order)
+    cell_problems.sort(key=lambda t: (t[0], t[1]))
+    problems += [m for _, _, m in cell_problems]
     cells = pd.DataFrame(out)
-    cells.insert(0, "row", np.arange(1, len(rows) + 1, dtype=np.int64))
+    cells.insert(0, "row", np.arange(1, n_rows + 1, dtype=np.int64))
     # duplicate cell ids
-    dup = cells["cell_id"].duplicated(keep="first") & (cells["cell_id"] != "")
-    for _, r in cells[dup].iterrows():
-        first = int(cells.loc[cells["cell_id"] == r["cell_id"], "row"].iloc[0])
-        problems.append(f"row {r['row']}, column cell_id: {r['cell_id']!r} duplicates row {first}; "
-                        "cell ids must be unique")
+    dup = (cells["cell_id"].duplicated(keep="first") & (cells["cell_id"] != "")).to_numpy()
+    if dup.any():
+        first_row = cells.groupby("cell_id", sort=False)["row"].transform("first").to_numpy()
+        for i in np.flatnonzero(dup):
+            problems.append(f"row {i + 1}, column cell_id: {cells.at[i, 'cell_id']!r} duplicates row "
+                            f"{first_row[i]}; cell ids must be unique")
     # cells of a site share position and height
     for col, tol in (("lat", 1e-6), ("lon", 1e-6), ("height_m", 1e-6)):
         ok = cells[["site_id", col]].dropna()
@@ -231,15 +300,96 @@ def validate_site_rows(rows: list[dict[str, Any]], source: str = "site list") ->
             f"{source}: {len(problems)} problem(s):\n  " + "\n  ".join(lines), field="deployment.sites_file"
         )
     # order by site (first appearance), then file order
-    site_order = {s: k for k, s in enumerate(dict.fromkeys(cells["site_id"]))}
-    cells["site"] = cells["site_id"].map(site_order).astype(np.int64)
+    cells["site"] = pd.factorize(cells["site_id"], sort=False)[0].astype(np.int64)  # first appearance
     cells = cells.sort_values(["site", "row"], kind="stable").reset_index(drop=True)
     proj = local_projection(cells["lat"].to_numpy(), cells["lon"].to_numpy())
+    first = cells.groupby("site", sort=True)[["row", "site_id", "lat", "lon"]].first()
+    labels = [f"row {r}, site {s!r}" for r, s in zip(first["row"], first["site_id"], strict=True)]
+    check_projection_span(first["lat"].to_numpy(), first["lon"].to_numpy(), labels, proj, where=source)
+    _check_distinct_positions(proj.to_xy_m(first["lat"].to_numpy(), first["lon"].to_numpy()), labels, source)
     return SiteList(cells=cells, projection=proj, source=source)
+
+
+SAME_POSITION_M = 1.0
+"""Different sites closer than this [m] are taken to be at the same position."""
+
+
+def _check_distinct_positions(site_xy_m: np.ndarray, labels: list[str], source: str) -> None:
+    """Refuse different sites at the same position (within :data:`SAME_POSITION_M`): a site's
+    UE drop area is sized by the distance to its nearest other site, so a duplicate would
+    leave its cells no area (UEs within centimetres of the mast). Co-sited cells share one
+    site_id."""
+    if site_xy_m.shape[0] < 2:
+        return
+    from scipy.spatial import cKDTree
+
+    pairs = sorted(cKDTree(site_xy_m).query_pairs(SAME_POSITION_M))
+    if not pairs:
+        return
+    lines = [f"{labels[a]} and {labels[b]} are {float(np.hypot(*(site_xy_m[a] - site_xy_m[b]))):.2f} m apart"
+             for a, b in pairs[:MAX_REPORTED_PROBLEMS]]
+    more = len(pairs) - len(lines)
+    raise SiteListError(
+        f"{source}: {len(pairs)} pair(s) of different sites at the same position (closer than "
+        f"{SAME_POSITION_M:g} m; give co-sited cells one site_id, or remove the duplicate):\n  "
+        + "\n  ".join(lines + ([f"... and {more} more"] if more > 0 else [])), field="deployment.sites_file")
+
+
+def _read_csv_frame(path: Path) -> pd.DataFrame:
+    """A CSV site list as a table of strings, one column per header name (stripped), with the
+    semantics of :func:`_read_csv_rows`: blank lines skipped, missing trailing fields blank,
+    extra fields ignored, a repeated header name keeps its last column."""
+    try:
+        return _read_csv_text_frame(path)
+    except UnicodeDecodeError as exc:
+        raise SiteListError(f"{path}: not UTF-8 text ({exc})", field="deployment.sites_file") from None
+
+
+def _read_csv_text_frame(path: Path) -> pd.DataFrame:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            raise SiteListError(f"{path}: empty site list (no header line)", field="deployment.sites_file")
+        names = [h.strip() for h in header]
+        if len(set(header)) == len(header):  # fast path: Arrow's CSV reader, every column as text
+            import pyarrow as pa
+            import pyarrow.csv as pacsv
+
+            try:
+                table = pacsv.read_csv(
+                    path,
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                        quoted_strings_can_be_null=False, null_values=[]),
+                )
+            except (pa.ArrowInvalid, UnicodeDecodeError):  # ragged rows and the like: the csv module
+                table = None
+            if table is not None and table.column_names == header:
+                frame = pd.DataFrame({k: pd.Series(pd.arrays.ArrowStringArray(table.column(k)))
+                                      for k in range(len(header))})
+                keep = [k for k in range(len(names)) if names[k] not in names[k + 1:]]
+                frame = frame[keep]
+                frame.columns = [names[k] for k in keep]
+                return frame
+        data = [r for r in reader if r]
+    w = len(names)
+    if any(len(r) != w for r in data):
+        data = [(r + [""] * (w - len(r)))[:w] for r in data]
+    frame = pd.DataFrame(data, columns=pd.Index(range(w)), dtype=object) if data else pd.DataFrame(
+        columns=pd.Index(range(w)), dtype=object)
+    keep = [k for k in range(w) if names[k] not in names[k + 1:]]
+    frame = frame[keep]
+    frame.columns = [names[k] for k in keep]
+    return frame
 
 
 def read_site_list(path: str | Path) -> SiteList:
     """Read and validate a CSV or GeoJSON site list."""
+    p = Path(path)
+    if p.is_file() and p.suffix.lower() == ".csv":
+        return validate_site_rows(_read_csv_frame(p), source=str(path))
     return validate_site_rows(read_site_rows(path), source=str(path))
 
 
@@ -297,7 +447,9 @@ def check_against_config(sites: SiteList, cfg) -> None:
                         f"{', '.join(ENVIRONMENTS)} or mixed")
     for key in ("exclude_vendor", "exclude_operator", "exclude_site"):
         col = {"exclude_vendor": "vendor", "exclude_operator": "operator", "exclude_site": "site_id"}[key]
-        known = set(c[col])
+        if not getattr(cfg.sites, key):
+            continue
+        known = set(c[col].unique())
         for name in getattr(cfg.sites, key):
             if name not in known:
                 problems.append(f"sites.{key}: {name!r} is not in the site list's {col} column "
@@ -368,9 +520,24 @@ def config_site_list(cfg) -> SiteList:
     return load_site_list(cfg.deployment.sites_file)
 
 
+_LAYOUT_CACHE: dict[str, tuple[SiteList, Layout]] = {}
+_LAYOUT_CACHE_SIZE = 4
+
+
 def config_layout(cfg) -> Layout:
-    """The layout of a ``layout = "sites"`` config (for :func:`nrsim.engine.snapshot.build_layout`)."""
-    return site_list_layout(config_site_list(cfg), cfg)
+    """The layout of a ``layout = "sites"`` config (for :func:`nrsim.engine.snapshot.build_layout`);
+    cached per config and site list (loading a scenario asks for it several times, and a
+    national site list takes a second to check)."""
+    sites = config_site_list(cfg)
+    key = cfg.model_dump_json()
+    hit = _LAYOUT_CACHE.get(key)
+    if hit is not None and hit[0] is sites:
+        return hit[1]
+    layout = site_list_layout(sites, cfg)
+    if len(_LAYOUT_CACHE) >= _LAYOUT_CACHE_SIZE:
+        _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)))
+    _LAYOUT_CACHE[key] = (sites, layout)
+    return layout
 
 
 def validity_checks(cfg) -> list[tuple[str, np.ndarray]]:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from nrsim.deployment.layout import INH_HALL_X_M, INH_HALL_Y_M, Layout
+from nrsim.errors import ConfigError
 
-_MAX_REDRAW_ROUNDS = 1000
+MAX_REDRAW_ROUNDS = 10_000
+"""Rounds of redrawing the UEs closer than the minimum distance to a site. Scenarios are
+checked at load time to leave at least 1 % of each drop area far enough
+(:func:`nrsim.deployment.guards.check_min_distance`), so a UE fails every round with
+probability below 0.99^10,000 = 2e-44; if some UE still does, the drop raises."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,57 @@ def sample_in_clover_cell_m(
     return centre + np.stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]], axis=1)
 
 
+def site_images_m(layout: Layout) -> NDArray[np.float64]:
+    """Every site and its wrap-around images [site x image, 2] (the sites alone without
+    wrap-around)."""
+    return (layout.site_xy_m[None, :, :] + layout.wrap_shifts_m[:, None, :]).reshape(-1, 2)
+
+
+def distance_to_nearest_site_m(layout: Layout, xy_m: NDArray[np.float64], tree=None) -> NDArray[np.float64]:
+    """2D distance [m] from each position [n, 2] to the nearest site or wrap-around image."""
+    from scipy.spatial import cKDTree
+
+    if xy_m.shape[0] == 0:
+        return np.zeros(0)
+    tree = tree if tree is not None else cKDTree(site_images_m(layout))
+    return np.asarray(tree.query(xy_m, workers=1)[0], dtype=np.float64)
+
+
+def _too_close_error(n_bad: int, n: int, min_d_m: float) -> ConfigError:
+    return ConfigError(
+        f"deployment.ue.min_distance_2d_m = {min_d_m:g} m: {n_bad} of {n} UEs could not be placed that far "
+        f"from every site after {MAX_REDRAW_ROUNDS} redraws (TR 38.901 Table 7.8-1 minimum BS-UE distance); "
+        "the sites leave too little room for it: use a smaller min_distance_2d_m or fewer, farther sites",
+        field="deployment.ue.min_distance_2d_m",
+    )
+
+
+def keep_min_distance(
+    layout: Layout,
+    xy_m: NDArray[np.float64],
+    min_d_m: float,
+    redraw: Callable[[int], NDArray[np.float64]],
+) -> NDArray[np.float64]:
+    """Positions [n, 2] at least ``min_d_m`` from every site: those closer are replaced by
+    ``redraw(k)`` (k fresh positions) until none is, at most :data:`MAX_REDRAW_ROUNDS` times;
+    :class:`ConfigError` if some UE is still too close (never placed silently)."""
+    xy = np.array(xy_m, dtype=np.float64)
+    if min_d_m <= 0.0 or xy.shape[0] == 0:
+        return xy
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(site_images_m(layout))
+    idx = np.flatnonzero(distance_to_nearest_site_m(layout, xy, tree) < min_d_m)
+    for _ in range(MAX_REDRAW_ROUNDS):
+        if idx.size == 0:
+            return xy
+        xy[idx] = redraw(idx.size)
+        idx = idx[distance_to_nearest_site_m(layout, xy[idx], tree) < min_d_m]
+    if idx.size:
+        raise _too_close_error(idx.size, xy.shape[0], min_d_m)
+    return xy
+
+
 def _drop_hex_positions(
     layout: Layout, per_sector: int, min_d_m: float, rng: np.random.Generator
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -101,12 +158,28 @@ def _drop_hex_positions(
         bearing = np.asarray([30.0, 150.0, 270.0])[rng.integers(0, 3, home.shape[0])]
     site = layout.site_xy_m[layout.cell_site[home]]
     offset = sample_in_clover_cell_m(bearing, radius_m, rng=rng)
-    for _ in range(_MAX_REDRAW_ROUNDS):
-        bad = np.hypot(offset[:, 0], offset[:, 1]) < min_d_m
-        if not bad.any():
+    if min_d_m <= 0.0:
+        return site + offset, home
+    # at least min_d_m from its own site and from every other site (and wrap-around image):
+    # in a regular hex layout the other sites are >= ISD / 3 from the cell, so only the own
+    # site matters there; site lists and the national layout can put a site near a cell
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(site_images_m(layout))
+
+    def too_close(k: NDArray[np.int64]) -> NDArray[np.bool_]:
+        own = np.hypot(offset[k, 0], offset[k, 1]) < min_d_m
+        return own | (distance_to_nearest_site_m(layout, site[k] + offset[k], tree) < min_d_m)
+
+    idx = np.flatnonzero(too_close(np.arange(home.shape[0])))
+    for _ in range(MAX_REDRAW_ROUNDS):
+        if idx.size == 0:
             break
-        r_bad = radius_m[bad] if np.ndim(radius_m) else radius_m
-        offset[bad] = sample_in_clover_cell_m(bearing[bad], r_bad, rng=rng)
+        r_bad = radius_m[idx] if np.ndim(radius_m) else radius_m
+        offset[idx] = sample_in_clover_cell_m(bearing[idx], r_bad, rng=rng)
+        idx = idx[too_close(idx)]
+    if idx.size:
+        raise _too_close_error(idx.size, home.shape[0], min_d_m)
     return site + offset, home
 
 
@@ -127,7 +200,7 @@ def _drop_inh_positions(
 
     xy = draw(n)
     if min_d_m > 0:
-        for _ in range(_MAX_REDRAW_ROUNDS):
+        for round_ in range(MAX_REDRAW_ROUNDS + 1):
             d = np.hypot(
                 xy[:, None, 0] - layout.site_xy_m[None, :, 0],
                 xy[:, None, 1] - layout.site_xy_m[None, :, 1],
@@ -135,6 +208,8 @@ def _drop_inh_positions(
             bad = d < min_d_m
             if not bad.any():
                 break
+            if round_ == MAX_REDRAW_ROUNDS:
+                raise _too_close_error(int(bad.sum()), n, min_d_m)
             xy[bad] = draw(int(bad.sum()))
     home = np.arange(n, dtype=np.int64) % max(layout.n_cells, 1)
     return xy, home
@@ -193,8 +268,10 @@ def drop_ues(
     rng: np.random.Generator,
 ) -> UeDrop:
     """Drop ``per_sector`` UEs per cell uniformly over the layout (hex: each cell's own
-    hexagon; InH: the hall), at least ``min_distance_2d_m`` from their own site; or take the
-    given ``positions_m`` [ue, 2] (area drops) and attach each to its :func:`home_cells`."""
+    hexagon; InH: the hall), at least ``min_distance_2d_m`` from every site (TR 38.901
+    Table 7.8-1; :class:`ConfigError` if the layout leaves no room for that); or take the
+    given ``positions_m`` [ue, 2] (area drops, see :func:`keep_min_distance`) and attach each
+    to its :func:`home_cells`."""
     if positions_m is not None:
         xy = np.asarray(positions_m, dtype=np.float64)
         home = home_cells(layout, xy)

@@ -283,11 +283,15 @@ def area_drop_polygons(
 
 
 def _area_positions(cfg: ScenarioConfig, layout: Layout, *, rng: np.random.Generator) -> NDArray[np.float64]:
-    """UE positions of an area drop: ``per_sector`` x cells UEs over the area polygons."""
+    """UE positions of an area drop: ``per_sector`` x cells UEs over the area polygons, each
+    at least ``min_distance_2d_m`` from every site (those closer are drawn again)."""
     from nrsim.deployment.area import sample_in_polygons
+    from nrsim.deployment.ue_drop import keep_min_distance
 
     polys, weights = area_drop_polygons(cfg, layout)
-    return sample_in_polygons(polys, cfg.deployment.ue.per_sector * layout.n_cells, weights=weights, rng=rng)
+    xy = sample_in_polygons(polys, cfg.deployment.ue.per_sector * layout.n_cells, weights=weights, rng=rng)
+    return keep_min_distance(layout, xy, cfg.deployment.ue.min_distance_2d_m,
+                             lambda k: sample_in_polygons(polys, k, weights=weights, rng=rng))
 
 
 def radio_chunk(

@@ -73,8 +73,13 @@ def execute(
     scheduler: str | None = None,
     chunk_ues: int = DEFAULT_CHUNK_UES,
     keep_ue_in_memory: bool = False,
+    status: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame | None]:
-    """Run every drop of ``cfg``. Returns (summary, cell table, ue table or None)."""
+    """Run every drop of ``cfg``. Returns (summary, cell table, ue table or None).
+    ``status(text)`` is told what the run is doing (the phase before each drop's first chunk
+    can take long: the UE drop and the shadow-fading grids)."""
+    say = status if status is not None else (lambda text: None)
+    say("building the layout")
     layout = build_layout(cfg)
     n_ue = n_ue_per_drop(cfg, layout.n_cells)
     tasks = plan_tasks(cfg, n_ue, chunk_ues)
@@ -107,10 +112,23 @@ def execute(
             progress(done, total)
         try:
             args = [(cfg_json, d, s, e, str(work), backend.numba_threads) for d, s, e in todo]
+
+            def announce(k: int) -> None:  # before task k (the serial backend runs them lazily, in order)
+                if k >= len(todo):
+                    say("writing the results")
+                elif backend.name != "serial":
+                    say(f"{len(todo)} UE chunks on Dask")
+                elif k == 0 or todo[k - 1][0] != todo[k][0]:
+                    say(f"drop {todo[k][0] + 1}/{cfg.drops}: drawing {n_ue:,} UEs and the shadow-fading grids")
+                else:
+                    say(f"drop {todo[k][0] + 1}/{cfg.drops}: UE chunks")
+
+            announce(0)
             for _, _counts in backend.map_unordered(chunk_task, args):
                 done += 1
                 if progress is not None:
                     progress(done, total)
+                announce(done - (total - len(todo)))
         except ExecutionError as exc:  # e.g. every Dask worker lost
             if not keep_on_error:
                 raise

@@ -26,15 +26,26 @@ def _config(cfg_json: str) -> ScenarioConfig:
     return ScenarioConfig.model_validate_json(cfg_json)
 
 
-@functools.lru_cache(maxsize=1)
+_DROP_CACHE: dict[tuple[str, int], DropState] = {}
+
+
 def _drop_state(cfg_json: str, drop: int) -> DropState:
-    cfg = _config(cfg_json)
-    return prepare_drop(cfg, drop, layout=build_layout(cfg))
+    """The drop's shared state, cached for one drop per process; the previous drop's is
+    released before the next one is built, so a process never holds two (its memory is
+    what :mod:`nrsim.sizing` counts)."""
+    key = (cfg_json, drop)
+    state = _DROP_CACHE.get(key)
+    if state is None:
+        _DROP_CACHE.clear()
+        cfg = _config(cfg_json)
+        state = prepare_drop(cfg, drop, layout=build_layout(cfg))
+        _DROP_CACHE[key] = state
+    return state
 
 
 def clear_caches() -> None:
     """Forget the cached configuration and drop state of this process."""
-    _drop_state.cache_clear()
+    _DROP_CACHE.clear()
     _config.cache_clear()
 
 
