@@ -396,6 +396,12 @@ def _link_columns(dr: _Drop, t_meas_s: float) -> dict[str, NDArray]:
     return out
 
 
+CONTROL_LOAD_TAU_S = 0.2
+"""Averaging time of the PRB utilisation that the control plane's interference assumes
+[s]: the 200 ms evaluation period of radio-link monitoring (TS 38.133 8.1.2, T_Evaluate_out
+without DRX)."""
+
+
 def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) -> CallRun:
     """Simulate every drop of ``cfg`` (mobility + slot-level video calls); ``progress(done,
     total)`` counts mobility steps."""
@@ -413,12 +419,18 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
         md = motion_drop(cfg, drop, layout)
         dr = _Drop(cfg, md, layout.n_cells)
         hstate = None
-        for k, t_s, updated, rx_dbm, hstate in mobility_steps(cfg, md, params):
+        # the control plane (radio-link monitoring, handover command and random access) sees
+        # the cells' measured DL PRB utilisation, averaged over CONTROL_LOAD_TAU_S, as the
+        # activity of the interferers; it starts at radio.load
+        cp_load = np.full(layout.n_cells, float(cfg.radio.load))
+        a_load = min(cfg.mobility.step_ms / 1e3 / CONTROL_LOAD_TAU_S, 1.0)
+        for k, t_s, updated, rx_dbm, hstate in mobility_steps(cfg, md, params, load=cp_load):
             if updated:
                 dr.channel(rx_dbm)
             dr.serve(hstate.serving)
             can_tx = hstate.transmitting(t_s)
             dr.run_step(k, np.ascontiguousarray(can_tx))
+            cp_load += a_load * (dr.last_util - cp_load)
             done += 1
             if progress is not None and (k % 50 == 0 or k == md.n_steps - 1):
                 progress(done, total)

@@ -120,18 +120,25 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     return MotionDrop(drop, state, traj, v, n_steps, dt, update_every)
 
 
-def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams):
+def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams,
+                   load: NDArray[np.float64] | None = None):
     """Step the drop's UEs through time. Yields ``(k, t_s, updated, rx_dbm, hstate)`` after
     step k's measurements, handover and RLF: ``rx_dbm`` float64 [ue, cell] is the received
     power of every cell over the whole band at the step's positions (recomputed every
     ``channel_update_ms``; ``updated`` marks the steps where it was), ``hstate`` the
-    :class:`HandoverState` after the step."""
+    :class:`HandoverState` after the step.
+
+    ``load`` [cell] is the activity of each cell that the control plane's interference
+    (serving SINR for radio-link monitoring and handover signalling, RSSI, cell SINRs)
+    assumes; the caller may update it in place between steps (a call run feeds the cells'
+    measured PRB utilisation). Default: ``radio.load`` for every cell."""
     radio = cfg.radio
     layout = md.state.layout
     n = md.state.ues.n_ue
     n_sc = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
     noise_mw = float(db_to_lin(noise_power_dbm(radio.bandwidth_mhz * 1e6, radio.ue_noise_figure_db)))
-    load = np.full(layout.n_cells, float(radio.load))
+    if load is None:
+        load = np.full(layout.n_cells, float(radio.load))
     rx = np.full((n, layout.n_cells), -np.inf, dtype=np.float32)
     rows = np.arange(n)
     hstate: HandoverState | None = None
@@ -142,12 +149,11 @@ def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams):
             radio_chunk(cfg, st, 0, n, rx_cells_dbm=rx)
             rx64 = rx.astype(np.float64)
             p_mw = db_to_lin(rx64)  # [ue, cell]
-            p_load_mw = p_mw @ load
             rsrp_dbm, rsrq_db, cell_sinr_db = measurement_quantities(p_mw, load, noise_mw, n_sc)  # [ue, cell]
         if hstate is None:
             hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, md.dt_s)
         s_mw = p_mw[rows, hstate.serving]
-        i_mw = np.maximum(p_load_mw - s_mw * load[hstate.serving], 0.0)
+        i_mw = np.maximum(p_mw @ load - s_mw * load[hstate.serving], 0.0)  # [ue]
         sinr_db = lin_to_db(s_mw / (i_mw + noise_mw))
         hstate.step(k * md.dt_s, rsrp_dbm, sinr_db, rsrq_db, cell_sinr_db)
         yield k, k * md.dt_s, updated, rx64, hstate
