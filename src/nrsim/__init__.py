@@ -7,6 +7,7 @@ __version__ = "0.1.0"
 from nrsim.api import RunResult, check_model_validity, load_config, run  # noqa: E402
 from nrsim.config import ScenarioConfig, config_hash, list_presets  # noqa: E402
 from nrsim.errors import (  # noqa: E402
+    ArgumentTypeError,
     ConfigError,
     ModelValidityError,
     ModelValidityWarning,
@@ -14,6 +15,7 @@ from nrsim.errors import (  # noqa: E402
 )
 
 __all__ = [
+    "ArgumentTypeError",
     "ConfigError",
     "ModelValidityError",
     "ModelValidityWarning",

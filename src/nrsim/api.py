@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from nrsim import __version__
+from nrsim.boundary import check_load_args, check_run_args
 from nrsim.channel.tr38901.pathloss import check_validity
 from nrsim.config.loading import (
     apply_overrides,
@@ -21,6 +22,7 @@ from nrsim.config.loading import (
 from nrsim.config.schema import ScenarioConfig
 from nrsim.errors import ConfigError, ModelValidityError, ModelValidityWarning
 from nrsim.link.numerology import n_rb
+from nrsim.plugins import check_plugins_allowed
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each drop."""
@@ -79,7 +81,9 @@ def load_config(
     """Resolve a scenario: a preset name, a TOML file path or a mapping, then dotted
     ``key=value`` overrides, then ``seed``/``drops``; validated once.
 
-    Raises :class:`~nrsim.errors.ConfigError` with the field and what is allowed."""
+    Raises :class:`~nrsim.errors.ConfigError` with the field and what is allowed (an
+    argument of the wrong type: :class:`~nrsim.errors.ArgumentTypeError`, e.g. ``seed=1.7``)."""
+    overrides = check_load_args(source, overrides, seed=seed, drops=drops)
     if isinstance(source, Mapping):
         data = dict(source)
     else:
@@ -154,6 +158,7 @@ def run(
     workers: int = 0,
     scheduler: str | None = None,
     chunk_ues: int | None = None,
+    allow_plugins: bool = False,
 ) -> RunResult:
     """Run all drops of a scenario and compute its KPIs.
 
@@ -162,10 +167,15 @@ def run(
     its finished chunks stay in a hidden work folder beside it, and the same call resumes
     from them). ``workers`` > 0 runs the chunks on a local Dask cluster of that many
     processes, ``scheduler`` on an existing cluster; the results are the same bytes as a
-    serial run. ``progress(done, total)`` is called as chunks finish."""
+    serial run. ``progress(done, total)`` is called as chunks finish. A scenario that names
+    Python code (a scheduler plugin) runs only with ``allow_plugins=True`` (docs/slots.md).
+    Arguments of the wrong type raise :class:`~nrsim.errors.ArgumentTypeError` before any work."""
     from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute
 
+    check_run_args(config, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler,
+                   chunk_ues=chunk_ues, allow_plugins=allow_plugins)
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    check_plugins_allowed(cfg, allow_plugins)
     sweep = cfg.slots.enabled and bool(cfg.slots.traffic.capacity_calls_per_cell)
     if (cfg.slots.enabled or cfg.mobility.enabled) and (workers or scheduler) and not sweep:
         warnings.warn("workers/scheduler apply to snapshot runs and capacity sweeps; slot-level and mobility "
