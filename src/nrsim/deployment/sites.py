@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -44,7 +45,8 @@ import pandas as pd
 
 from nrsim.deployment.geo import LocalProjection, compass_to_bearing_deg, local_projection
 from nrsim.deployment.layout import Layout
-from nrsim.errors import ConfigError
+from nrsim.config.loading import decode_utf8
+from nrsim.errors import ConfigError, show_value
 
 EXCLUDED_TX_POWER_DBM = -300.0
 """Transmit power given to excluded cells: 1e-30 mW, far below any noise floor, so the cell
@@ -54,6 +56,9 @@ MAX_REPORTED_PROBLEMS = 200
 """Problems listed in one error message (the count of the rest is given)."""
 
 ENVIRONMENTS = ("uma", "umi", "rma")
+
+FIELD = "deployment.sites_file"
+"""The config field that names a site list (the ``field`` of every :class:`SiteListError`)."""
 
 # column -> (required, kind, lo, hi); kind "str" or "float"
 COLUMNS: dict[str, tuple[bool, str, float, float]] = {
@@ -115,34 +120,75 @@ class SiteList:
 
 
 def _read_csv_rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None:
-            raise SiteListError(f"{path}: empty site list (no header line)", field="deployment.sites_file")
+    """Rows of a UTF-8 CSV site list (a UTF-8 byte-order mark is dropped). Another encoding,
+    a malformed line, a repeated column name or a line with more fields than the header is a
+    :class:`SiteListError` naming the file (and line)."""
+    text = decode_utf8(_read_bytes(path), path, "site list", field=FIELD, error=SiteListError)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise SiteListError(f"{path}: empty site list (no header line)", field=FIELD)
+        names = [h.strip() for h in header]
+        repeated = sorted({n for n in names if n and names.count(n) > 1})
+        if repeated:
+            raise SiteListError(f"{path}: column(s) {', '.join(map(repr, repeated))} appear more than once in the "
+                                "header; each column once", field=FIELD)
         rows = []
-        for row in reader:
-            rows.append({(k or "").strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items()})
-        return rows
+        for line in reader:
+            if not line:
+                continue  # a blank line (csv.DictReader skips these too)
+            if len(line) > len(names):
+                raise SiteListError(f"{path}: line {reader.line_num} has {len(line)} fields, the header "
+                                    f"{len(names)}; allowed at most one field per header column", field=FIELD)
+            rows.append({n: v.strip() for n, v in zip(names, line)})
+    except csv.Error as exc:
+        raise SiteListError(f"{path}: not a valid CSV file (line {reader.line_num}: {exc})", field=FIELD) from None
+    return rows
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SiteListError(f"{path}: cannot read the site list ({exc.strerror or exc})", field=FIELD) from None
 
 
 def _read_geojson_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a GeoJSON FeatureCollection of Point features (see the module docstring). A
+    feature, geometry or properties member of the wrong JSON type becomes a problem of its
+    row (reported by :func:`validate_site_rows`); JSON that cannot be read is a
+    :class:`SiteListError`."""
+    text = decode_utf8(_read_bytes(path), path, "site list", field=FIELD, error=SiteListError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SiteListError(f"{path}: not valid JSON ({exc})", field="deployment.sites_file") from None
+        data = json.loads(text)
+    except RecursionError:
+        raise SiteListError(f"{path}: not valid JSON (nested too deeply)", field=FIELD) from None
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        raise SiteListError(f"{path}: not valid JSON ({exc})", field=FIELD) from None
     feats = data.get("features") if isinstance(data, dict) else None
     if not isinstance(feats, list):
         raise SiteListError(f"{path}: a GeoJSON FeatureCollection with a 'features' list is needed",
-                            field="deployment.sites_file")
+                            field=FIELD)
     rows = []
     for feat in feats:
-        props = dict((feat or {}).get("properties") or {})
-        geom = (feat or {}).get("geometry") or {}
-        if geom.get("type") == "Point" and isinstance(geom.get("coordinates"), list) and len(geom["coordinates"]) >= 2:
-            props.setdefault("lon", geom["coordinates"][0])
-            props.setdefault("lat", geom["coordinates"][1])
+        if not isinstance(feat, dict):
+            rows.append({"__problem__": f"feature {show_value(feat)} is not a JSON object; allowed a GeoJSON "
+                                        "Feature object"})
+            continue
+        raw_props, geom = feat.get("properties"), feat.get("geometry")
+        if raw_props is not None and not isinstance(raw_props, dict):
+            rows.append({"__problem__": f"properties {show_value(raw_props)} is not a JSON object; allowed an "
+                                        "object of column: value"})
+            continue
+        props = dict(raw_props or {})
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+            props.setdefault("lon", coords[0])
+            props.setdefault("lat", coords[1])
         elif "lat" not in props or "lon" not in props:
-            props["__geometry__"] = geom.get("type", "missing")
+            kind = geom.get("type", "missing") if isinstance(geom, dict) else ("missing" if geom is None else geom)
+            props["__geometry__"] = kind
         rows.append(props)
     return rows
 
@@ -150,14 +196,18 @@ def _read_geojson_rows(path: Path) -> list[dict[str, Any]]:
 def read_site_rows(path: str | Path) -> list[dict[str, Any]]:
     """Raw rows (dicts of column -> value) of a CSV or GeoJSON site list."""
     p = Path(path)
-    if not p.is_file():
-        raise SiteListError(f"site list {str(path)!r} not found", field="deployment.sites_file")
+    try:
+        is_file = p.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL character
+        is_file = False
+    if not is_file:
+        raise SiteListError(f"site list {str(path)!r} not found", field=FIELD)
     if p.suffix.lower() in (".geojson", ".json"):
         return _read_geojson_rows(p)
     if p.suffix.lower() == ".csv":
         return _read_csv_rows(p)
     raise SiteListError(f"site list {str(path)!r}: allowed formats are .csv, .geojson, .json",
-                        field="deployment.sites_file")
+                        field=FIELD)
 
 
 def _blank(v: Any) -> bool:
@@ -171,13 +221,19 @@ def validate_site_rows(rows: list[dict[str, Any]], source: str = "site list") ->
     if not rows:
         raise SiteListError(f"{source}: no cells (the site list is empty)", field="deployment.sites_file")
     present = set().union(*(r.keys() for r in rows))
-    unknown = sorted(k for k in present if k not in COLUMNS and k not in ("", "__geometry__"))
+    unknown = sorted(k for k in present if k not in COLUMNS and k not in ("", "__geometry__", "__problem__"))
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}: allowed {', '.join(COLUMNS)}")
+        shown = ", ".join(show_value(k) for k in unknown[:MAX_REPORTED_PROBLEMS])
+        problems.append(f"unknown column(s) {shown}: allowed {', '.join(COLUMNS)}")
     out: dict[str, list[Any]] = {c: [] for c in COLUMNS}
     for i, row in enumerate(rows, start=1):
+        if "__problem__" in row:
+            problems.append(f"row {i}: {row['__problem__']}")
+            for col in COLUMNS:
+                out[col].append(np.nan if COLUMNS[col][1] == "float" else "")
+            continue
         if "__geometry__" in row:
-            problems.append(f"row {i}, geometry: {row['__geometry__']!r}; allowed a Point [lon, lat] "
+            problems.append(f"row {i}, geometry: {show_value(row['__geometry__'])}; allowed a Point [lon, lat] "
                             "(or lat and lon properties)")
         for col, (required, kind, lo, hi) in COLUMNS.items():
             raw = row.get(col)
@@ -188,20 +244,24 @@ def validate_site_rows(rows: list[dict[str, Any]], source: str = "site list") ->
                 continue
             if kind == "float":
                 try:
+                    if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+                        raise TypeError
                     val = float(raw)
-                    if isinstance(raw, bool):
-                        raise ValueError
-                except (TypeError, ValueError):
-                    problems.append(f"row {i}, column {col}: {raw!r} is not a number; allowed {lo:g}..{hi:g}")
+                except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1.8e308
+                    problems.append(f"row {i}, column {col}: {show_value(raw)} is not a number; allowed {lo:g}..{hi:g}")
                     out[col].append(np.nan)
                     continue
                 if not (math.isfinite(val) and lo <= val <= hi):
-                    problems.append(f"row {i}, column {col}: {raw!r} out of range; allowed {lo:g}..{hi:g}")
+                    problems.append(f"row {i}, column {col}: {show_value(raw)} out of range; allowed {lo:g}..{hi:g}")
                 out[col].append(val)
+            elif not isinstance(raw, str) and (isinstance(raw, bool) or not isinstance(raw, int)):
+                problems.append(f"row {i}, column {col}: {show_value(raw)} is not text; allowed "
+                                + (", ".join(ENVIRONMENTS) if kind == "env" else "a text (or an integer id)"))
+                out[col].append("")
             elif kind == "env":
                 val = str(raw).strip().lower()
                 if val not in ENVIRONMENTS:
-                    problems.append(f"row {i}, column {col}: {raw!r}; allowed {', '.join(ENVIRONMENTS)}")
+                    problems.append(f"row {i}, column {col}: {show_value(raw)}; allowed {', '.join(ENVIRONMENTS)}")
                 out[col].append(val)
             else:
                 out[col].append(str(raw).strip())
@@ -221,7 +281,7 @@ def validate_site_rows(rows: list[dict[str, Any]], source: str = "site list") ->
         bad = ok[(ok[col] - first).abs() > tol]
         for idx in bad.index:
             sid = cells.at[idx, "site_id"]
-            problems.append(f"row {cells.at[idx, 'row']}, column {col}: {cells.at[idx, col]!r} differs from "
+            problems.append(f"row {cells.at[idx, 'row']}, column {col}: {float(cells.at[idx, col])!r} differs from "
                             f"the first row of site {sid!r} ({float(first[idx])!r}); the cells of a site "
                             "share lat, lon and height_m")
     if problems:
@@ -249,14 +309,17 @@ def read_site_list(path: str | Path) -> SiteList:
 def resolve_sites_file(name: str) -> Path:
     """A path as given (relative to the working directory), else a shipped site list
     (``nrsim/data/sites/<name>``)."""
-    p = Path(name).expanduser()
-    if p.is_file():
-        return p
-    shipped = resources.files("nrsim").joinpath("data", "sites", name)
-    if shipped.is_file():
-        return Path(str(shipped))
+    try:
+        p = Path(name).expanduser()
+        if p.is_file():
+            return p
+        shipped = resources.files("nrsim").joinpath("data", "sites", name)
+        if shipped.is_file():
+            return Path(str(shipped))
+    except (OSError, ValueError, RuntimeError):  # too long, a NUL character, ~unknown-user
+        pass
     raise SiteListError(
-        f"deployment.sites_file = {name!r}: no such file (nor a shipped site list: "
+        f"deployment.sites_file = {show_value(name)}: no such file (nor a shipped site list: "
         f"{', '.join(shipped_site_lists())})", field="deployment.sites_file",
     )
 
