@@ -11,13 +11,16 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.errors import NrsimError
 
 app = typer.Typer(
     name="nrsim",
+    cls=OneLineErrorsGroup,
     help="5G NR radio-network simulator: 3GPP TR 38.901 channel, SINR, throughput, KPIs.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -28,7 +31,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    print_error(err_console, exc)  # one line (nrsim.cli.errors)
     raise typer.Exit(code)
 
 
@@ -59,12 +62,19 @@ def run(
     report: Annotated[
         bool, typer.Option("--report", help="Also write report.html and the coverage GeoTIFFs (nrsim report).")
     ] = False,
+    allow_plugins: Annotated[
+        bool, typer.Option("--allow-plugins", help="Run Python code the scenario names (a scheduler plugin).")
+    ] = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
     import nrsim
+    from nrsim.boundary import check_scheduler_address
+    from nrsim.plugins import check_plugins_allowed
 
     try:
         cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
+        check_plugins_allowed(cfg, allow_plugins)  # before any work (docs/slots.md)
+        check_scheduler_address(scheduler, "--scheduler")
     except NrsimError as exc:
         _fail(exc)
     out_dir = out if out is not None else Path("results") / cfg.name
@@ -91,11 +101,12 @@ def run(
                 workers=workers,
                 scheduler=scheduler,
                 chunk_ues=chunk_ues,
+                allow_plugins=allow_plugins,
             )
-        except NrsimError as exc:
+        except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
             _fail(exc)
     _print_kpis(result.summary)
-    console.print(f"results in [green]{out_dir}[/]")
+    console.print(f"results in [green]{escape(str(out_dir))}[/]")
     if report:
         from nrsim.cli.report import report as _write_report
 
@@ -200,11 +211,15 @@ def validate(
     """Validate a scenario file (and overrides) without running it."""
     import nrsim
 
+    from nrsim.plugins import describe_named_code
+
     try:
         cfg = nrsim.load_config(scenario, set_ or [])
     except NrsimError as exc:
         _fail(exc)
-    console.print(f"[green]ok[/]: {scenario} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)})")
+    code = describe_named_code(cfg)
+    console.print(f"[green]ok[/]: {escape(scenario)} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)}"
+                  f"{'; ' + escape(code) if code else ''})", soft_wrap=True)
 
 
 from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702

@@ -9,8 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -27,6 +29,8 @@ def compare(
     set_b: Annotated[_Set, typer.Option("--set-b", help="Override for B only, e.g. "
                                         "--set-b sites.exclude_vendor=vendor-b (repeatable).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/compare-A-vs-B).")] = None,
+    allow_plugins: Annotated[bool, typer.Option("--allow-plugins", help="Run Python code a scenario names "
+                                                "(a scheduler plugin).")] = False,
 ) -> None:
     """Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that
     lose coverage or fall below the throughput threshold, difference maps, HTML report."""
@@ -35,9 +39,9 @@ def compare(
     target = out if out is not None else Path("results") / f"compare-{Path(a).stem}-vs-{Path(b).stem}"
     try:
         res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],
-                          out_dir=target)
-    except NrsimError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+                          out_dir=target, allow_plugins=allow_plugins)
+    except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
+        print_error(err_console, exc)
         raise typer.Exit(2)
     t = Table(title="B - A")
     for c in ("metric", "5 %", "50 %", "95 %"):
@@ -58,4 +62,4 @@ def compare(
         console.print(f"users losing coverage {u['share_lose_coverage']:.3%}, falling below "
                       f"{u['throughput_threshold_mbps']:g} Mbit/s {u['share_fall_below_throughput']:.3%}")
     console.print(f"area losing coverage {ar['share_lose_coverage']:.3%} of {ar['area_km2']:.2f} km2")
-    console.print(f"report in [green]{target / 'report.html'}[/]")
+    console.print(f"report in [green]{escape(str(target / 'report.html'))}[/]")

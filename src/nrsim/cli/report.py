@@ -9,7 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -26,7 +28,7 @@ def report(
 
     try:
         path = write_report(results_dir, out=out)
-    except (NrsimError, FileNotFoundError) as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
+        print_error(err_console, exc)
         raise typer.Exit(2)
-    console.print(f"report in [green]{path}[/] ({path.stat().st_size / 1e6:.2f} MB)")
+    console.print(f"report in [green]{escape(str(path))}[/] ({path.stat().st_size / 1e6:.2f} MB)")
