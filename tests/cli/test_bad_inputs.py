@@ -158,3 +158,14 @@ def test_output_path_that_cannot_be_written(tmp_path: Path) -> None:
     msg = _bad(["run", "single-site", "--drops", "1", "--set", "deployment.ue.per_sector=1",
                 "--out", str(tmp_path / "file" / "out")])
     assert "Not a directory" in msg
+
+
+@pytest.mark.parametrize("weight", ["1" + "0" * 400, '"heavy"', "-1", "true"])
+def test_density_weights_of_the_wrong_type(tmp_path: Path, weight: str) -> None:
+    sites, dens = tmp_path / "s.csv", tmp_path / "d.geojson"
+    sites.write_text(EXAMPLE_CSV, encoding="utf-8")
+    ring = [[-0.13, 51.50], [-0.11, 51.50], [-0.11, 51.52], [-0.13, 51.50]]
+    doc = {"features": [{"properties": {"weight": "W"}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    dens.write_text(json.dumps(doc).replace('"W"', weight), encoding="utf-8")  # 1e400 as an integer: OverflowError
+    msg = _bad([*_sites(sites), "--set", "deployment.ue.placement=area", "--set", f"deployment.ue.density_file={dens}"])
+    assert "has weight" in msg and "allowed: a number >= 0" in msg

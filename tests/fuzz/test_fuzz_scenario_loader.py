@@ -47,7 +47,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
 
 
 def _toml_key(key: str) -> str:
-    return json.dumps(key, ensure_ascii=False)
+    return json.dumps(key, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def toml_value(v) -> str:
@@ -58,8 +58,8 @@ def toml_value(v) -> str:
         return hex(v) if v > 10**4000 else str(v)  # str() refuses more than 4300 digits
     if isinstance(v, float):
         return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str):  # TOML also forbids a raw DEL (U+007F), which JSON leaves as it is
+        return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
     if isinstance(v, (dt.datetime, dt.date, dt.time)):
         return v.isoformat()
     if isinstance(v, list):
@@ -122,7 +122,7 @@ ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32",
 @FUZZ
 @given(encoding=st.sampled_from(ENCODINGS), description=TEXT, preset=st.sampled_from(["single-site", "uma-default"]))
 def test_other_encodings(fuzz, scratch, encoding: str, description: str, preset: str) -> None:
-    text = f"description = {json.dumps(description, ensure_ascii=False)}\n" + preset_text(preset).split("\n", 1)[1]
+    text = f"description = {toml_value(description)}\n" + preset_text(preset).split("\n", 1)[1]
     try:
         raw = text.encode(encoding)
     except UnicodeEncodeError:
