@@ -210,7 +210,6 @@ def validate(
 ) -> None:
     """Validate a scenario file (and overrides) without running it."""
     import nrsim
-
     from nrsim.plugins import describe_named_code
 
     try:
