@@ -8,6 +8,7 @@ from nrsim.api import RunResult, check_model_validity, load_config, run  # noqa:
 from nrsim.config import ScenarioConfig, config_hash, list_presets  # noqa: E402
 from nrsim.sizing import SizeEstimate, check_size, estimate_size  # noqa: E402
 from nrsim.errors import (  # noqa: E402
+    ArgumentTypeError,
     ConfigError,
     ExecutionError,
     ModelValidityError,
@@ -18,6 +19,7 @@ from nrsim.errors import (  # noqa: E402
 )
 
 __all__ = [
+    "ArgumentTypeError",
     "ConfigError",
     "ExecutionError",
     "ModelValidityError",

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from nrsim import __version__
+from nrsim.boundary import check_load_args, check_run_args
 from nrsim.channel.tr38901.pathloss import check_validity
 from nrsim.config.loading import (
     apply_overrides,
@@ -21,6 +22,7 @@ from nrsim.config.loading import (
 from nrsim.config.schema import ScenarioConfig
 from nrsim.errors import ConfigError, ModelValidityError, ModelValidityWarning
 from nrsim.link.numerology import n_rb
+from nrsim.plugins import check_plugins_allowed
 
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each drop."""
@@ -79,7 +81,9 @@ def load_config(
     """Resolve a scenario: a preset name, a TOML file path or a mapping, then dotted
     ``key=value`` overrides, then ``seed``/``drops``; validated once.
 
-    Raises :class:`~nrsim.errors.ConfigError` with the field and what is allowed."""
+    Raises :class:`~nrsim.errors.ConfigError` with the field and what is allowed (an
+    argument of the wrong type: :class:`~nrsim.errors.ArgumentTypeError`, e.g. ``seed=1.7``)."""
+    overrides = check_load_args(source, overrides, seed=seed, drops=drops)
     if isinstance(source, Mapping):
         data = dict(source)
     else:
@@ -160,6 +164,7 @@ def run(
     force: bool = False,
     size_check: bool = True,
     status: Callable[[str], None] | None = None,
+    allow_plugins: bool = False,
 ) -> RunResult:
     """Run all drops of a scenario and compute its KPIs.
 
@@ -177,10 +182,15 @@ def run(
     Then ``out_dir`` is checked and locked (:mod:`nrsim.kpi.outdir`): an existing file or a
     non-empty folder that is not an nrsim result raises :class:`~nrsim.errors.OutputPathError`
     unless ``force``, as does a target another run is writing. Losing every Dask worker
-    raises :class:`~nrsim.errors.ExecutionError`."""
+    raises :class:`~nrsim.errors.ExecutionError`. A scenario that names Python code (a
+    scheduler plugin) runs only with ``allow_plugins=True`` (docs/slots.md). Arguments of the
+    wrong type raise :class:`~nrsim.errors.ArgumentTypeError` before any work."""
     from nrsim.kpi.outdir import claim_output
 
+    check_run_args(config, out_dir=out_dir, progress=progress, workers=workers, scheduler=scheduler,
+                   chunk_ues=chunk_ues, allow_plugins=allow_plugins)
     cfg = config if isinstance(config, ScenarioConfig) else load_config(config)
+    check_plugins_allowed(cfg, allow_plugins)
     if size_check:
         from nrsim.sizing import check_size
 

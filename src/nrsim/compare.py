@@ -9,7 +9,6 @@ moving UEs compare their call and mobility KPIs and pair calls by (drop, UE).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nrsim.boundary import check_bool, check_overrides, check_path
 from nrsim.errors import ConfigError
+from nrsim.plugins import check_plugins_allowed
+from nrsim.result_io import check_result_folder, read_table
 
 PERCENTILE_KEYS = ("coupling_loss_db", "rsrp_dbm", "sinr_db", "sir_db", "throughput_bps")
 
@@ -34,16 +36,19 @@ def _load_side(source: str, overrides: list[str], label: str) -> Side:
     import nrsim
 
     p = Path(source)
-    if p.is_dir():
+    try:
+        is_dir = p.is_dir()
+    except (OSError, ValueError):  # not a usable file name: load_config says what is wrong
+        is_dir = False
+    if is_dir:
         if overrides:
             raise ConfigError(f"{source}: a result folder cannot take --set overrides", field=label)
         table = next((p / n for n in ("ue.parquet", "ue_calls.parquet") if (p / n).is_file()), None)
         if not (p / "summary.json").is_file() or table is None:
             raise ConfigError(f"{source}: not a result folder with summary.json and ue.parquet (or ue_calls.parquet)",
                               field=label)
-        summary = json.loads((p / "summary.json").read_text(encoding="utf-8"))
-        cfg = nrsim.load_config(summary["config"])
-        return Side(label, cfg, pd.read_parquet(table), summary)
+        folder = check_result_folder(p, tables=False)  # ResultFolderError naming a corrupt file
+        return Side(label, folder.config, read_table(table), folder.summary)
     cfg = nrsim.load_config(source, overrides)
     return Side(label, cfg, None, None)  # run later, after the checks
 
@@ -65,7 +70,8 @@ def _call_deltas(ka: dict[str, Any], kb: dict[str, Any]) -> dict[str, Any]:
         for key in keys:
             a, b = ka[sec].get(key), kb[sec].get(key)
             if a is not None and b is not None:
-                out[f"{sec}.{key}"] = {"a": a, "b": b, "delta": b - a}
+                fa, fb = _kpi(a), _kpi(b)
+                out[f"{sec}.{key}"] = {"a": fa, "b": fb, "delta": _delta(fa, fb)}
     return out
 
 
@@ -161,25 +167,36 @@ def area_shares(ma, mb, cfg) -> dict[str, Any]:
 
 def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: list[str] | tuple = (),
             overrides_b: list[str] | tuple = (), out_dir: str | Path | None = None,
-            force: bool = False) -> dict[str, Any]:
+            force: bool = False, allow_plugins: bool = False) -> dict[str, Any]:
     """Run (or load) A and B on the same seed and drops and compute the deltas; with
     ``out_dir`` write ``compare.json`` and ``report.html`` there atomically (checked and
     locked before any work, :mod:`nrsim.kpi.outdir`; ``force`` replaces a folder that is not
-    an nrsim result)."""
+    an nrsim result). A scenario that names Python code (a scheduler plugin) is run only with
+    ``allow_plugins=True``."""
     from nrsim.kpi.outdir import claim_output
 
+    for name, value in (("a", a), ("b", b)):
+        check_path(value, name, optional=False)  # a preset name, a TOML file or a result folder
+    overrides, overrides_a, overrides_b = (check_overrides(o, n) for o, n in (
+        (overrides, "overrides"), (overrides_a, "overrides_a"), (overrides_b, "overrides_b")))
+    check_path(out_dir, "out_dir")
+    check_bool(allow_plugins, "allow_plugins")
+    a, b = str(a), str(b)
     sa = _load_side(a, [*overrides, *overrides_a], "A")
     sb = _load_side(b, [*overrides, *overrides_b], "B")
+    for s in (sa, sb):
+        if s.ue is None:  # a scenario to run: its code runs only when allowed, checked before any work
+            check_plugins_allowed(s.cfg, allow_plugins)
     if (sa.cfg.seed, sa.cfg.drops) != (sb.cfg.seed, sb.cfg.drops):
         raise ConfigError(
             f"A and B need the same seed and drops (A: seed {sa.cfg.seed}, {sa.cfg.drops} drops; "
             f"B: seed {sb.cfg.seed}, {sb.cfg.drops} drops); allowed: equal values", field="seed",
         )
     with claim_output(out_dir, kind="compare", force=force):
-        return _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir)
+        return _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir, allow_plugins)
 
 
-def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir) -> dict[str, Any]:
+def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir, allow_plugins) -> dict[str, Any]:
     import nrsim
     from nrsim.coverage import coverage_maps
     from nrsim.engine.snapshot import build_layout
@@ -187,7 +204,7 @@ def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir)
     sides = []
     for s in (sa, sb):
         if s.ue is None:
-            r = nrsim.run(s.cfg)
+            r = nrsim.run(s.cfg, allow_plugins=allow_plugins)
             s = Side(s.label, s.cfg, r.ue, r.summary)
         sides.append(s)
     sa, sb = sides

@@ -5,6 +5,21 @@ The library raises these; only the CLI turns them into exit codes (2 for bad inp
 
 from __future__ import annotations
 
+from typing import Any
+
+SHOWN_CHARS = 80
+"""Longest rendering of a bad value in an error message (the rest is cut with '...')."""
+
+
+def show_value(value: Any) -> str:
+    """``repr(value)`` for an error message, cut to :data:`SHOWN_CHARS` characters (safe for
+    any object, also an integer too long for ``repr``)."""
+    try:
+        text = repr(value)
+    except Exception:  # e.g. an int over sys.get_int_max_str_digits(), or a broken __repr__
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
+
 
 class NrsimError(Exception):
     """Base class of every error nrsim raises on purpose."""
@@ -54,3 +69,11 @@ class ModelValidityError(NrsimError, ValueError):
 
 class ModelValidityWarning(UserWarning):
     """Issued instead of :class:`ModelValidityError` under the ``warn`` policy."""
+
+
+class ArgumentTypeError(ConfigError, TypeError):
+    """A Python API argument has the wrong type (e.g. ``seed=1.7``, ``workers="2"``).
+
+    Both a :class:`ConfigError` (``field`` is the argument's name) and a :class:`TypeError`;
+    nothing is truncated or converted silently.
+    """

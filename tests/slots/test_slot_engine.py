@@ -171,7 +171,7 @@ def test_plugin_scheduler_from_config(tmp_path: Path) -> None:
     cfg = nrsim.load_config("uma-default", [*SMALL, "slots.scheduler.name=plugin",
                                             f"slots.scheduler.plugin={f}:Greedy",
                                             "slots.scheduler.plugin_params.weight=2.0"], drops=1)
-    r = nrsim.run(cfg)
+    r = nrsim.run(cfg, allow_plugins=True)
     ref = nrsim.run(nrsim.load_config("uma-default", [*SMALL, "slots.scheduler.name=max_ci"], drops=1))
     assert np.array_equal(r.ue_slots["throughput_bps"], ref.ue_slots["throughput_bps"])
     with pytest.raises(nrsim.ConfigError):
@@ -193,7 +193,7 @@ def test_bad_plugin_output_is_a_typed_error(tmp_path: Path) -> None:
     cfg = nrsim.load_config("uma-default", [*SMALL, "slots.scheduler.name=plugin",
                                             f"slots.scheduler.plugin={f}:AllToEveryone"], drops=1)
     with pytest.raises(nrsim.NrsimError, match="at most 1"):
-        nrsim.run(cfg)
+        nrsim.run(cfg, allow_plugins=True)
 
 
 def test_no_ues_and_fdd() -> None:

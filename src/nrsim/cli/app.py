@@ -16,10 +16,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from nrsim.cli._output import ForceOption, warnings_as_lines
+from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.errors import ExecutionError, NrsimError
 
 app = typer.Typer(
     name="nrsim",
+    cls=OneLineErrorsGroup,
     help="5G NR radio-network simulator: 3GPP TR 38.901 channel, SINR, throughput, KPIs.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -30,7 +32,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    print_error(err_console, exc)  # one line (nrsim.cli.errors)
     raise typer.Exit(code)
 
 
@@ -66,16 +68,23 @@ def run(
         bool, typer.Option("--no-size-check", help="Run even when the estimated peak memory exceeds the "
                            "available memory (also NRSIM_NO_SIZE_CHECK=1).")
     ] = False,
+    allow_plugins: Annotated[
+        bool, typer.Option("--allow-plugins", help="Run Python code the scenario names (a scheduler plugin).")
+    ] = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
     import nrsim
+    from nrsim.boundary import check_scheduler_address
     from nrsim.cli.guards import estimate_lines, loading, model_warnings
     from nrsim.kpi.outdir import check_output
+    from nrsim.plugins import check_plugins_allowed
     from nrsim.sizing import check_size, estimate_size, is_long
 
     try:
         with loading(console, scenario), model_warnings(err_console):
             cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
+            check_plugins_allowed(cfg, allow_plugins)  # before any work (docs/slots.md)
+            check_scheduler_address(scheduler, "--scheduler")
             sizing = estimate_size if no_size_check else check_size
             est = sizing(cfg, chunk_ues=chunk_ues, workers=workers, scheduler=scheduler)
         out_dir = out if out is not None else Path("results") / cfg.name
@@ -111,10 +120,11 @@ def run(
                     force=force,
                     size_check=False,  # checked above
                     status=lambda text: bar.update(task, description=text),
+                    allow_plugins=allow_plugins,
                 )
         except ExecutionError as exc:  # e.g. every Dask worker lost: finished chunks are kept
             _fail(exc, 1)
-        except NrsimError as exc:
+        except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
             _fail(exc)
     _print_kpis(result.summary)
     console.print(f"results in [green]{escape(str(out_dir))}[/]")
@@ -227,6 +237,7 @@ def validate(
     import nrsim
     from nrsim.cli.guards import estimate_lines, loading, model_warnings
     from nrsim.sizing import check_size
+    from nrsim.plugins import describe_named_code
 
     try:
         with loading(console, scenario), model_warnings(err_console):
@@ -234,7 +245,9 @@ def validate(
             est = check_size(cfg)
     except NrsimError as exc:
         _fail(exc)
-    console.print(f"[green]ok[/]: {scenario} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)})")
+    code = describe_named_code(cfg)
+    console.print(f"[green]ok[/]: {escape(scenario)} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)}"
+                  f"{'; ' + escape(code) if code else ''})", soft_wrap=True)
     console.print("estimate: " + "\n  ".join(estimate_lines(est)), highlight=False, soft_wrap=True)
 
 

@@ -12,10 +12,12 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from nrsim.cli._output import ForceOption, warnings_as_lines
+from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -25,7 +27,7 @@ DEFAULT_OUT = Path("results") / "calibration"
 
 
 def _fail(exc: Exception, code: int = 2) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    print_error(err_console, exc)  # one line (nrsim.cli.errors)
     raise typer.Exit(code)
 
 
@@ -172,7 +174,7 @@ def calibrate(
                     [c.name for c in chosen], drops=drops, seed=seed, out_dir=out_dir, progress=progress,
                     force=force,
                 )
-        except NrsimError as exc:
+        except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
             _fail(exc)
     for cr in result.cases:
         _print_case(cr)
@@ -186,6 +188,6 @@ def calibrate(
         f"{n_pass} of {len(checks)} compared percentiles pass"
         + (f"; no 3GPP reference for {len(no_ref)} case metric(s)" if no_ref else "")
     )
-    console.print(f"results in [green]{out_dir}[/] (calibration.json)")
+    console.print(f"results in [green]{escape(str(out_dir))}[/] (calibration.json)")
     if not result.passed:
         raise typer.Exit(1)

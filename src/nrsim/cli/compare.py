@@ -14,6 +14,7 @@ from rich.table import Table
 
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.format import kpi_cell, kpi_delta_cell, note_lines
+from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -31,6 +32,8 @@ def compare(
                                         "--set-b sites.exclude_vendor=vendor-b (repeatable).")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Output folder (default results/compare-A-vs-B).")] = None,
     force: ForceOption = False,
+    allow_plugins: Annotated[bool, typer.Option("--allow-plugins", help="Run Python code a scenario names "
+                                                "(a scheduler plugin).")] = False,
 ) -> None:
     """Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that
     lose coverage or fall below the throughput threshold, difference maps, HTML report."""
@@ -40,9 +43,9 @@ def compare(
     try:
         with warnings_as_lines(err_console):
             res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],
-                              out_dir=target, force=force)
-    except NrsimError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+                              out_dir=target, force=force, allow_plugins=allow_plugins)
+    except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
+        print_error(err_console, exc)
         raise typer.Exit(2)
     t = Table(title="B - A")
     for c in ("metric", "5 %", "50 %", "95 %"):

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 
 console = Console()
@@ -28,7 +29,7 @@ def report(
 
     try:
         path = write_report(results_dir, out=out, force=force)
-    except (NrsimError, FileNotFoundError) as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written
+        print_error(err_console, exc)
         raise typer.Exit(2)
     console.print(f"report in [green]{escape(str(path))}[/] ({path.stat().st_size / 1e6:.2f} MB)")

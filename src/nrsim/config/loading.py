@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from nrsim.config.schema import ScenarioConfig
 from nrsim.errors import ConfigError
+from nrsim.errors import show_value as _show
 
 _PRESET_PACKAGE = "nrsim.config.presets"
 
@@ -31,19 +32,54 @@ def list_presets() -> dict[str, str]:
 def preset_text(name: str) -> str:
     """The TOML text of preset ``name``; :class:`ConfigError` when unknown."""
     entry = resources.files(_PRESET_PACKAGE).joinpath(f"{name}.toml")
-    if not entry.is_file():
+    try:
+        known_name = entry.is_file()
+    except (OSError, ValueError):  # not a usable file name: not a preset either
+        known_name = False
+    if not known_name:
         known = ", ".join(list_presets())
-        raise ConfigError(f"unknown preset {name!r} (known presets: {known})", field="preset")
+        raise ConfigError(f"unknown preset {_show(name)} (known presets: {known})", field="preset")
     return entry.read_text(encoding="utf-8")
+
+
+MAX_DEPTH = 32
+"""Deepest nesting of tables and arrays accepted in a scenario (the schema needs 4); deeper
+input is rejected before it can exhaust the parser's or validator's recursion."""
 
 
 def _parse_toml(text: str, origin: str) -> dict[str, Any]:
     if not text.strip():
         raise ConfigError(f"{origin}: the file is empty (expected a TOML scenario)", field=None)
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: not valid TOML (nested more than {MAX_DEPTH} levels deep)") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ConfigError(f"{origin}: not valid TOML ({exc})") from None
+    return plain_tree(data, origin)
+
+
+def plain_tree(data: Any, origin: str, *, path: str = "", depth: int = 0) -> Any:
+    """A copy of a nested mapping/list tree (mappings as dicts with string keys, lists and
+    tuples as lists, other values as they are), at most :data:`MAX_DEPTH` levels deep;
+    :class:`ConfigError` naming ``origin`` and the dotted path otherwise."""
+    if isinstance(data, Mapping) or isinstance(data, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            raise ConfigError(f"{origin}: {path or 'the scenario'} is nested more than {MAX_DEPTH} levels deep",
+                              field=path or None)
+    if isinstance(data, Mapping):
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if not isinstance(key, str):
+                raise ConfigError(f"{origin}: key {_show(key)} under {path or 'the top level'} is not a string",
+                                  field=path or None)
+            out[key] = plain_tree(value, origin, path=f"{path}.{key}" if path else key, depth=depth + 1)
+        return out
+    if isinstance(data, (list, tuple)):
+        return [plain_tree(v, origin, path=f"{path}.{i}", depth=depth + 1) for i, v in enumerate(data)]
+    return data
 
 
 def _parse_override_value(raw: str) -> Any:
@@ -53,12 +89,17 @@ def _parse_override_value(raw: str) -> Any:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         return raw
+    except (RecursionError, ValueError):  # nesting too deep, an integer too long
+        raise ConfigError(f"override value {_show(raw)}: not a usable TOML value (nested too deeply or a "
+                          "number too long)", field=None) from None
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
     """Apply ``dotted.key=value`` overrides to a nested mapping (a deep copy is returned)."""
-    out: dict[str, Any] = json.loads(json.dumps(data))
+    out: dict[str, Any] = plain_tree(data, "scenario")
     for item in overrides:
+        if not isinstance(item, str):
+            raise ConfigError(f"override {_show(item)} is not a string of the form dotted.key=value", field=None)
         if "=" not in item:
             raise ConfigError(
                 f"override {item!r} is not of the form dotted.key=value "
@@ -72,6 +113,8 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
         parts = key.split(".")
         if not all(parts):
             raise ConfigError(f"override key {key!r} is malformed", field=key)
+        if len(parts) > MAX_DEPTH:
+            raise ConfigError(f"override key {_show(key)} has more than {MAX_DEPTH} parts", field=None)
         node = out
         for p in parts[:-1]:
             child = node.get(p)
@@ -80,7 +123,8 @@ def apply_overrides(data: Mapping[str, Any], overrides: Iterable[str]) -> dict[s
             elif not isinstance(child, dict):
                 raise ConfigError(f"override {key!r}: {p!r} is not a table", field=key)
             node = child
-        node[parts[-1]] = _parse_override_value(raw.strip())
+        node[parts[-1]] = plain_tree(_parse_override_value(raw.strip()), f"override {key!r}", path=key,
+                                     depth=len(parts))
     return out
 
 
@@ -95,7 +139,7 @@ def _describe_error(exc: ValidationError) -> str:
             parts.append(f"unknown key '{loc}' (allowed here: {', '.join(allowed)})")
         else:
             value = err.get("input")
-            shown = "" if isinstance(value, dict) else f" = {value!r}"
+            shown = "" if isinstance(value, dict) else f" = {_show(value)}"
             msg = err["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, ") :]
@@ -130,19 +174,53 @@ def read_scenario_source(source: str | Path) -> tuple[dict[str, Any], str]:
     """Read a preset name or a TOML file path into a mapping. Returns (data, origin)."""
     text_source = str(source)
     path = Path(text_source)
-    if text_source.endswith(".toml") or path.exists() or "/" in text_source:
-        if not path.is_file():
+    try:
+        is_path = text_source.endswith(".toml") or "/" in text_source or path.exists()
+        is_file = is_path and path.is_file()
+    except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL character
+        raise ConfigError(f"scenario {_show(text_source)}: not a usable file name ({exc.__class__.__name__}: "
+                          f"{_show(str(exc))})", field="scenario") from None
+    if is_path:
+        if not is_file:
             raise ConfigError(f"scenario file {text_source!r} does not exist", field="scenario")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise ConfigError(f"{text_source}: not a UTF-8 text file (expected TOML)") from None
-        data = _parse_toml(text, text_source)
+        data = _parse_toml(read_text_file(path, "TOML scenario", field="scenario"), text_source)
         data.setdefault("name", path.stem)
         return data, text_source
     data = _parse_toml(preset_text(text_source), f"preset {text_source}")
     data.setdefault("name", text_source)
     return data, f"preset {text_source}"
+
+
+def read_text_file(path: Path, what: str, *, field: str | None) -> str:
+    """The text of a UTF-8 file (a UTF-8 byte-order mark is dropped); :class:`ConfigError`
+    naming the file and the encoding found (UTF-16/32 by their byte-order marks) otherwise."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror or exc})", field=field) from None
+    return decode_utf8(raw, path, what, field=field)
+
+
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+         (b"\xfe\xff", "UTF-16"))
+
+
+def decode_utf8(raw: bytes, path: Path | str, what: str, *, field: str | None,
+                error: type[ConfigError] = ConfigError) -> str:
+    """``raw`` decoded as UTF-8 (without a leading byte-order mark); ``error`` (a
+    :class:`ConfigError`) naming ``path``, the byte offset and the encoding it looks like
+    otherwise."""
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            raise error(f"{path}: the {what} is {name} text; allowed UTF-8 only (save it as UTF-8)", field=field)
+    if raw and raw.count(0) >= len(raw) // 4 + 1:  # ASCII in UTF-16/32 without a byte-order mark
+        raise error(f"{path}: the {what} looks like UTF-16 or UTF-32 text ({raw.count(0)} NUL bytes); allowed "
+                    "UTF-8 only (save it as UTF-8)", field=field)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: the {what} is not UTF-8 text (byte {exc.start} is {raw[exc.start:exc.start + 1]!r}); "
+                    "allowed UTF-8 only (save it as UTF-8)", field=field) from None
 
 
 def config_hash(config: ScenarioConfig) -> str:

@@ -355,7 +355,7 @@ class SlotSchedulerConfig(_Frozen):
     docs/video.md)."""
     plugin: Annotated[str, Field(min_length=3, pattern=r"^.+:[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     """``path/to/file.py:ClassName`` of a user scheduler, built as ClassName(n_ue, **plugin_params)
-    (``name = "plugin"``; downlink only)."""
+    (``name = "plugin"``; downlink only). Python code: runs only with ``--allow-plugins``."""
     plugin_params: dict[str, float | int | str | bool] = {}
     """Keyword arguments of the plugin class."""
 

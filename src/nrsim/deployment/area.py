@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.config.loading import decode_utf8
 from nrsim.deployment.layout import Layout
-from nrsim.errors import ConfigError
+from nrsim.errors import ConfigError, show_value
 
 CIRCLE_SEGMENTS = 32
 """Vertices of the circle used to grow the sites' convex hull by the margin."""
@@ -58,32 +59,79 @@ def read_area_file(path: str | Path, projection, *, field: str = "coverage.area_
                    with_properties: bool = False) -> list[Any]:
     """(name, polygon [k, 2] in local metres) of every polygon of a WGS84 GeoJSON file
     (Polygon: outer ring; MultiPolygon: each outer ring); with ``with_properties`` each item
-    also carries the feature's properties: (name, polygon, properties)."""
+    also carries the feature's properties: (name, polygon, properties).
+
+    Features of other geometry types are skipped; a file that is not UTF-8 JSON, a feature,
+    geometry or properties of the wrong JSON type, or a ring that is not a list of at least
+    three [lon, lat] number pairs in range is a :class:`ConfigError` naming ``field``."""
     p = Path(path)
+    where = f"{field} = {show_value(str(path))}"
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"{field} = {str(path)!r}: cannot read ({exc})", field=field) from None
+        raw = p.read_bytes()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{where}: cannot read ({exc})", field=field) from None
+    try:
+        data = json.loads(decode_utf8(raw, str(path), "GeoJSON file", field=field))
+    except RecursionError:
+        raise ConfigError(f"{where}: not valid JSON (nested too deeply)", field=field) from None
+    except ConfigError:
+        raise
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        raise ConfigError(f"{where}: cannot read ({exc})", field=field) from None
     feats = data.get("features", [data]) if isinstance(data, dict) else []
+    if not isinstance(feats, list):
+        raise ConfigError(f"{where}: 'features' is {show_value(feats)}; allowed a list of GeoJSON features",
+                          field=field)
     out = []
     for k, f in enumerate(feats):
-        geom = f.get("geometry", f) if isinstance(f, dict) else {}
-        name = str((f.get("properties") or {}).get("name", f"polygon-{k + 1}")) if isinstance(f, dict) else str(k)
-        rings = []
-        if geom.get("type") == "Polygon":
-            rings = [geom["coordinates"][0]]
-        elif geom.get("type") == "MultiPolygon":
-            rings = [c[0] for c in geom["coordinates"]]
-        for r in rings:
-            ll = np.asarray(r, dtype=np.float64)
+        if not isinstance(f, dict):
+            raise ConfigError(f"{where}: feature {k + 1} is {show_value(f)}; allowed a GeoJSON Feature object",
+                              field=field)
+        geom = f.get("geometry", f)
+        props = f.get("properties")
+        if props is not None and not isinstance(props, dict):
+            raise ConfigError(f"{where}: feature {k + 1} properties {show_value(props)}; allowed an object",
+                              field=field)
+        props = props or {}
+        name = str(props.get("name", f"polygon-{k + 1}"))
+        if not isinstance(geom, dict):
+            continue  # no polygon in this feature (e.g. "geometry": null)
+        coords = geom.get("coordinates")
+        polygons = [coords] if geom.get("type") == "Polygon" else (
+            coords if geom.get("type") == "MultiPolygon" else [])
+        if not isinstance(polygons, list):
+            raise ConfigError(f"{where}: feature {k + 1} coordinates {show_value(polygons)}; allowed a list of "
+                              "polygons", field=field)
+        for polygon in polygons:
+            if not isinstance(polygon, list) or not polygon:
+                raise ConfigError(f"{where}: feature {k + 1} polygon {show_value(polygon)}; allowed a list of "
+                                  "rings of [lon, lat] positions", field=field)
+            ll = _ring_lonlat(polygon[0], f"{where}: feature {k + 1}", field)
             poly = projection.to_xy_m(ll[:, 1], ll[:, 0])
-            props = (f.get("properties") or {}) if isinstance(f, dict) else {}
             out.append((name, poly, props) if with_properties else (name, poly))
     if not out:
-        raise ConfigError(f"{field} = {str(path)!r}: no Polygon or MultiPolygon features", field=field)
+        raise ConfigError(f"{where}: no Polygon or MultiPolygon features", field=field)
     return out
 
 
+def _ring_lonlat(ring: Any, where: str, field: str) -> NDArray[np.float64]:
+    """float64 [k, 2] (lon, lat) [deg] of a GeoJSON linear ring, checked: k >= 3 positions,
+    each at least two finite numbers, lon in -180..180 and lat in -90..90."""
+    ok = isinstance(ring, list) and len(ring) >= 3 and all(
+        isinstance(pos, list) and len(pos) >= 2 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in pos[:2]) for pos in ring)
+    if ok:
+        try:
+            ll = np.array([pos[:2] for pos in ring], dtype=np.float64)
+        except OverflowError:  # an integer beyond 1.8e308
+            ok = False
+        else:
+            ok = bool(np.all(np.isfinite(ll)) and np.all(np.abs(ll[:, 0]) <= 180.0)
+                      and np.all(np.abs(ll[:, 1]) <= 90.0))
+    if not ok:
+        raise ConfigError(f"{where}: ring {show_value(ring)}; allowed at least 3 [lon, lat] positions with lon in "
+                          "-180..180 and lat in -90..90 [deg]", field=field)
+    return ll
 
 
 def polygon_area_m2(poly: NDArray[np.float64]) -> float:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -49,7 +50,8 @@ from nrsim.deployment.geo import (
     local_projection,
 )
 from nrsim.deployment.layout import Layout
-from nrsim.errors import ConfigError
+from nrsim.config.loading import decode_utf8
+from nrsim.errors import ConfigError, show_value
 
 EXCLUDED_TX_POWER_DBM = -300.0
 """Transmit power given to excluded cells: 1e-30 mW, far below any noise floor, so the cell
@@ -59,6 +61,9 @@ MAX_REPORTED_PROBLEMS = 200
 """Problems listed in one error message (the count of the rest is given)."""
 
 ENVIRONMENTS = ("uma", "umi", "rma")
+
+FIELD = "deployment.sites_file"
+"""The config field that names a site list (the ``field`` of every :class:`SiteListError`)."""
 
 # column -> (required, kind, lo, hi); kind "str" or "float"
 COLUMNS: dict[str, tuple[bool, str, float, float]] = {
@@ -120,34 +125,75 @@ class SiteList:
 
 
 def _read_csv_rows(path: Path) -> list[dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        if reader.fieldnames is None:
-            raise SiteListError(f"{path}: empty site list (no header line)", field="deployment.sites_file")
+    """Rows of a UTF-8 CSV site list (a UTF-8 byte-order mark is dropped). Another encoding,
+    a malformed line, a repeated column name or a line with more fields than the header is a
+    :class:`SiteListError` naming the file (and line)."""
+    text = decode_utf8(_read_bytes(path), path, "site list", field=FIELD, error=SiteListError)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise SiteListError(f"{path}: empty site list (no header line)", field=FIELD)
+        names = [h.strip() for h in header]
+        repeated = sorted({n for n in names if n and names.count(n) > 1})
+        if repeated:
+            raise SiteListError(f"{path}: column(s) {', '.join(map(repr, repeated))} appear more than once in the "
+                                "header; each column once", field=FIELD)
         rows = []
-        for row in reader:
-            rows.append({(k or "").strip(): (v.strip() if isinstance(v, str) else v) for k, v in row.items()})
-        return rows
+        for line in reader:
+            if not line:
+                continue  # a blank line (csv.DictReader skips these too)
+            if len(line) > len(names):
+                raise SiteListError(f"{path}: line {reader.line_num} has {len(line)} fields, the header "
+                                    f"{len(names)}; allowed at most one field per header column", field=FIELD)
+            rows.append({n: v.strip() for n, v in zip(names, line)})
+    except csv.Error as exc:
+        raise SiteListError(f"{path}: not a valid CSV file (line {reader.line_num}: {exc})", field=FIELD) from None
+    return rows
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SiteListError(f"{path}: cannot read the site list ({exc.strerror or exc})", field=FIELD) from None
 
 
 def _read_geojson_rows(path: Path) -> list[dict[str, Any]]:
+    """Rows of a GeoJSON FeatureCollection of Point features (see the module docstring). A
+    feature, geometry or properties member of the wrong JSON type becomes a problem of its
+    row (reported by :func:`validate_site_rows`); JSON that cannot be read is a
+    :class:`SiteListError`."""
+    text = decode_utf8(_read_bytes(path), path, "site list", field=FIELD, error=SiteListError)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SiteListError(f"{path}: not valid JSON ({exc})", field="deployment.sites_file") from None
+        data = json.loads(text)
+    except RecursionError:
+        raise SiteListError(f"{path}: not valid JSON (nested too deeply)", field=FIELD) from None
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        raise SiteListError(f"{path}: not valid JSON ({exc})", field=FIELD) from None
     feats = data.get("features") if isinstance(data, dict) else None
     if not isinstance(feats, list):
         raise SiteListError(f"{path}: a GeoJSON FeatureCollection with a 'features' list is needed",
-                            field="deployment.sites_file")
+                            field=FIELD)
     rows = []
     for feat in feats:
-        props = dict((feat or {}).get("properties") or {})
-        geom = (feat or {}).get("geometry") or {}
-        if geom.get("type") == "Point" and isinstance(geom.get("coordinates"), list) and len(geom["coordinates"]) >= 2:
-            props.setdefault("lon", geom["coordinates"][0])
-            props.setdefault("lat", geom["coordinates"][1])
+        if not isinstance(feat, dict):
+            rows.append({"__problem__": f"feature {show_value(feat)} is not a JSON object; allowed a GeoJSON "
+                                        "Feature object"})
+            continue
+        raw_props, geom = feat.get("properties"), feat.get("geometry")
+        if raw_props is not None and not isinstance(raw_props, dict):
+            rows.append({"__problem__": f"properties {show_value(raw_props)} is not a JSON object; allowed an "
+                                        "object of column: value"})
+            continue
+        props = dict(raw_props or {})
+        coords = geom.get("coordinates") if isinstance(geom, dict) else None
+        if isinstance(geom, dict) and geom.get("type") == "Point" and isinstance(coords, list) and len(coords) >= 2:
+            props.setdefault("lon", coords[0])
+            props.setdefault("lat", coords[1])
         elif "lat" not in props or "lon" not in props:
-            props["__geometry__"] = geom.get("type", "missing")
+            kind = geom.get("type", "missing") if isinstance(geom, dict) else ("missing" if geom is None else geom)
+            props["__geometry__"] = kind
         rows.append(props)
     return rows
 
@@ -155,14 +201,18 @@ def _read_geojson_rows(path: Path) -> list[dict[str, Any]]:
 def read_site_rows(path: str | Path) -> list[dict[str, Any]]:
     """Raw rows (dicts of column -> value) of a CSV or GeoJSON site list."""
     p = Path(path)
-    if not p.is_file():
-        raise SiteListError(f"site list {str(path)!r} not found", field="deployment.sites_file")
+    try:
+        is_file = p.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL character
+        is_file = False
+    if not is_file:
+        raise SiteListError(f"site list {str(path)!r} not found", field=FIELD)
     if p.suffix.lower() in (".geojson", ".json"):
         return _read_geojson_rows(p)
     if p.suffix.lower() == ".csv":
         return _read_csv_rows(p)
     raise SiteListError(f"site list {str(path)!r}: allowed formats are .csv, .geojson, .json",
-                        field="deployment.sites_file")
+                        field=FIELD)
 
 
 def _blank(v: Any) -> bool:
@@ -178,19 +228,24 @@ def _check_cell(raw: Any, col: str, kind: str, lo: float, hi: float, required: b
         return np.nan if kind == "float" else ""
     if kind == "float":
         try:
+            if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
+                raise TypeError
             val = float(raw)
-            if isinstance(raw, bool):
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append((i, order, f"row {i}, column {col}: {raw!r} is not a number; allowed {lo:g}..{hi:g}"))
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond 1.8e308
+            problems.append((i, order, f"row {i}, column {col}: {show_value(raw)} is not a number; "
+                             f"allowed {lo:g}..{hi:g}"))
             return np.nan
         if not (math.isfinite(val) and lo <= val <= hi):
-            problems.append((i, order, f"row {i}, column {col}: {raw!r} out of range; allowed {lo:g}..{hi:g}"))
+            problems.append((i, order, f"row {i}, column {col}: {show_value(raw)} out of range; allowed {lo:g}..{hi:g}"))
         return val
+    if not isinstance(raw, str) and (isinstance(raw, bool) or not isinstance(raw, int)):
+        problems.append((i, order, f"row {i}, column {col}: {show_value(raw)} is not text; allowed "
+                         + (", ".join(ENVIRONMENTS) if kind == "env" else "a text (or an integer id)")))
+        return ""
     if kind == "env":
         val = str(raw).strip().lower()
         if val not in ENVIRONMENTS:
-            problems.append((i, order, f"row {i}, column {col}: {raw!r}; allowed {', '.join(ENVIRONMENTS)}"))
+            problems.append((i, order, f"row {i}, column {col}: {show_value(raw)}; allowed {', '.join(ENVIRONMENTS)}"))
         return val
     return str(raw).strip()
 
@@ -258,19 +313,28 @@ def validate_site_rows(rows: list[dict[str, Any]] | pd.DataFrame, source: str = 
     n_rows = len(frame)
     if not n_rows:
         raise SiteListError(f"{source}: no cells (the site list is empty)", field="deployment.sites_file")
-    unknown = sorted(str(k) for k in frame.columns if k not in COLUMNS and k not in ("", "__geometry__"))
+    present = [str(k) for k in frame.columns]
+    unknown = sorted(k for k in present if k not in COLUMNS and k not in ("", "__geometry__", "__problem__"))
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(map(repr, unknown))}: allowed {', '.join(COLUMNS)}")
+        shown = ", ".join(show_value(k) for k in unknown[:MAX_REPORTED_PROBLEMS])
+        problems.append(f"unknown column(s) {shown}: allowed {', '.join(COLUMNS)}")
     cell_problems: list[tuple[int, int, str]] = []
+    bad_rows: set[int] = set()  # rows that are not objects: only their own problem is reported
+    if "__problem__" in frame.columns:
+        prob = frame["__problem__"].to_numpy(dtype=object)
+        for i in np.flatnonzero(pd.notna(prob)):
+            bad_rows.add(int(i) + 1)
+            cell_problems.append((int(i) + 1, -2, f"row {i + 1}: {prob[i]}"))
     if "__geometry__" in frame.columns:
         geom = frame["__geometry__"].to_numpy(dtype=object)
         for i in np.flatnonzero(pd.notna(geom)):
-            cell_problems.append((int(i) + 1, -1, f"row {i + 1}, geometry: {geom[i]!r}; allowed a Point [lon, lat] "
-                                  "(or lat and lon properties)"))
+            cell_problems.append((int(i) + 1, -1, f"row {i + 1}, geometry: {show_value(geom[i])}; allowed a Point "
+                                  "[lon, lat] (or lat and lon properties)"))
     out: dict[str, np.ndarray] = {}
     for order, col in enumerate(COLUMNS):
         raw = frame[col] if col in frame.columns else None
         out[col] = _check_column(raw, n_rows, col, cell_problems, order)
+    cell_problems = [t for t in cell_problems if t[0] not in bad_rows or t[1] == -2]
     cell_problems.sort(key=lambda t: (t[0], t[1]))
     problems += [m for _, _, m in cell_problems]
     cells = pd.DataFrame(out)
@@ -290,7 +354,7 @@ def validate_site_rows(rows: list[dict[str, Any]] | pd.DataFrame, source: str = 
         bad = ok[(ok[col] - first).abs() > tol]
         for idx in bad.index:
             sid = cells.at[idx, "site_id"]
-            problems.append(f"row {cells.at[idx, 'row']}, column {col}: {cells.at[idx, col]!r} differs from "
+            problems.append(f"row {cells.at[idx, 'row']}, column {col}: {float(cells.at[idx, col])!r} differs from "
                             f"the first row of site {sid!r} ({float(first[idx])!r}); the cells of a site "
                             "share lat, lon and height_m")
     if problems:
@@ -399,14 +463,17 @@ def read_site_list(path: str | Path) -> SiteList:
 def resolve_sites_file(name: str) -> Path:
     """A path as given (relative to the working directory), else a shipped site list
     (``nrsim/data/sites/<name>``)."""
-    p = Path(name).expanduser()
-    if p.is_file():
-        return p
-    shipped = resources.files("nrsim").joinpath("data", "sites", name)
-    if shipped.is_file():
-        return Path(str(shipped))
+    try:
+        p = Path(name).expanduser()
+        if p.is_file():
+            return p
+        shipped = resources.files("nrsim").joinpath("data", "sites", name)
+        if shipped.is_file():
+            return Path(str(shipped))
+    except (OSError, ValueError, RuntimeError):  # too long, a NUL character, ~unknown-user
+        pass
     raise SiteListError(
-        f"deployment.sites_file = {name!r}: no such file (nor a shipped site list: "
+        f"deployment.sites_file = {show_value(name)}: no such file (nor a shipped site list: "
         f"{', '.join(shipped_site_lists())})", field="deployment.sites_file",
     )
 

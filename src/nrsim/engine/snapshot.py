@@ -11,6 +11,7 @@ and link packages.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +32,7 @@ from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
 from nrsim.deployment.national import national_layout
 from nrsim.deployment.ue_drop import UeDrop, drop_ues
 from nrsim.engine.candidates import nearest_sites
-from nrsim.errors import ConfigError
+from nrsim.errors import ConfigError, show_value
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
 from nrsim.link.spectral_efficiency import attenuated_shannon_efficiency, cqi_spectral_efficiency
 from nrsim.radio.link_budget import noise_power_dbm, rsrp_dbm
@@ -267,9 +268,14 @@ def area_drop_polygons(
         weights = []
         for name, _, props in items:
             w = props.get("weight")
-            if not isinstance(w, (int, float)) or isinstance(w, bool) or not np.isfinite(w) or w < 0:
+            try:  # float() of an integer beyond 1.8e308 raises OverflowError
+                ok = isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(float(w)) and w >= 0
+            except OverflowError:
+                ok = False
+            if not ok:
                 raise ConfigError(
-                    f"deployment.ue.density_file: polygon {name!r} has weight {w!r}; allowed: a number >= 0",
+                    f"deployment.ue.density_file: polygon {show_value(name)} has weight {show_value(w)}; allowed: "
+                    "a number >= 0",
                     field="deployment.ue.density_file",
                 )
             weights.append(float(w))

@@ -436,7 +436,9 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     from nrsim.engine.snapshot import build_layout
     from nrsim.errors import ConfigError
     from nrsim.kpi.writers import write_json
+    from nrsim.result_io import check_result_folder
 
+    check_result_folder(results_dir)  # a missing, corrupt or changed file: ResultFolderError naming it
     folder = Path(results_dir)
     if not (folder / "summary.json").is_file():
         raise ConfigError(f"{folder}: not a result folder (no summary.json)", field="RESULTS_DIR")
