@@ -103,13 +103,21 @@ def test_csv_fast_path_equals_csv_module(tmp_path) -> None:
     text = ("\ufeffsite_id, cell_id ,lat,lon,height_m,azimuth_deg,vendor\n"
             "A,A1, 51.5 ,0.1,30,0,\"vendor, a\"\n\n"
             "A,A2,51.5,0.1,30,120,vendor-a\n")
-    ragged = text + "B,B1,51.6,0.2,30\n" + "B,B2,51.6,0.2,30,90,v,extra\n"
-    for name, body in (("plain.csv", text), ("ragged.csv", ragged)):
+    short = text + "B,B1,51.6,0.2,30\n"  # missing trailing fields: blank
+    for name, body in (("plain.csv", text), ("short.csv", short)):
         p = tmp_path / name
         p.write_text(body, encoding="utf-8")
         frame = S._read_csv_frame(p)
         rows = S._read_csv_rows(p)
         assert list(frame.columns) == [c for c in rows[0] if c]
+        assert len(frame) == len(rows)
         for k, r in enumerate(rows):
             for c in frame.columns:
-                assert (frame[c].iloc[k] or "").strip() == (r.get(c) or "").strip(), (name, k, c)
+                v = frame[c].iloc[k]
+                assert ("" if v is None or v != v else v).strip() == (r.get(c) or "").strip(), (name, k, c)
+    # a line with more fields than the header: the same error from both readers
+    p = tmp_path / "ragged.csv"
+    p.write_text(text + "B,B2,51.6,0.2,30,90,v,extra\n", encoding="utf-8")
+    for reader in (S._read_csv_frame, S._read_csv_rows):
+        with pytest.raises(S.SiteListError, match="line 5 has 8 fields"):
+            reader(p)

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 ForceOption = Annotated[
     bool,
@@ -26,7 +27,7 @@ def warnings_as_lines(console: Console) -> Iterator[None]:
     """Show each warning raised in the block as one ``warning: ...`` line on ``console``."""
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
-        console.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show

@@ -92,11 +92,11 @@ def run(
     except NrsimError as exc:
         _fail(exc)
     console.print(
-        f"[bold]nrsim {nrsim.__version__}[/] scenario [cyan]{cfg.name}[/] "
+        f"[bold]nrsim {nrsim.__version__}[/] scenario [cyan]{escape(cfg.name)}[/] "
         f"(config {nrsim.config_hash(cfg)}, seed {cfg.seed}, {cfg.drops} drops)"
     )
     if is_long(est):
-        console.print("estimate: " + "\n  ".join(estimate_lines(est)), highlight=False, soft_wrap=True)
+        console.print(escape("estimate: " + "\n  ".join(estimate_lines(est))), highlight=False, soft_wrap=True)
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -248,7 +248,7 @@ def validate(
     code = describe_named_code(cfg)
     console.print(f"[green]ok[/]: {escape(scenario)} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)}"
                   f"{'; ' + escape(code) if code else ''})", soft_wrap=True)
-    console.print("estimate: " + "\n  ".join(estimate_lines(est)), highlight=False, soft_wrap=True)
+    console.print(escape("estimate: " + "\n  ".join(estimate_lines(est))), highlight=False, soft_wrap=True)
 
 
 from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702

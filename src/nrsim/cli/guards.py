@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 
 from rich.console import Console
+from rich.markup import escape
 
 from nrsim.errors import ModelValidityWarning
 
@@ -28,14 +29,14 @@ def model_warnings(console: Console) -> Iterator[None]:
                     text = str(w.message)
                     if text not in seen:
                         seen.add(text)
-                        console.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
+                        console.print(f"[yellow]warning:[/] {escape(str(text))}", highlight=False, soft_wrap=True)
                 else:
                     warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def loading(console: Console, scenario: str):
     """A transient status line (on a terminal) while ``scenario`` is read and checked."""
-    return console.status(f"reading and checking {scenario} (site lists, layout, geometry) ...")
+    return console.status(f"reading and checking {escape(scenario)} (site lists, layout, geometry) ...")
 
 
 def estimate_lines(est) -> list[str]:

@@ -400,53 +400,40 @@ def _check_distinct_positions(site_xy_m: np.ndarray, labels: list[str], source: 
 
 
 def _read_csv_frame(path: Path) -> pd.DataFrame:
-    """A CSV site list as a table of strings, one column per header name (stripped), with the
-    semantics of :func:`_read_csv_rows`: blank lines skipped, missing trailing fields blank,
-    extra fields ignored, a repeated header name keeps its last column."""
+    """A CSV site list as a table of strings, one column per header name (stripped), with
+    exactly the semantics of :func:`_read_csv_rows` (which it falls back on for anything but
+    a clean file, so that every problem gets that reader's message): UTF-8 only (a
+    byte-order mark dropped), blank lines skipped, missing trailing fields blank. The fast
+    path is Arrow's CSV reader, every column as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    text = decode_utf8(_read_bytes(path), path, "site list", field=FIELD, error=SiteListError)
     try:
-        return _read_csv_text_frame(path)
-    except UnicodeDecodeError as exc:
-        raise SiteListError(f"{path}: not UTF-8 text ({exc})", field="deployment.sites_file") from None
-
-
-def _read_csv_text_frame(path: Path) -> pd.DataFrame:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            raise SiteListError(f"{path}: empty site list (no header line)", field="deployment.sites_file")
-        names = [h.strip() for h in header]
-        if len(set(header)) == len(header):  # fast path: Arrow's CSV reader, every column as text
-            import pyarrow as pa
-            import pyarrow.csv as pacsv
-
-            try:
-                table = pacsv.read_csv(
-                    path,
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types={h: pa.string() for h in header}, strings_can_be_null=False,
-                        quoted_strings_can_be_null=False, null_values=[]),
-                )
-            except (pa.ArrowInvalid, UnicodeDecodeError):  # ragged rows and the like: the csv module
-                table = None
-            if table is not None and table.column_names == header:
-                frame = pd.DataFrame({k: pd.Series(pd.arrays.ArrowStringArray(table.column(k)))
-                                      for k in range(len(header))})
-                keep = [k for k in range(len(names)) if names[k] not in names[k + 1:]]
-                frame = frame[keep]
-                frame.columns = [names[k] for k in keep]
-                return frame
-        data = [r for r in reader if r]
-    w = len(names)
-    if any(len(r) != w for r in data):
-        data = [(r + [""] * (w - len(r)))[:w] for r in data]
-    frame = pd.DataFrame(data, columns=pd.Index(range(w)), dtype=object) if data else pd.DataFrame(
-        columns=pd.Index(range(w)), dtype=object)
-    keep = [k for k in range(w) if names[k] not in names[k + 1:]]
-    frame = frame[keep]
-    frame.columns = [names[k] for k in keep]
-    return frame
+        header = next(csv.reader(io.StringIO(text[:1 << 20], newline="")), None)
+    except csv.Error:
+        header = None
+    names = [h.strip() for h in header] if header else []
+    if header and len(set(names)) == len(names):
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(text.encode("utf-8")),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={h: pa.string() for h in header}, strings_can_be_null=False,
+                    quoted_strings_can_be_null=False, null_values=[]),
+            )
+        except pa.ArrowInvalid:  # ragged rows and the like: the csv module's reader says what
+            table = None
+        limit = csv.field_size_limit()
+        if (table is not None and table.column_names == header and table.num_rows
+                and all((pc.max(pc.utf8_length(c)).as_py() or 0) <= limit for c in table.columns)):
+            frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(table.column(k)))
+                                  for k, name in enumerate(names)})
+            return frame
+    rows = _read_csv_rows(path)
+    return pd.DataFrame.from_records(rows, columns=[n for n in names if n] or None) if rows else pd.DataFrame()
 
 
 def read_site_list(path: str | Path) -> SiteList:

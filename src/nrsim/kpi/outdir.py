@@ -148,8 +148,16 @@ def _protected(final: Path) -> str | None:
 
 def check_output(final: str | Path, *, force: bool = False) -> str:
     """Refuse a target that must not be replaced (see the module docstring); returns its
-    :func:`target_state`. Raises :class:`~nrsim.errors.OutputPathError`."""
-    final = Path(final)
+    :func:`target_state`. Raises :class:`~nrsim.errors.OutputPathError`, also for a path the
+    file system cannot even look at (a name too long, a component that is a file)."""
+    try:
+        return _check_output(Path(final), force)
+    except OSError as exc:
+        raise OutputPathError(f"--out {final}: {exc.strerror or exc}; choose another --out",
+                              path=str(final)) from None
+
+
+def _check_output(final: Path, force: bool) -> str:
     why = _protected(final)
     if why is not None:
         raise OutputPathError(
@@ -174,7 +182,13 @@ titles of reports written before it)."""
 def check_report_file(path: str | Path, *, force: bool = False) -> None:
     """Refuse to write a report over a folder, or over an existing file that is not an nrsim
     report unless ``force`` (:class:`~nrsim.errors.OutputPathError`)."""
-    path = Path(path)
+    try:
+        _check_report_file(Path(path), force)
+    except OSError as exc:
+        raise OutputPathError(f"--out {path}: {exc.strerror or exc}; choose another --out", path=str(path)) from None
+
+
+def _check_report_file(path: Path, force: bool) -> None:
     if path.is_dir():
         raise OutputPathError(f"--out {path} is a folder; give the report's file name, e.g. {path / 'report.html'}",
                               path=str(path))
