@@ -94,3 +94,14 @@ def test_python_dash_m(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "nrsim", "run", "nope"], capture_output=True, text=True)
     assert res.returncode == 2
     assert "unknown preset" in res.stderr
+
+
+def test_version_option() -> None:
+    from typer.testing import CliRunner
+
+    import nrsim
+    from nrsim.cli.app import app
+
+    res = CliRunner().invoke(app, ["--version"])
+    assert res.exit_code == 0
+    assert res.stdout.strip() == f"nrsim {nrsim.__version__}"

@@ -31,6 +31,23 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from nrsim import __version__
+
+        console.print(f"nrsim {__version__}", highlight=False)
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """5G NR radio-network simulator: 3GPP TR 38.901 channel, SINR, throughput, KPIs."""
+
+
 def _fail(exc: Exception, code: int = 2) -> None:
     print_error(err_console, exc)  # one line (nrsim.cli.errors)
     raise typer.Exit(code)
