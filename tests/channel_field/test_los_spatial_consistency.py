@@ -68,9 +68,9 @@ def test_bilinear_correlation_is_close_to_exponential() -> None:
 
 def _bvn_cdf(a, b, rho: float):
     """P(X < a, Y < b) for a standard bivariate normal with correlation rho, elementwise:
-    int_{-inf}^{a} phi(x) Phi((b - rho x) / sqrt(1 - rho^2)) dx (trapezoid, 2,000 nodes)."""
+    int_{-inf}^{a} phi(x) Phi((b - rho x) / sqrt(1 - rho^2)) dx (trapezoid, 400 nodes)."""
     a = np.asarray(a, dtype=float)
-    t = np.linspace(0.0, 1.0, 2001)
+    t = np.linspace(0.0, 1.0, 401)
     x = -9.0 + (np.clip(a, -9.0, 9.0)[:, None] + 9.0) * t[None, :]
     phi = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
     inner = ndtr((np.asarray(b, dtype=float)[:, None] - rho * x) / math.sqrt(1.0 - rho * rho))
@@ -113,7 +113,8 @@ def test_los_state_agreement_follows_exponential_correlation(lag_m: float) -> No
         expect.append(2.0 * both + 1.0 - p1 - p2)
         agree.append((a.los == b.los).ravel())
     got, want = float(np.mean(np.concatenate(agree))), float(np.mean(np.concatenate(expect)))
-    assert abs(got - want) < 0.02, (lag_m, got, want)
+    # measured |got - want| <= 0.007 (3 drops, seed 3); the per-link uniform is off by 0.03-0.05
+    assert abs(got - want) < 0.015, (lag_m, got, want)
 
 
 def test_los_share_matches_probability_per_distance() -> None:

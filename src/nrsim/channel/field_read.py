@@ -40,6 +40,18 @@ def std_normal_cdf(g: float) -> float:
 
 
 @_jit
+def los_from_gaussian(g: float, p_los: float) -> bool:
+    """The LOS state of 7.6.3.1: Phi(g) < p_los. Phi is evaluated only where the sign of g
+    does not decide (Phi(g) >= 1/2 for g >= 0, <= 1/2 for g < 0), which halves the cost and
+    gives the same answer as the plain comparison."""
+    if g >= 0.0 and p_los < 0.5:
+        return False
+    if g < 0.0 and p_los > 0.5:
+        return True
+    return std_normal_cdf(g) < p_los
+
+
+@_jit
 def grid_coord(x: float, org: float, step: float, n: int) -> tuple[int, float]:
     """Lower torus grid index of coordinate x, in [0, n), and the fraction in [0, 1) towards
     the next index."""
@@ -132,3 +144,9 @@ def read_sites(field, n, step, org_x, org_y, offsets, ue_x, ue_y, site_idx, bili
 def std_normal_cdf_array(g):
     """Elementwise :func:`std_normal_cdf`."""
     return std_normal_cdf(g)
+
+
+@numba.vectorize(["boolean(float64, float64)"], cache=True)
+def los_from_gaussian_array(g, p_los):
+    """Elementwise :func:`los_from_gaussian`."""
+    return los_from_gaussian(g, p_los)

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.tr38901 import antenna, o2i, pathloss
-from nrsim.channel.field_read import std_normal_cdf_array
+from nrsim.channel.field_read import los_from_gaussian_array
 from nrsim.channel.tr38901.los_probability import los_probability, los_state_correlation_m
 from nrsim.deployment.geometry import link_geometry
 from nrsim.deployment.layout import Layout
@@ -308,10 +308,9 @@ def large_scale_block(
     draws = draw_link_uniforms(h_ut, n_site, params.scenario, link_key=link_key, ue_index=ue_index)
     site_idx = np.arange(n_site)[None, :]
     if los_field is not None:  # 7.6.3.1: spatially consistent uniform Phi(G_s(x))
-        u_los = std_normal_cdf_array(los_field.values(xy, site_idx))  # nearest grid point
+        los = los_from_gaussian_array(los_field.values(xy, site_idx), p_los)  # nearest grid point
     else:
-        u_los = draws.u_los
-    los = u_los < p_los
+        los = draws.u_los < p_los
     # [ue, site] path loss
     if params.scenario == "uma":
         h_e = np.ones((n_ue, n_site))

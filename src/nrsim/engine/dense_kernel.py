@@ -27,7 +27,7 @@ from nrsim.channel.field_read import (  # the scalar core shared with the refere
     field_nearest,
     grid_coord,
     grid_nearest,
-    std_normal_cdf,
+    los_from_gaussian,
 )
 
 SCN_UMA, SCN_UMI, SCN_RMA, SCN_INH = 0, 1, 2, 3
@@ -188,17 +188,6 @@ def _wrap180(a: float) -> float:
 
 
 @_jit
-def _read_field(fields, f, f_n, f_off, s, gx, gy, fx, fy, bilinear, f_rho) -> float:
-    """Unit-variance value of field ``f`` for site ``s`` at a UE's grid coordinates (the
-    shared scalar core of :mod:`nrsim.channel.field_read`)."""
-    if bilinear:
-        return field_bilinear(
-            fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx, gy, fx, fy, f_rho[f, 0], f_rho[f, 1]
-        )
-    return field_nearest(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx, gy)
-
-
-@_jit
 def link_uniform_scalar(key: np.uint64, ue: np.int64, site: np.int64, variate: np.int64) -> float:
     """Scalar twin of :func:`nrsim.rng.link_uniforms` (SplitMix64 finaliser)."""
     z = (
@@ -262,6 +251,7 @@ def drop_kernel(
         b_los = np.zeros((m, k_max), dtype=np.bool_)
         b_sf = np.zeros((m, k_max))
         b_f = np.zeros((m, k_max), dtype=np.int64)
+        b_g = np.zeros((m, k_max)) if los_sc else np.zeros((0, 0))
         gx = np.zeros((m, n_fields), dtype=np.int64)
         gy = np.zeros((m, n_fields), dtype=np.int64)
         fx = np.zeros((m, n_fields))
@@ -284,6 +274,17 @@ def drop_kernel(
                     else:
                         gx[j, f] = grid_nearest(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
                         gy[j, f] = grid_nearest(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+        if los_sc:
+            # the LOS-field reads (7.6.3.1) alone in a tight loop, like the shadowing reads
+            # below (nearest grid point: the LOS state is binary, and the grid points carry
+            # the exact exponential correlation of Table 7.6.3.1-2)
+            for kk in range(k_max):
+                for j in range(m):
+                    if kk >= n_cand[i0 + j]:
+                        continue
+                    s = cand[i0 + j, kk]
+                    fl = site_f_lst[s]
+                    b_g[j, kk] = field_nearest(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gl_x[j, fl], gl_y[j, fl])
         for kk in range(k_max):
             for j in range(m):
                 i = i0 + j
@@ -305,16 +306,11 @@ def drop_kernel(
                         dy = cy
                 d2d = math.sqrt(bd2)
                 d_out = max(d2d - ue_din[i], 0.0)
-                if los_sc:  # 7.6.3.1: the spatially consistent uniform Phi(G_s(x))
-                    # (nearest grid point: the LOS state is binary, and the grid points
-                    # carry the exact exponential correlation of Table 7.6.3.1-2)
-                    fl = site_f_lst[s]
-                    u_los = std_normal_cdf(
-                        field_nearest(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gl_x[j, fl], gl_y[j, fl])
-                    )
+                p_los = los_probability_scalar(site_los_code[s], d_out, hu)
+                if los_sc:  # 7.6.3.1: LOS iff Phi(G_s(x)) < P_LOS
+                    los = los_from_gaussian(b_g[j, kk], p_los)
                 else:
-                    u_los = link_uniform_scalar(key, ue_index[i], s, 0)
-                los = u_los < los_probability_scalar(site_los_code[s], d_out, hu)
+                    los = link_uniform_scalar(key, ue_index[i], s, 0) < p_los
                 b_dx[j, kk] = dx
                 b_dy[j, kk] = dy
                 b_d2[j, kk] = d2d
@@ -335,15 +331,26 @@ def drop_kernel(
         if sf_on:
             # the field reads alone in a tight loop: independent loads the processor can
             # overlap (the reads are cache misses; the work above would serialise them)
-            for kk in range(k_max):
-                for j in range(m):
-                    if kk >= n_cand[i0 + j]:
-                        continue
-                    s = cand[i0 + j, kk]
-                    f = b_f[j, kk]
-                    b_sf[j, kk] *= _read_field(
-                        fields, f, f_n, f_off, s, gx[j, f], gy[j, f], fx[j, f], fy[j, f], bilinear, f_rho
-                    )
+            # (one loop per read mode, without a branch inside)
+            if bilinear:
+                for kk in range(k_max):
+                    for j in range(m):
+                        if kk >= n_cand[i0 + j]:
+                            continue
+                        s = cand[i0 + j, kk]
+                        f = b_f[j, kk]
+                        b_sf[j, kk] *= field_bilinear(
+                            fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
+                            fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1],
+                        )
+            else:
+                for kk in range(k_max):
+                    for j in range(m):
+                        if kk >= n_cand[i0 + j]:
+                            continue
+                        s = cand[i0 + j, kk]
+                        f = b_f[j, kk]
+                        b_sf[j, kk] *= field_nearest(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f])
         # pass 2, UE-major: every cell of every candidate site, reduced on the fly
         for i in range(i0, i1):
             j = i - i0
