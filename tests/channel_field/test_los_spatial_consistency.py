@@ -143,21 +143,25 @@ def test_los_share_matches_probability_per_distance() -> None:
 
 
 def test_switch_off_keeps_per_link_uniform() -> None:
-    """``channel.los_spatial_consistency = false``: no LOS field; the state is the per-link
-    uniform, so moving a UE changes its LOS state only through P_LOS(d)."""
-    ov = ["deployment.ue.per_sector=5", "channel.los_spatial_consistency=false"]
-    layout, params, ues, o2i, fields, los_field, key = _reference_drop("uma-default", ov, 2)
-    assert los_field is None
-    moved = dataclasses.replace(ues, xy_m=ues.xy_m + np.array([30.0, 0.0]))
-    sl = slice(0, ues.n_ue)
-    a = large_scale_block(ues, sl, layout, params, o2i, None, link_key=key)
-    b = large_scale_block(moved, sl, layout, params, o2i, None, link_key=key)
-    pa = los_probability("uma", np.maximum(a.d_2d_m - o2i.d_2d_in_m[:, None], 0), ues.height_m[:, None])
-    pb = los_probability("uma", np.maximum(b.d_2d_m - o2i.d_2d_in_m[:, None], 0), ues.height_m[:, None])
-    # same uniform u: LOS at both iff u < min(pa, pb); a change needs u between them
-    changed = a.los != b.los
-    lo, hi = np.minimum(pa, pb), np.maximum(pa, pb)
-    assert np.all(~changed | (hi > lo))
+    """``channel.los_spatial_consistency = false``: no LOS field; the state compares the
+    link's fixed uniform u with P_LOS, so after a move a link can only turn LOS where P_LOS
+    grew and NLOS where it fell. With the LOS field both happen against the trend."""
+    for on in (False, True):
+        ov = ["deployment.ue.per_sector=10", f"channel.los_spatial_consistency={str(on).lower()}"]
+        layout, params, ues, o2i, fields, los_field, key = _reference_drop("uma-default", ov, 2)
+        assert (los_field is not None) == on
+        moved = dataclasses.replace(ues, xy_m=ues.xy_m + np.array([100.0, 0.0]))
+        sl = slice(0, ues.n_ue)
+        a = large_scale_block(ues, sl, layout, params, o2i, None, link_key=key, los_field=los_field)
+        b = large_scale_block(moved, sl, layout, params, o2i, None, link_key=key, los_field=los_field)
+        d_in = o2i.d_2d_in_m[:, None]
+        pa = los_probability("uma", np.maximum(a.d_2d_m - d_in, 0), ues.height_m[:, None])
+        pb = los_probability("uma", np.maximum(b.d_2d_m - d_in, 0), ues.height_m[:, None])
+        against = (a.los & ~b.los & (pb >= pa)) | (~a.los & b.los & (pb <= pa))
+        if on:
+            assert against.sum() > 100
+        else:
+            assert not against.any()
 
 
 # --- (d) smooth shadowing reads ------------------------------------------------------------
