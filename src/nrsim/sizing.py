@@ -56,7 +56,7 @@ UE_ROW_BYTES = 350
 """Bytes per UE of result rows held in memory (20 columns of 8 bytes, plus the DataFrame
 concatenation): library runs without ``out_dir``, and the snapshot tables of slot runs."""
 SHADOW_POINT_BYTES = 10
-"""Bytes per point of a shadow-fading grid: the float32 field, its copy in the stack of
+"""Bytes per point of a field grid (shadow fading, LOS state): the float32 field, its copy in the stack of
 fields and the float32 square-root spectrum cached for the next drop."""
 DENSE_LINK_BYTES = {"slots": 56, "mobility": 48, "calls": 56}
 """Bytes per [ue, cell] entry of the dense engines: coupling gain (dB, linear), residual
@@ -198,20 +198,24 @@ def _engine(cfg) -> str:
 
 
 def _shadow_points(cfg, layout, ue_extent_m: float) -> list[int]:
-    """Points of each shadow-fading grid of a drop (one per distinct decorrelation distance
-    of the sites' environments; :func:`nrsim.engine.snapshot.prepare_drop`)."""
-    if not cfg.channel.shadowing:
-        return []
+    """Points of each field grid of a drop: shadow fading (one per distinct decorrelation
+    distance of the sites' environments) and the spatially consistent LOS state (one per
+    distinct LOS correlation distance); :func:`nrsim.engine.snapshot.prepare_drop`."""
     from nrsim.channel.shadowing_field import _grid_plan
     from nrsim.channel.tr38901 import pathloss as tr_pathloss
+    from nrsim.channel.tr38901.los_probability import los_state_correlation_m
     from nrsim.engine.snapshot import site_scenarios
 
+    scns = list(dict.fromkeys(site_scenarios(cfg, layout)))
     d_corr: list[float] = []
-    for scn in dict.fromkeys(site_scenarios(cfg, layout)):
-        for los in (True, False):
-            d = float(tr_pathloss.shadow_fading_decorrelation_m(scn, los))
-            if d not in d_corr:
-                d_corr.append(d)
+    if cfg.channel.shadowing:
+        for scn in scns:
+            for los in (True, False):
+                d = float(tr_pathloss.shadow_fading_decorrelation_m(scn, los))
+                if d not in d_corr:
+                    d_corr.append(d)
+    if cfg.channel.los_spatial_consistency:
+        d_corr += list(dict.fromkeys(los_state_correlation_m(scn) for scn in scns))
     return [_grid_plan(ue_extent_m, layout.n_sites, d)[0] ** 2 for d in d_corr]
 
 
@@ -314,7 +318,7 @@ _REMEDIES = {
     "UE drop": "deployment.ue.per_sector",
     "UE chunk": "--chunk-ues (chunk_ues)",
     "per-UE table in memory": "out_dir (write the table instead of keeping it)",
-    "shadow-fading grids": "channel.shadowing = false or a smaller area",
+    "shadow-fading grids": "channel.shadowing = false, channel.los_spatial_consistency = false or a smaller area",
     "[ue, cell] arrays": "deployment.ue.per_sector or fewer cells (these engines are dense [ue, cell])",
     "trajectories": "mobility.duration_s or a longer mobility.step_ms",
     "snapshot tables": "deployment.ue.per_sector or drops",

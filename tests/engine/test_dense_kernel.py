@@ -7,9 +7,12 @@ import numpy as np
 import pytest
 
 import nrsim
-from nrsim.channel.large_scale import large_scale_block, make_shadowing_fields, sample_ue_o2i
+import dataclasses
+
+from nrsim.channel.large_scale import large_scale_block, make_los_field, make_shadowing_fields, sample_ue_o2i
 from nrsim.deployment import drop_ues
 from nrsim.engine import build_layout, channel_params, snapshot_drop
+from nrsim.engine.snapshot import prepare_drop, radio_chunk
 from nrsim.link import SUBCARRIERS_PER_RB, n_rb
 from nrsim.radio import downlink_sinr, noise_power_dbm, rsrp_dbm, serving_cell
 from nrsim.rng import link_key, stream
@@ -19,7 +22,7 @@ from nrsim.rng import link_key, stream
 TOL_DB = 1e-3
 
 
-def _reference(cfg):
+def _reference(cfg, bilinear: bool = False):
     """Drop 0 of cfg through the NumPy reference path (one block)."""
     layout = build_layout(cfg)
     params = channel_params(cfg)
@@ -33,8 +36,9 @@ def _reference(cfg):
     )
     o2i = sample_ue_o2i(ues, params, rng=stream(cfg.seed, "o2i", drop=0))
     fields = make_shadowing_fields(ues, layout, params, rng=stream(cfg.seed, "shadowing", drop=0))
+    los_field = make_los_field(ues, layout, params, rng=stream(cfg.seed, "los_field", drop=0))
     ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields,
-                           link_key=link_key(cfg.seed, 0))
+                           link_key=link_key(cfg.seed, 0), los_field=los_field, bilinear=bilinear)
     rx = cfg.radio.tx_power_dbm + ls.coupling_gain_db.astype(np.float64)
     n_sc = n_rb(cfg.radio.bandwidth_mhz, cfg.radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
     rsrp = rsrp_dbm(rx, n_sc)
@@ -59,14 +63,29 @@ CASES = [
     ("rma-default", ["deployment.ue.per_sector=8"]),
     ("inh-office", ["deployment.ue.per_sector=8"]),
     ("inh-office", ["deployment.ue.per_sector=8", "channel.inh_variant=mixed"]),
+    ("uma-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=false"]),
+    ("uma-default", ["deployment.ue.per_sector=5", "channel.shadowing=false", "channel.los_spatial_consistency=false"]),
+]
+BILINEAR_CASES = [
+    ("uma-default", ["deployment.ue.per_sector=8"]),
+    ("rma-default", ["deployment.ue.per_sector=8"]),
+    ("inh-office", ["deployment.ue.per_sector=8"]),
+    ("uma-default", ["deployment.ue.per_sector=5", "channel.shadowing=false"]),
 ]
 
 
-@pytest.mark.parametrize("preset, overrides", CASES)
-def test_kernel_matches_numpy_reference(preset: str, overrides: list[str]) -> None:
+@pytest.mark.parametrize(
+    "preset, overrides, bilinear",
+    [(*c, False) for c in CASES] + [(*c, True) for c in BILINEAR_CASES],
+)
+def test_kernel_matches_numpy_reference(preset: str, overrides: list[str], bilinear: bool) -> None:
     cfg = nrsim.load_config(preset, overrides, drops=1)
-    ref = _reference(cfg)
-    got = snapshot_drop(cfg, 0).ue
+    ref = _reference(cfg, bilinear)
+    if bilinear:  # the field reads of moving UEs (engine.mobility)
+        state = dataclasses.replace(prepare_drop(cfg, 0), bilinear=True)
+        got = radio_chunk(cfg, state, 0, state.ues.n_ue)
+    else:
+        got = snapshot_drop(cfg, 0).ue
     # serving cells may differ only on exact ties within the tolerance
     same = got["serving_cell"] == ref["serving_cell"]
     assert same.mean() > 0.995
@@ -84,7 +103,7 @@ def test_per_cell_tilt_and_power_arrays() -> None:
 
     from nrsim.engine import build_layout
 
-    cfg = nrsim.load_config("uma-default", ["deployment.ue.per_sector=6", "radio.load=1"], drops=1)
+    cfg = nrsim.load_config("uma-default", ["deployment.ue.per_sector=10", "radio.load=1"], drops=1)
     layout = build_layout(cfg)
     n = layout.n_cells
     same = dataclasses.replace(

@@ -7,9 +7,17 @@ Modelling choices (each one matches the 3GPP calibration, see docs/modelling.md)
 - O2I penetration is per UE (the building is the UE's): building type, indoor distance and
   the O2I shadowing sigma_P are drawn once per indoor UE (7.4.3.1).
 - LOS probability of indoor UEs uses d_2D-out = d_2D - d_2D-in (Table 7.4.2-1 note).
-- Random draws per link (LOS state, h_E) come from a counter-based generator keyed by
-  (drop, UE index, site index) (:func:`nrsim.rng.link_uniforms`), so a link's value does not
-  depend on chunking, on the other links computed, or on the number of workers.
+- LOS state (7.6.3.1, spatially consistent, the default): LOS iff Phi(G_s(x)) < P_LOS(d),
+  with G_s a unit-variance Gaussian field per site whose correlation is exp(-r / d_LOS)
+  (d_LOS of Table 7.6.3.1-2; :func:`make_los_field`), read at the UE's position x, so a UE
+  that moves keeps or changes its LOS state smoothly. Without spatial consistency
+  (``channel.los_spatial_consistency = false``) the uniform is the link's fixed draw. The
+  LOS field is read at the nearest grid point (exact correlation at the grid points; the
+  state is binary, so a smooth read buys nothing).
+- Random draws per link (h_E, and the LOS uniform without spatial consistency) come from a
+  counter-based generator keyed by (drop, UE index, site index)
+  (:func:`nrsim.rng.link_uniforms`), so a link's value does not depend on chunking, on the
+  other links computed, or on the number of workers; the fields are likewise read per link.
 """
 
 from __future__ import annotations
@@ -21,7 +29,8 @@ from numpy.typing import NDArray
 
 from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.tr38901 import antenna, o2i, pathloss
-from nrsim.channel.tr38901.los_probability import los_probability
+from nrsim.channel.field_read import los_from_gaussian_array
+from nrsim.channel.tr38901.los_probability import los_probability, los_state_correlation_m
 from nrsim.deployment.geometry import link_geometry
 from nrsim.deployment.layout import Layout
 from nrsim.deployment.ue_drop import UeDrop
@@ -54,6 +63,7 @@ class ChannelParams:
     ue_gain_dbi: float = 0.0
     rma_building_height_m: float = 5.0
     rma_street_width_m: float = 20.0
+    los_spatial_consistency: bool = True
 
     @property
     def los_scenario(self) -> str:
@@ -112,17 +122,36 @@ def make_shadowing_fields(
     """The (LOS, NLOS) unit-variance site fields of one drop, or None without shadowing."""
     if not params.shadowing:
         return None
-    if drop.n_ue:
-        lo = drop.xy_m.min(axis=0)
-        hi = drop.xy_m.max(axis=0)
-    else:
-        lo = hi = np.zeros(2)
-    extent = float(np.max(hi - lo)) + 1.0
+    lo, extent = field_area(drop)
     fields = []
     for los in (True, False):
         d_corr = float(pathloss.shadow_fading_decorrelation_m(params.scenario, los))
         fields.append(SiteShadowingField(lo, extent, layout.n_sites, d_corr, rng=rng))
     return fields[0], fields[1]
+
+
+def field_area(drop: UeDrop) -> tuple[NDArray[np.float64], float]:
+    """(lower-left corner [m], side [m]) of the square UE area the site fields cover."""
+    if drop.n_ue:
+        lo = drop.xy_m.min(axis=0)
+        hi = drop.xy_m.max(axis=0)
+    else:
+        lo = hi = np.zeros(2)
+    return lo, float(np.max(hi - lo)) + 1.0
+
+
+def make_los_field(
+    drop: UeDrop, layout: Layout, params: ChannelParams, *, rng: np.random.Generator
+) -> SiteShadowingField | None:
+    """The unit-variance per-site Gaussian field of the spatially consistent LOS state
+    (TR 38.901 7.6.3.1, correlation distance of Table 7.6.3.1-2), or None when
+    ``params.los_spatial_consistency`` is off. ``rng`` is the drop's own named stream
+    (``"los_field"``), so the other streams do not move."""
+    if not params.los_spatial_consistency:
+        return None
+    lo, extent = field_area(drop)
+    d_corr = los_state_correlation_m(params.scenario)
+    return SiteShadowingField(lo, extent, layout.n_sites, d_corr, rng=rng)
 
 
 @dataclass(frozen=True)
@@ -255,11 +284,16 @@ def large_scale_block(
     fields: tuple[SiteShadowingField, SiteShadowingField] | None,
     *,
     link_key: int,
+    los_field: SiteShadowingField | None = None,
+    bilinear: bool = False,
 ) -> LargeScale:
     """Large-scale channel of the UEs in ``ue_slice`` to every cell.
 
-    ``link_key`` keys the per-link variates (:func:`nrsim.rng.link_key`). This NumPy
-    implementation is the reference that the engine's compiled kernel is tested against."""
+    ``link_key`` keys the per-link variates (:func:`nrsim.rng.link_key`); ``los_field``
+    (:func:`make_los_field`) makes the LOS state spatially consistent; ``bilinear`` reads
+    the shadow-fading fields with the unit-variance bilinear interpolation instead of the
+    nearest grid point (:mod:`nrsim.channel.field_read`). This NumPy implementation is the reference that
+    the engine's compiled kernel is tested against."""
     xy = drop.xy_m[ue_slice]
     h_ut = drop.height_m[ue_slice]
     d_in = ue_o2i.d_2d_in_m[ue_slice]
@@ -272,7 +306,11 @@ def large_scale_block(
     p_los = los_probability(params.los_scenario, d_out, h_ut2)
     ue_index = np.arange(ue_slice.start or 0, (ue_slice.start or 0) + n_ue, dtype=np.int64)
     draws = draw_link_uniforms(h_ut, n_site, params.scenario, link_key=link_key, ue_index=ue_index)
-    los = draws.u_los < p_los
+    site_idx = np.arange(n_site)[None, :]
+    if los_field is not None:  # 7.6.3.1: spatially consistent uniform Phi(G_s(x))
+        los = los_from_gaussian_array(los_field.values(xy, site_idx), p_los)  # nearest grid point
+    else:
+        los = draws.u_los < p_los
     # [ue, site] path loss
     if params.scenario == "uma":
         h_e = np.ones((n_ue, n_site))
@@ -300,14 +338,17 @@ def large_scale_block(
         )
     # [ue, site] shadow fading
     if fields is not None:
-        site_idx = np.arange(n_site)[None, :]
         if params.scenario == "rma":
             sigma = pathloss.shadow_fading_std_db(
                 "rma", los, d_2d_m=geo.d_2d_m, fc_ghz=params.fc_ghz, h_bs_m=h_bs, h_ut_m=h_ut2
             )
         else:
             sigma = pathloss.shadow_fading_std_db(params.scenario, los)
-        unit = np.where(los, fields[0].values(xy, site_idx), fields[1].values(xy, site_idx))
+        unit = np.where(
+            los,
+            fields[0].values(xy, site_idx, bilinear=bilinear),
+            fields[1].values(xy, site_idx, bilinear=bilinear),
+        )
         sf = sigma * unit
     else:
         sf = np.zeros((n_ue, n_site))

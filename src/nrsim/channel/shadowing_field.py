@@ -11,8 +11,9 @@ on a lattice at least ``OFFSET_SPACING_DCORR`` decorrelation distances apart, so
 two sites at any UE correlate by at most exp(-8) = 3.4e-4, while the cost no longer grows
 with the number of sites (one FFT per drop serves 10,000 sites). The torus is wider than the
 UE area by ``MARGIN_DCORR`` decorrelation distances, so the periodic wrap adds at most
-exp(-10) of correlation. Values are read at the nearest grid point, which keeps the marginal
-variance exactly 1; the grid step is d_corr / 4, and the torus period at most
+exp(-10) of correlation. Values are read at the nearest grid point or interpolated bilinearly
+between the four surrounding points and renormalised (:mod:`nrsim.channel.field_read`); both
+keep the marginal variance exactly 1; the grid step is d_corr / 4, and the torus period at most
 ``MAX_GRID_POINTS`` steps (1024 d_corr: 10-120 km). The field is drawn as the circulant square
 root of the covariance applied to real white noise, X = irfft2(sqrt(lambda) rfft2(W)), in
 float32 (shadow fading in dB needs no more than 7 significant digits).
@@ -25,6 +26,8 @@ import functools
 import numpy as np
 import scipy.fft
 from numpy.typing import NDArray
+
+from nrsim.channel.field_read import bilinear_rho, read_sites
 
 OFFSET_SPACING_DCORR = 8.0
 """Minimum distance between two sites' read offsets, in decorrelation distances."""
@@ -100,6 +103,9 @@ class SiteShadowingField:
         n, step_m, lattice = _grid_plan(float(extent_m), int(n_sites), float(d_corr_m))
         self.n = n
         self.step_m = step_m
+        self.d_corr_m = float(d_corr_m)
+        self.rho = bilinear_rho(step_m, self.d_corr_m)
+        """(rho1, rho2): grid-neighbour correlations of the bilinear read."""
         self.origin_m = np.asarray(origin_m, dtype=np.float64)
         sq = _sqrt_spectrum(n, step_m, float(d_corr_m))
         white = rng.standard_normal((n, n), dtype=np.float32)
@@ -117,11 +123,19 @@ class SiteShadowingField:
             [(cells // lattice) * pitch + shift[0], (cells % lattice) * pitch + shift[1]], axis=1
         ) % n
 
-    def values(self, ue_xy_m: NDArray[np.float64], site_idx: NDArray[np.int64]) -> NDArray[np.float64]:
-        """F_s(x) for UEs [ue, 2] and site indices broadcastable to [ue, k]; returns [ue, k]."""
-        gx = np.rint((ue_xy_m[:, 0] - self.origin_m[0]) / self.step_m).astype(np.int64)
-        gy = np.rint((ue_xy_m[:, 1] - self.origin_m[1]) / self.step_m).astype(np.int64)
-        off = self.site_offset_cells[site_idx]  # [..., 2]
-        ix = (gx[:, None] + off[..., 0]) % self.n
-        iy = (gy[:, None] + off[..., 1]) % self.n
-        return self.field[ix, iy]
+    def values(
+        self, ue_xy_m: NDArray[np.float64], site_idx: NDArray[np.int64], *, bilinear: bool = False
+    ) -> NDArray[np.float64]:
+        """F_s(x) for UEs [ue, 2] and site indices broadcastable to [ue, k]; returns [ue, k].
+        Nearest grid point, or the unit-variance bilinear read with ``bilinear``."""
+        xy = np.asarray(ue_xy_m, dtype=np.float64)
+        idx = np.ascontiguousarray(
+            np.broadcast_to(np.asarray(site_idx, dtype=np.int64), np.broadcast_shapes(
+                (xy.shape[0], 1), np.shape(site_idx)))
+        )
+        return read_sites(
+            self.field, self.n, self.step_m, self.origin_m[0], self.origin_m[1],
+            np.ascontiguousarray(self.site_offset_cells, dtype=np.int64),
+            np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1]), idx,
+            bool(bilinear), self.rho[0], self.rho[1],
+        )

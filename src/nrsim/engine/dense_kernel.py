@@ -6,8 +6,9 @@ form; the K nearest in the sparse form), computes the TR 38.901 large-scale link
 site once (geometry with wrap-around, LOS, path loss, shadow fading; 7.4.1, 7.4.2) and the
 BS antenna gain per cell (7.1.3, 7.3), and reduces on the fly to the serving cell (strongest
 RSRP, optional margin) and the load-weighted interference sum in linear units. Its random
-variates are the counter-based link uniforms of :func:`nrsim.rng.link_uniforms`, so a link
-has the same value in dense and sparse runs; the tests check the dense form against the
+variates are the counter-based link uniforms of :func:`nrsim.rng.link_uniforms` and the
+per-site fields (shadow fading; the spatially consistent LOS state of 7.6.3.1, LOS iff
+Phi(G_s(x)) < P_LOS), read per link, so a link has the same value in dense and sparse runs; the tests check the dense form against the
 NumPy reference (:func:`nrsim.channel.large_scale.large_scale_block`) link by link.
 
 The scalar formulas below restate the vectorised functions of
@@ -20,6 +21,14 @@ import math
 
 import numba
 import numpy as np
+
+from nrsim.channel.field_read import (  # the scalar core shared with the reference chain
+    field_bilinear,
+    field_nearest,
+    grid_coord,
+    grid_nearest,
+    los_from_gaussian,
+)
 
 SCN_UMA, SCN_UMI, SCN_RMA, SCN_INH = 0, 1, 2, 3
 LOS_UMA, LOS_UMI, LOS_RMA, LOS_INH_MIXED, LOS_INH_OPEN = 0, 1, 2, 3, 4
@@ -179,26 +188,6 @@ def _wrap180(a: float) -> float:
 
 
 @_jit
-def _grid_index(x: float, org: float, step: float, n: int) -> int:
-    """Nearest torus grid index of coordinate x, in [0, n) (shadowing_field.values)."""
-    g = int(round((x - org) / step)) % n
-    return g + n if g < 0 else g
-
-
-@_jit
-def _sf_lookup(field, n: int, off_x: int, off_y: int, gx: int, gy: int) -> float:
-    """Field value at grid point (gx, gy) shifted by a site's offset; all indices in [0, n)
-    (``field`` may be a padded [nmax, nmax] slice of which the first n x n are used)."""
-    ix = gx + off_x
-    if ix >= n:
-        ix -= n
-    iy = gy + off_y
-    if iy >= n:
-        iy -= n
-    return field[ix, iy]
-
-
-@_jit
 def link_uniform_scalar(key: np.uint64, ue: np.int64, site: np.int64, variate: np.int64) -> float:
     """Scalar twin of :func:`nrsim.rng.link_uniforms` (SplitMix64 finaliser)."""
     z = (
@@ -227,6 +216,8 @@ def drop_kernel(
     theta_3db, phi_3db, sla_v, a_max, g_max,
     link_key,
     sf_on, fields, f_n, f_step, f_org, f_off,  # [field, n, n], [field], [field], [field, 2], [field, site, 2]
+    f_rho, bilinear,  # [field, 2] grid-neighbour correlations of the bilinear read; shadow-fading read mode
+    los_sc, site_f_lst,  # spatially consistent LOS state on; [site] its field (7.6.3.1)
     margin_db,
     out_serv, out_rx_dbm, out_gain_db, out_interf_mw,  # [ue]
     out_los, out_d2d, out_pl, out_sf,  # [ue]
@@ -260,13 +251,40 @@ def drop_kernel(
         b_los = np.zeros((m, k_max), dtype=np.bool_)
         b_sf = np.zeros((m, k_max))
         b_f = np.zeros((m, k_max), dtype=np.int64)
+        b_g = np.zeros((m, k_max)) if los_sc else np.zeros((0, 0))
         gx = np.zeros((m, n_fields), dtype=np.int64)
         gy = np.zeros((m, n_fields), dtype=np.int64)
-        if sf_on:
+        fx = np.zeros((m, n_fields))
+        fy = np.zeros((m, n_fields))
+        gl_x = gx
+        gl_y = gy
+        if los_sc and bilinear:  # nearest grid indices for the LOS-state reads
+            gl_x = np.zeros((m, n_fields), dtype=np.int64)
+            gl_y = np.zeros((m, n_fields), dtype=np.int64)
             for j in range(m):
                 for f in range(n_fields):
-                    gx[j, f] = _grid_index(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
-                    gy[j, f] = _grid_index(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+                    gl_x[j, f] = grid_nearest(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
+                    gl_y[j, f] = grid_nearest(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+        if sf_on or los_sc:
+            for j in range(m):
+                for f in range(n_fields):
+                    if bilinear:
+                        gx[j, f], fx[j, f] = grid_coord(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
+                        gy[j, f], fy[j, f] = grid_coord(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+                    else:
+                        gx[j, f] = grid_nearest(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
+                        gy[j, f] = grid_nearest(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+        if los_sc:
+            # the LOS-field reads (7.6.3.1) alone in a tight loop, like the shadowing reads
+            # below (nearest grid point: the LOS state is binary, and the grid points carry
+            # the exact exponential correlation of Table 7.6.3.1-2)
+            for kk in range(k_max):
+                for j in range(m):
+                    if kk >= n_cand[i0 + j]:
+                        continue
+                    s = cand[i0 + j, kk]
+                    fl = site_f_lst[s]
+                    b_g[j, kk] = field_nearest(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gl_x[j, fl], gl_y[j, fl])
         for kk in range(k_max):
             for j in range(m):
                 i = i0 + j
@@ -288,7 +306,11 @@ def drop_kernel(
                         dy = cy
                 d2d = math.sqrt(bd2)
                 d_out = max(d2d - ue_din[i], 0.0)
-                los = link_uniform_scalar(key, ue_index[i], s, 0) < los_probability_scalar(site_los_code[s], d_out, hu)
+                p_los = los_probability_scalar(site_los_code[s], d_out, hu)
+                if los_sc:  # 7.6.3.1: LOS iff Phi(G_s(x)) < P_LOS
+                    los = los_from_gaussian(b_g[j, kk], p_los)
+                else:
+                    los = link_uniform_scalar(key, ue_index[i], s, 0) < p_los
                 b_dx[j, kk] = dx
                 b_dy[j, kk] = dy
                 b_d2[j, kk] = d2d
@@ -309,13 +331,26 @@ def drop_kernel(
         if sf_on:
             # the field reads alone in a tight loop: independent loads the processor can
             # overlap (the reads are cache misses; the work above would serialise them)
-            for kk in range(k_max):
-                for j in range(m):
-                    if kk >= n_cand[i0 + j]:
-                        continue
-                    s = cand[i0 + j, kk]
-                    f = b_f[j, kk]
-                    b_sf[j, kk] *= _sf_lookup(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f])
+            # (one loop per read mode, without a branch inside)
+            if bilinear:
+                for kk in range(k_max):
+                    for j in range(m):
+                        if kk >= n_cand[i0 + j]:
+                            continue
+                        s = cand[i0 + j, kk]
+                        f = b_f[j, kk]
+                        b_sf[j, kk] *= field_bilinear(
+                            fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
+                            fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1],
+                        )
+            else:
+                for kk in range(k_max):
+                    for j in range(m):
+                        if kk >= n_cand[i0 + j]:
+                            continue
+                        s = cand[i0 + j, kk]
+                        f = b_f[j, kk]
+                        b_sf[j, kk] *= field_nearest(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f])
         # pass 2, UE-major: every cell of every candidate site, reduced on the fly
         for i in range(i0, i1):
             j = i - i0

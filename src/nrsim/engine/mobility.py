@@ -2,10 +2,14 @@
 
 One drop gives the UEs (indoor state, height, O2I loss: fixed along the trajectory) and the
 shadowing fields; the UEs move every step, and every ``channel_update_ms`` the compiled
-kernel recomputes the large-scale link to every cell at their new positions. LOS state and shadow fading are spatially consistent
-along each trajectory (TR 38.901 7.6.3): the shadow fading is read from the site's
-correlated field at the UE's position, and the LOS state compares the link's fixed uniform
-variate with the LOS probability at the current distance, so neither is redrawn per step.
+kernel recomputes the large-scale link to every cell at their new positions. LOS state and
+shadow fading are spatially consistent along each trajectory (TR 38.901 7.6.3): the shadow
+fading is read from the site's correlated field at the UE's position, interpolated
+bilinearly between the grid points and renormalised to unit variance
+(:mod:`nrsim.channel.field_read`), so it varies continuously; the LOS state compares
+Phi(G_s(x)) with P_LOS(d) at the current position, G_s the site's LOS field correlated over
+the distance of Table 7.6.3.1-2 (``channel.los_spatial_consistency``; without it, the
+link's fixed uniform variate), so neither is redrawn per step.
 """
 
 from __future__ import annotations
@@ -106,7 +110,8 @@ class MotionDrop:
 
 def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     """Drop ``drop`` of ``cfg`` with its trajectories (random streams by drop and name)."""
-    state = prepare_drop(cfg, drop, layout=layout)
+    # moving UEs read the shadow fading continuously (bilinear, unit variance)
+    state = dataclasses.replace(prepare_drop(cfg, drop, layout=layout), bilinear=True)
     if state.sparse:
         raise ValueError("mobility runs need interference.mode = 'dense'")
     dt = cfg.mobility.step_ms / 1e3

@@ -16,7 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from nrsim.channel.large_scale import UE_BLOCK, large_scale_block, make_shadowing_fields, sample_ue_o2i
+from nrsim.channel.large_scale import (
+    UE_BLOCK,
+    large_scale_block,
+    make_los_field,
+    make_shadowing_fields,
+    sample_ue_o2i,
+)
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout
 from nrsim.deployment.ue_drop import drop_ues
@@ -90,12 +96,13 @@ def slot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None) -
     )
     o2i = sample_ue_o2i(ues, params, rng=stream(seed, "o2i", drop=drop))
     fields = make_shadowing_fields(ues, layout, params, rng=stream(seed, "shadowing", drop=drop))
+    los_field = make_los_field(ues, layout, params, rng=stream(seed, "los_field", drop=drop))
     key = link_key(seed, drop)
     n = ues.n_ue
     gain = np.empty((n, layout.n_cells))
     for b0 in range(0, n, UE_BLOCK):
         b1 = min(b0 + UE_BLOCK, n)
-        ls = large_scale_block(ues, slice(b0, b1), layout, params, o2i, fields, link_key=key)
+        ls = large_scale_block(ues, slice(b0, b1), layout, params, o2i, fields, link_key=key, los_field=los_field)
         gain[b0:b1] = ls.coupling_gain_db
     radio = cfg.radio
     n_sc = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB

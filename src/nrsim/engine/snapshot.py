@@ -21,11 +21,13 @@ from nrsim.channel.large_scale import (
     UE_BLOCK,
     ChannelParams,
     UeO2I,
+    field_area,
     sample_ue_o2i,
 )
 from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.tr38901 import antenna as tr_antenna
 from nrsim.channel.tr38901 import pathloss as tr_pathloss
+from nrsim.channel.tr38901.los_probability import los_state_correlation_m
 from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
@@ -97,6 +99,7 @@ def channel_params(cfg: ScenarioConfig) -> ChannelParams:
         ue_gain_dbi=ant.ue_gain_dbi,
         rma_building_height_m=ch.rma_building_height_m,
         rma_street_width_m=ch.rma_street_width_m,
+        los_spatial_consistency=ch.los_spatial_consistency,
     )
 
 
@@ -115,9 +118,19 @@ class DropState:
     site_los_code: NDArray[np.int64]
     site_sig: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
     site_fields: tuple[NDArray[np.int64], NDArray[np.int64]]
-    fields: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    fields: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+    """(stack [field, n, n], n [field], step [field], origin [field, 2], site offsets
+    [field, site, 2], bilinear rho [field, 2]): the shadow-fading fields, then the LOS-state
+    fields; None when there is neither."""
     site_cell_start: NDArray[np.int64]
     sparse: bool
+    site_f_lst: NDArray[np.int64] | None = None
+    """[site] index in ``fields`` of the site's LOS-state field (7.6.3.1), or None when the
+    LOS state uses the per-link uniform (``channel.los_spatial_consistency = false``)."""
+    bilinear: bool = False
+    """Read the shadow-fading fields with the unit-variance bilinear interpolation (moving
+    UEs) instead of the nearest grid point (:mod:`nrsim.channel.field_read`); the LOS-state
+    fields are always read at the nearest grid point."""
 
 
 _SCN_CODE = {"uma": dk.SCN_UMA, "umi": dk.SCN_UMI, "rma": dk.SCN_RMA, "inh": dk.SCN_INH}
@@ -215,15 +228,23 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
                 distinct.append(d)
     f_los = np.asarray([distinct.index(per[x][5]) for x in names], dtype=np.int64)[inverse]
     f_nlos = np.asarray([distinct.index(per[x][6]) for x in names], dtype=np.int64)[inverse]
-    fields = None
+    made: list[SiteShadowingField] = []
+    lo, extent = field_area(ues)
     if params.shadowing:
         rng_sf = stream(seed, "shadowing", drop=drop)
-        if ues.n_ue:
-            lo, hi = ues.xy_m.min(axis=0), ues.xy_m.max(axis=0)
-        else:
-            lo = hi = np.zeros(2)
-        extent = float(np.max(hi - lo)) + 1.0
         made = [SiteShadowingField(lo, extent, layout.n_sites, d, rng=rng_sf) for d in distinct]
+    site_f_lst = None
+    if params.los_spatial_consistency:
+        # LOS-state fields (7.6.3.1, Table 7.6.3.1-2), one per distinct correlation distance,
+        # from their own stream so that the shadowing and the UE drop do not move
+        d_los = {x: los_state_correlation_m(x) for x in names}
+        distinct_los = list(dict.fromkeys(d_los[x] for x in dict.fromkeys(scn_names)))
+        rng_los = stream(seed, "los_field", drop=drop)
+        base = len(made)
+        made += [SiteShadowingField(lo, extent, layout.n_sites, d, rng=rng_los) for d in distinct_los]
+        site_f_lst = (base + np.asarray([distinct_los.index(d_los[x]) for x in names], dtype=np.int64))[inverse]
+    fields = None
+    if made:
         nmax = max(f.n for f in made)
         stack = np.zeros((len(made), nmax, nmax), dtype=np.float32)
         for q, f in enumerate(made):
@@ -234,6 +255,7 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
             np.asarray([f.step_m for f in made]),
             np.stack([f.origin_m for f in made]),
             np.stack([f.site_offset_cells for f in made]).astype(np.int64),
+            np.asarray([f.rho for f in made], dtype=np.float64),
         )
     counts = np.bincount(layout.cell_site, minlength=layout.n_sites)
     start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
@@ -241,7 +263,7 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         drop=drop, layout=layout, params=params, ues=ues, o2i=o2i_state,
         link_key=link_key(seed, drop), site_scn=site_scn, site_los_code=site_los,
         site_sig=(sig_l, sig_after, sig_n), site_fields=(f_los, f_nlos), fields=fields,
-        site_cell_start=start, sparse=is_sparse(cfg, layout),
+        site_cell_start=start, sparse=is_sparse(cfg, layout), site_f_lst=site_f_lst,
     )
 
 
@@ -337,9 +359,15 @@ def radio_chunk(
         f_args = (
             False, np.zeros((1, 1, 1), dtype=np.float32), np.ones(1, dtype=np.int64),
             np.ones(1), np.zeros((1, 2)), np.zeros((1, layout.n_sites, 2), dtype=np.int64),
+            np.zeros((1, 2)),
         )
     else:
-        f_args = (True, *state.fields)
+        f_args = (bool(params.shadowing), *state.fields)
+    los_sc = state.site_f_lst is not None
+    f_args = (
+        *f_args, bool(state.bilinear), los_sc,
+        state.site_f_lst if los_sc else np.zeros(layout.n_sites, dtype=np.int64),
+    )
     m = stop - start
     cols = {
         "serving_cell": np.empty(m, dtype=np.int64), "los": np.empty(m, dtype=np.bool_),

@@ -14,10 +14,23 @@ from numpy.typing import ArrayLike, NDArray
 
 from nrsim.errors import ConfigError
 
-__all__ = ["LOS_PROBABILITY_SCENARIOS", "los_probability", "sample_los"]
+__all__ = ["LOS_PROBABILITY_SCENARIOS", "LOS_STATE_CORRELATION_M", "los_probability", "los_state_correlation_m", "sample_los"]
 
 LOS_PROBABILITY_SCENARIOS: tuple[str, ...] = ("uma", "umi", "rma", "inh", "inh-mixed", "inh-open")
 """Accepted scenario keys; ``"inh"`` means InH-Mixed office."""
+
+LOS_STATE_CORRELATION_M: dict[str, float] = {"uma": 50.0, "umi": 50.0, "rma": 60.0, "inh": 10.0}
+"""Correlation distance [m] of the spatially consistent LOS state, TR 38.901 V17.0.0
+7.6.3.1, Table 7.6.3.1-2 (row "LOS/NLOS state"): RMa 60, UMi-Street Canyon 50, UMa 50,
+Indoor (InH) 10."""
+
+
+def los_state_correlation_m(scenario: str) -> float:
+    """Correlation distance [m] of the LOS state of ``scenario`` (Table 7.6.3.1-2)."""
+    key = "inh" if scenario.startswith("inh") else scenario
+    if key not in LOS_STATE_CORRELATION_M:
+        raise ConfigError(f"unknown scenario {scenario!r} for the LOS correlation distance", field="channel.scenario")
+    return LOS_STATE_CORRELATION_M[key]
 
 
 def _uma(d: NDArray[np.float64], h_ut: NDArray[np.float64]) -> NDArray[np.float64]:
