@@ -78,6 +78,9 @@ def _bvn_cdf(a, b, rho: float):
 
 
 def _reference_drop(preset: str, overrides: list[str], seed: int, drop: int = 0):
+    """The NumPy reference chain's drop with the LOS field on (``channel.los_spatial_consistency``)."""
+    if not any(o.startswith("channel.los_spatial_consistency=") for o in overrides):
+        overrides = [*overrides, "channel.los_spatial_consistency=true"]
     cfg = nrsim.load_config(preset, overrides, seed=seed, drops=1)
     layout = build_layout(cfg)
     params = channel_params(cfg)

@@ -63,13 +63,17 @@ CASES = [
     ("rma-default", ["deployment.ue.per_sector=8"]),
     ("inh-office", ["deployment.ue.per_sector=8"]),
     ("inh-office", ["deployment.ue.per_sector=8", "channel.inh_variant=mixed"]),
-    ("uma-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=false"]),
-    ("uma-default", ["deployment.ue.per_sector=5", "channel.shadowing=false", "channel.los_spatial_consistency=false"]),
+    ("uma-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
+    ("umi-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
+    ("rma-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
+    ("inh-office", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
+    ("uma-default", ["deployment.ue.per_sector=5", "channel.shadowing=false", "channel.los_spatial_consistency=true"]),
 ]
 BILINEAR_CASES = [
     ("uma-default", ["deployment.ue.per_sector=8"]),
-    ("rma-default", ["deployment.ue.per_sector=8"]),
-    ("inh-office", ["deployment.ue.per_sector=8"]),
+    ("uma-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
+    ("rma-default", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
+    ("inh-office", ["deployment.ue.per_sector=8", "channel.los_spatial_consistency=true"]),
     ("uma-default", ["deployment.ue.per_sector=5", "channel.shadowing=false"]),
 ]
 

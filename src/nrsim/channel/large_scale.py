@@ -63,7 +63,7 @@ class ChannelParams:
     ue_gain_dbi: float = 0.0
     rma_building_height_m: float = 5.0
     rma_street_width_m: float = 20.0
-    los_spatial_consistency: bool = True
+    los_spatial_consistency: bool = False
 
     @property
     def los_scenario(self) -> str:

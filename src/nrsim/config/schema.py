@@ -118,11 +118,13 @@ class ChannelConfig(_Frozen):
     """Share of indoor UEs in high-loss buildings when ``o2i_model = "mixed"``."""
     shadowing: bool = True
     """Log-normal shadow fading, spatially correlated per site (Table 7.5-6)."""
-    los_spatial_consistency: bool = True
+    los_spatial_consistency: bool = False
     """Spatially consistent LOS state (TR 38.901 7.6.3.1): a link is LOS when Phi(G) < P_LOS(d),
     G a per-site Gaussian field correlated over the distances of Table 7.6.3.1-2 (UMa and UMi
-    50 m, RMa 60 m, InH 10 m), so a moving UE's LOS state changes smoothly; ``false``: one
-    fixed uniform per UE-site link (the state then changes only through the distance)."""
+    50 m, RMa 60 m, InH 10 m), so a moving UE's LOS state changes along its path; ``false``
+    (default): one fixed uniform per UE-site link (the state then changes only through the
+    distance). Opt-in for now: with the hard LOS/NLOS switch (no soft LOS state) it makes
+    mobility runs far more pessimistic (docs/mobility.md)."""
     validity: Literal["raise", "warn", "ignore"] = "raise"
     """What to do when an input lies outside the model's validity range (frequency, heights,
     and the UE-to-site distances of the drop: docs/sites.md)."""
