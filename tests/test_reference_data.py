@@ -1,6 +1,6 @@
 """The test suite is self-contained: its reference data lives in the repository, unchanged
 since it was copied (checksums), and no test or module reads the team's library beside the
-checkout (``../shared``), which users and CI do not have."""
+checkout (the shared folder), which users and CI do not have."""
 
 from __future__ import annotations
 
