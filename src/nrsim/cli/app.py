@@ -161,11 +161,17 @@ def _print_kpis(summary: dict) -> None:
         for key, label in [
             ("handovers_per_ue_per_min", "handovers per UE per minute"),
             ("handover_failure_rate", "handover failure rate"),
+            ("failure_preparation", "failures in preparation"),
+            ("failure_execution", "failures in execution"),
+            ("too_early", "too-early handovers"),
+            ("wrong_cell", "wrong-cell handovers"),
+            ("too_late", "too-late handovers"),
             ("ping_pong_rate", "ping-pong rate"),
             ("rlf_per_ue_hour", "RLF per UE-hour"),
             ("outage_share", "time in outage (share)"),
         ]:
-            table.add_row(label, f"{m[key]:.4g}")
+            if key in m:  # the failure classes: results written before they existed lack them
+                table.add_row(label, f"{m[key]:.4g}")
         console.print(table)
         if "calls" in k:
             c = k["calls"]
