@@ -133,3 +133,35 @@ def test_dominance_is_argmax_of_median_and_area_probability(setup):
     t = cfg.coverage.rsrp_threshold_dbm
     assert row[f"p_rsrp_ge_{t:g}dbm"] == pytest.approx(float(pm.p_rsrp[t][m].mean()))
     assert row["pixels"] == int(m.sum())
+
+
+def test_geotiffs_and_cell_table(setup, tmp_path):
+    from nrsim.coverage import coverage_maps, read_geotiff, write_coverage_geotiffs
+
+    cfg, layout, pm, _ = setup
+    maps = coverage_maps(cfg, layout=layout, grid=pm.grid)
+    ids = [(f"c{c}", f"s{layout.cell_site[c]}") for c in range(layout.n_cells)]
+    files = write_coverage_geotiffs(maps, tmp_path, probability=pm, cell_ids=ids)
+    assert "coverage_rsrp_dbm.tif" in files  # the single-draw layers keep their names
+    p, meta = read_geotiff(files["coverage_p_sinr_ge_m5db.tif"])
+    assert p.dtype == np.float32 and meta["resolution_m"] == pm.grid.resolution_m
+    np.testing.assert_array_equal(p, pm.p_sinr[-5.0])
+    np.testing.assert_array_equal(read_geotiff(files["coverage_p_rsrp_ge_m110dbm.tif"])[0], pm.p_rsrp[-110.0])
+    dom, _ = read_geotiff(files["coverage_dominant_cell.tif"])
+    np.testing.assert_array_equal(dom, pm.dominant_cell)
+    import pandas as pd
+
+    table = pd.read_csv(files["coverage_dominant_cell.csv"])
+    assert list(table.columns) == ["cell", "cell_id", "site_id"] and len(table) == layout.n_cells
+    assert table.loc[5, "cell_id"] == "c5" and table.loc[5, "site_id"] == f"s{layout.cell_site[5]}"
+
+
+def test_thresholds_config_bounds():
+    from nrsim.errors import NrsimError
+
+    cfg = nrsim.load_config("single-site", ["coverage.probability_rsrp_thresholds_dbm=[-95, -105]"])
+    assert cfg.coverage.probability_rsrp_thresholds_dbm == (-95.0, -105.0)
+    with pytest.raises((NrsimError, ValueError)):
+        nrsim.load_config("single-site", ["coverage.probability_rsrp_thresholds_dbm=[10]"])
+    with pytest.raises((NrsimError, ValueError)):
+        nrsim.load_config("single-site", ["coverage.probability_sinr_thresholds_db=[99]"])
