@@ -58,11 +58,11 @@ __all__ = [
     "p_rsrp_at_least", "p_sinr_at_least", "probability_maps", "probability_polygon_stats",
 ]
 
-N_GRID = 48
+N_GRID = 36
 """Grid points of the integral over the server's power x (per pixel)."""
-WEIGHT_FLOOR = 1e-8
+WEIGHT_FLOOR = 1e-7
 """(pixel, x, server) entries of the SINR integral below this weight are dropped: at most
-``N_GRID x sites x WEIGHT_FLOOR`` of probability per pixel (6.7e-5 for 140 sites)."""
+``N_GRID x sites x WEIGHT_FLOOR`` of probability per pixel (6.7e-4 for 140 sites, 0.07 pp)."""
 PIXEL_BLOCK = 256
 """Pixels per block of work (bounds the memory of the [pixel, site, node] arrays)."""
 
