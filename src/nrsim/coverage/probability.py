@@ -63,6 +63,10 @@ N_GRID = 36
 WEIGHT_FLOOR = 1e-7
 """(pixel, x, server) entries of the SINR integral below this weight are dropped: at most
 ``N_GRID x sites x WEIGHT_FLOOR`` of probability per pixel (6.7e-4 for 140 sites, 0.07 pp)."""
+SIGMA_FLOOR_DB = 2.0
+"""Smallest link sigma in the SINR integral: without shadowing (``channel.shadowing =
+false``) the links are point masses that the x grid cannot resolve, so each is smoothed by
+this much (never binding with shadowing: sigma_SF >= 3 dB in Table 7.4.1-1)."""
 PIXEL_BLOCK = 256
 """Pixels per block of work (bounds the memory of the [pixel, site, node] arrays)."""
 
@@ -235,7 +239,8 @@ def p_sinr_at_least(stats: LinkStatistics, thresholds_db: list[float], *, load: 
     n, k = stats.p_los.shape
     med = mixture_median_db(stats, iterations=20)
     lo = med.max(axis=1) - 40.0
-    hi = np.maximum((stats.mean_dbm + 5.0 * stats.sigma_db).max(axis=(1, 2)), lo + 1.0)
+    sigma = np.maximum(stats.sigma_db, SIGMA_FLOOR_DB)
+    hi = np.maximum((stats.mean_dbm + 5.0 * sigma).max(axis=(1, 2)), lo + 1.0)
     u = np.linspace(0.0, 1.0, n_grid)
     x = lo[:, None] + (hi - lo)[:, None] * u  # [pixel, grid]
     dx = (hi - lo) / (n_grid - 1)
@@ -244,7 +249,7 @@ def p_sinr_at_least(stats: LinkStatistics, thresholds_db: list[float], *, load: 
     ln_load = math.log(load) if load > 0 else -np.inf
     xx = x[:, :, None]  # [pixel, grid, site]
     p = stats.p_los[:, None, :]
-    m, sg, e = stats.mean_dbm[:, None], stats.sigma_db[:, None], stats.site_excess_db[:, None, :]
+    m, sg, e = stats.mean_dbm[:, None], sigma[:, None], stats.site_excess_db[:, None, :]
     f_l, f_n = _phi(xx, m[..., 0], sg[..., 0]), _phi(xx, m[..., 1], sg[..., 1])
     fj = p * f_l + (1.0 - p) * f_n  # P(R_j < x) [pixel, grid, site]
     with np.errstate(divide="ignore", invalid="ignore"):
