@@ -160,11 +160,13 @@ def test_thresholds_config_bounds():
     from nrsim.errors import NrsimError
 
     cfg = nrsim.load_config("single-site", ["coverage.probability_rsrp_thresholds_dbm=[-95, -105]"])
-    assert cfg.coverage.probability_rsrp_thresholds_dbm == (-95.0, -105.0)
+    assert cfg.coverage.probability_rsrp_thresholds_dbm == [-95.0, -105.0]
     with pytest.raises((NrsimError, ValueError)):
         nrsim.load_config("single-site", ["coverage.probability_rsrp_thresholds_dbm=[10]"])
     with pytest.raises((NrsimError, ValueError)):
         nrsim.load_config("single-site", ["coverage.probability_sinr_thresholds_db=[99]"])
+    with pytest.raises((NrsimError, ValueError)):
+        nrsim.load_config("single-site", ["coverage.probability_sinr_thresholds_db=[1, 2, 3, 4, 5, 6, 7, 8, 9]"])
 
 
 def test_sinr_probability_without_shadowing_is_smoothed_not_broken():
