@@ -461,7 +461,8 @@ def test_report_in_chromium_nothing_runs_payloads_show_as_text(hostile, browser)
     # the map rendered: the script ran, drew the sites and the coverage layer
     canvas = b.eval("(()=>{var c=document.getElementById('map');return [c.getAttribute('data-rendered'),"
                     "c.getAttribute('data-sites'),document.getElementById('layer').options.length]})()")
-    assert canvas == ["1", str(N_SITES), 4]
+    # 4 single-draw layers + median RSRP, dominant cell, 3 P(RSRP >= t) and 3 P(SINR >= t)
+    assert canvas == ["1", str(N_SITES), 12]
     coloured = b.eval("(()=>{var c=document.getElementById('map'),d=c.getContext('2d').getImageData(0,0,c.width,"
                       "c.height).data,n=0;for(var i=0;i<d.length;i+=4){if(Math.max(d[i],d[i+1],d[i+2])-"
                       "Math.min(d[i],d[i+1],d[i+2])>60)n++;}return n/(d.length/4)})()")

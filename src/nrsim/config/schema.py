@@ -587,6 +587,16 @@ class CoverageConfig(_Frozen):
     interfering cells transmit with ``radio.load``)."""
     throughput_threshold_mbps: Annotated[float, Field(ge=0.0, le=100_000.0)] = 10.0
     """User throughput below which ``nrsim compare`` counts a user or point as degraded [Mbit/s]."""
+    probability_rsrp_thresholds_dbm: Annotated[
+        list[Annotated[float, Field(ge=-200.0, le=0.0)]], Field(max_length=8)
+    ] = [-100.0, -110.0, -120.0]
+    """Extra best-server RSRP thresholds [dBm] of the probability-of-coverage layers
+    (P(RSRP >= t) per pixel, besides ``rsrp_threshold_dbm``; at most 8; docs/sites.md)."""
+    probability_sinr_thresholds_db: Annotated[
+        list[Annotated[float, Field(ge=-30.0, le=50.0)]], Field(max_length=8)
+    ] = [0.0, 10.0]
+    """Extra SINR thresholds [dB] of the probability-of-coverage layers (P(SINR >= t) per
+    pixel, besides ``sinr_threshold_db``; at most 8)."""
 
 
 class ScenarioConfig(_Frozen):

@@ -67,9 +67,29 @@ def read_geotiff(path: str | Path) -> tuple[NDArray, dict[str, float | int | Non
     return data, {"x0_e_m": float(tie[3]), "y0_n_m": float(tie[4]), "resolution_m": float(scale[0]), "epsg": epsg}
 
 
-def write_coverage_geotiffs(maps, folder: str | Path) -> dict[str, Path]:
+def threshold_tag(value: float) -> str:
+    """A threshold in a file name: ``-110`` -> ``m110``, ``2.5`` -> ``2p5``."""
+    return f"{value:g}".replace("-", "m").replace(".", "p")
+
+
+def probability_layer_names(pm) -> dict[str, tuple[str, float]]:
+    """File stem -> (kind, threshold) of the probability layers of ``pm``
+    (:class:`nrsim.coverage.probability.ProbabilityMaps`)."""
+    out = {f"coverage_p_rsrp_ge_{threshold_tag(t)}dbm": ("rsrp", t) for t in pm.p_rsrp}
+    out.update({f"coverage_p_sinr_ge_{threshold_tag(t)}db": ("sinr", t) for t in pm.p_sinr})
+    return out
+
+
+def write_coverage_geotiffs(maps, folder: str | Path, *, probability=None, cell_ids=None) -> dict[str, Path]:
     """``coverage_rsrp_dbm.tif``, ``coverage_sinr_db.tif``, ``coverage_serving_cell.tif``
-    (nodata -1) and ``coverage_throughput_mbps.tif`` in ``folder``."""
+    (nodata -1) and ``coverage_throughput_mbps.tif`` in ``folder``.
+
+    With ``probability`` (:class:`nrsim.coverage.probability.ProbabilityMaps` on the same
+    grid), also ``coverage_median_rsrp_dbm.tif``, ``coverage_dominant_cell.tif`` (int32, nodata
+    -1) with its lookup table ``coverage_dominant_cell.csv`` (cell, cell_id, site_id; the ids
+    from ``cell_ids``, a list of (cell_id, site_id) per cell, else the indices), and one
+    float32 probability (0..1, nodata NaN) per threshold: ``coverage_p_rsrp_ge_<t>dbm.tif``
+    and ``coverage_p_sinr_ge_<t>db.tif`` (``-110`` written ``m110``, ``2.5`` ``2p5``)."""
     folder = Path(folder)
     g = maps.grid
     geo = dict(x0_e_m=g.x0_m + maps.origin_e_m, y0_n_m=g.y0_m + maps.origin_n_m,
@@ -80,4 +100,33 @@ def write_coverage_geotiffs(maps, folder: str | Path) -> dict[str, Path]:
         "coverage_serving_cell.tif": (maps.serving_cell, -1),
         "coverage_throughput_mbps.tif": ((maps.throughput_bps / 1e6).astype(np.float32), np.nan),
     }
-    return {name: write_geotiff(folder / name, arr, nodata=nd, **geo) for name, (arr, nd) in layers.items()}
+    if probability is not None:
+        if probability.grid.mask.shape != g.mask.shape or probability.grid.x0_m != g.x0_m:
+            raise ValueError("the probability maps must be on the coverage maps' grid")
+        layers["coverage_median_rsrp_dbm.tif"] = (probability.median_rsrp_dbm, np.nan)
+        layers["coverage_dominant_cell.tif"] = (probability.dominant_cell, -1)
+        for stem, (kind, t) in probability_layer_names(probability).items():
+            layers[f"{stem}.tif"] = ((probability.p_rsrp if kind == "rsrp" else probability.p_sinr)[t], np.nan)
+    out = {name: write_geotiff(folder / name, arr, nodata=nd, **geo) for name, (arr, nd) in layers.items()}
+    if probability is not None:
+        out["coverage_dominant_cell.csv"] = _write_cell_table(folder / "coverage_dominant_cell.csv",
+                                                              probability, cell_ids)
+    return out
+
+
+def _write_cell_table(path: Path, pm, cell_ids) -> Path:
+    """cell index -> cell_id, site_id of the dominance raster (CSV, RFC 4180 quoting)."""
+    import csv
+    import io
+
+    n = int(pm.dominant_cell.max()) + 1 if cell_ids is None else len(cell_ids)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["cell", "cell_id", "site_id"])
+    for i in range(n):
+        cid, sid = cell_ids[i] if cell_ids is not None else (str(i), "")
+        w.writerow([i, cid, sid])
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(buf.getvalue(), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

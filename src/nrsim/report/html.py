@@ -68,7 +68,33 @@ LAYERS = {
     "delta_rsrp_db": ("RSRP change B - A", "dB", "RdBu", -20.0, 20.0),
     "delta_sinr_db": ("SINR change B - A", "dB", "RdBu", -20.0, 20.0),
     "lost_coverage": ("coverage lost in B", "", "Reds", 0.0, 1.0),
+    "median_rsrp_dbm": ("median best-server RSRP", "dBm", "viridis", -120.0, -60.0),
+    "dominant_cell": ("dominant cell (median RSRP)", "", "tab20", 0.0, 19.0),
 }
+_CELL_LAYERS = ("serving_cell", "dominant_cell")
+
+
+def _layer_spec(key: str) -> tuple[str, str, str, float, float]:
+    """(label, unit, colormap, vmin, vmax) of a layer; probability layers ``p_rsrp_ge_<t>``
+    / ``p_sinr_ge_<t>`` (:func:`probability_layers`) are labelled from their key."""
+    if key in LAYERS:
+        return LAYERS[key]
+    kind, _, tag = key.partition("_ge_")
+    value = tag.replace("m", "-").replace("p", ".")
+    unit = "dBm" if kind == "p_rsrp" else "dB"
+    name = "RSRP" if kind == "p_rsrp" else "SINR"
+    return (f"probability {name} >= {value} {unit}", "", "RdYlGn", 0.0, 1.0)
+
+
+def probability_layers(pm) -> dict[str, np.ndarray]:
+    """Map layers of :class:`nrsim.coverage.probability.ProbabilityMaps`: median RSRP,
+    dominant cell and one probability layer per threshold."""
+    from nrsim.coverage.geotiff import threshold_tag
+
+    out = {"median_rsrp_dbm": pm.median_rsrp_dbm, "dominant_cell": pm.dominant_cell.astype(np.float64)}
+    out.update({f"p_rsrp_ge_{threshold_tag(t)}": a for t, a in pm.p_rsrp.items()})
+    out.update({f"p_sinr_ge_{threshold_tag(t)}": a for t, a in pm.p_sinr.items()})
+    return out
 
 
 def _png_data_uri(values: np.ndarray, cmap: str, vmin: float, vmax: float, *, cyclic: bool = False) -> str:
@@ -237,14 +263,14 @@ def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_lay
     layers.update(extra_layers or {})
     out_layers = []
     for key, arr in layers.items():
-        label, unit, cmap, vmin, vmax = LAYERS[key]
+        label, unit, cmap, vmin, vmax = _layer_spec(key)
         arr = np.asarray(arr, dtype=np.float64)
-        if key == "serving_cell":
+        if key in _CELL_LAYERS:
             arr = np.where(arr < 0, np.nan, arr)
-        vals = np.where(np.isfinite(arr), np.round(arr, 1), np.nan)
+        vals = np.where(np.isfinite(arr), np.round(arr, 2 if vmax == 1.0 else 1), np.nan)
         out_layers.append({
             "key": key, "label": label, "unit": unit, "vmin": vmin, "vmax": vmax,
-            "png": _png_data_uri(arr, cmap, vmin, vmax, cyclic=(key == "serving_cell")),
+            "png": _png_data_uri(arr, cmap, vmin, vmax, cyclic=(key in _CELL_LAYERS)),
             "legend": _legend_css(cmap),
             "values": [None if not np.isfinite(v) else float(v) for v in vals.ravel()],
         })
@@ -311,8 +337,8 @@ function draw(){
  (M.events||[]).forEach(function(E){var q=toScreen(E[0],E[1]);ctx.fillStyle=EC[E[2]];
   if(E[2]>=2){ctx.fillRect(q[0]-2.5,q[1]-2.5,5,5);}else{ctx.beginPath();ctx.arc(q[0],q[1],2,0,6.3);ctx.fill();}});
  leg.style.background=L.legend;
- document.getElementById('lmin').textContent=L.key==='serving_cell'?'':L.vmin;
- document.getElementById('lmax').textContent=L.key==='serving_cell'?'':L.vmax+' '+L.unit;
+ document.getElementById('lmin').textContent=(L.key==='serving_cell'||L.key==='dominant_cell')?'':L.vmin;
+ document.getElementById('lmax').textContent=(L.key==='serving_cell'||L.key==='dominant_cell')?'':L.vmax+' '+L.unit;
  cv.setAttribute('data-rendered','1');cv.setAttribute('data-layer',L.key);cv.setAttribute('data-sites',M.sites.length);cv.setAttribute('data-events',(M.events||[]).length);
 }
 function latlon(x,y){if(!M.corners)return '';var u=(x-M.x0)/W,v=(M.y0-y)/H,c=M.corners;
@@ -450,10 +476,18 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     layout = build_layout(cfg)
     maps = coverage_maps(cfg, layout=layout)
     stats = polygon_stats(maps, cfg, _stat_polygons(cfg))
+    from nrsim.coverage import probability_maps, probability_polygon_stats
+
+    pmaps = probability_maps(cfg, layout=layout, grid=maps.grid)
+    p_stats = probability_polygon_stats(pmaps, _stat_polygons(cfg))
     projection = _projection(cfg)
     if geotiff:
-        write_coverage_geotiffs(maps, folder)
+        meta = _cells_meta(cfg, layout.n_cells)
+        ids = ([(m["cell_id"], str(m.get("site_id", ""))) for m in meta] if meta
+               else [(str(c), str(int(layout.cell_site[c]))) for c in range(layout.n_cells)])
+        write_coverage_geotiffs(maps, folder, probability=pmaps, cell_ids=ids)
         write_json(folder / "coverage_stats.json", stats)
+        write_json(folder / "coverage_probability_stats.json", p_stats)
     ue = pd.read_parquet(folder / "ue.parquet") if (folder / "ue.parquet").is_file() else None
     events = (pd.read_parquet(folder / "handover_events.parquet")
               if (folder / "handover_events.parquet").is_file() else None)
@@ -474,7 +508,8 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     capacity = _capacity_html(summary["kpis"].get("video_capacity"), folder / "capacity.parquet", cfg.name)
     if capacity:
         sections.append(("Capacity", capacity))
-    sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))))
+    sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))
+                     + _probability_text() + _table(p_stats)))
     plots = _cdfs({"run": ue}, cfg.name) if ue is not None else []
     if (folder / "ue_calls.parquet").is_file():
         plots += _call_cdfs(pd.read_parquet(folder / "ue_calls.parquet"), cfg.name)
@@ -484,8 +519,8 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
         title=f"nrsim report: {cfg.name}",
         subtitle=f"{cfg.description} | nrsim {summary.get('nrsim_version')} | config {config_hash(cfg)} | "
                  f"seed {cfg.seed} | {cfg.drops} drops",
-        map_data=map_payload(maps, layout, _cells_meta(cfg, layout.n_cells), projection=projection,
-                             events=event_markers(events)),
+        map_data=map_payload(maps, layout, _cells_meta(cfg, layout.n_cells), probability_layers(pmaps),
+                             projection=projection, events=event_markers(events)),
         sections=sections,
         config=summary["config"],
     )
@@ -514,6 +549,14 @@ def _coverage_text(cfg) -> str:
             f"raster (one realisation of LOS and shadow fading, drop 0). Covered: RSRP &ge; "
             f"{cv.rsrp_threshold_dbm:g} dBm and SINR &ge; {cv.sinr_threshold_db:g} dB. Expected user "
             f"throughput with {cv.users_per_cell:g} users per cell, interferers at load {cfg.radio.load:g}.</p>")
+
+
+def _probability_text() -> str:
+    return ('<p class="dim">Probability of coverage (planning-tool view, docs/sites.md): per point the '
+            "probability over the LOS state and the shadow fading that the best-server RSRP or the SINR "
+            "reaches each threshold, from the median prediction of every link; the area coverage probability "
+            "is its mean over the polygon. The map layers add the median best-server RSRP, the dominant cell "
+            "(largest median RSRP) and one probability layer per threshold.</p>")
 
 
 def _stat_rows(stats: list[dict[str, Any]]) -> list[dict[str, Any]]:
