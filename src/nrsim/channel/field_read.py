@@ -77,16 +77,16 @@ def bilinear_rho(step_m: float, d_corr_m: float) -> tuple[float, float]:
 
 
 @_jit
+def _wrap(i: int, n: int) -> int:
+    """Index ``i`` in [0, 2n) folded onto the torus [0, n)."""
+    return i - n if i >= n else i
+
+
+@_jit
 def field_nearest(field, n: int, off_x: int, off_y: int, gx: int, gy: int) -> float:
     """Field value at grid point (gx, gy) shifted by a site's offset; all indices in [0, n)
     (``field`` may be a padded [nmax, nmax] array of which the first n x n are used)."""
-    ix = gx + off_x
-    if ix >= n:
-        ix -= n
-    iy = gy + off_y
-    if iy >= n:
-        iy -= n
-    return field[ix, iy]
+    return field[_wrap(gx + off_x, n), _wrap(gy + off_y, n)]
 
 
 @_jit
@@ -96,18 +96,10 @@ def field_bilinear(
 ) -> float:
     """Unit-variance bilinear read between grid points (gx, gy) .. (gx + 1, gy + 1) of a
     site's window (module docstring)."""
-    ix = gx + off_x
-    if ix >= n:
-        ix -= n
-    iy = gy + off_y
-    if iy >= n:
-        iy -= n
-    jx = ix + 1
-    if jx >= n:
-        jx -= n
-    jy = iy + 1
-    if jy >= n:
-        jy -= n
+    ix = _wrap(gx + off_x, n)
+    iy = _wrap(gy + off_y, n)
+    jx = _wrap(ix + 1, n)
+    jy = _wrap(iy + 1, n)
     a0, a1 = 1.0 - fx, fx
     b0, b1 = 1.0 - fy, fy
     v = a0 * (b0 * field[ix, iy] + b1 * field[ix, jy]) + a1 * (b0 * field[jx, iy] + b1 * field[jx, jy])
