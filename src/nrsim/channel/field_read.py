@@ -28,18 +28,19 @@ import math
 import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, fastmath=False, nogil=True)
+from nrsim.compiled import jit
+
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
-@_jit
+@jit
 def std_normal_cdf(g: float) -> float:
     """Phi(g) = erfc(-g / sqrt 2) / 2, in (0, 1) for finite g."""
     return 0.5 * math.erfc(-g * _INV_SQRT2)
 
 
-@_jit
+@jit
 def los_from_gaussian(g: float, p_los: float) -> bool:
     """The LOS state of 7.6.3.1: Phi(g) < p_los. Phi is evaluated only where the sign of g
     does not decide (Phi(g) >= 1/2 for g >= 0, <= 1/2 for g < 0), which halves the cost and
@@ -51,7 +52,7 @@ def los_from_gaussian(g: float, p_los: float) -> bool:
     return std_normal_cdf(g) < p_los
 
 
-@_jit
+@jit
 def grid_coord(x: float, org: float, step: float, n: int) -> tuple[int, float]:
     """Lower torus grid index of coordinate x, in [0, n), and the fraction in [0, 1) towards
     the next index."""
@@ -63,33 +64,33 @@ def grid_coord(x: float, org: float, step: float, n: int) -> tuple[int, float]:
     return g, u - f
 
 
-@_jit
+@jit
 def grid_nearest(x: float, org: float, step: float, n: int) -> int:
     """Nearest torus grid index of coordinate x, in [0, n) (ties to even, as numpy.rint)."""
     g = int(np.rint((x - org) / step)) % n
     return g + n if g < 0 else g
 
 
-@_jit
+@jit
 def bilinear_rho(step_m: float, d_corr_m: float) -> tuple[float, float]:
     """(rho1, rho2): correlation of grid neighbours along an axis and across the diagonal."""
     return math.exp(-step_m / d_corr_m), math.exp(-math.sqrt(2.0) * step_m / d_corr_m)
 
 
-@_jit
+@jit
 def _wrap(i: int, n: int) -> int:
     """Index ``i`` in [0, 2n) folded onto the torus [0, n)."""
     return i - n if i >= n else i
 
 
-@_jit
+@jit
 def field_nearest(field, n: int, off_x: int, off_y: int, gx: int, gy: int) -> float:
     """Field value at grid point (gx, gy) shifted by a site's offset; all indices in [0, n)
     (``field`` may be a padded [nmax, nmax] array of which the first n x n are used)."""
     return field[_wrap(gx + off_x, n), _wrap(gy + off_y, n)]
 
 
-@_jit
+@jit
 def field_bilinear(
     field, n: int, off_x: int, off_y: int, gx: int, gy: int, fx: float, fy: float,
     rho1: float, rho2: float,
@@ -109,7 +110,7 @@ def field_bilinear(
     return v / math.sqrt(var)
 
 
-@_jit
+@jit
 def read_sites(field, n, step, org_x, org_y, offsets, ue_x, ue_y, site_idx, bilinear, rho1, rho2):
     """F_s(x) of UE i and site ``site_idx[i, k]`` -> float64 [ue, k] (the reference chain's
     vectorised read, through the same scalar core as the kernel)."""

@@ -39,10 +39,10 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, nogil=True)
+from nrsim.compiled import jit
+
 
 DL, UL = 0, 1
 ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, ACC_PRB, ACC_DROPPED, ACC_MCS = range(10)
@@ -62,7 +62,7 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _ONE = np.uint64(1)
 
 
-@_jit
+@jit
 def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
     """Uniform [0, 1) of (key, slot t, UE u, direction d): SplitMix64 finaliser (Steele,
     Lea & Flood, OOPSLA 2014) of a Weyl-style combination of the counters."""
@@ -74,14 +74,14 @@ def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@_jit
+@jit
 def pusch_power_dbm(p0_dbm, alpha, pathloss_db, m_prb, mu, p_max_dbm):
     """TS 38.213 7.1.1 open-loop PUSCH power (Delta_TF = f = 0), scalar form of
     :func:`nrsim.radio.uplink.pusch_tx_power_dbm`."""
     return min(p_max_dbm, p0_dbm + 10.0 * math.log10((2.0 ** mu) * m_prb) + alpha * pathloss_db)
 
 
-@_jit
+@jit
 def _mcs_for_sinr(mcs_thr_db, sinr_db):
     m = np.searchsorted(mcs_thr_db, sinr_db, side="right") - 1
     if m < 0:
@@ -90,13 +90,13 @@ def _mcs_for_sinr(mcs_thr_db, sinr_db):
 
 
 # --- packet queues ---------------------------------------------------------------------------
-@_jit
+@jit
 def _head_forward(qi, u, q_head, q_arr, q_taken, pk_cum):
     while q_head[qi, u] < q_arr[qi, u] and pk_cum[q_head[qi, u]] <= q_taken[qi, u] + TOL_BITS:
         q_head[qi, u] += 1
 
 
-@_jit
+@jit
 def advance_queue(qi, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded, q_floor,
                   pk_t, pk_deadline, pk_cum, pk_disc, lag_s):
     """Queue ``qi``, UE ``u``: packets with arrival <= t_s - lag_s join the buffer (``lag_s``:
@@ -116,7 +116,7 @@ def advance_queue(qi, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken,
         q_floor[qi, u] = pk_cum[h]
 
 
-@_jit
+@jit
 def give_back(qi, u, bits, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
     """Bits of a dropped (or forwarded) TB go back to the buffer, except those of packets
     discarded since (counted as discarded)."""
@@ -129,7 +129,7 @@ def give_back(qi, u, bits, q_first, q_head, q_taken, q_discarded, q_floor, pk_cu
         q_head[qi, u] -= 1
 
 
-@_jit
+@jit
 def _deliver(qi, u, bits, t_end_s, q_end, q_ndone, q_delivered, q_discarded, pk_cum, pk_done):
     q_delivered[qi, u] += bits
     pos = q_delivered[qi, u] + q_discarded[qi, u]
@@ -140,7 +140,7 @@ def _deliver(qi, u, bits, t_end_s, q_end, q_ndone, q_delivered, q_discarded, pk_
         q_ndone[qi, u] += 1
 
 
-@_jit
+@jit
 def flush_harq(ues, h_act, h_part, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
     """Handover or re-establishment of ``ues``: their HARQ processes (both directions) are
     reset and the untransmitted/unacknowledged bits go back to their queues (data forwarding
@@ -157,7 +157,7 @@ def flush_harq(ues, h_act, h_part, q_first, q_head, q_taken, q_discarded, q_floo
                                       q_floor, pk_cum)
 
 
-@_jit
+@jit
 def _queued(d, u, q_arrived, q_taken):
     """Bits waiting in all logical channels of UE u in direction d."""
     out = 0.0
@@ -167,7 +167,7 @@ def _queued(d, u, q_arrived, q_taken):
 
 
 # --- link abstraction ------------------------------------------------------------------------
-@_jit
+@jit
 def _tb_bler(acc_sinr_lin, s10_db, scale_db, n_cb):
     """TB BLER at the chase-combined SINR: 1 - (1 - BLER_cb)^C, logistic code-block BLER
     (nrsim.link.bler)."""
@@ -181,7 +181,7 @@ def _tb_bler(acc_sinr_lin, s10_db, scale_db, n_cb):
     return 1.0 - (1.0 - p) ** n_cb
 
 
-@_jit
+@jit
 def _eesm_add(x, beta, m, s):
     """Running log-sum-exp of -x/beta: state (m, s) -> updated (m, s)."""
     v = -x / beta
@@ -193,7 +193,7 @@ def _eesm_add(x, beta, m, s):
     return m, s
 
 
-@_jit
+@jit
 def _sort_candidates(order, n, prio, ddl, metric, cand):
     """order[:n] = candidate positions sorted by (priority ascending, deadline ascending,
     metric descending, UE index): an allocation-free insertion sort (a cell has tens of
@@ -209,7 +209,7 @@ def _sort_candidates(order, n, prio, ddl, metric, cand):
         order[j + 1] = x
 
 
-@_jit
+@jit
 def _before(a, b, prio, ddl, metric, cand):
     if prio[a] != prio[b]:
         return prio[a] < prio[b]
@@ -221,7 +221,7 @@ def _before(a, b, prio, ddl, metric, cand):
 
 
 # --- the slot loop ---------------------------------------------------------------------------
-@_jit
+@jit
 def run_slot_range(
     t0, t1, slot_s, warmup, key,
     pat_dl_symb, pat_ul, re_per_prb,
@@ -598,7 +598,7 @@ def run_slot_range(
                 acc[DL, u, ACC_SINR_N] += 1.0
 
 
-@_jit
+@jit
 def _ul_estimate_db(u, c, m_prb, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu, i_avg_mw, noise_prb_mw, rx_gain):
     """gNB estimate of the UL SINR per PRB of UE u on m_prb PRBs: power control, path loss,
     receive combining gain and the cell's average interference, minus the OLLA offset [dB]."""
@@ -609,7 +609,7 @@ def _ul_estimate_db(u, c, m_prb, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu,
     return 10.0 * math.log10(p_prb_mw * g * rx_gain / (i_avg_mw[c] + noise_prb_mw)) - olla_db[UL, u]
 
 
-@_jit
+@jit
 def _estimate_db(d, u, c, reported_db, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu, i_avg_mw, noise_prb_mw, rx_gain):
     """The gNB's SINR estimate for the rate of UE u: DL the reported CQI's SINR, UL the
     power-controlled SINR per PRB on one PRB (not power-limited), each minus OLLA [dB]."""

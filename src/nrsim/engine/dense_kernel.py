@@ -22,6 +22,8 @@ import math
 import numba
 import numpy as np
 
+from nrsim.compiled import jit, jit_parallel
+
 from nrsim.channel.field_read import (  # the scalar core shared with the reference chain
     field_bilinear,
     field_nearest,
@@ -39,10 +41,9 @@ LN10_OVER_10 = math.log(10.0) / 10.0  # 10^(x/10) = exp(x ln10 / 10)
 SF_CHUNK = 32
 """UEs per work item of the kernel (shadowing values are gathered site-major per item)."""
 
-_jit = numba.njit(cache=True, fastmath=False, nogil=True)
 
 
-@_jit
+@jit
 def los_probability_scalar(los_code: int, d_out: float, h_ut: float) -> float:
     """TR 38.901 Table 7.4.2-1."""
     if los_code == LOS_UMA:
@@ -73,7 +74,7 @@ def los_probability_scalar(los_code: int, d_out: float, h_ut: float) -> float:
     return math.exp(-(d_out - 49.0) / 211.7) * 0.54
 
 
-@_jit
+@jit
 def uma_h_e_scalar(u1: float, u2: float, d_2d: float, h_ut: float) -> float:
     """Table 7.4.1-1 note 1 (same mapping of uniforms as
     ``pathloss.uma_effective_height_from_uniforms_m``)."""
@@ -86,7 +87,7 @@ def uma_h_e_scalar(u1: float, u2: float, d_2d: float, h_ut: float) -> float:
     return 12.0 + 3.0 * level
 
 
-@_jit
+@jit
 def _rma_pl1(d: float, fc: float, h: float) -> float:
     h_pow = h**1.72
     return (
@@ -97,7 +98,7 @@ def _rma_pl1(d: float, fc: float, h: float) -> float:
     )
 
 
-@_jit
+@jit
 def pathloss_scalar(
     scn: int, los: bool, d_2d: float, d_3d: float, fc: float, h_bs: float, h_ut: float,
     h_e: float, h_bld: float, w_street: float,
@@ -153,7 +154,7 @@ def pathloss_scalar(
     return max(pl_los, 35.3 * ld + 22.4 + 21.3 * lf - 0.3 * (h_ut - 1.5))
 
 
-@_jit
+@jit
 def column_af_db_scalar(cos_theta: float, n_el: int, spacing_wl: float, cos_etilt: float) -> float:
     """10 log10 |AF|^2 of the one-port column (7.3.1, eq. 7.3-1), closed form, from the
     cosines of the LCS zenith angle and of the electrical tilt.
@@ -177,7 +178,7 @@ def column_af_db_scalar(cos_theta: float, n_el: int, spacing_wl: float, cos_etil
     return 10.0 * math.log10(val)
 
 
-@_jit
+@jit
 def _wrap180(a: float) -> float:
     """Wrap to [-180, 180) deg (inputs here lie within a few turns)."""
     while a >= 180.0:
@@ -187,7 +188,7 @@ def _wrap180(a: float) -> float:
     return a
 
 
-@_jit
+@jit
 def link_uniform_scalar(key: np.uint64, ue: np.int64, site: np.int64, variate: np.int64) -> float:
     """Scalar twin of :func:`nrsim.rng.link_uniforms` (SplitMix64 finaliser)."""
     z = (
@@ -202,7 +203,7 @@ def link_uniform_scalar(key: np.uint64, ue: np.int64, site: np.int64, variate: n
     return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@numba.njit(parallel=True, cache=True, fastmath=False)
+@jit_parallel
 def drop_kernel(
     ue_index, ue_x, ue_y, ue_h, ue_din, ue_loss_db, ue_home,  # [ue]
     cand, n_cand,  # [ue, k] candidate sites (ascending distance not required), [ue] count

@@ -23,17 +23,18 @@ import math
 import numba
 import numpy as np
 
-_jit = numba.njit(cache=True, nogil=True)
+from nrsim.compiled import jit
+
 # Serial on purpose: per slot each kernel runs for about a millisecond, where thread start-up
 # and, on a shared 2-core machine, contention cost more than they gain (measured: 2 OpenMP
 # threads 5-9x slower than 1 under load). ``prange`` marks the loops that could run parallel.
-_pjit = _jit
+_pjit = jit
 
 MAX_RBG_PRB = 16
 """Largest nominal RBG (TS 38.214 Table 5.1.2.2.1-1): the kernels' per-RBG scratch size."""
 
 
-@_jit
+@jit
 def _rbg_sinr(u, r, p0, n, link_cell, link_rx_mw, rows, bank, active, resid_mw, noise_mw, out):
     """Per-PRB SINR of UE u on the n PRBs p0.. of RBG r into out[:n] (link by link, so the
     inner loops run over contiguous PRBs of one bank row)."""
@@ -136,7 +137,7 @@ def csi_measure(meas_ue, rbg_first_prb, link_cell, link_rx_mw, rows, bank, activ
         out_wb_sinr_lin[i] = tot / max(n_tot, 1)
 
 
-@_jit
+@jit
 def reserve_retx(cand_ue, cand_rbg, serving, n_cells, n_rbg):
     """Give each retransmission candidate (in priority order) its original RBGs when they are
     all still free in its cell. Returns (ok bool [cand], reserved bool [cell, rbg])."""
@@ -225,7 +226,7 @@ def ul_tx_sinr(tx_ue, tx_rbg, tx_p_prb_mw, tx_beta, rbg_first_prb, serving, serv
             out_mean_lin[i] = tot / n
 
 
-@_jit
+@jit
 def split_contiguous(sel_cell, reserved):
     """Equal contiguous shares of each cell's free RBGs among its selected UEs.
 

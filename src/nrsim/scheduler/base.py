@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.compiled import jit
 from nrsim.errors import NrsimError
 
 
@@ -96,7 +96,7 @@ def validate_allocation(alloc: object, inp: SchedulerInput, *, who: str = "sched
     return a
 
 
-@numba.njit(cache=True, nogil=True)
+@jit
 def _greedy_kernel(metric, serving, n_cells, available, eligible, buffer_bits, rate_bits, max_ues):
     n_ue, n_rbg = metric.shape
     alloc = np.zeros((n_ue, n_rbg), dtype=np.bool_)

@@ -1,0 +1,22 @@
+"""The one numba compilation policy of nrsim.
+
+Every compiled function in the package is decorated with :data:`jit` (or :data:`jit_parallel`
+for the few kernels that use ``prange``), so the caching, ``fastmath`` and GIL choices are made
+once, here:
+
+- ``cache=True``: compiled machine code is kept in ``__pycache__`` between runs (the first run
+  after an install compiles, later runs load).
+- ``fastmath=False``: IEEE semantics, so compiled and NumPy paths give the same numbers to the
+  last bit where they evaluate the same expression (the oracle tests rely on it).
+- ``nogil=True``: kernels release the GIL, so thread-based Dask workers run them in parallel.
+"""
+
+from __future__ import annotations
+
+import numba
+
+jit = numba.njit(cache=True, fastmath=False, nogil=True)
+"""Serial compiled function (the default for every kernel and scalar core)."""
+
+jit_parallel = numba.njit(cache=True, fastmath=False, parallel=True)
+"""Compiled function whose ``numba.prange`` loops run on threads (large per-call work only)."""
