@@ -25,7 +25,7 @@ app = typer.Typer(
     help="5G NR radio-network simulator: 3GPP TR 38.901 channel, SINR, throughput, KPIs.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
-    add_completion=False,
+    add_completion=True,
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -59,9 +59,21 @@ SetOption = Annotated[
 ]
 
 
+def complete_scenario(incomplete: str) -> list[str]:
+    """Shell completion of a scenario argument: the preset names and the ``*.toml`` files in the
+    current folder that start with what was typed (`nrsim --install-completion` sets it up)."""
+    from pathlib import Path
+
+    from nrsim.config import list_presets
+
+    names = [name for name in list_presets() if name.startswith(incomplete)]
+    names += sorted(str(p) for p in Path(".").glob(f"{incomplete}*.toml"))
+    return names
+
+
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="Preset name or TOML file.")] = "uma-default",
+    scenario: Annotated[str, typer.Argument(help="Preset name or TOML file.", autocompletion=complete_scenario)] = "uma-default",
     seed: Annotated[Optional[int], typer.Option(help="Root random seed.")] = None,
     drops: Annotated[Optional[int], typer.Option(help="Number of drops.")] = None,
     out: Annotated[
@@ -239,21 +251,29 @@ def _print_capacity(k: dict) -> None:
 
 
 @app.command()
-def presets() -> None:
-    """List the shipped presets with a one-line description each."""
-    from nrsim.config import list_presets
+def presets(
+    full: Annotated[bool, typer.Option("--full", help="Show each preset's full description.")] = False,
+) -> None:
+    """List the shipped presets by family, with a one-line summary each (--full: the whole description)."""
+    from nrsim.config import list_presets, preset_catalogue
 
-    table = Table(title="nrsim presets")
-    table.add_column("preset", style="cyan", no_wrap=True)
-    table.add_column("description")
-    for name, desc in list_presets().items():
-        table.add_row(name, desc)
-    console.print(table)
+    descriptions = list_presets()
+    catalogue = preset_catalogue()
+    width = max(len(entry.name) for entry in catalogue)
+    for family in dict.fromkeys(entry.family for entry in catalogue):
+        table = Table(title=family, title_justify="left", title_style="bold", show_header=False)
+        table.add_column("preset", style="cyan", no_wrap=True, min_width=width)
+        table.add_column("description" if full else "summary")
+        for entry in catalogue:
+            if entry.family == family:
+                table.add_row(entry.name, descriptions[entry.name] if full else entry.summary)
+        console.print(table)
+    console.print("Run one with: nrsim run PRESET   (e.g. nrsim run single-site)")
 
 
 @app.command()
 def validate(
-    scenario: Annotated[str, typer.Argument(help="TOML file or preset name.")],
+    scenario: Annotated[str, typer.Argument(help="TOML file or preset name.", autocompletion=complete_scenario)],
     set_: SetOption = None,
 ) -> None:
     """Validate a scenario file (and overrides) without running it."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import hashlib
 import json
 import tomllib
@@ -23,10 +25,40 @@ def list_presets() -> dict[str, str]:
     """Names of the shipped presets with their one-line description."""
     out: dict[str, str] = {}
     for entry in sorted(resources.files(_PRESET_PACKAGE).iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".toml"):
+        if entry.name.endswith(".toml") and not entry.name.startswith("_"):
             data = tomllib.loads(entry.read_text(encoding="utf-8"))
             out[entry.name[: -len(".toml")]] = str(data.get("description", "")).split("\n")[0]
     return out
+
+
+@dataclass(frozen=True)
+class PresetEntry:
+    """One row of the preset catalogue (``config/presets/_index.toml``)."""
+
+    name: str
+    family: str
+    """Family title, e.g. "City pilots (real-site style lists in lat/lon)"."""
+    summary: str
+    """One line, under about 80 characters."""
+
+
+def preset_catalogue() -> list[PresetEntry]:
+    """The shipped presets grouped by family, in the catalogue's family order, each with a
+    one-line summary. :class:`ConfigError` if the catalogue and the preset files disagree (a
+    packaging error caught by the test suite)."""
+    index = tomllib.loads(resources.files(_PRESET_PACKAGE).joinpath("_index.toml").read_text(encoding="utf-8"))
+    families: dict[str, str] = index["families"]
+    listed: dict[str, dict[str, str]] = index["presets"]
+    shipped = set(list_presets())
+    if set(listed) != shipped or any(v["family"] not in families for v in listed.values()):
+        raise ConfigError(
+            "preset catalogue _index.toml does not match the preset files "
+            f"(missing: {sorted(shipped - set(listed))}, extra: {sorted(set(listed) - shipped)})",
+            field="preset",
+        )
+    order = {key: i for i, key in enumerate(families)}
+    rows = sorted(listed.items(), key=lambda kv: (order[kv[1]["family"]], kv[0]))
+    return [PresetEntry(name, families[v["family"]], v["summary"]) for name, v in rows]
 
 
 def preset_text(name: str) -> str:
@@ -36,7 +68,7 @@ def preset_text(name: str) -> str:
         known_name = entry.is_file()
     except (OSError, ValueError):  # not a usable file name: not a preset either
         known_name = False
-    if not known_name:
+    if not known_name or name.startswith("_"):
         known = ", ".join(list_presets())
         raise ConfigError(f"unknown preset {_show(name)} (known presets: {known})", field="preset")
     return entry.read_text(encoding="utf-8")
