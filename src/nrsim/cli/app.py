@@ -33,8 +33,6 @@ err_console = Console(stderr=True)
 
 def _show_version(value: bool) -> None:
     if value:
-        from nrsim import __version__
-
         console.print(f"nrsim {__version__}", highlight=False)
         raise typer.Exit(0)
 
@@ -90,13 +88,6 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
-    import nrsim
-    from nrsim.boundary import check_scheduler_address
-    from nrsim.cli.guards import estimate_lines, loading, model_warnings
-    from nrsim.kpi.outdir import check_output
-    from nrsim.plugins import check_plugins_allowed
-    from nrsim.sizing import check_size, estimate_size, is_long
-
     try:
         with loading(console, scenario), model_warnings(err_console):
             cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
@@ -146,8 +137,6 @@ def run(
     _print_kpis(result.summary)
     console.print(f"results in [green]{escape(str(out_dir))}[/]")
     if report:
-        from nrsim.cli.report import report as _write_report
-
         _write_report(out_dir)
 
 
@@ -193,7 +182,6 @@ def _print_kpis(summary: dict) -> None:
         "sir_db": ("SIR (geometry) [dB]", 1.0),
         "throughput_bps": ("throughput [Mbit/s]", 1e-6),
     }
-    from nrsim.cli.format import kpi_cell, note_lines
 
     for key, (label, scale) in labels.items():
         pc = k["percentiles"][key]
@@ -241,8 +229,6 @@ def _print_capacity(k: dict) -> None:
 @app.command()
 def presets() -> None:
     """List the shipped presets with a one-line description each."""
-    from nrsim.config import list_presets
-
     table = Table(title="nrsim presets")
     table.add_column("preset", style="cyan", no_wrap=True)
     table.add_column("description")
@@ -257,11 +243,6 @@ def validate(
     set_: SetOption = None,
 ) -> None:
     """Validate a scenario file (and overrides) without running it."""
-    import nrsim
-    from nrsim.cli.guards import estimate_lines, loading, model_warnings
-    from nrsim.sizing import check_size
-    from nrsim.plugins import describe_named_code
-
     try:
         with loading(console, scenario), model_warnings(err_console):
             cfg = nrsim.load_config(scenario, set_ or [])
@@ -277,6 +258,18 @@ def validate(
 from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702
 from nrsim.cli.report import report as _report; app.command(name="report")(_report)  # noqa: E402, E702
 from nrsim.cli.compare import compare as _compare; app.command(name="compare")(_compare)  # noqa: E402, E702
+from nrsim import __version__
+import nrsim
+from nrsim.boundary import check_scheduler_address
+from nrsim.cli.guards import estimate_lines, loading, model_warnings
+from nrsim.kpi.outdir import check_output
+from nrsim.plugins import check_plugins_allowed
+from nrsim.sizing import check_size, estimate_size, is_long
+from nrsim.cli.report import report as _write_report
+from nrsim.cli.format import kpi_cell, note_lines
+from nrsim.config import list_presets
+from nrsim.sizing import check_size
+from nrsim.plugins import describe_named_code
 
 
 def main() -> None:
