@@ -11,6 +11,7 @@ written in ``summary.json`` (so every key stays, and writing it back gives the s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +34,11 @@ PRIMARY_TABLES: dict[str, tuple[str, str | None]] = {
 
 
 def _num(data: Mapping[str, Any], key: str) -> float | None:
+    """A KPI as a float; None when missing or not a number (NaN in memory, null on disk)."""
     v = data.get(key)
-    return None if v is None or isinstance(v, (dict, list, str)) else float(v)
+    if v is None or isinstance(v, (dict, list, str)):
+        return None
+    return None if math.isnan(float(v)) else float(v)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class SnapshotKpis:
     percentiles: Mapping[str, Mapping[str, float | None]]
     """metric -> {"5": value, "50": value, "95": value, ...} in the metric's unit."""
     notes: Mapping[str, str]
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> SnapshotKpis:
@@ -108,7 +112,7 @@ class SlotKpis:
     user_spectral_efficiency_5pct_bps_per_hz: float | None
     bler_first_tx: float | None
     video: Mapping[str, Any] | None
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> SlotKpis:
@@ -128,7 +132,7 @@ class MobilityKpis:
     ping_pong_rate: float | None
     rlf_per_ue_hour: float | None
     outage_share: float | None
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> MobilityKpis:
@@ -145,7 +149,7 @@ class CallKpis:
     satisfied_share: float | None
     dl_satisfied_share: float | None
     ul_satisfied_share: float | None
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> CallKpis:
@@ -162,7 +166,7 @@ class CapacityKpis:
     capacity_calls_per_cell: float | None
     reached: bool
     points: tuple[Mapping[str, Any], ...]
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> CapacityKpis:
@@ -180,7 +184,7 @@ class Kpis:
     mobility: MobilityKpis | None
     calls: CallKpis | None
     video_capacity: CapacityKpis | None
-    data: Mapping[str, Any] = field(repr=False)
+    data: Mapping[str, Any] = field(repr=False, compare=False)
     """``summary.json``'s whole ``kpis`` object."""
 
     @classmethod
