@@ -2,9 +2,8 @@
 
 The public API is what this module re-exports."""
 
-__version__ = "0.1.0"
-
-from nrsim.api import RunResult, check_model_validity, load_config, run  # noqa: E402
+from nrsim._version import __version__
+from nrsim.api import Result, RunResult, check_model_validity, load_config, read_result, run  # noqa: E402
 from nrsim.config import ScenarioConfig, config_hash, list_presets  # noqa: E402
 from nrsim.sizing import SizeEstimate, check_size, estimate_size  # noqa: E402
 from nrsim.errors import (  # noqa: E402
@@ -27,6 +26,7 @@ __all__ = [
     "NrsimError",
     "OutputPathError",
     "OutputWarning",
+    "Result",
     "RunResult",
     "ScenarioConfig",
     "SizeEstimate",
@@ -37,5 +37,6 @@ __all__ = [
     "estimate_size",
     "list_presets",
     "load_config",
+    "read_result",
     "run",
 ]

@@ -16,9 +16,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nrsim.api import load_config, run
 from nrsim.boundary import check_bool, check_overrides, check_path
+from nrsim.config.loading import config_hash
+from nrsim.coverage import coverage_maps
+from nrsim.engine.snapshot import build_layout
 from nrsim.errors import ConfigError
+from nrsim.kpi.outdir import claim_output
+from nrsim.kpi.writers import atomic_directory, write_json
 from nrsim.plugins import check_plugins_allowed
+from nrsim.report import html as rh
 from nrsim.result_io import check_result_folder, read_table
 
 PERCENTILE_KEYS = ("coupling_loss_db", "rsrp_dbm", "sinr_db", "sir_db", "throughput_bps")
@@ -33,8 +40,6 @@ class Side:
 
 
 def _load_side(source: str, overrides: list[str], label: str) -> Side:
-    import nrsim
-
     p = Path(source)
     try:
         is_dir = p.is_dir()
@@ -49,7 +54,7 @@ def _load_side(source: str, overrides: list[str], label: str) -> Side:
                               field=label)
         folder = check_result_folder(p, tables=False)  # ResultFolderError naming a corrupt file
         return Side(label, folder.config, read_table(table), folder.summary)
-    cfg = nrsim.load_config(source, overrides)
+    cfg = load_config(source, overrides)
     return Side(label, cfg, None, None)  # run later, after the checks
 
 
@@ -173,8 +178,6 @@ def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: l
     locked before any work, :mod:`nrsim.kpi.outdir`; ``force`` replaces a folder that is not
     an nrsim result). A scenario that names Python code (a scheduler plugin) is run only with
     ``allow_plugins=True``."""
-    from nrsim.kpi.outdir import claim_output
-
     for name, value in (("a", a), ("b", b)):
         check_path(value, name, optional=False)  # a preset name, a TOML file or a result folder
     overrides, overrides_a, overrides_b = (check_overrides(o, n) for o, n in (
@@ -197,14 +200,10 @@ def compare(a: str, b: str, *, overrides: list[str] | tuple = (), overrides_a: l
 
 
 def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir, allow_plugins) -> dict[str, Any]:
-    import nrsim
-    from nrsim.coverage import coverage_maps
-    from nrsim.engine.snapshot import build_layout
-
     sides = []
     for s in (sa, sb):
         if s.ue is None:
-            r = nrsim.run(s.cfg, allow_plugins=allow_plugins)
+            r = run(s.cfg, allow_plugins=allow_plugins)
             s = Side(s.label, s.cfg, r.ue, r.summary)
         sides.append(s)
     sa, sb = sides
@@ -216,9 +215,9 @@ def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir,
     ma = coverage_maps(sa.cfg, layout=la)
     mb = coverage_maps(sb.cfg, layout=lb, grid=ma.grid)
     result = {
-        "a": {"source": a, "scenario": sa.cfg.name, "config_hash": nrsim.config_hash(sa.cfg),
+        "a": {"source": a, "scenario": sa.cfg.name, "config_hash": config_hash(sa.cfg),
               "overrides": [*overrides, *overrides_a]},
-        "b": {"source": b, "scenario": sb.cfg.name, "config_hash": nrsim.config_hash(sb.cfg),
+        "b": {"source": b, "scenario": sb.cfg.name, "config_hash": config_hash(sb.cfg),
               "overrides": [*overrides, *overrides_b]},
         "seed": sa.cfg.seed, "drops": sa.cfg.drops,
         "kpi_deltas": (_call_deltas if calls else _deltas)(sa.summary["kpis"], sb.summary["kpis"]),
@@ -234,9 +233,6 @@ def _compare_claimed(a, b, sa, sb, overrides, overrides_a, overrides_b, out_dir,
 
 
 def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
-    from nrsim.kpi.writers import atomic_directory, write_json
-    from nrsim.report import html as rh
-
     cv = sa.cfg.coverage
 
     def covered(x):

@@ -5,10 +5,13 @@ compare``): one reader that names the file and what is wrong instead of a traceb
 
 * the folder exists and holds ``summary.json`` and ``config.json``, both UTF-8 JSON objects;
 * ``summary.json`` has the shape the readers use (:data:`SUMMARY_SHAPE`: ``config`` and
-  ``kpis`` objects; every KPI that is read is a number or null, every section an object);
+  ``kpis`` objects; every KPI that is read is a number or null, every section an object; the
+  run's ``kind``, when stored, one of :data:`nrsim.runs.result.KINDS`);
 * its ``config`` is a valid scenario (:func:`nrsim.load_config`) and ``config.json`` equals it;
 * every table it holds of :data:`TABLES` decodes as Parquet (all row groups, streamed) and has
   the columns the readers use, with a usable type.
+
+:func:`read_result` returns the checked folder as a typed :class:`~nrsim.runs.result.Result`.
 
 Anything else raises :class:`ResultFolderError` (a :class:`ConfigError`) whose ``field`` is
 the file's name.
@@ -25,9 +28,12 @@ from typing import Any
 
 import pandas as pd
 
-from nrsim.api import load_config
+from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
 from nrsim.errors import ConfigError, show_value
+from nrsim.runs.load import load_config
+from nrsim.runs.modes import kind_of
+from nrsim.runs.result import KINDS, Kpis, Provenance, Result, Tables
 
 MAX_JSON_BYTES = 256 * 2**20
 """Largest summary.json / config.json read [bytes] (a run writes a few kB)."""
@@ -115,7 +121,9 @@ KPIS_SHAPE = _Obj({
     })), "null or an object"),
 }, rest=ANY)
 """The parts of ``summary.json``'s ``kpis`` that ``nrsim report`` and ``nrsim compare`` read."""
-SUMMARY_SHAPE = _Obj({"config": _Obj({}, rest=ANY), "kpis": KPIS_SHAPE}, required=("config", "kpis"), rest=ANY)
+SUMMARY_SHAPE = _Obj({"config": _Obj({}, rest=ANY), "kpis": KPIS_SHAPE,
+                      "kind": _Shape(lambda v: v in KINDS, f"one of {', '.join(KINDS)}")},
+                     required=("config", "kpis"), rest=ANY)
 """The shape of ``summary.json``."""
 
 
@@ -343,3 +351,24 @@ def check_result_folder(folder: str | Path, *, tables: bool = True) -> ResultFol
             if (path / name).is_file():
                 check_table(path / name)
     return ResultFolder(path=path, summary=summary, config=config)
+
+
+def _read_stored_table(path: Path) -> pd.DataFrame:
+    """A table of a result folder: checked by :func:`read_table` when :data:`TABLES` names it."""
+    return read_table(path) if path.name in TABLES else read_table(path, TableSpec({}, {}))
+
+
+def read_result(folder: str | Path, *, check_tables: bool = True) -> Result:
+    """The result folder ``folder`` of :func:`nrsim.run` as a typed
+    :class:`~nrsim.runs.result.Result`, checked as :func:`check_result_folder` says (tables
+    are read on first access, each checked as it is read). The kind is the one stored in
+    ``summary.json``; a folder written before it was stored gets the kind its config selects
+    (:func:`nrsim.runs.modes.kind_of`). Raises :class:`ResultFolderError` naming the file.
+    ``check_tables=False`` leaves decoding every table to its first access (as each is read)."""
+    rf = check_result_folder(folder, tables=check_tables)
+    summary = rf.summary
+    kind = summary.get("kind") or kind_of(rf.config)
+    stored_hash = summary.get("config_hash")
+    prov = Provenance.from_json(summary, kind, stored_hash if isinstance(stored_hash, str) else config_hash(rf.config))
+    return Result(kind=kind, config=rf.config, provenance=prov, kpis=Kpis.from_json(kind, summary["kpis"]),
+                  tables=Tables({}, rf.path, read=_read_stored_table), summary=summary, path=rf.path)

@@ -15,9 +15,21 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+import nrsim
+from nrsim import __version__
+from nrsim.boundary import check_scheduler_address
 from nrsim.cli._output import ForceOption, warnings_as_lines
+from nrsim.cli.calibrate import calibrate as _calibrate
+from nrsim.cli.compare import compare as _compare
 from nrsim.cli.errors import OneLineErrorsGroup, print_error
+from nrsim.cli.format import kpi_cell, note_lines
+from nrsim.cli.guards import estimate_lines, loading, model_warnings
+from nrsim.cli.report import report as _report
+from nrsim.config import list_presets, preset_catalogue
 from nrsim.errors import ExecutionError, NrsimError
+from nrsim.kpi.outdir import check_output
+from nrsim.plugins import check_plugins_allowed, describe_named_code
+from nrsim.sizing import check_size, estimate_size, is_long
 
 app = typer.Typer(
     name="nrsim",
@@ -33,8 +45,6 @@ err_console = Console(stderr=True)
 
 def _show_version(value: bool) -> None:
     if value:
-        from nrsim import __version__
-
         console.print(f"nrsim {__version__}", highlight=False)
         raise typer.Exit(0)
 
@@ -63,8 +73,6 @@ def complete_scenario(incomplete: str) -> list[str]:
     """Shell completion of a scenario argument: the preset names and the ``*.toml`` files in the
     current folder that start with what was typed (`nrsim --install-completion` sets it up)."""
     from pathlib import Path
-
-    from nrsim.config import list_presets
 
     names = [name for name in list_presets() if name.startswith(incomplete)]
     names += sorted(str(p) for p in Path(".").glob(f"{incomplete}*.toml"))
@@ -102,13 +110,6 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario end to end and write its results (resumes an interrupted run)."""
-    import nrsim
-    from nrsim.boundary import check_scheduler_address
-    from nrsim.cli.guards import estimate_lines, loading, model_warnings
-    from nrsim.kpi.outdir import check_output
-    from nrsim.plugins import check_plugins_allowed
-    from nrsim.sizing import check_size, estimate_size, is_long
-
     try:
         with loading(console, scenario), model_warnings(err_console):
             cfg = nrsim.load_config(scenario, set_ or [], seed=seed, drops=drops)
@@ -158,9 +159,7 @@ def run(
     _print_kpis(result.summary)
     console.print(f"results in [green]{escape(str(out_dir))}[/]")
     if report:
-        from nrsim.cli.report import report as _write_report
-
-        _write_report(out_dir)
+        _report(out_dir)
 
 
 def _print_kpis(summary: dict) -> None:
@@ -205,7 +204,6 @@ def _print_kpis(summary: dict) -> None:
         "sir_db": ("SIR (geometry) [dB]", 1.0),
         "throughput_bps": ("throughput [Mbit/s]", 1e-6),
     }
-    from nrsim.cli.format import kpi_cell, note_lines
 
     for key, (label, scale) in labels.items():
         pc = k["percentiles"][key]
@@ -255,8 +253,6 @@ def presets(
     full: Annotated[bool, typer.Option("--full", help="Show each preset's full description.")] = False,
 ) -> None:
     """List the shipped presets by family, with a one-line summary each (--full: the whole description)."""
-    from nrsim.config import list_presets, preset_catalogue
-
     descriptions = list_presets()
     catalogue = preset_catalogue()
     width = max(len(entry.name) for entry in catalogue)
@@ -277,11 +273,6 @@ def validate(
     set_: SetOption = None,
 ) -> None:
     """Validate a scenario file (and overrides) without running it."""
-    import nrsim
-    from nrsim.cli.guards import estimate_lines, loading, model_warnings
-    from nrsim.sizing import check_size
-    from nrsim.plugins import describe_named_code
-
     try:
         with loading(console, scenario), model_warnings(err_console):
             cfg = nrsim.load_config(scenario, set_ or [])
@@ -294,9 +285,9 @@ def validate(
     console.print(escape("estimate: " + "\n  ".join(estimate_lines(est))), highlight=False, soft_wrap=True)
 
 
-from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702
-from nrsim.cli.report import report as _report; app.command(name="report")(_report)  # noqa: E402, E702
-from nrsim.cli.compare import compare as _compare; app.command(name="compare")(_compare)  # noqa: E402, E702
+app.command(name="calibrate")(_calibrate)
+app.command(name="report")(_report)
+app.command(name="compare")(_compare)
 
 
 def main() -> None:

@@ -19,6 +19,11 @@ from rich.table import Table
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
+from nrsim.calibration import CASES, METRICS, reference_for
+import nrsim
+from nrsim.calibration import calibrate as run_calibration
+from nrsim.calibration import case_config, resolve_cases
+from nrsim.kpi.outdir import check_output
 
 console = Console()
 err_console = Console(stderr=True)
@@ -36,8 +41,6 @@ def _num(x: float | None, fmt: str = "{:.2f}") -> str:
 
 
 def _print_cases() -> None:
-    from nrsim.calibration import CASES, METRICS, reference_for
-
     short = {"company-spread": "band", "industry-average": "average"}
     table = Table(
         title="TR 38.901 Table 7.8-1 large-scale calibration cases",
@@ -128,11 +131,6 @@ def calibrate(
 ) -> None:
     """Reproduce the TR 38.901 Table 7.8-1 large-scale calibration and compare it with 3GPP
     R1-165974: coupling loss, geometry SIR and SINR at 5/10/50/90/95 %."""
-    import nrsim
-    from nrsim.calibration import calibrate as run_calibration
-    from nrsim.calibration import case_config, resolve_cases
-    from nrsim.kpi.outdir import check_output
-
     if list_:
         _print_cases()
         return

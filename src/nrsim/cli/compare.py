@@ -16,6 +16,7 @@ from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.format import kpi_cell, kpi_delta_cell, note_lines
 from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
+from nrsim.compare import compare as run_compare
 
 console = Console()
 err_console = Console(stderr=True)
@@ -37,8 +38,6 @@ def compare(
 ) -> None:
     """Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that
     lose coverage or fall below the throughput threshold, difference maps, HTML report."""
-    from nrsim.compare import compare as run_compare
-
     target = out if out is not None else Path("results") / f"compare-{Path(a).stem}-vs-{Path(b).stem}"
     try:
         with warnings_as_lines(err_console):

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from nrsim.errors import ModelValidityWarning
+from nrsim.sizing import fmt_estimate_lines
 
 
 @contextlib.contextmanager
@@ -41,6 +42,4 @@ def loading(console: Console, scenario: str):
 
 def estimate_lines(est) -> list[str]:
     """The size estimate as CLI lines."""
-    from nrsim.sizing import fmt_estimate_lines
-
     return fmt_estimate_lines(est)

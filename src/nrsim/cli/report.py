@@ -13,6 +13,7 @@ from rich.markup import escape
 
 from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
+from nrsim.report.html import write_report
 
 console = Console()
 err_console = Console(stderr=True)
@@ -25,8 +26,6 @@ def report(
 ) -> None:
     """Write one self-contained offline HTML report (map, coverage layers, KPIs, CDFs, config)
     and the coverage GeoTIFFs into a result folder."""
-    from nrsim.report.html import write_report
-
     try:
         path = write_report(results_dir, out=out, force=force)
     except (NrsimError, OSError) as exc:  # OSError: an output path that cannot be written

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nrsim._version import __version__
 from nrsim.errors import OutputPathError, OutputWarning
 
 MARKER_NAME = ".nrsim-result.json"
@@ -425,8 +426,6 @@ def _remove_empty(folders: list[Path]) -> None:
 # --------------------------------------------------------------------------- writing
 
 def write_marker(folder: Path, *, kind: str, config_hash: str | None) -> None:
-    from nrsim import __version__
-
     text = json.dumps({"format": MARKER_FORMAT, "nrsim_version": __version__, "kind": kind,
                        "config_hash": config_hash}, indent=2) + "\n"
     (Path(folder) / MARKER_NAME).write_text(text, encoding="utf-8")

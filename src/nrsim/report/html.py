@@ -27,6 +27,26 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+
+from nrsim.config.loading import config_hash
+from nrsim.coverage import (
+    coverage_maps,
+    polygon_stats,
+    probability_maps,
+    probability_polygon_stats,
+    write_coverage_geotiffs,
+)
+from nrsim.coverage.geotiff import threshold_tag
+from nrsim.coverage.raster import read_area_file
+from nrsim.deployment.sites import config_site_list, excluded_cells
+from nrsim.engine.snapshot import build_layout
+from nrsim.engine.video_capacity import CAPACITY_TARGET, capacity_crossing
+from nrsim.errors import ConfigError
+from nrsim.kpi.outdir import check_report_file
+from nrsim.kpi.writers import write_json
+from nrsim.report.plots import _pyplot, draw_capacity, empirical_cdf
+from nrsim.result_io import read_result
 
 
 def content_security_policy(script: str) -> str:
@@ -89,8 +109,6 @@ def _layer_spec(key: str) -> tuple[str, str, str, float, float]:
 def probability_layers(pm) -> dict[str, np.ndarray]:
     """Map layers of :class:`nrsim.coverage.probability.ProbabilityMaps`: median RSRP,
     dominant cell and one probability layer per threshold."""
-    from nrsim.coverage.geotiff import threshold_tag
-
     out = {"median_rsrp_dbm": pm.median_rsrp_dbm, "dominant_cell": pm.dominant_cell.astype(np.float64)}
     out.update({f"p_rsrp_ge_{threshold_tag(t)}": a for t, a in pm.p_rsrp.items()})
     out.update({f"p_sinr_ge_{threshold_tag(t)}": a for t, a in pm.p_sinr.items()})
@@ -125,8 +143,6 @@ def _legend_css(cmap: str) -> str:
 
 
 def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str) -> str:
-    from nrsim.report.plots import _pyplot, empirical_cdf
-
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
     for label, vals in series.items():
@@ -143,8 +159,6 @@ def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str) -> str:
 def _svg_capacity(points, target: float, title: str, capacity_calls_per_cell: float | None = None) -> str:
     """Inline SVG of a capacity curve (:func:`nrsim.report.plots.draw_capacity`) of
     ``points`` (a ``capacity.parquet`` table or its rows)."""
-    from nrsim.report.plots import _pyplot, draw_capacity
-
     fig, ax = _pyplot().subplots(figsize=(5.2, 3.4))
     draw_capacity(ax, points, target=target, capacity_calls_per_cell=capacity_calls_per_cell)
     return _svg_of(fig, ax, title)
@@ -152,8 +166,6 @@ def _svg_capacity(points, target: float, title: str, capacity_calls_per_cell: fl
 
 def _svg_of(fig, ax, title: str) -> str:
     """Title, grid and legend, then the figure as an inline ``<svg>`` element (closed)."""
-    from nrsim.report.plots import _pyplot
-
     from matplotlib.text import Text
 
     ax.set_title(title, fontsize=10)
@@ -439,7 +451,6 @@ def atomic_write_text(path: Path, text: str) -> Path:
 def _cells_meta(cfg, n_cells: int) -> list[dict[str, Any]] | None:
     if cfg.deployment.layout != "sites":
         return None
-    from nrsim.deployment.sites import config_site_list, excluded_cells
 
     sl = config_site_list(cfg)
     off = excluded_cells(sl, cfg.sites)
@@ -454,30 +465,13 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     result folder of :func:`nrsim.run`. Returns the report's path. An existing ``out`` that
     is not an nrsim report is replaced only with ``force``
     (:func:`nrsim.kpi.outdir.check_report_file`)."""
-    import pandas as pd
-
-    from nrsim.api import load_config
-    from nrsim.config.loading import config_hash
-    from nrsim.coverage import coverage_maps, polygon_stats, write_coverage_geotiffs
-    from nrsim.engine.snapshot import build_layout
-    from nrsim.errors import ConfigError
-    from nrsim.kpi.writers import write_json
-    from nrsim.result_io import check_result_folder
-
-    check_result_folder(results_dir)  # a missing, corrupt or changed file: ResultFolderError naming it
+    result = read_result(results_dir)  # a missing, corrupt or changed file: ResultFolderError naming it
     folder = Path(results_dir)
-    if not (folder / "summary.json").is_file():
-        raise ConfigError(f"{folder}: not a result folder (no summary.json)", field="RESULTS_DIR")
-    from nrsim.kpi.outdir import check_report_file
-
     check_report_file(Path(out) if out else folder / "report.html", force=force)
-    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    cfg = load_config(summary["config"])
+    summary, cfg = result.summary, result.config
     layout = build_layout(cfg)
     maps = coverage_maps(cfg, layout=layout)
     stats = polygon_stats(maps, cfg, _stat_polygons(cfg))
-    from nrsim.coverage import probability_maps, probability_polygon_stats
-
     pmaps = probability_maps(cfg, layout=layout, grid=maps.grid)
     p_stats = probability_polygon_stats(pmaps, _stat_polygons(cfg))
     projection = _projection(cfg)
@@ -488,11 +482,10 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
         write_coverage_geotiffs(maps, folder, probability=pmaps, cell_ids=ids)
         write_json(folder / "coverage_stats.json", stats)
         write_json(folder / "coverage_probability_stats.json", p_stats)
-    ue = pd.read_parquet(folder / "ue.parquet") if (folder / "ue.parquet").is_file() else None
-    events = (pd.read_parquet(folder / "handover_events.parquet")
-              if (folder / "handover_events.parquet").is_file() else None)
+    ue = result.tables["ue"] if "ue" in result.tables else None
+    events = result.events
     sections = []
-    if "mobility" in summary["kpis"]:
+    if result.kind in ("mobility", "calls"):
         mob = summary["kpis"]["mobility"]
         sections.append(("Mobility", '<p class="dim">Handover events on the map: green dots handovers, '
                          "orange dots ping-pongs, red squares handover failures (too early, too late, "
@@ -511,8 +504,8 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))
                      + _probability_text() + _table(p_stats)))
     plots = _cdfs({"run": ue}, cfg.name) if ue is not None else []
-    if (folder / "ue_calls.parquet").is_file():
-        plots += _call_cdfs(pd.read_parquet(folder / "ue_calls.parquet"), cfg.name)
+    if "ue_calls" in result.tables:
+        plots += _call_cdfs(result.tables["ue_calls"], cfg.name)
     if plots:
         sections.append(("CDFs", '<div class="plots">' + "".join(plots) + "</div>"))
     html_text = render_html(
@@ -530,15 +523,12 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
 def _projection(cfg):
     if cfg.deployment.layout != "sites":
         return None
-    from nrsim.deployment.sites import config_site_list
 
     return config_site_list(cfg).projection
 
 
 def _stat_polygons(cfg):
     if cfg.coverage.area_file and cfg.deployment.layout == "sites":
-        from nrsim.coverage.raster import read_area_file
-
         return [("area of interest", None)] + read_area_file(cfg.coverage.area_file, _projection(cfg))
     return None
 
@@ -668,8 +658,6 @@ CAPACITY_COLUMNS = {
 def _capacity_html(cap: dict[str, Any] | None, table_path: Path, name: str) -> str:
     """The Capacity section from ``kpis.video_capacity`` and/or ``capacity.parquet``; "" when
     neither exists."""
-    import pandas as pd
-
     if table_path.is_file():
         table = pd.read_parquet(table_path)
     elif cap and cap.get("points"):
@@ -680,8 +668,6 @@ def _capacity_html(cap: dict[str, Any] | None, table_path: Path, name: str) -> s
         return ""
     table = table.apply(pd.to_numeric, errors="coerce")  # null (NaN in summary.json) as NaN
     if cap is None:
-        from nrsim.engine.video_capacity import CAPACITY_TARGET, capacity_crossing
-
         share = table["satisfied_share"].to_numpy(dtype=np.float64)
         cap = {"target_satisfied_share": CAPACITY_TARGET,
                "capacity_calls_per_cell": capacity_crossing(table["calls_per_cell"], share, CAPACITY_TARGET),

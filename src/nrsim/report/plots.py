@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 
 def _pyplot():
@@ -64,8 +65,6 @@ def draw_capacity(ax, table, *, target: float = 0.95, capacity_calls_per_cell: f
     where finite: the static engine's UL carries no calls) against the measured calls per
     cell of ``table`` (a ``capacity.parquet`` table or its rows), the ``target`` share as a
     dashed line and, when given and positive, the capacity as a dotted one."""
-    import pandas as pd
-
     t = pd.DataFrame(table)
     x = pd.to_numeric(t["calls_per_cell"], errors="coerce").to_numpy(dtype=np.float64)
     for col, label, style, lw in (("satisfied_share", "satisfied calls", "o-", 2.2),

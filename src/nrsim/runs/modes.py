@@ -1,0 +1,314 @@
+"""Run modes: one object per kind of run, each with the same four steps.
+
+* ``check(cfg)``: what the mode's engine can run; called inside :func:`nrsim.load_config`,
+  so an unsupported scenario raises :class:`~nrsim.errors.ConfigError` naming the field
+  before any work (the engines keep their own defensive checks).
+* ``plan(cfg, ...)``: how to run it (chunk size, which options apply).
+* ``execute(cfg, plan, ...)``: run the engine; returns a :class:`~nrsim.runs.result.Result`
+  in memory (a snapshot run streams its tables into ``out_dir`` as it goes).
+* ``finish(result, out_dir)``: write it with the one writer (:mod:`nrsim.runs.writer`) and
+  return it with its ``path``.
+
+:func:`mode_for` picks the mode from the config (``slots.enabled`` and ``mobility.enabled``).
+Calibration runs (``nrsim calibrate``) are many snapshot runs; :mod:`nrsim.calibration`
+drives them through :func:`nrsim.run`."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from nrsim._version import __version__
+from nrsim.config.loading import config_hash
+from nrsim.config.schema import ScenarioConfig
+from nrsim.deployment.sites import config_site_list
+from nrsim.engine.calls import run_mobile_calls
+from nrsim.engine.mobility import run_mobility
+from nrsim.engine.slots import run_slots
+from nrsim.engine.snapshot import area_drop_polygons, build_layout, is_sparse, snapshot_drop
+from nrsim.engine.video_capacity import (
+    CAPACITY_TARGET,
+    capacity_crossing,
+    capacity_point,
+    capacity_table,
+    check_capacity_points,
+)
+from nrsim.errors import ConfigError
+from nrsim.kpi.metrics import snapshot_kpis
+from nrsim.kpi.slot_metrics import slot_kpis, slot_tables
+from nrsim.link.frame import slot_duration_s
+from nrsim.parallel.backends import make_backend
+from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute as execute_chunks
+from nrsim.runs.result import Kpis, Provenance, Result, Tables
+from nrsim.runs.writer import write_result
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)``."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How a run is executed: Dask ``workers``/``scheduler`` (snapshot chunks and capacity
+    sweeps) and UEs per chunk (snapshot runs)."""
+
+    workers: int = 0
+    scheduler: str | None = None
+    chunk_ues: int = DEFAULT_CHUNK_UES
+
+
+def provenance(cfg: ScenarioConfig, kind: str) -> Provenance:
+    """The provenance of a run of ``cfg`` (version, config hash, seed; CRS of a site list)."""
+    crs: dict[str, Any] = {}
+    if cfg.deployment.layout == "sites":
+        proj = config_site_list(cfg).projection
+        crs = {"crs_epsg": int(proj.epsg), "origin_e_m": float(proj.origin_e_m), "origin_n_m": float(proj.origin_n_m)}
+    return Provenance(kind=kind, nrsim_version=__version__, scenario=cfg.name, seed=cfg.seed, drops=cfg.drops,
+                      config_hash=config_hash(cfg), **crs)
+
+
+def make_result(cfg: ScenarioConfig, kind: str, kpis: dict[str, Any], tables: dict[str, pd.DataFrame | None],
+                *, summary: dict[str, Any] | None = None, path: Path | None = None) -> Result:
+    """A :class:`Result` of ``kind`` from its KPI dict and tables (``summary`` when the
+    engine wrote it already, else built here: provenance, ``kpis``, ``config``)."""
+    prov = provenance(cfg, kind)
+    if summary is None:
+        summary = {**prov.to_json(), "kpis": kpis, "config": cfg.model_dump(mode="json")}
+    return Result(kind=kind, config=cfg, provenance=prov, kpis=Kpis.from_json(kind, summary["kpis"]),
+                  tables=Tables(tables, path), summary=summary, path=path)
+
+
+def _check_common(cfg: ScenarioConfig) -> None:
+    """Checks of the drop every mode makes: the sparse link form and the area drop."""
+    if cfg.interference.mode == "sparse":  # sparse needs a layout without wrap-around
+        is_sparse(cfg, build_layout(cfg))
+    if cfg.deployment.ue.placement == "area":  # the area and density polygons
+        area_drop_polygons(cfg, build_layout(cfg))
+
+
+class RunMode:
+    """A kind of run (see the module docstring)."""
+
+    kind: ClassVar[str]
+
+    def check(self, cfg: ScenarioConfig) -> None:
+        _check_common(cfg)
+
+    def plan(self, cfg: ScenarioConfig, *, workers: int = 0, scheduler: str | None = None,
+             chunk_ues: int | None = None) -> RunPlan:
+        if (workers or scheduler) and not cfg.slots.traffic.capacity_calls_per_cell:
+            warnings.warn("workers/scheduler apply to snapshot runs and capacity sweeps; slot-level and mobility "
+                          "runs run serially in this process", RuntimeWarning, stacklevel=3)
+        return RunPlan(workers=workers, scheduler=scheduler)
+
+    def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
+                progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
+                write_outputs: Callable[..., None] | None = None) -> Result:
+        raise NotImplementedError
+
+    def finish(self, result: Result, out_dir: Path | None) -> Result:
+        if out_dir is None:
+            return result
+        write_result(result, out_dir)
+        return dataclasses.replace(result, path=Path(out_dir))
+
+
+class SnapshotMode(RunMode):
+    """Independent drops of a static network (docs/kpis.md); chunks of UEs, on Dask with
+    ``workers``/``scheduler``; the tables stream into the result folder as chunks finish."""
+
+    kind = "snapshot"
+
+    def plan(self, cfg: ScenarioConfig, *, workers: int = 0, scheduler: str | None = None,
+             chunk_ues: int | None = None) -> RunPlan:
+        chunk = int(chunk_ues) if chunk_ues is not None else DEFAULT_CHUNK_UES
+        if chunk < 1:
+            raise ConfigError(f"chunk_ues = {chunk}: must be >= 1", field="chunk_ues")
+        return RunPlan(workers=workers, scheduler=scheduler, chunk_ues=chunk)
+
+    def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
+                progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
+                write_outputs: Callable[..., None] | None = None) -> Result:
+        prov = provenance(cfg, self.kind)
+        summary, cell, ue = execute_chunks(
+            cfg, out_dir=out_dir, provenance=prov.to_json(),
+            write_outputs=write_outputs or (lambda folder, acc, cell_df: None),
+            progress=progress, workers=plan.workers, scheduler=plan.scheduler, chunk_ues=plan.chunk_ues,
+            keep_ue_in_memory=out_dir is None, status=status)
+        return make_result(cfg, self.kind, summary["kpis"], {"ue": ue, "cell": cell}, summary=summary, path=out_dir)
+
+    def finish(self, result: Result, out_dir: Path | None) -> Result:
+        return result  # written while executing
+
+
+class SlotsMode(RunMode):
+    """A slot-level run of a static network (docs/slots.md): each drop's snapshot tables plus
+    the slot simulation; a video-call capacity sweep with ``capacity_calls_per_cell``."""
+
+    kind = "slots"
+
+    def check(self, cfg: ScenarioConfig) -> None:
+        super().check(cfg)
+        if getattr(build_layout(cfg), "site_scenario", None) is not None:
+            raise ConfigError("slots.enabled: the slot simulation needs a single-scenario layout (hex or "
+                              "inh-office), not one with an environment per site", field="slots.enabled")
+
+    def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
+                progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
+                write_outputs: Callable[..., None] | None = None) -> Result:
+        layout = build_layout(cfg)
+        parts = [snapshot_drop(cfg, d, layout=layout) for d in range(cfg.drops)]
+        ue = pd.concat([pd.DataFrame(p.ue) for p in parts], ignore_index=True)
+        cell = pd.concat([pd.DataFrame(p.cell) for p in parts], ignore_index=True)
+        srun = run_slots(cfg, progress=progress)
+        ue_slots, cell_slots = slot_tables(srun)
+        kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
+        kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
+        capacity = (capacity_sweep(cfg, None, plan) if cfg.slots.traffic.model == "video_call" else None)
+        if capacity is not None:
+            kpis["video_capacity"] = capacity_kpis(capacity)
+        return make_result(cfg, self.kind, kpis, {"ue": ue, "ue_slots": ue_slots, "cell": cell,
+                                                  "cell_slots": cell_slots, "capacity": capacity})
+
+
+def _n_steps(cfg: ScenarioConfig) -> int:
+    return int(round(cfg.mobility.duration_s / (cfg.mobility.step_ms / 1e3)))
+
+
+def _check_moving(cfg: ScenarioConfig) -> None:
+    mode = cfg.interference.mode
+    if mode == "sparse":
+        raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
+                          field="interference.mode")
+    if mode == "auto" and is_sparse(cfg, build_layout(cfg)):
+        raise ConfigError(f"interference.mode = 'auto' picks the sparse form for this layout (more than "
+                          f"interference.auto_dense_max_sites = {cfg.interference.auto_dense_max_sites} sites): "
+                          "runs with moving UEs need the dense form; set interference.mode = 'dense'",
+                          field="interference.mode")
+    if _n_steps(cfg) < 1:
+        raise ConfigError(f"mobility.duration_s = {cfg.mobility.duration_s:g} is shorter than one step "
+                          f"(mobility.step_ms = {cfg.mobility.step_ms:g})", field="mobility.duration_s")
+
+
+class MobilityMode(RunMode):
+    """Moving UEs with handover and RLF (docs/mobility.md)."""
+
+    kind = "mobility"
+
+    def check(self, cfg: ScenarioConfig) -> None:
+        _check_moving(cfg)
+        super().check(cfg)
+
+    def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
+                progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
+                write_outputs: Callable[..., None] | None = None) -> Result:
+        res = run_mobility(cfg, progress=progress)
+        return make_result(cfg, self.kind, {"mobility": res.kpis},
+                           {"ue_mobility": res.ue, "handover_events": res.events})
+
+
+class CallsMode(RunMode):
+    """Moving UEs with video calls: mobility plus the slot-level link (docs/video.md)."""
+
+    kind = "calls"
+
+    def check(self, cfg: ScenarioConfig) -> None:
+        """The capabilities of the mobile call engine (:mod:`nrsim.engine.calls`)."""
+        _check_moving(cfg)
+        sc = cfg.slots
+        if sc.traffic.model != "video_call":
+            raise ConfigError(
+                f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
+                "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
+                field="slots.traffic.model")
+        if sc.scheduler.name not in ("pf", "rr", "qos"):
+            raise ConfigError(f"slots.scheduler.name = {sc.scheduler.name!r}: the mobile call engine supports "
+                              "'qos', 'pf' and 'rr'", field="slots.scheduler.name")
+        slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
+        ratio = cfg.mobility.step_ms / slot_ms
+        if abs(ratio - round(ratio)) > 1e-9:
+            raise ConfigError(f"mobility.step_ms = {cfg.mobility.step_ms:g} must be a multiple of the slot "
+                              f"({slot_ms:g} ms at {cfg.radio.scs_khz} kHz)", field="mobility.step_ms")
+        n_slots = int(round(cfg.mobility.duration_s * 1e3 / slot_ms))
+        default = type(sc).model_fields["n_slots"].default
+        if sc.n_slots not in (default, n_slots):
+            raise ConfigError(
+                f"slots.n_slots = {sc.n_slots}: a run with moving UEs lasts mobility.duration_s "
+                f"(= {cfg.mobility.duration_s:g} s = {n_slots} slots); leave slots.n_slots unset",
+                field="slots.n_slots")
+        if sc.warmup_slots >= n_slots:
+            raise ConfigError(f"slots.warmup_slots = {sc.warmup_slots} must be < the {n_slots} slots of "
+                              f"mobility.duration_s = {cfg.mobility.duration_s:g}", field="slots.warmup_slots")
+        super().check(cfg)
+
+    def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
+                progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
+                write_outputs: Callable[..., None] | None = None) -> Result:
+        n_runs = 1 + len(cfg.slots.traffic.capacity_calls_per_cell)
+        main_cb = sweep_cb = None
+        if progress is not None:  # one bar over the main run and the sweep's runs
+            main_cb = lambda done, total: progress(done, total * n_runs)  # noqa: E731
+            sweep_cb = lambda done, total: progress(total // (n_runs - 1) + done, total + total // (n_runs - 1))  # noqa: E731
+        res = run_mobile_calls(cfg, progress=main_cb)
+        capacity = capacity_sweep(cfg, sweep_cb, plan)
+        kpis: dict[str, Any] = dict(res.kpis)
+        if capacity is not None:
+            kpis["video_capacity"] = capacity_kpis(capacity)
+        return make_result(cfg, self.kind, kpis, {"ue_calls": res.ue, "cell_calls": res.cell,
+                                                  "handover_events": res.events, "capacity": capacity})
+
+
+MODES: dict[str, RunMode] = {m.kind: m for m in (SnapshotMode(), SlotsMode(), MobilityMode(), CallsMode())}
+"""The run modes by kind."""
+
+
+def kind_of(cfg: ScenarioConfig) -> str:
+    """The kind of run ``cfg`` asks for."""
+    if cfg.slots.enabled:
+        return "calls" if cfg.mobility.enabled else "slots"
+    return "mobility" if cfg.mobility.enabled else "snapshot"
+
+
+def mode_for(cfg: ScenarioConfig) -> RunMode:
+    """The run mode of ``cfg``."""
+    return MODES[kind_of(cfg)]
+
+
+def capacity_sweep(cfg: ScenarioConfig, progress: ProgressCallback | None, plan: RunPlan) -> pd.DataFrame | None:
+    """The capacity curve of ``slots.traffic.capacity_calls_per_cell`` (None when empty). With
+    ``workers``/``scheduler`` the points run in parallel on Dask (each point is a whole run
+    with the same seed: the table is the same as the serial one)."""
+    pts = list(cfg.slots.traffic.capacity_calls_per_cell)
+    if not pts:
+        return None
+    if not plan.workers and not plan.scheduler:
+        return capacity_table(cfg, pts, progress=progress)
+    pts = check_capacity_points(cfg, pts)
+    backend = make_backend(plan.workers, plan.scheduler)
+    rows: dict[int, dict[str, float]] = {}
+    try:
+        for i, row in backend.map_unordered(capacity_point, [(cfg, n) for n in pts]):
+            rows[i] = row
+            if progress is not None:  # in the serial sweep's units (time steps or slots)
+                units = (_n_steps(cfg) if cfg.mobility.enabled else cfg.slots.n_slots) * cfg.drops
+                progress(len(rows) * units, len(pts) * units)
+    finally:
+        backend.close()
+    return pd.DataFrame([rows[i] for i in range(len(pts))])
+
+
+def capacity_kpis(table: pd.DataFrame) -> dict[str, Any]:
+    """``kpis.video_capacity`` of a capacity table."""
+    x = table["calls_per_cell"].to_numpy()
+    y = table["satisfied_share"].to_numpy()
+    return {
+        "target_satisfied_share": CAPACITY_TARGET,
+        "capacity_calls_per_cell": capacity_crossing(x, y, CAPACITY_TARGET),
+        "reached": bool(y[0] >= CAPACITY_TARGET) if len(y) else False,
+        "points": table.to_dict(orient="records"),
+    }

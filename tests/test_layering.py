@@ -1,0 +1,217 @@
+"""The import contract of docs/architecture.md, checked over the AST of ``src/nrsim``.
+
+* Every import (at the top of a module or inside a function) goes from a layer to the same
+  or a lower layer of :data:`LAYERS`; the graph of units is acyclic.
+* An import inside a function is allowed only for the lazy heavy or optional dependencies of
+  :data:`LAZY_DEPENDENCIES` (and the standard library): an in-function import of an nrsim
+  module hides an edge of the graph, and usually a cycle.
+
+Known violations in code that issue 12 items 1 and 2 rewrite are listed, each with the item
+that removes it, in :data:`ALLOWED_BACK_EDGES` and :data:`ALLOWED_LAZY_NRSIM`; an entry that
+no longer matches anything fails too, so the lists only shrink."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "nrsim"
+
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("nrsim._version", "nrsim.units", "nrsim.errors", "nrsim.compiled", "nrsim.rng"),
+    ("nrsim.config", "nrsim.plugins", "nrsim.boundary"),
+    ("nrsim.deployment",),
+    ("nrsim.channel",),
+    ("nrsim.radio", "nrsim.link", "nrsim.scheduler", "nrsim.traffic", "nrsim.mobility", "nrsim.kpi",
+     "nrsim.report.plots"),
+    ("nrsim.engine",),
+    ("nrsim.coverage", "nrsim.parallel"),
+    ("nrsim.sizing",),
+    ("nrsim.runs",),
+    ("nrsim.result_io",),
+    ("nrsim.report",),
+    ("nrsim.api",),
+    ("nrsim.compare", "nrsim.calibration"),
+    ("nrsim", "nrsim.cli", "nrsim.__main__"),
+)
+"""Units (a module or package; the longest matching name wins) from the bottom layer up."""
+
+LAZY_DEPENDENCIES = frozenset({"matplotlib", "dask", "distributed", "tifffile", "rasterio", "scipy", "pyproj",
+                               "psutil", "pyarrow", "numba"})
+"""Third-party packages that may be imported inside a function: heavy to import (plotting,
+Dask, GIS, SciPy, Arrow), optional, or (numba) configured per worker process."""
+
+ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
+    ("nrsim/deployment/guards.py", "nrsim.channel"): "item 1: distance ranges from the scenario registry",
+    ("nrsim/deployment/guards.py", "nrsim.engine"): "item 1: guards read the layout from engine.snapshot",
+    ("nrsim/calibration/runner.py", "nrsim"): "item 4: read __version__ from nrsim._version",
+    ("nrsim/parallel/resume.py", "nrsim"): "item 4: read __version__ from nrsim._version",
+}
+"""(file, unit imported) -> the issue-12 item that removes this upward import."""
+
+ALLOWED_LAZY_NRSIM: dict[str, str] = {
+    "nrsim/deployment/guards.py": "item 1 (physics core) moves the geometry guards",
+    "nrsim/engine/snapshot.py": "item 1: area/site-list drops imported lazily",
+    "nrsim/engine/calls.py": "item 2 (one slot core) replaces this engine",
+    "nrsim/engine/slots.py": "item 2 (one slot core)",
+    "nrsim/engine/video_capacity.py": "item 2: the capacity sweep on the one slot core",
+    "nrsim/coverage/probability.py": "item 1: coverage on the physics core",
+    "nrsim/coverage/raster.py": "item 1: coverage on the physics core",
+    "nrsim/sizing.py": "item 1: sizing reads the scenario registry",
+    "nrsim/parallel/backends.py": "item 4: tasks imported at the top",
+    "nrsim/parallel/resume.py": "item 4: __version__ from nrsim._version",
+    "nrsim/calibration/runner.py": "item 4: outdir/plots imported at the top",
+}
+"""Files (not yet rewritten) that still import nrsim (or pandas) inside functions, with the
+issue-12 item that rewrites them."""
+
+_ALL_UNITS = {u: i for i, layer in enumerate(LAYERS) for u in layer}
+
+
+def unit_of(module: str) -> str | None:
+    """The unit of a dotted module name (the longest unit that is it or a parent of it)."""
+    parts = module.split(".")
+    for n in range(len(parts), 0, -1):
+        name = ".".join(parts[:n])
+        if name in _ALL_UNITS:
+            return name
+    return None
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(SRC.parent).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> list[tuple[str, int, bool]]:
+    """(imported module, line, inside a function) of every import of ``path``, outside
+    ``if TYPE_CHECKING`` blocks; relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    module = _module_name(path)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    out: list[tuple[str, int, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            inner = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.Import):
+                out.extend((a.name, child.lineno, in_function) for a in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                if child.level:
+                    base = package.split(".")[: len(package.split(".")) - child.level + 1]
+                    target = ".".join(base + ([child.module] if child.module else []))
+                else:
+                    target = child.module or ""
+                # "from nrsim import x" may name a submodule x
+                names = [f"{target}.{a.name}" if unit_of(f"{target}.{a.name}") not in (None, unit_of(target))
+                         else target for a in child.names]
+                out.extend((n, child.lineno, in_function) for n in names)
+            visit(child, inner)
+
+    visit(tree, False)
+    return out
+
+
+def _sources() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(SRC.parent).as_posix()
+
+
+def test_every_module_has_a_layer() -> None:
+    missing = [_module_name(p) for p in _sources() if unit_of(_module_name(p)) is None]
+    assert not missing, f"modules outside every layer of LAYERS (add them to docs/architecture.md): {missing}"
+
+
+def test_no_import_goes_up_a_layer() -> None:
+    found, used = [], set()
+    for path in _sources():
+        src_unit = unit_of(_module_name(path))
+        for target, line, _ in _imports(path):
+            dst_unit = unit_of(target)
+            if dst_unit is None or dst_unit == src_unit or _ALL_UNITS[dst_unit] <= _ALL_UNITS[src_unit]:
+                continue
+            key = (_rel(path), dst_unit)
+            if key in ALLOWED_BACK_EDGES:
+                used.add(key)
+                continue
+            found.append(f"{_rel(path)}:{line} imports {target} ({dst_unit} is above {src_unit})")
+    assert not found, "imports against the layers of docs/architecture.md:\n" + "\n".join(found)
+    stale = set(ALLOWED_BACK_EDGES) - used
+    assert not stale, f"allowed back edges that no longer exist (remove them): {sorted(stale)}"
+
+
+def test_units_form_no_cycle() -> None:
+    graph: dict[str, set[str]] = {}
+    for path in _sources():
+        src_unit = unit_of(_module_name(path))
+        for target, _, _ in _imports(path):
+            dst_unit = unit_of(target)
+            if dst_unit is not None and dst_unit != src_unit and (_rel(path), dst_unit) not in ALLOWED_BACK_EDGES:
+                graph.setdefault(src_unit, set()).add(dst_unit)
+    state: dict[str, int] = {}
+
+    def cycle_from(u: str, stack: list[str]) -> list[str] | None:
+        state[u] = 1
+        for v in sorted(graph.get(u, ())):
+            if state.get(v) == 1:
+                return stack + [u, v]
+            if v not in state:
+                found = cycle_from(v, stack + [u])
+                if found:
+                    return found
+        state[u] = 2
+        return None
+
+    for u in sorted(graph):
+        if u not in state:
+            found = cycle_from(u, [])
+            assert found is None, f"import cycle between units: {' -> '.join(found)}"
+
+
+def test_in_function_imports_only_for_lazy_dependencies() -> None:
+    found, used = [], set()
+    stdlib = set(sys.stdlib_module_names)
+    for path in _sources():
+        for target, line, in_function in _imports(path):
+            top = target.split(".")[0]
+            if not in_function or top in LAZY_DEPENDENCIES or top in stdlib:
+                continue
+            if _rel(path) in ALLOWED_LAZY_NRSIM:
+                used.add(_rel(path))
+                continue
+            found.append(f"{_rel(path)}:{line} imports {target} inside a function")
+    assert not found, ("in-function imports (import at the top; if that makes a cycle, the code is in the wrong "
+                       "layer):\n" + "\n".join(found))
+    stale = set(ALLOWED_LAZY_NRSIM) - used
+    assert not stale, f"files allowed lazy imports that no longer have any (remove them): {sorted(stale)}"
+
+
+@pytest.mark.parametrize("module, unit", [("nrsim.report.plots", "nrsim.report.plots"),
+                                          ("nrsim.report.html", "nrsim.report"),
+                                          ("nrsim.engine.slots", "nrsim.engine"), ("nrsim", "nrsim")])
+def test_unit_of(module: str, unit: str) -> None:
+    assert unit_of(module) == unit
+
+
+def test_the_checker_sees_a_back_edge_and_a_lazy_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks fail on a planted upward import and a planted in-function import."""
+    fake = tmp_path / "nrsim"
+    (fake / "config").mkdir(parents=True)
+    (fake / "config" / "__init__.py").write_text("from nrsim.engine import x\n")
+    (fake / "engine.py").write_text("def f():\n    from nrsim.config import y\n")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", fake)
+    with pytest.raises(AssertionError, match="config/__init__.py:1 imports nrsim.engine"):
+        test_no_import_goes_up_a_layer()
+    with pytest.raises(AssertionError, match="engine.py:2 imports nrsim.config inside a function"):
+        test_in_function_imports_only_for_lazy_dependencies()
