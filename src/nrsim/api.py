@@ -20,6 +20,7 @@ from nrsim.config.loading import (
     validate_mapping,
 )
 from nrsim.config.schema import ScenarioConfig
+from nrsim.deployment.identity import geo_metadata
 from nrsim.errors import ConfigError, ModelValidityError, ModelValidityWarning
 from nrsim.link.numerology import n_rb
 from nrsim.plugins import check_plugins_allowed
@@ -150,6 +151,7 @@ def _provenance(cfg: ScenarioConfig) -> dict[str, Any]:
         "seed": cfg.seed,
         "drops": cfg.drops,
         "config_hash": config_hash(cfg),
+        "geo": geo_metadata(cfg),  # CRS and origin of x_m/y_m (nrsim.deployment.identity)
     }
 
 
