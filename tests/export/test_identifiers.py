@@ -6,46 +6,20 @@ import json
 
 import numpy as np
 import pandas as pd
-import pytest
 from pyproj import Geod
 
 import nrsim
 
-HOSTILE = '<script>alert("x")</script> & \'Nokia\''
-SITES_CSV = (
-    "site_id,cell_id,lat,lon,height_m,azimuth_deg,vendor,environment\n"
-    f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",A-1,51.5074,-0.1278,30,0,Ericsson,uma\n'
-    f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",A-2,51.5074,-0.1278,30,120,Ericsson,uma\n'
-    f'"{HOSTILE.replace(chr(34), chr(34) * 2)}",A-3,51.5074,-0.1278,30,360,Ericsson,uma\n'
-    "B,B-1,51.5100,-0.1230,25,45,Nokia,uma\n"
-    "B,B-2,51.5100,-0.1230,25,225,Nokia,uma\n"
-)
 UTM_SCALE_TOL = 2e-3
 """Relative error allowed between a UTM distance (d_2d_m) and the geodesic distance of the
 lat/lon written: UTM scale factor 0.9996..1.0010 inside a zone (London, 3 deg from the
 central meridian: 1.0002)."""
 
 
-def site_config(tmp_path, per_sector=4):
-    path = tmp_path / "sites.csv"
-    path.write_text(SITES_CSV, encoding="utf-8")
-    return nrsim.load_config("london-pilot", [f'deployment.sites_file="{path}"', "drops=1",
-                                              f"deployment.ue.per_sector={per_sector}", "coverage.resolution_m=100",
-                                              "coverage.margin_m=200", "output.plots=false"])
-
-
-@pytest.fixture(scope="module")
-def site_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ids")
-    cfg = site_config(tmp)
-    nrsim.run(cfg, out_dir=tmp / "res")
-    return tmp / "res"
-
-
-def test_cell_table_has_ids_compass_azimuth_and_latlon_of_the_site_list(site_run):
+def test_cell_table_has_ids_compass_azimuth_and_latlon_of_the_site_list(site_run, hostile):
     cell = pd.read_parquet(site_run / "cell.parquet")
     assert cell["cell_id"].tolist() == ["A-1", "A-2", "A-3", "B-1", "B-2"]
-    assert cell["site_id"].tolist() == [HOSTILE] * 3 + ["B"] * 2
+    assert cell["site_id"].tolist() == [hostile] * 3 + ["B"] * 2
     np.testing.assert_allclose(cell["azimuth_deg_compass"], [0, 120, 0, 45, 225], atol=1e-9)  # 360 -> 0
     # the bearing column stays: counter-clockwise from east
     np.testing.assert_allclose(cell["bearing_deg"], [90, 330, 90, 45, 225], atol=1e-9)

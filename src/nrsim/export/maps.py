@@ -5,6 +5,7 @@ Optional dependencies: ``pip install nrsim[xarray]`` (xarray, rioxarray), import
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from nrsim.errors import ConfigError
@@ -55,8 +56,10 @@ def open_maps(result_dir: str | Path) -> dict[str, object]:
     for p in files:
         stem = p.stem
         index = stem in INDEX_MAPS
-        with rioxarray.open_rasterio(p, masked=not index) as da:
-            arr = da.squeeze("band", drop=True).load()
+        with warnings.catch_warnings():  # rioxarray's own use of affine's deprecated `*`
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            with rioxarray.open_rasterio(p, masked=not index) as da:
+                arr = da.squeeze("band", drop=True).load()
         desc = arr.attrs.get("long_name") or ""
         name, units = LONG_NAMES.get(stem, (None, None))
         if name is None:  # probability layers: the band description says which threshold

@@ -67,13 +67,17 @@ def _field_arrays(layer: Layer) -> tuple[list[str], list[np.ndarray]]:
 
 def write_ogr(path: Path, layers: list[Layer], *, driver: str, crs: str | None, layer_options=None) -> None:
     """Every layer into one OGR dataset (GPKG) or one per file (GeoJSON: ``path`` is a file)."""
+    import warnings
+
     import shapely
     from pyogrio.raw import write
 
     for i, la in enumerate(layers):
         names, arrays = _field_arrays(la)
-        write(str(path), shapely.to_wkb(la.geometry), arrays, names, layer=la.name, driver=driver,
-              geometry_type=la.geometry_type, crs=crs, append=i > 0, layer_options=layer_options)
+        with warnings.catch_warnings():  # crs None is deliberate: a local frame without geographic origin
+            warnings.filterwarnings("ignore", message="'crs' was not provided", category=UserWarning)
+            write(str(path), shapely.to_wkb(la.geometry), arrays, names, layer=la.name, driver=driver,
+                  geometry_type=la.geometry_type, crs=crs, append=i > 0, layer_options=layer_options)
 
 
 def _kml_coords(xy: np.ndarray) -> str:
