@@ -3,8 +3,8 @@ joins on: ``cell_id`` / ``site_id`` (from the site list, else generated), vendor
 azimuth, WGS84 lat/lon and the run's coordinate reference (docs/sites.md, "Identifiers").
 
 Generated layouts (hexagonal, InH, national) have no names: site ``s`` (0-based) is
-``S<s+1>`` zero-padded to at least three digits (``S001``, ``S002``, ...; ``S1000`` past
-999) and its ``k``-th cell (1-based, in cell order) ``S001-1``, ``S001-2``, ... They depend
+``S<s+1>`` zero-padded to the digits of the site count, at least three (``S001``, ``S002``,
+...; ``S0001`` ... with 1 000 sites or more) and its ``k``-th cell (1-based, in cell order) ``S001-1``, ``S001-2``, ... They depend
 only on the index, so the same layout always gets the same IDs. Such layouts have no
 geographic origin: no lat/lon and no CRS (the local frame in metres).
 """
