@@ -34,13 +34,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("nrsim.result_io",),
     ("nrsim.report",),
     ("nrsim.api",),
-    ("nrsim.compare", "nrsim.calibration"),
+    ("nrsim.compare", "nrsim.calibration", "nrsim.export"),
     ("nrsim", "nrsim.cli", "nrsim.__main__"),
 )
 """Units (a module or package; the longest matching name wins) from the bottom layer up."""
 
 LAZY_DEPENDENCIES = frozenset({"matplotlib", "dask", "distributed", "tifffile", "rasterio", "scipy", "pyproj",
-                               "psutil", "pyarrow", "numba"})
+                               "psutil", "pyarrow", "numba", "xarray", "rioxarray", "affine"})
 """Third-party packages that may be imported inside a function: heavy to import (plotting,
 Dask, GIS, SciPy, Arrow), optional, or (numba) configured per worker process."""
 

@@ -29,7 +29,7 @@ def test_raster_matches_per_ue_computation_at_pixel_centres(cfg, tmp_path):
     files = write_coverage_geotiffs(maps, tmp_path)
     rsrp, meta = read_geotiff(files["coverage_rsrp_dbm.tif"])
     sinr, _ = read_geotiff(files["coverage_sinr_db.tif"])
-    cell, _ = read_geotiff(files["coverage_serving_cell.tif"])
+    cell, cell_meta = read_geotiff(files["coverage_serving_cell.tif"])
     assert meta["epsg"] == 32630 and meta["resolution_m"] == 100.0
     # pixel centres from the GeoTIFF geo-reference alone (independent of the raster code)
     from nrsim.deployment.sites import config_site_list
@@ -51,7 +51,7 @@ def test_raster_matches_per_ue_computation_at_pixel_centres(cfg, tmp_path):
     np.testing.assert_allclose(rsrp[rows, cols], ref["rsrp_dbm"], atol=FLOAT32_TOL_DB)
     np.testing.assert_allclose(sinr[rows, cols], ref["sinr_db"], atol=FLOAT32_TOL_DB)
     np.testing.assert_array_equal(cell[rows, cols], ref["serving_cell"])
-    assert (cell[~np.isfinite(rsrp)] == -1).all()
+    assert (cell[~np.isfinite(rsrp)] == cell_meta["nodata"]).all()
 
 
 def test_polygon_stats_shares(cfg):

@@ -147,12 +147,12 @@ def test_geotiffs_and_cell_table(setup, tmp_path):
     assert p.dtype == np.float32 and meta["resolution_m"] == pm.grid.resolution_m
     np.testing.assert_array_equal(p, pm.p_sinr[-5.0])
     np.testing.assert_array_equal(read_geotiff(files["coverage_p_rsrp_ge_m110dbm.tif"])[0], pm.p_rsrp[-110.0])
-    dom, _ = read_geotiff(files["coverage_dominant_cell.tif"])
-    np.testing.assert_array_equal(dom, pm.dominant_cell)
+    dom, dmeta = read_geotiff(files["coverage_dominant_cell.tif"])
+    np.testing.assert_array_equal(np.where(dom == dmeta["nodata"], -1, dom.astype(np.int64)), pm.dominant_cell)
     import pandas as pd
 
-    table = pd.read_csv(files["coverage_dominant_cell.csv"])
-    assert list(table.columns) == ["cell", "cell_id", "site_id"] and len(table) == layout.n_cells
+    table = pd.read_csv(files["coverage_best_server_lookup.csv"], keep_default_na=False)
+    assert list(table.columns) == ["index", "cell_id", "site_id", "vendor"] and len(table) == layout.n_cells
     assert table.loc[5, "cell_id"] == "c5" and table.loc[5, "site_id"] == f"s{layout.cell_site[5]}"
 
 

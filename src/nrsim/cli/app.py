@@ -21,6 +21,7 @@ from nrsim.boundary import check_scheduler_address
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.calibrate import calibrate as _calibrate
 from nrsim.cli.compare import compare as _compare
+from nrsim.cli.export import export as _export
 from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.cli.format import kpi_cell, note_lines
 from nrsim.cli.guards import estimate_lines, loading, model_warnings
@@ -288,6 +289,7 @@ def validate(
 app.command(name="calibrate")(_calibrate)
 app.command(name="report")(_report)
 app.command(name="compare")(_compare)
+app.command(name="export")(_export)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from nrsim.channel.tr38901.los_probability import los_state_correlation_m
 from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
+from nrsim.deployment.identity import CellIdentity, cell_identity, ue_identity_columns
 from nrsim.deployment.national import national_layout
 from nrsim.deployment.ue_drop import UeDrop, drop_ues
 from nrsim.engine.candidates import nearest_sites
@@ -462,10 +463,12 @@ def apply_throughput(
 
 def cell_columns(
     cfg: ScenarioConfig, layout: Layout, drop: int, n_ue_cell: NDArray[np.int64],
-    cell_thr_bps: NDArray[np.float64],
+    cell_thr_bps: NDArray[np.float64], ident: CellIdentity | None = None,
 ) -> dict[str, NDArray]:
+    """One drop's ``cell.parquet`` rows; the identifiers of ``ident`` (else computed) at the end."""
     bandwidth_hz = cfg.radio.bandwidth_mhz * 1e6
     cell_xy = layout.cell_xy_m
+    ident = ident if ident is not None else cell_identity(cfg, layout)
     return {
         "drop": np.full(layout.n_cells, drop, dtype=np.int64),
         "cell": np.arange(layout.n_cells, dtype=np.int64),
@@ -476,6 +479,7 @@ def cell_columns(
         "n_ue": n_ue_cell.astype(np.int64),
         "throughput_bps": cell_thr_bps,
         "spectral_efficiency_bps_per_hz": cell_thr_bps / bandwidth_hz,
+        **ident.cell_columns(),
     }
 
 
@@ -495,7 +499,9 @@ def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = Non
     n_ue_cell = np.bincount(cols["serving_cell"], minlength=state.layout.n_cells)
     cols["throughput_bps"] = apply_throughput(cfg, cols, n_ue_cell)
     cell_thr = np.bincount(cols["serving_cell"], weights=cols["throughput_bps"], minlength=state.layout.n_cells)
+    ident = cell_identity(cfg, state.layout)
     return DropResult(
-        ue={k: cols[k] for k in UE_COLUMNS},
-        cell=cell_columns(cfg, state.layout, drop, n_ue_cell, cell_thr),
+        ue={**{k: cols[k] for k in UE_COLUMNS},
+            **ue_identity_columns(ident, cols["serving_cell"], cols["x_m"], cols["y_m"])},
+        cell=cell_columns(cfg, state.layout, drop, n_ue_cell, cell_thr, ident),
     )

@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
+from nrsim.deployment.identity import cell_identity, ue_identity_columns
 from nrsim.engine.snapshot import UE_COLUMNS, apply_throughput, build_layout, cell_columns
 from nrsim.errors import ExecutionError
 from nrsim.kpi.metrics import kpis_from_accumulator
@@ -147,6 +148,7 @@ def execute(
 
 def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_ue, n_ue):
     bandwidth_hz = cfg.radio.bandwidth_mhz * 1e6
+    ident = cell_identity(cfg, layout)
     acc = SnapshotAccumulator()
     cell_frames = []
     ue_frames = []
@@ -170,7 +172,8 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
                 se_q = np.rint(cols["spectral_efficiency_bps_per_hz"] * SE_QUANTUM_INV).astype(np.int64)
                 np.add.at(se_sum_q, cols["serving_cell"], se_q)
                 acc.add(cols)
-                ordered = {k: cols[k] for k in UE_COLUMNS}
+                ordered = {**{k: cols[k] for k in UE_COLUMNS},
+                           **ue_identity_columns(ident, cols["serving_cell"], cols["x_m"], cols["y_m"])}
                 if writer is not None:
                     writer.add(pa.table(ordered))
                 if keep_ue:
@@ -179,12 +182,12 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
                 (1.0 - cfg.link.overhead_fraction) * bandwidth_hz
                 * (se_sum_q.astype(np.float64) / SE_QUANTUM_INV) / np.maximum(n_ue_cell, 1)
             )
-            cell_frames.append(pd.DataFrame(cell_columns(cfg, layout, drop, n_ue_cell, cell_thr)))
+            cell_frames.append(pd.DataFrame(cell_columns(cfg, layout, drop, n_ue_cell, cell_thr, ident)))
 
     summary: dict[str, Any] = {}
     if out_dir is not None:
         with atomic_directory(out_dir) as tmp:
-            writer = _RowGroupWriter(tmp / "ue.parquet") if cfg.output.per_ue else None
+            writer = _RowGroupWriter(tmp / "ue.parquet", ident.geo is not None) if cfg.output.per_ue else None
             try:
                 run_pass(writer)
             finally:
@@ -203,7 +206,7 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
         summary = {**provenance, "kpis": kpis_from_accumulator(acc, cell_df, bandwidth_hz),
                    "config": cfg.model_dump(mode="json")}
     ue_df = pd.concat(ue_frames, ignore_index=True) if keep_ue and ue_frames else (
-        pd.DataFrame({k: pd.Series(dtype=_UE_DTYPES[k]) for k in UE_COLUMNS}) if keep_ue else None
+        pd.DataFrame({k: pd.Series(dtype=_UE_DTYPES[k]) for k in _ue_names(ident.geo is not None)}) if keep_ue else None
     )
     return summary, cell_df, ue_df
 
@@ -215,14 +218,20 @@ _UE_DTYPES: dict[str, str] = {
     "o2i_loss_db": "float64", "coupling_loss_db": "float64", "rsrp_dbm": "float64",
     "sinr_db": "float64", "sir_db": "float64", "snr_db": "float64",
     "spectral_efficiency_bps_per_hz": "float64", "throughput_bps": "float64",
+    "serving_cell_id": "str", "lat": "float64", "lon": "float64",
 }
+
+
+def _ue_names(geo: bool) -> tuple[str, ...]:
+    """ue.parquet's columns: the radio columns, serving_cell_id, and lat/lon with a geographic origin."""
+    return (*UE_COLUMNS, "serving_cell_id", *(("lat", "lon") if geo else ()))
 
 
 class _RowGroupWriter:
     """Streams tables into a Parquet file in row groups of exactly ``ROW_GROUP_ROWS``."""
 
-    def __init__(self, path: Path) -> None:
-        self._writer = pq.ParquetWriter(path, _ue_schema())
+    def __init__(self, path: Path, geo: bool) -> None:
+        self._writer = pq.ParquetWriter(path, _ue_schema(geo))
         self._pending: list[pa.Table] = []
         self._rows = 0
 
@@ -244,9 +253,9 @@ class _RowGroupWriter:
         self._writer.close()
 
 
-def _ue_schema() -> pa.Schema:
-    conv = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_()}
-    return pa.schema([(k, conv[_UE_DTYPES[k]]) for k in UE_COLUMNS])
+def _ue_schema(geo: bool) -> pa.Schema:
+    conv = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+    return pa.schema([(k, conv[_UE_DTYPES[k]]) for k in _ue_names(geo)])
 
 
 def read_manifest(work: Path) -> dict[str, Any]:  # pragma: no cover - debugging aid

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nrsim.deployment.identity import cell_identity
 from nrsim.config.loading import config_hash
 from nrsim.coverage import (
     coverage_maps,
@@ -476,10 +477,10 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
     p_stats = probability_polygon_stats(pmaps, _stat_polygons(cfg))
     projection = _projection(cfg)
     if geotiff:
-        meta = _cells_meta(cfg, layout.n_cells)
-        ids = ([(m["cell_id"], str(m.get("site_id", ""))) for m in meta] if meta
-               else [(str(c), str(int(layout.cell_site[c]))) for c in range(layout.n_cells)])
-        write_coverage_geotiffs(maps, folder, probability=pmaps, cell_ids=ids)
+
+        ident = cell_identity(cfg, layout)  # index -> cell_id, site_id, vendor beside the index rasters
+        write_coverage_geotiffs(maps, folder, probability=pmaps,
+                                cell_ids=list(zip(ident.cell_id, ident.site_id, ident.vendor, strict=True)))
         write_json(folder / "coverage_stats.json", stats)
         write_json(folder / "coverage_probability_stats.json", p_stats)
     ue = result.tables["ue"] if "ue" in result.tables else None

@@ -27,7 +27,7 @@ import pandas as pd
 from nrsim._version import __version__
 from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
-from nrsim.deployment.sites import config_site_list
+from nrsim.deployment.identity import geo_metadata
 from nrsim.engine.calls import run_mobile_calls
 from nrsim.engine.mobility import run_mobility
 from nrsim.engine.slots import run_slots
@@ -64,12 +64,8 @@ class RunPlan:
 
 def provenance(cfg: ScenarioConfig, kind: str) -> Provenance:
     """The provenance of a run of ``cfg`` (version, config hash, seed; CRS of a site list)."""
-    crs: dict[str, Any] = {}
-    if cfg.deployment.layout == "sites":
-        proj = config_site_list(cfg).projection
-        crs = {"crs_epsg": int(proj.epsg), "origin_e_m": float(proj.origin_e_m), "origin_n_m": float(proj.origin_n_m)}
     return Provenance(kind=kind, nrsim_version=__version__, scenario=cfg.name, seed=cfg.seed, drops=cfg.drops,
-                      config_hash=config_hash(cfg), **crs)
+                      config_hash=config_hash(cfg), geo=geo_metadata(cfg))
 
 
 def make_result(cfg: ScenarioConfig, kind: str, kpis: dict[str, Any], tables: dict[str, pd.DataFrame | None],

@@ -51,27 +51,39 @@ class Provenance:
     seed: int
     drops: int
     config_hash: str
-    crs_epsg: int | None = None
-    """EPSG code of the UTM zone of the local metric frame (site-list layouts), else None."""
-    origin_e_m: float | None = None
-    """Easting of the local frame's origin [m] in ``crs_epsg`` (site-list layouts)."""
-    origin_n_m: float | None = None
-    """Northing of the local frame's origin [m] in ``crs_epsg`` (site-list layouts)."""
+    geo: Mapping[str, Any] | None = None
+    """``summary.json``'s ``geo`` key: CRS (``crs``, ``epsg``, ``proj``) and origin
+    (``origin_e_m``/``origin_n_m``, ``origin_lat``/``origin_lon``) of the local frame
+    (``nrsim.deployment.identity``); ``{"crs": None, ...}`` for generated layouts."""
+
+    @property
+    def crs_epsg(self) -> int | None:
+        """EPSG code of the UTM zone of the local metric frame (site-list layouts), else None."""
+        return None if not self.geo or self.geo.get("epsg") is None else int(self.geo["epsg"])
+
+    @property
+    def origin_e_m(self) -> float | None:
+        """Easting of the local frame's origin [m] in ``crs_epsg`` (site-list layouts)."""
+        return None if not self.geo or self.geo.get("origin_e_m") is None else float(self.geo["origin_e_m"])
+
+    @property
+    def origin_n_m(self) -> float | None:
+        """Northing of the local frame's origin [m] in ``crs_epsg`` (site-list layouts)."""
+        return None if not self.geo or self.geo.get("origin_n_m") is None else float(self.geo["origin_n_m"])
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"nrsim_version": self.nrsim_version, "scenario": self.scenario, "seed": self.seed,
                                "drops": self.drops, "config_hash": self.config_hash, "kind": self.kind}
-        if self.crs_epsg is not None:
-            out["crs"] = {"epsg": self.crs_epsg, "origin_e_m": self.origin_e_m, "origin_n_m": self.origin_n_m}
+        if self.geo is not None:
+            out["geo"] = dict(self.geo)
         return out
 
     @classmethod
     def from_json(cls, summary: Mapping[str, Any], kind: str, config_hash: str) -> Provenance:
-        crs = summary.get("crs") if isinstance(summary.get("crs"), dict) else {}
+        geo = summary.get("geo") if isinstance(summary.get("geo"), dict) else None
         return cls(kind=kind, nrsim_version=str(summary.get("nrsim_version", "")),
                    scenario=str(summary.get("scenario", "")), seed=int(summary.get("seed", 0) or 0),
-                   drops=int(summary.get("drops", 0) or 0), config_hash=config_hash,
-                   crs_epsg=crs.get("epsg"), origin_e_m=crs.get("origin_e_m"), origin_n_m=crs.get("origin_n_m"))
+                   drops=int(summary.get("drops", 0) or 0), config_hash=config_hash, geo=geo)
 
 
 @dataclass(frozen=True)
