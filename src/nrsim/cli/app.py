@@ -277,6 +277,7 @@ def validate(
 from nrsim.cli.calibrate import calibrate as _calibrate; app.command(name="calibrate")(_calibrate)  # noqa: E402, E702
 from nrsim.cli.report import report as _report; app.command(name="report")(_report)  # noqa: E402, E702
 from nrsim.cli.compare import compare as _compare; app.command(name="compare")(_compare)  # noqa: E402, E702
+from nrsim.cli.policy import policy as _policy; app.command(name="policy")(_policy)  # noqa: E402, E702
 
 
 def main() -> None:
