@@ -307,7 +307,7 @@ def _plan(policy: Policy, sites: PlanSites, rank: NDArray[np.int64]) -> Plan:
             if used_reg[r] < must_reg[r]:
                 _fail(policy, sites, vendor, k, binding if binding and binding[1] == r else (k, r), rank, rules)
         for s in by_need:
-            if len(chosen) >= must:
+            if len(chosen) >= min(must, cap[k]):
                 break
             if swappable[s] and s not in chosen and fits(s):
                 take(s)
