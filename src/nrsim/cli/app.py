@@ -22,6 +22,7 @@ from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.calibrate import calibrate as _calibrate
 from nrsim.cli.compare import compare as _compare
 from nrsim.cli.export import export as _export
+from nrsim.cli.policy import policy as _policy
 from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.cli.format import kpi_cell, note_lines
 from nrsim.cli.guards import estimate_lines, loading, model_warnings
@@ -290,6 +291,7 @@ app.command(name="calibrate")(_calibrate)
 app.command(name="report")(_report)
 app.command(name="compare")(_compare)
 app.command(name="export")(_export)
+app.command(name="policy")(_policy)
 
 
 def main() -> None:
