@@ -125,6 +125,12 @@ class ChannelConfig(_Frozen):
     (default): one fixed uniform per UE-site link (the state then changes only through the
     distance). Opt-in for now: with the hard LOS/NLOS switch (no soft LOS state) it makes
     mobility runs far more pessimistic (docs/mobility.md)."""
+    soft_los: bool = True
+    """With ``los_spatial_consistency``: moving UEs (mobility and call runs) take the soft LOS
+    state of TR 38.901 7.6.3.3 (LOS_soft = 1/2 + arctan(sqrt(20 / lambda) (F - G)) / pi; LOS
+    and NLOS received power mixed with weight LOS_soft^2), so a link passes between LOS and
+    NLOS over metres instead of jumping; ``false``: the hard state. Static drops always use
+    the hard state (the calibrated LOS marginals)."""
     validity: Literal["raise", "warn", "ignore"] = "raise"
     """What to do when an input lies outside the model's validity range (frequency, heights,
     and the UE-to-site distances of the drop: docs/sites.md)."""

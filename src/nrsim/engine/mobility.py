@@ -110,8 +110,10 @@ class MotionDrop:
 
 def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     """Drop ``drop`` of ``cfg`` with its trajectories (random streams by drop and name)."""
-    # moving UEs read the shadow fading continuously (bilinear, unit variance)
-    state = dataclasses.replace(prepare_drop(cfg, drop, layout=layout), bilinear=True)
+    # moving UEs read the shadow fading continuously (bilinear, unit variance), and with the
+    # spatially consistent LOS state take its soft form (TR 38.901 7.6.3.3)
+    state = dataclasses.replace(prepare_drop(cfg, drop, layout=layout), bilinear=True,
+                                soft_los=cfg.channel.soft_los)
     if state.sparse:
         raise ValueError("mobility runs need interference.mode = 'dense'")
     dt = cfg.mobility.step_ms / 1e3
