@@ -53,7 +53,7 @@ def main() -> None:
             "wrong cell", "prep fail", "exec fail", "RLF/UE-h", "wall_s")
     print(" | ".join(head))
     rows = [(lm, ttt, float(v)) for lm in los_modes for ttt in [float(x) for x in args.ttt_ms.split(",")]
-            for v in args.speeds.split(",")]
+            for v in args.speeds.split(",") if v]
     for lm, ttt, v in rows:
         acc: dict[str, float] = {}
         t0 = time.perf_counter()
