@@ -8,7 +8,8 @@ BS antenna gain per cell (7.1.3, 7.3), and reduces on the fly to the serving cel
 RSRP, optional margin) and the load-weighted interference sum in linear units. Its random
 variates are the counter-based link uniforms of :func:`nrsim.rng.link_uniforms` and the
 per-site fields (shadow fading; the spatially consistent LOS state of 7.6.3.1, LOS iff
-Phi(G_s(x)) < P_LOS), read per link, so a link has the same value in dense and sparse runs; the tests check the dense form against the
+Phi(G_s(x)) < P_LOS; for moving UEs optionally the soft state of 7.6.3.3, LOS and NLOS mixed
+in power), read per link, so a link has the same value in dense and sparse runs; the tests check the dense form against the
 NumPy reference (:func:`nrsim.channel.large_scale.large_scale_block`) link by link.
 
 The scalar formulas below restate the vectorised functions of

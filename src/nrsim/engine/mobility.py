@@ -9,7 +9,9 @@ bilinearly between the grid points and renormalised to unit variance
 (:mod:`nrsim.channel.field_read`), so it varies continuously; the LOS state compares
 Phi(G_s(x)) with P_LOS(d) at the current position, G_s the site's LOS field correlated over
 the distance of Table 7.6.3.1-2 (``channel.los_spatial_consistency``; without it, the
-link's fixed uniform variate), so neither is redrawn per step.
+link's fixed uniform variate), so neither is redrawn per step. With the LOS field, moving
+UEs take the soft LOS state of 7.6.3.3 (``channel.soft_los``): LOS and NLOS power mixed with
+weight LOS_soft^2, continuous along the path.
 """
 
 from __future__ import annotations
