@@ -19,6 +19,18 @@ correlate as exp(-r / d_corr) (TR 38.901 7.5 step 4 / 7.6.3.1):
 
 The LOS state of 7.6.3.1 compares a spatially consistent uniform with P_LOS; the uniform is
 Phi(G) with G such a field and Phi the standard normal CDF (:func:`std_normal_cdf`).
+
+The soft LOS state of TR 38.901 V17.0.0 7.6.3.3 (eq. 7.6-18), for a smooth LOS/NLOS
+transition of moving UEs, is (:func:`soft_los_state`)
+    LOS_soft = 1/2 + (1/pi) arctan( sqrt(20 / lambda) (F(d) - G) ),
+    F(d) = sqrt(2) erfinv(2 P_LOS(d) - 1) = Phi^-1(P_LOS(d)),
+lambda the wavelength in metres. The clause writes "+ G" with its own zero-mean unit
+Gaussian; G -> -G has the same law, and with "- G" LOS_soft > 1/2 exactly where the hard
+state of 7.6.3.1 (Phi(G) < P_LOS) is LOS, so both read the same field. The clause combines
+the channels as H = LOS_soft H_LOS + sqrt(1 - LOS_soft^2) H_NLOS (eq. 7.6-19); with
+independent LOS and NLOS small-scale phases the mean power gain is therefore
+    g = LOS_soft^2 g_LOS + (1 - LOS_soft^2) g_NLOS
+(:func:`soft_los_loss_db`), g_LOS and g_NLOS each with its own path loss and shadow fading.
 """
 
 from __future__ import annotations
@@ -32,6 +44,20 @@ from nrsim.compiled import jit
 
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
+SPEED_OF_LIGHT_M_S = 299_792_458.0
+
+# P. J. Acklam's rational approximation of the standard normal quantile (relative error
+# below 1.2e-9), refined by one Halley step on erfc to double precision.
+_ACK_A = (-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02,
+          1.383577518672690e02, -3.066479806614716e01, 2.506628277459239e00)
+_ACK_B = (-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02,
+          6.680131188771972e01, -1.328068155288572e01)
+_ACK_C = (-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00,
+          -2.549732539343734e00, 4.374664141464968e00, 2.938163982698783e00)
+_ACK_D = (7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00,
+          3.754408661907416e00)
+_ACK_P_LOW = 0.02425
 
 
 @jit
@@ -50,6 +76,60 @@ def los_from_gaussian(g: float, p_los: float) -> bool:
     if g < 0.0 and p_los > 0.5:
         return True
     return std_normal_cdf(g) < p_los
+
+
+@jit
+def std_normal_ppf(p: float) -> float:
+    """Phi^-1(p) = sqrt(2) erfinv(2 p - 1): -inf for p <= 0, +inf for p >= 1 (Acklam's
+    approximation with one Halley step; agrees with scipy.special.ndtri to ~1e-15)."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    a, b, c, d = _ACK_A, _ACK_B, _ACK_C, _ACK_D
+    if p < _ACK_P_LOW or p > 1.0 - _ACK_P_LOW:
+        q = math.sqrt(-2.0 * math.log(p if p < 0.5 else 1.0 - p))
+        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / (
+            (((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0)
+        if p > 0.5:
+            x = -x
+    else:
+        q = p - 0.5
+        r = q * q
+        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (
+            ((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0)
+    # Halley step on Phi(x) - p (upper tail through 1 - p to keep the precision)
+    if x > 0.0:  # Phi(x) - p = (1 - p) - erfc(x / sqrt 2) / 2
+        e = (1.0 - p) - 0.5 * math.erfc(x * _INV_SQRT2)
+    else:
+        e = 0.5 * math.erfc(-x * _INV_SQRT2) - p
+    u = e * _SQRT_2PI * math.exp(0.5 * x * x)
+    return x - u / (1.0 + 0.5 * x * u)
+
+
+@jit
+def soft_los_scale(fc_ghz: float) -> float:
+    """sqrt(20 / lambda) of eq. 7.6-18, lambda = c / fc in metres (15.3 at 3.5 GHz)."""
+    return math.sqrt(20.0 * fc_ghz * 1e9 / SPEED_OF_LIGHT_M_S)
+
+
+@jit
+def soft_los_state(g: float, p_los: float, scale: float) -> float:
+    """LOS_soft of TR 38.901 V17.0.0 7.6.3.3, eq. 7.6-18 (module docstring), in [0, 1]:
+    ``g`` the link's value of the unit Gaussian LOS field, ``scale`` = sqrt(20 / lambda)
+    (:func:`soft_los_scale`). > 1/2 exactly where :func:`los_from_gaussian` is LOS."""
+    return 0.5 + math.atan(scale * (std_normal_ppf(p_los) - g)) / math.pi
+
+
+@jit
+def soft_los_loss_db(s: float, loss_los_db: float, loss_nlos_db: float) -> float:
+    """Loss [dB] of the soft-LOS link: -10 log10(s^2 10^(-L_LOS/10) + (1 - s^2) 10^(-L_NLOS/10))
+    (eq. 7.6-19 in power, module docstring), ``s`` = LOS_soft; exactly L_LOS at s = 1 and
+    L_NLOS at s = 0."""
+    w = s * s
+    lo = min(loss_los_db, loss_nlos_db)
+    mix = w * 10.0 ** (-(loss_los_db - lo) / 10.0) + (1.0 - w) * 10.0 ** (-(loss_nlos_db - lo) / 10.0)
+    return lo - 10.0 * math.log10(mix)
 
 
 @jit
@@ -143,3 +223,21 @@ def std_normal_cdf_array(g):
 def los_from_gaussian_array(g, p_los):
     """Elementwise :func:`los_from_gaussian`."""
     return los_from_gaussian(g, p_los)
+
+
+@numba.vectorize(["float64(float64)"], cache=True)
+def std_normal_ppf_array(p):
+    """Elementwise :func:`std_normal_ppf`."""
+    return std_normal_ppf(p)
+
+
+@numba.vectorize(["float64(float64, float64, float64)"], cache=True)
+def soft_los_state_array(g, p_los, scale):
+    """Elementwise :func:`soft_los_state`."""
+    return soft_los_state(g, p_los, scale)
+
+
+@numba.vectorize(["float64(float64, float64, float64)"], cache=True)
+def soft_los_loss_db_array(s, loss_los_db, loss_nlos_db):
+    """Elementwise :func:`soft_los_loss_db`."""
+    return soft_los_loss_db(s, loss_los_db, loss_nlos_db)

@@ -7,13 +7,15 @@ Modelling choices (each one matches the 3GPP calibration, see docs/modelling.md)
 - O2I penetration is per UE (the building is the UE's): building type, indoor distance and
   the O2I shadowing sigma_P are drawn once per indoor UE (7.4.3.1).
 - LOS probability of indoor UEs uses d_2D-out = d_2D - d_2D-in (Table 7.4.2-1 note).
-- LOS state (7.6.3.1, spatially consistent, the default): LOS iff Phi(G_s(x)) < P_LOS(d),
-  with G_s a unit-variance Gaussian field per site whose correlation is exp(-r / d_LOS)
-  (d_LOS of Table 7.6.3.1-2; :func:`make_los_field`), read at the UE's position x, so a UE
-  that moves keeps or changes its LOS state smoothly. Without spatial consistency
-  (``channel.los_spatial_consistency = false``) the uniform is the link's fixed draw. The
-  LOS field is read at the nearest grid point (exact correlation at the grid points; the
-  state is binary, so a smooth read buys nothing).
+- LOS state (7.6.3.1, spatially consistent, ``channel.los_spatial_consistency``): LOS iff
+  Phi(G_s(x)) < P_LOS(d), with G_s a unit-variance Gaussian field per site whose correlation
+  is exp(-r / d_LOS) (d_LOS of Table 7.6.3.1-2; :func:`make_los_field`), read at the UE's
+  position x, so a UE that moves keeps or changes its LOS state. Without spatial consistency
+  the uniform is the link's fixed draw. The hard state reads the LOS field at the nearest
+  grid point (exact correlation at the grid points; the state is binary). Moving UEs may
+  take the soft LOS state of 7.6.3.3 instead (``soft_los``; :func:`soft_los_state` in
+  :mod:`nrsim.channel.field_read`): the field read bilinearly, and the LOS and NLOS powers
+  (each with its own path loss and shadow fading) mixed with weight LOS_soft^2.
 - Random draws per link (h_E, and the LOS uniform without spatial consistency) come from a
   counter-based generator keyed by (drop, UE index, site index)
   (:func:`nrsim.rng.link_uniforms`), so a link's value does not depend on chunking, on the
@@ -29,7 +31,12 @@ from numpy.typing import NDArray
 
 from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.tr38901 import antenna, o2i, pathloss
-from nrsim.channel.field_read import los_from_gaussian_array
+from nrsim.channel.field_read import (
+    los_from_gaussian_array,
+    soft_los_loss_db_array,
+    soft_los_scale,
+    soft_los_state_array,
+)
 from nrsim.channel.tr38901.los_probability import los_probability, los_state_correlation_m
 from nrsim.deployment.geometry import link_geometry
 from nrsim.deployment.layout import Layout
@@ -286,14 +293,18 @@ def large_scale_block(
     link_key: int,
     los_field: SiteShadowingField | None = None,
     bilinear: bool = False,
+    soft_los: bool = False,
 ) -> LargeScale:
     """Large-scale channel of the UEs in ``ue_slice`` to every cell.
 
     ``link_key`` keys the per-link variates (:func:`nrsim.rng.link_key`); ``los_field``
     (:func:`make_los_field`) makes the LOS state spatially consistent; ``bilinear`` reads
     the shadow-fading fields with the unit-variance bilinear interpolation instead of the
-    nearest grid point (:mod:`nrsim.channel.field_read`). This NumPy implementation is the reference that
-    the engine's compiled kernel is tested against."""
+    nearest grid point (:mod:`nrsim.channel.field_read`); ``soft_los`` (with ``los_field``
+    and ``bilinear``, moving UEs) takes the soft LOS state of TR 38.901 7.6.3.3: ``los`` is
+    then LOS_soft > 1/2, ``pathloss_db`` the power mix of the LOS and NLOS path losses and
+    ``shadow_fading_db`` the rest of the mixed loss. This NumPy implementation is the
+    reference that the engine's compiled kernel is tested against."""
     xy = drop.xy_m[ue_slice]
     h_ut = drop.height_m[ue_slice]
     d_in = ue_o2i.d_2d_in_m[ue_slice]
@@ -307,51 +318,70 @@ def large_scale_block(
     ue_index = np.arange(ue_slice.start or 0, (ue_slice.start or 0) + n_ue, dtype=np.int64)
     draws = draw_link_uniforms(h_ut, n_site, params.scenario, link_key=link_key, ue_index=ue_index)
     site_idx = np.arange(n_site)[None, :]
-    if los_field is not None:  # 7.6.3.1: spatially consistent uniform Phi(G_s(x))
+    soft = soft_los and bilinear and los_field is not None
+    s_los = None
+    if soft:  # 7.6.3.3: LOS_soft from the bilinear read of the same field
+        s_los = soft_los_state_array(los_field.values(xy, site_idx, bilinear=True), p_los, soft_los_scale(params.fc_ghz))
+        los = s_los > 0.5
+    elif los_field is not None:  # 7.6.3.1: spatially consistent uniform Phi(G_s(x))
         los = los_from_gaussian_array(los_field.values(xy, site_idx), p_los)  # nearest grid point
     else:
         los = draws.u_los < p_los
-    # [ue, site] path loss
+    if soft:  # the path loss of both states on every link
+        los_kind = (np.ones_like(los), np.zeros_like(los))
+    else:
+        los_kind = (los,)
     if params.scenario == "uma":
         h_e = np.ones((n_ue, n_site))
         hi = draws.he_rows
         h_e[hi] = pathloss.uma_effective_height_from_uniforms_m(
             draws.u_he[..., 0], draws.u_he[..., 1], geo.d_2d_m[hi], h_ut[hi][:, None]
         )
-        pl = np.where(
-            los,
-            pathloss.pathloss_uma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
-            pathloss.pathloss_uma_nlos_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
-        )
-    elif params.scenario == "rma":
-        kw = dict(
-            h_building_m=params.rma_building_height_m, w_street_m=params.rma_street_width_m
-        )
-        pl = np.where(
-            los,
-            pathloss.pathloss_rma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, **kw),
-            pathloss.pathloss_rma_nlos_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, **kw),
-        )
-    else:
-        pl = pathloss.pathloss_db(
-            params.scenario, los, geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2
-        )
-    # [ue, site] shadow fading
-    if fields is not None:
-        if params.scenario == "rma":
-            sigma = pathloss.shadow_fading_std_db(
-                "rma", los, d_2d_m=geo.d_2d_m, fc_ghz=params.fc_ghz, h_bs_m=h_bs, h_ut_m=h_ut2
+    pls, sfs = [], []
+    for state in los_kind:
+        # [ue, site] path loss
+        if params.scenario == "uma":
+            pl = np.where(
+                state,
+                pathloss.pathloss_uma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
+                pathloss.pathloss_uma_nlos_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
+            )
+        elif params.scenario == "rma":
+            kw = dict(
+                h_building_m=params.rma_building_height_m, w_street_m=params.rma_street_width_m
+            )
+            pl = np.where(
+                state,
+                pathloss.pathloss_rma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, **kw),
+                pathloss.pathloss_rma_nlos_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, **kw),
             )
         else:
-            sigma = pathloss.shadow_fading_std_db(params.scenario, los)
-        unit = np.where(
-            los,
-            fields[0].values(xy, site_idx, bilinear=bilinear),
-            fields[1].values(xy, site_idx, bilinear=bilinear),
-        )
-        sf = sigma * unit
+            pl = pathloss.pathloss_db(
+                params.scenario, state, geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2
+            )
+        # [ue, site] shadow fading
+        if fields is not None:
+            if params.scenario == "rma":
+                sigma = pathloss.shadow_fading_std_db(
+                    "rma", state, d_2d_m=geo.d_2d_m, fc_ghz=params.fc_ghz, h_bs_m=h_bs, h_ut_m=h_ut2
+                )
+            else:
+                sigma = pathloss.shadow_fading_std_db(params.scenario, state)
+            unit = np.where(
+                state,
+                fields[0].values(xy, site_idx, bilinear=bilinear),
+                fields[1].values(xy, site_idx, bilinear=bilinear),
+            )
+            sf = sigma * unit
+        else:
+            sf = np.zeros((n_ue, n_site))
+        pls.append(pl)
+        sfs.append(sf)
+    if soft:  # 7.6.3.3: LOS and NLOS mixed in power with weight LOS_soft^2
+        pl = soft_los_loss_db_array(s_los, pls[0], pls[1])
+        sf = soft_los_loss_db_array(s_los, pls[0] + sfs[0], pls[1] + sfs[1]) - pl
     else:
-        sf = np.zeros((n_ue, n_site))
+        pl, sf = pls[0], sfs[0]
     # [ue, cell]
     g_ant = bs_antenna_gain_dbi(geo.dx_m, geo.dy_m, geo.dz_m, layout, params)
     cs = layout.cell_site

@@ -8,7 +8,8 @@ BS antenna gain per cell (7.1.3, 7.3), and reduces on the fly to the serving cel
 RSRP, optional margin) and the load-weighted interference sum in linear units. Its random
 variates are the counter-based link uniforms of :func:`nrsim.rng.link_uniforms` and the
 per-site fields (shadow fading; the spatially consistent LOS state of 7.6.3.1, LOS iff
-Phi(G_s(x)) < P_LOS), read per link, so a link has the same value in dense and sparse runs; the tests check the dense form against the
+Phi(G_s(x)) < P_LOS; for moving UEs optionally the soft state of 7.6.3.3, LOS and NLOS mixed
+in power), read per link, so a link has the same value in dense and sparse runs; the tests check the dense form against the
 NumPy reference (:func:`nrsim.channel.large_scale.large_scale_block`) link by link.
 
 The scalar formulas below restate the vectorised functions of
@@ -30,6 +31,8 @@ from nrsim.channel.field_read import (  # the scalar core shared with the refere
     grid_coord,
     grid_nearest,
     los_from_gaussian,
+    soft_los_loss_db,
+    soft_los_state,
 )
 
 SCN_UMA, SCN_UMI, SCN_RMA, SCN_INH = 0, 1, 2, 3
@@ -219,6 +222,7 @@ def drop_kernel(
     sf_on, fields, f_n, f_step, f_org, f_off,  # [field, n, n], [field], [field], [field, 2], [field, site, 2]
     f_rho, bilinear,  # [field, 2] grid-neighbour correlations of the bilinear read; shadow-fading read mode
     los_sc, site_f_lst,  # spatially consistent LOS state on; [site] its field (7.6.3.1)
+    soft_los, soft_scale,  # soft LOS state of 7.6.3.3 (moving UEs, with los_sc and bilinear); sqrt(20 / lambda)
     margin_db,
     out_serv, out_rx_dbm, out_gain_db, out_interf_mw,  # [ue]
     out_los, out_d2d, out_pl, out_sf,  # [ue]
@@ -253,13 +257,17 @@ def drop_kernel(
         b_sf = np.zeros((m, k_max))
         b_f = np.zeros((m, k_max), dtype=np.int64)
         b_g = np.zeros((m, k_max)) if los_sc else np.zeros((0, 0))
+        # soft LOS (7.6.3.3): LOS_soft per link, and the NLOS shadow fading next to the LOS one
+        b_s = np.zeros((m, k_max)) if soft_los else np.zeros((0, 0))
+        b_sfn = np.zeros((m, k_max)) if soft_los else np.zeros((0, 0))
+        b_fn = np.zeros((m, k_max), dtype=np.int64) if soft_los else np.zeros((0, 0), dtype=np.int64)
         gx = np.zeros((m, n_fields), dtype=np.int64)
         gy = np.zeros((m, n_fields), dtype=np.int64)
         fx = np.zeros((m, n_fields))
         fy = np.zeros((m, n_fields))
         gl_x = gx
         gl_y = gy
-        if los_sc and bilinear:  # nearest grid indices for the LOS-state reads
+        if los_sc and bilinear and not soft_los:  # nearest grid indices for the hard LOS-state reads
             gl_x = np.zeros((m, n_fields), dtype=np.int64)
             gl_y = np.zeros((m, n_fields), dtype=np.int64)
             for j in range(m):
@@ -279,13 +287,20 @@ def drop_kernel(
             # the LOS-field reads (7.6.3.1) alone in a tight loop, like the shadowing reads
             # below (nearest grid point: the LOS state is binary, and the grid points carry
             # the exact exponential correlation of Table 7.6.3.1-2)
+            # (the soft state of moving UEs reads it bilinearly: continuous along the path)
             for kk in range(k_max):
                 for j in range(m):
                     if kk >= n_cand[i0 + j]:
                         continue
                     s = cand[i0 + j, kk]
                     fl = site_f_lst[s]
-                    b_g[j, kk] = field_nearest(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gl_x[j, fl], gl_y[j, fl])
+                    if soft_los:
+                        b_g[j, kk] = field_bilinear(
+                            fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gx[j, fl], gy[j, fl],
+                            fx[j, fl], fy[j, fl], f_rho[fl, 0], f_rho[fl, 1],
+                        )
+                    else:
+                        b_g[j, kk] = field_nearest(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gl_x[j, fl], gl_y[j, fl])
         for kk in range(k_max):
             for j in range(m):
                 i = i0 + j
@@ -308,7 +323,11 @@ def drop_kernel(
                 d2d = math.sqrt(bd2)
                 d_out = max(d2d - ue_din[i], 0.0)
                 p_los = los_probability_scalar(site_los_code[s], d_out, hu)
-                if los_sc:  # 7.6.3.1: LOS iff Phi(G_s(x)) < P_LOS
+                if soft_los:  # 7.6.3.3: LOS_soft; the boolean state is LOS_soft > 1/2
+                    s_los = soft_los_state(b_g[j, kk], p_los, soft_scale)
+                    b_s[j, kk] = s_los
+                    los = s_los > 0.5
+                elif los_sc:  # 7.6.3.1: LOS iff Phi(G_s(x)) < P_LOS
                     los = los_from_gaussian(b_g[j, kk], p_los)
                 else:
                     los = link_uniform_scalar(key, ue_index[i], s, 0) < p_los
@@ -316,7 +335,18 @@ def drop_kernel(
                 b_dy[j, kk] = dy
                 b_d2[j, kk] = d2d
                 b_los[j, kk] = los
-                if sf_on:
+                if sf_on and soft_los:  # both fields: the link mixes LOS and NLOS
+                    f = site_f_los[s]
+                    sig = site_sig_los[s]
+                    if site_scn[s] == SCN_RMA:
+                        d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
+                        if d2d > d_bp:
+                            sig = site_sig_los_after_bp[s]
+                    b_f[j, kk] = f
+                    b_sf[j, kk] = sig
+                    b_fn[j, kk] = site_f_nlos[s]
+                    b_sfn[j, kk] = site_sig_nlos[s]
+                elif sf_on:
                     if los:
                         f = site_f_los[s]
                         sig = site_sig_los[s]
@@ -344,6 +374,17 @@ def drop_kernel(
                             fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
                             fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1],
                         )
+                if soft_los:
+                    for kk in range(k_max):
+                        for j in range(m):
+                            if kk >= n_cand[i0 + j]:
+                                continue
+                            s = cand[i0 + j, kk]
+                            f = b_fn[j, kk]
+                            b_sfn[j, kk] *= field_bilinear(
+                                fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
+                                fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1],
+                            )
             else:
                 for kk in range(k_max):
                     for j in range(m):
@@ -386,7 +427,15 @@ def drop_kernel(
                     h_e = uma_h_e_scalar(
                         link_uniform_scalar(key, uid, s, 1), link_uniform_scalar(key, uid, s, 2), d2d, hu
                     )
-                pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                if soft_los:  # 7.6.3.3: LOS and NLOS mixed in power, weight LOS_soft^2
+                    pl_l = pathloss_scalar(scn, True, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                    pl_n = pathloss_scalar(scn, False, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                    s_los = b_s[j, kk]
+                    pl = soft_los_loss_db(s_los, pl_l, pl_n)
+                    sf_n = b_sfn[j, kk] if sf_on else 0.0
+                    sf = soft_los_loss_db(s_los, pl_l + sf, pl_n + sf_n) - pl
+                else:
+                    pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
                 site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
                 theta = math.degrees(math.atan2(d2d, dz))
                 phi = math.degrees(math.atan2(dy, dx))

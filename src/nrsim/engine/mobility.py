@@ -9,7 +9,9 @@ bilinearly between the grid points and renormalised to unit variance
 (:mod:`nrsim.channel.field_read`), so it varies continuously; the LOS state compares
 Phi(G_s(x)) with P_LOS(d) at the current position, G_s the site's LOS field correlated over
 the distance of Table 7.6.3.1-2 (``channel.los_spatial_consistency``; without it, the
-link's fixed uniform variate), so neither is redrawn per step.
+link's fixed uniform variate), so neither is redrawn per step. With the LOS field, moving
+UEs take the soft LOS state of 7.6.3.3 (``channel.soft_los``): LOS and NLOS power mixed with
+weight LOS_soft^2, continuous along the path.
 """
 
 from __future__ import annotations
@@ -110,8 +112,10 @@ class MotionDrop:
 
 def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     """Drop ``drop`` of ``cfg`` with its trajectories (random streams by drop and name)."""
-    # moving UEs read the shadow fading continuously (bilinear, unit variance)
-    state = dataclasses.replace(prepare_drop(cfg, drop, layout=layout), bilinear=True)
+    # moving UEs read the shadow fading continuously (bilinear, unit variance), and with the
+    # spatially consistent LOS state take its soft form (TR 38.901 7.6.3.3)
+    state = dataclasses.replace(prepare_drop(cfg, drop, layout=layout), bilinear=True,
+                                soft_los=cfg.channel.soft_los)
     if state.sparse:
         raise ValueError("mobility runs need interference.mode = 'dense'")
     dt = cfg.mobility.step_ms / 1e3

@@ -25,6 +25,7 @@ from nrsim.channel.large_scale import (
     sample_ue_o2i,
 )
 from nrsim.channel.shadowing_field import SiteShadowingField
+from nrsim.channel.field_read import soft_los_scale
 from nrsim.channel.tr38901 import antenna as tr_antenna
 from nrsim.channel.tr38901 import pathloss as tr_pathloss
 from nrsim.channel.tr38901.los_probability import los_state_correlation_m
@@ -131,7 +132,10 @@ class DropState:
     bilinear: bool = False
     """Read the shadow-fading fields with the unit-variance bilinear interpolation (moving
     UEs) instead of the nearest grid point (:mod:`nrsim.channel.field_read`); the LOS-state
-    fields are always read at the nearest grid point."""
+    fields are read at the nearest grid point unless ``soft_los``."""
+    soft_los: bool = False
+    """Moving UEs with the spatially consistent LOS state: the soft LOS state of TR 38.901
+    7.6.3.3 (LOS field read bilinearly, LOS and NLOS mixed in power); needs ``bilinear``."""
 
 
 _SCN_CODE = {"uma": dk.SCN_UMA, "umi": dk.SCN_UMI, "rma": dk.SCN_RMA, "inh": dk.SCN_INH}
@@ -368,6 +372,7 @@ def radio_chunk(
     f_args = (
         *f_args, bool(state.bilinear), los_sc,
         state.site_f_lst if los_sc else np.zeros(layout.n_sites, dtype=np.int64),
+        bool(los_sc and state.bilinear and state.soft_los), soft_los_scale(float(params.fc_ghz)),
     )
     m = stop - start
     cols = {

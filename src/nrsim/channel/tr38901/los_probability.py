@@ -22,7 +22,8 @@ LOS_PROBABILITY_SCENARIOS: tuple[str, ...] = ("uma", "umi", "rma", "inh", "inh-m
 LOS_STATE_CORRELATION_M: dict[str, float] = {"uma": 50.0, "umi": 50.0, "rma": 60.0, "inh": 10.0}
 """Correlation distance [m] of the spatially consistent LOS state, TR 38.901 V17.0.0
 7.6.3.1, Table 7.6.3.1-2 (row "LOS/NLOS state"): RMa 60, UMi-Street Canyon 50, UMa 50,
-Indoor (InH) 10."""
+Indoor (InH, mixed and open office) 10; InF d_clutter / 2 (nrsim has no InF scenario). The
+same field drives the soft LOS state of 7.6.3.3 (eq. 7.6-18) for moving UEs."""
 
 
 def los_state_correlation_m(scenario: str) -> float:
