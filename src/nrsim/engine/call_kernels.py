@@ -42,6 +42,7 @@ import math
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.radio.uplink import pusch_power_core as pusch_power_dbm  # TS 38.213 7.1.1
 from nrsim.rng import counter_uniform_core
 
 
@@ -60,13 +61,6 @@ def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
     """Uniform [0, 1) of (key, slot t, UE u, direction d): the one counter-based generator
     :func:`nrsim.rng.counter_uniform_core` with counters (u, t, d)."""
     return counter_uniform_core(key, u, t, d)
-
-
-@jit
-def pusch_power_dbm(p0_dbm, alpha, pathloss_db, m_prb, mu, p_max_dbm):
-    """TS 38.213 7.1.1 open-loop PUSCH power (Delta_TF = f = 0), scalar form of
-    :func:`nrsim.radio.uplink.pusch_tx_power_dbm`."""
-    return min(p_max_dbm, p0_dbm + 10.0 * math.log10((2.0 ** mu) * m_prb) + alpha * pathloss_db)
 
 
 @jit
