@@ -69,7 +69,7 @@ def los_probability_core(law: int, d_2d_out_m: float, h_ut_m: float) -> float:
     if law == LOS_UMA:
         if d <= 18.0:
             return 1.0
-        c_p = 0.0 if h_ut_m <= 13.0 else ((h_ut_m - 13.0) / 10.0) ** 1.5
+        c_p = 0.0 if h_ut_m <= 13.0 else (max(h_ut_m - 13.0, 0.0) / 10.0) ** 1.5
         p = (18.0 / d + math.exp(-d / 63.0) * (1.0 - 18.0 / d)) * (
             1.0 + c_p * 1.25 * (d / 100.0) ** 3 * math.exp(-d / 150.0)
         )

@@ -673,7 +673,8 @@ def shadow_fading_decorrelation_m(scenario: str, los: ArrayLike) -> NDArray[np.f
 def uma_h_e_prob_1m_core(d_2d_m: float, h_ut_m: float) -> float:
     """P(h_E = 1 m) = 1 / (1 + C(d_2D, h_UT)) of one UMa link (Table 7.4.1-1 note 1)."""
     g = 1.25 * (d_2d_m / 100.0) ** 3 * math.exp(-d_2d_m / 150.0) if d_2d_m > 18.0 else 0.0
-    c = 0.0 if h_ut_m < 13.0 else ((h_ut_m - 13.0) / 10.0) ** 1.5 * g
+    # max(., 0): the compiler may evaluate both arms; keep the unused one finite
+    c = 0.0 if h_ut_m < 13.0 else (max(h_ut_m - 13.0, 0.0) / 10.0) ** 1.5 * g
     return 1.0 / (1.0 + c)
 
 
