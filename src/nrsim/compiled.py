@@ -20,3 +20,15 @@ jit = numba.njit(cache=True, fastmath=False, nogil=True)
 
 jit_parallel = numba.njit(cache=True, fastmath=False, parallel=True)
 """Compiled function whose ``numba.prange`` loops run on threads (large per-call work only)."""
+
+
+def ufunc(signatures: list[str]):
+    """Decorator: a NumPy ufunc (broadcasting, elementwise) compiled from a scalar core under
+    this policy (cached, IEEE semantics), so array callers and kernels run the same code."""
+    return numba.vectorize(signatures, cache=True)
+
+
+def gufunc(signatures: list[str], layout: str):
+    """Decorator: a generalised ufunc (e.g. several outputs per element, ``"(),()->(),()"``)
+    compiled under this policy."""
+    return numba.guvectorize(signatures, layout, cache=True)

@@ -11,6 +11,8 @@ import hashlib
 
 import numpy as np
 
+from nrsim.compiled import jit, ufunc
+
 
 def _name_key(name: str) -> int:
     """A stable 32-bit integer from a stream name (independent of PYTHONHASHSEED)."""
@@ -43,10 +45,45 @@ def stream(seed: int, name: str, *, drop: int = 0) -> np.random.Generator:
 # 2014), whose outputs pass BigCrush for counter inputs.
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_SITE_MUL = np.uint64(0xD1B54A32D192ED03)
-_VAR_MUL = np.uint64(0x8CB92BA72F3D8DD7)
+_MUL_B = np.uint64(0xD1B54A32D192ED03)
+_MUL_C = np.uint64(0x8CB92BA72F3D8DD7)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
+_ONE = np.uint64(1)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_INV_2_53 = 1.0 / 9007199254740992.0
+
+
+@jit
+def counter_uniform_core(key: np.uint64, a: np.int64, b: np.int64, c: np.int64) -> float:
+    """The one counter-based generator of nrsim: a uniform variate in [0, 1) of the 64-bit
+    ``key`` and three counters >= 0 (a link: UE, site, variate; a slot draw: UE, slot,
+    direction). A Weyl-style combination of the counters, each times its odd constant, goes
+    through the SplitMix64 finaliser (Steele, Lea & Flood, OOPSLA 2014); the top 53 bits
+    give the variate."""
+    z = (
+        key
+        + (np.uint64(a) + _ONE) * _GOLDEN
+        + (np.uint64(b) + _ONE) * _MUL_B
+        + (np.uint64(c) + _ONE) * _MUL_C
+    )
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z = z ^ (z >> _S31)
+    return float(z >> _S11) * _INV_2_53
+
+
+@jit
+def link_uniform_core(key: np.uint64, ue: np.int64, site: np.int64, variate: np.int64) -> float:
+    """The uniform of variate ``variate`` of the UE-site link (``ue``, ``site``) of a drop
+    keyed by ``key`` (:func:`counter_uniform_core`); :func:`link_uniforms` is its array form."""
+    return counter_uniform_core(key, ue, site, variate)
+
+
+@ufunc(["float64(uint64, int64, int64, int64)"])
+def _link_uniforms_ufunc(key, ue, site, variate):
+    return counter_uniform_core(key, ue, site, variate)
+
 
 LINK_VARIATE_LOS = 0
 LINK_VARIATE_HE_1M = 1
@@ -62,15 +99,10 @@ def link_uniforms(
     key: int, ue_index: np.ndarray, site_index: np.ndarray, variate: int
 ) -> np.ndarray:
     """Uniform variates in [0, 1) for UE-site links, elementwise over broadcastable integer
-    arrays ``ue_index`` and ``site_index`` (e.g. [ue, 1] and [1, site] -> [ue, site])."""
-    with np.errstate(over="ignore"):
-        z = (
-            np.uint64(key)
-            + (np.asarray(ue_index, dtype=np.uint64) + np.uint64(1)) * _GOLDEN
-            + (np.asarray(site_index, dtype=np.uint64) + np.uint64(1)) * _SITE_MUL
-            + np.uint64(variate + 1) * _VAR_MUL
-        )
-        z = (z ^ (z >> np.uint64(30))) * _M1
-        z = (z ^ (z >> np.uint64(27))) * _M2
-        z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    arrays ``ue_index`` and ``site_index`` (e.g. [ue, 1] and [1, site] -> [ue, site]): a NumPy
+    ufunc over :func:`link_uniform_core`, the generator the compiled kernels call."""
+    return np.asarray(
+        _link_uniforms_ufunc(np.uint64(key), np.asarray(ue_index, dtype=np.int64),
+                             np.asarray(site_index, dtype=np.int64), np.int64(variate)),
+        dtype=np.float64,
+    )

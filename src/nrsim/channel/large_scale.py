@@ -38,6 +38,8 @@ from nrsim.channel.field_read import (
     soft_los_state_array,
 )
 from nrsim.channel.tr38901.los_probability import los_probability, los_state_correlation_m
+from nrsim.channel.tr38901.scenarios import PL_UMA
+from nrsim.channel.tr38901.scenarios import scenario as scenario_row
 from nrsim.deployment.geometry import link_geometry
 from nrsim.deployment.layout import Layout
 from nrsim.deployment.ue_drop import UeDrop
@@ -198,7 +200,7 @@ def draw_link_uniforms(
     sites = np.arange(n_sites, dtype=np.int64)[None, :]
     ue_col = np.asarray(ue_index, dtype=np.int64)[:, None]
     u_los = link_uniforms(link_key, ue_col, sites, LINK_VARIATE_LOS)
-    if scenario == "uma":
+    if scenario_row(scenario).pathloss_law == PL_UMA:  # the law with an h_E draw (note 1)
         he_rows = np.flatnonzero(h_ut_m >= UMA_H_E_MIN_UT_HEIGHT_M).astype(np.int64)
     else:
         he_rows = np.zeros(0, dtype=np.int64)
@@ -331,42 +333,24 @@ def large_scale_block(
         los_kind = (np.ones_like(los), np.zeros_like(los))
     else:
         los_kind = (los,)
-    if params.scenario == "uma":
-        h_e = np.ones((n_ue, n_site))
-        hi = draws.he_rows
-        h_e[hi] = pathloss.uma_effective_height_from_uniforms_m(
-            draws.u_he[..., 0], draws.u_he[..., 1], geo.d_2d_m[hi], h_ut[hi][:, None]
-        )
+    # [ue, site] path loss (Table 7.4.1-1) with the scenario's law and the h_E draws
+    row = scenario_row(params.scenario)
+    h_e = np.ones((n_ue, n_site))
+    hi = draws.he_rows  # UMa UEs with h_UT >= 13 m (empty otherwise)
+    h_e[hi] = pathloss.uma_effective_height_from_uniforms_m(
+        draws.u_he[..., 0], draws.u_he[..., 1], geo.d_2d_m[hi], h_ut[hi][:, None]
+    )
     pls, sfs = [], []
     for state in los_kind:
-        # [ue, site] path loss
-        if params.scenario == "uma":
-            pl = np.where(
-                state,
-                pathloss.pathloss_uma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
-                pathloss.pathloss_uma_nlos_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e),
-            )
-        elif params.scenario == "rma":
-            kw = dict(
-                h_building_m=params.rma_building_height_m, w_street_m=params.rma_street_width_m
-            )
-            pl = np.where(
-                state,
-                pathloss.pathloss_rma_los_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, **kw),
-                pathloss.pathloss_rma_nlos_db(geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, **kw),
-            )
-        else:
-            pl = pathloss.pathloss_db(
-                params.scenario, state, geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2
-            )
+        pl = pathloss.pathloss_db(
+            params.scenario, state, geo.d_2d_m, geo.d_3d_m, params.fc_ghz, h_bs, h_ut2, h_e,
+            h_building_m=params.rma_building_height_m, w_street_m=params.rma_street_width_m,
+        )
         # [ue, site] shadow fading
         if fields is not None:
-            if params.scenario == "rma":
-                sigma = pathloss.shadow_fading_std_db(
-                    "rma", state, d_2d_m=geo.d_2d_m, fc_ghz=params.fc_ghz, h_bs_m=h_bs, h_ut_m=h_ut2
-                )
-            else:
-                sigma = pathloss.shadow_fading_std_db(params.scenario, state)
+            sigma = pathloss.shadow_fading_std_db(
+                row.key, state, d_2d_m=geo.d_2d_m, fc_ghz=params.fc_ghz, h_bs_m=h_bs, h_ut_m=h_ut2
+            )
             unit = np.where(
                 state,
                 fields[0].values(xy, site_idx, bilinear=bilinear),

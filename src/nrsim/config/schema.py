@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nrsim.channel.tr38901.scenarios import SCENARIO_KEYS, SCENARIOS
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(
@@ -102,12 +104,17 @@ class DeploymentConfig(_Frozen):
     in the working directory, then among nrsim's shipped site lists, e.g. ``london-pilot.csv``)."""
 
 
+ScenarioName = Literal[(*SCENARIO_KEYS, "mixed")]  # type: ignore[valid-type]
+"""``channel.scenario``: a registered TR 38.901 scenario, or ``mixed`` (per-site environments)."""
+
+
 class ChannelConfig(_Frozen):
     """Large-scale channel of TR 38.901 V17.0.0 clause 7.4."""
 
-    scenario: Literal["uma", "umi", "rma", "inh", "mixed"] = "uma"
-    """Path-loss scenario of Table 7.4.1-1: UMa, UMi-Street Canyon, RMa, InH-office; ``mixed``:
-    each site's own environment (national layout)."""
+    scenario: ScenarioName = "uma"
+    """Path-loss scenario of Table 7.4.1-1 (a key of the scenario registry,
+    ``nrsim/channel/tr38901/scenarios.py``): UMa, UMi-Street Canyon, RMa, InH-office;
+    ``mixed``: each site's own environment (national layout)."""
     fc_ghz: Annotated[float, Field(gt=0.0, le=1_000.0)] = 3.5
     """Carrier frequency [GHz]; the model's validity range (0.5-100 GHz) is checked too."""
     inh_variant: Literal["mixed", "open"] = "mixed"
@@ -635,10 +642,12 @@ class ScenarioConfig(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> "ScenarioConfig":
-        if self.deployment.layout == "inh-office" and self.channel.scenario != "inh":
+        indoor = self.channel.scenario in SCENARIOS and SCENARIOS[self.channel.scenario].indoor
+        if self.deployment.layout == "inh-office" and not indoor:
             raise ValueError(
-                "deployment.layout = 'inh-office' needs channel.scenario = 'inh' "
-                f"(got {self.channel.scenario!r})"
+                "deployment.layout = 'inh-office' needs an indoor channel.scenario ("
+                + ", ".join(repr(k) for k, r in SCENARIOS.items() if r.indoor)
+                + f"; got {self.channel.scenario!r})"
             )
         if (self.deployment.layout == "national") != (self.channel.scenario == "mixed") and not (
             self.deployment.layout == "sites"
@@ -654,9 +663,9 @@ class ScenarioConfig(_Frozen):
                 "list), and deployment.sites_file needs layout 'sites' "
                 f"(got layout {self.deployment.layout!r}, sites_file {self.deployment.sites_file!r})"
             )
-        if self.channel.scenario == "inh" and self.deployment.layout != "inh-office":
+        if indoor and self.deployment.layout != "inh-office":
             raise ValueError(
-                "channel.scenario = 'inh' needs deployment.layout = 'inh-office' "
-                f"(got {self.deployment.layout!r})"
+                f"channel.scenario = {self.channel.scenario!r} (indoor) needs deployment.layout = "
+                f"'inh-office' (got {self.deployment.layout!r})"
             )
         return self

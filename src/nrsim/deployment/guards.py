@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.channel.tr38901.scenarios import scenario as scenario_row
 from nrsim.errors import ConfigError, ModelValidityWarning
 
 MIN_DROP_AREA_SHARE = 0.01
@@ -291,17 +292,12 @@ def check_min_distance(cfg, layout, area_polygons_m=None) -> None:
 # ---------------------------------------------------------------------------- validity
 
 
-@functools.lru_cache(maxsize=8)
 def max_valid_d_2d_m(scenario: str) -> float:
     """Largest 2D distance [m] at which the scenario's path loss is valid for every link
-    (TR 38.901 V17.0.0 Table 7.4.1-1, ``tables/pathloss_validity.csv``): 5 km for UMa and
+    (TR 38.901 V17.0.0 Table 7.4.1-1, the registry's validity ranges): 5 km for UMa and
     UMi; for RMa the NLOS limit, 5 km (the LOS limit is 10 km, but beyond 5 km an RMa link is
     LOS with probability below exp(-5) = 0.7 %); inf when no d_2D range is given (InH)."""
-    from nrsim.channel.tr38901._common import read_table
-
-    hi = [float(r["max_value"]) for r in read_table("pathloss_validity.csv")
-          if r["scenario"] == scenario and r["field"] == "d_2d_m"]
-    return min(hi) if hi else math.inf
+    return scenario_row(scenario).max_value("d_2d_m")
 
 
 def check_distance_validity(cfg, layout, area_polygons_m=None) -> None:
@@ -321,9 +317,7 @@ def check_distance_validity(cfg, layout, area_polygons_m=None) -> None:
     env = np.asarray(site_scenarios(cfg, layout))
     d_max = np.asarray([max_valid_d_2d_m(e) for e in env])  # [site]
     cells = np.bincount(layout.cell_site, minlength=layout.n_sites)
-    from nrsim.channel.tr38901._common import SCENARIO_LABELS
-
-    limits = ", ".join(f"{SCENARIO_LABELS.get(e, e)} d_2D <= {max_valid_d_2d_m(e) / 1e3:g} km" for e in sorted(set(env)))
+    limits = ", ".join(f"{scenario_row(e).label} d_2D <= {max_valid_d_2d_m(e) / 1e3:g} km" for e in sorted(set(env)))
     if cfg.deployment.ue.placement == "area" and area_polygons_m is not None:
         d, s = _nearest_site_m(area_sample_m(area_polygons_m), layout)
         far = d > d_max[s]

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nrsim.channel.tr38901.scenarios import SCENARIOS
 from nrsim.deployment.geo import (
     LocalProjection,
     check_projection_span,
@@ -60,7 +61,8 @@ neither serves nor interferes, while its index (and every link's random draws) s
 MAX_REPORTED_PROBLEMS = 200
 """Problems listed in one error message (the count of the rest is given)."""
 
-ENVIRONMENTS = ("uma", "umi", "rma")
+ENVIRONMENTS = tuple(k for k, row in SCENARIOS.items() if not row.indoor)
+"""Site environments: the outdoor scenarios of the registry (uma, umi, rma)."""
 
 FIELD = "deployment.sites_file"
 """The config field that names a site list (the ``field`` of every :class:`SiteListError`)."""

@@ -42,6 +42,8 @@ import math
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.radio.uplink import pusch_power_core as pusch_power_dbm  # TS 38.213 7.1.1
+from nrsim.rng import counter_uniform_core
 
 
 DL, UL = 0, 1
@@ -54,31 +56,11 @@ N_LCH = 2
 queue index = N_LCH x direction + channel."""
 TOL_BITS = 1e-6
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_SLOT_MUL = np.uint64(0xD1B54A32D192ED03)
-_DIR_MUL = np.uint64(0x8CB92BA72F3D8DD7)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_ONE = np.uint64(1)
-
-
 @jit
 def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
-    """Uniform [0, 1) of (key, slot t, UE u, direction d): SplitMix64 finaliser (Steele,
-    Lea & Flood, OOPSLA 2014) of a Weyl-style combination of the counters."""
-    z = (key + (np.uint64(u) + _ONE) * _GOLDEN + (np.uint64(t) + _ONE) * _SLOT_MUL
-         + (np.uint64(d) + _ONE) * _DIR_MUL)
-    z = (z ^ (z >> np.uint64(30))) * _M1
-    z = (z ^ (z >> np.uint64(27))) * _M2
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@jit
-def pusch_power_dbm(p0_dbm, alpha, pathloss_db, m_prb, mu, p_max_dbm):
-    """TS 38.213 7.1.1 open-loop PUSCH power (Delta_TF = f = 0), scalar form of
-    :func:`nrsim.radio.uplink.pusch_tx_power_dbm`."""
-    return min(p_max_dbm, p0_dbm + 10.0 * math.log10((2.0 ** mu) * m_prb) + alpha * pathloss_db)
+    """Uniform [0, 1) of (key, slot t, UE u, direction d): the one counter-based generator
+    :func:`nrsim.rng.counter_uniform_core` with counters (u, t, d)."""
+    return counter_uniform_core(key, u, t, d)
 
 
 @jit

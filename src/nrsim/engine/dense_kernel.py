@@ -12,8 +12,9 @@ Phi(G_s(x)) < P_LOS; for moving UEs optionally the soft state of 7.6.3.3, LOS an
 in power), read per link, so a link has the same value in dense and sparse runs; the tests check the dense form against the
 NumPy reference (:func:`nrsim.channel.large_scale.large_scale_block`) link by link.
 
-The scalar formulas below restate the vectorised functions of
-:mod:`nrsim.channel.tr38901` for the compiler; each cites the same clause.
+Every formula is the scalar core of :mod:`nrsim.channel.tr38901` (path loss, LOS probability,
+h_E, antenna pattern), of :mod:`nrsim.channel.field_read` and of :mod:`nrsim.rng`, the same
+code the NumPy functions run; the kernel only walks the links and reduces.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 import numba
 import numpy as np
 
-from nrsim.compiled import jit, jit_parallel
+from nrsim.compiled import jit_parallel
 
 from nrsim.channel.field_read import (  # the scalar core shared with the reference chain
     field_bilinear,
@@ -34,176 +35,23 @@ from nrsim.channel.field_read import (  # the scalar core shared with the refere
     soft_los_loss_db,
     soft_los_state,
 )
+from nrsim.channel.tr38901.antenna import (
+    column_af_core,
+    element_gain_core,
+    horizontal_attenuation_core,
+    lcs_angles_core,
+    vertical_attenuation_core,
+    wrap_angle_core,
+)
+from nrsim.channel.tr38901.los_probability import los_probability_core
+from nrsim.channel.tr38901.pathloss import pathloss_core, rma_breakpoint_core, uma_effective_height_core
+from nrsim.channel.tr38901.scenarios import PL_UMA
+from nrsim.rng import LINK_VARIATE_HE_1M, LINK_VARIATE_HE_LEVEL, LINK_VARIATE_LOS, link_uniform_core
 
-SCN_UMA, SCN_UMI, SCN_RMA, SCN_INH = 0, 1, 2, 3
-LOS_UMA, LOS_UMI, LOS_RMA, LOS_INH_MIXED, LOS_INH_OPEN = 0, 1, 2, 3, 4
 ANT_OMNI, ANT_ELEMENT, ANT_COLUMN = 0, 1, 2
-C_TR38901_M_S = 3.0e8  # Table 7.4.1-1 notes 1 and 5
-MIN_D_3D_M = 1.0
 LN10_OVER_10 = math.log(10.0) / 10.0  # 10^(x/10) = exp(x ln10 / 10)
 SF_CHUNK = 32
 """UEs per work item of the kernel (shadowing values are gathered site-major per item)."""
-
-
-
-@jit
-def los_probability_scalar(los_code: int, d_out: float, h_ut: float) -> float:
-    """TR 38.901 Table 7.4.2-1."""
-    if los_code == LOS_UMA:
-        if d_out <= 18.0:
-            return 1.0
-        c_p = 0.0 if h_ut <= 13.0 else ((h_ut - 13.0) / 10.0) ** 1.5
-        p = (18.0 / d_out + math.exp(-d_out / 63.0) * (1.0 - 18.0 / d_out)) * (
-            1.0 + c_p * 1.25 * (d_out / 100.0) ** 3 * math.exp(-d_out / 150.0)
-        )
-        return min(p, 1.0)
-    if los_code == LOS_UMI:
-        if d_out <= 18.0:
-            return 1.0
-        return 18.0 / d_out + math.exp(-d_out / 36.0) * (1.0 - 18.0 / d_out)
-    if los_code == LOS_RMA:
-        return 1.0 if d_out <= 10.0 else math.exp(-(d_out - 10.0) / 1000.0)
-    if los_code == LOS_INH_MIXED:
-        if d_out <= 1.2:
-            return 1.0
-        if d_out < 6.5:
-            return math.exp(-(d_out - 1.2) / 4.7)
-        return math.exp(-(d_out - 6.5) / 32.6) * 0.32
-    # open office
-    if d_out <= 5.0:
-        return 1.0
-    if d_out <= 49.0:
-        return math.exp(-(d_out - 5.0) / 70.8)
-    return math.exp(-(d_out - 49.0) / 211.7) * 0.54
-
-
-@jit
-def uma_h_e_scalar(u1: float, u2: float, d_2d: float, h_ut: float) -> float:
-    """Table 7.4.1-1 note 1 (same mapping of uniforms as
-    ``pathloss.uma_effective_height_from_uniforms_m``)."""
-    g = 1.25 * (d_2d / 100.0) ** 3 * math.exp(-d_2d / 150.0) if d_2d > 18.0 else 0.0
-    c = 0.0 if h_ut < 13.0 else ((h_ut - 13.0) / 10.0) ** 1.5 * g
-    if u1 < 1.0 / (1.0 + c):
-        return 1.0
-    n_levels = max(math.floor((h_ut - 1.5 - 12.0) / 3.0 + 1e-9) + 1.0, 1.0)
-    level = min(math.floor(u2 * n_levels), n_levels - 1.0)
-    return 12.0 + 3.0 * level
-
-
-@jit
-def _rma_pl1(d: float, fc: float, h: float) -> float:
-    h_pow = h**1.72
-    return (
-        20.0 * math.log10(40.0 * math.pi * d * fc / 3.0)
-        + min(0.03 * h_pow, 10.0) * math.log10(d)
-        - min(0.044 * h_pow, 14.77)
-        + 0.002 * math.log10(h) * d
-    )
-
-
-@jit
-def pathloss_scalar(
-    scn: int, los: bool, d_2d: float, d_3d: float, fc: float, h_bs: float, h_ut: float,
-    h_e: float, h_bld: float, w_street: float,
-) -> float:
-    """Basic path loss of Table 7.4.1-1 [dB] (NLOS = max(LOS, NLOS'))."""
-    d3 = max(d_3d, MIN_D_3D_M)
-    lf = math.log10(fc)
-    ld = math.log10(d3)
-    if scn == SCN_INH:
-        pl_los = 32.4 + 17.3 * ld + 20.0 * lf
-        if los:
-            return pl_los
-        return max(pl_los, 38.3 * ld + 17.30 + 24.9 * lf)
-    if scn == SCN_RMA:
-        d_bp = 2.0 * math.pi * h_bs * h_ut * fc * 1e9 / C_TR38901_M_S
-        if d_2d <= d_bp:
-            pl_los = _rma_pl1(d3, fc, h_bld)
-        else:
-            pl_los = _rma_pl1(d_bp, fc, h_bld) + 40.0 * math.log10(d3 / d_bp)
-        if los:
-            return pl_los
-        nlos = (
-            161.04 - 7.1 * math.log10(w_street) + 7.5 * math.log10(h_bld)
-            - (24.37 - 3.7 * (h_bld / h_bs) ** 2) * math.log10(h_bs)
-            + (43.42 - 3.1 * math.log10(h_bs)) * (ld - 3.0)
-            + 20.0 * lf
-            - (3.2 * (math.log10(11.75 * h_ut)) ** 2 - 4.97)
-        )
-        return max(pl_los, nlos)
-    if scn == SCN_UMA:
-        d_bp = 4.0 * (h_bs - h_e) * (h_ut - h_e) * fc * 1e9 / C_TR38901_M_S
-        if d_2d <= d_bp:
-            pl_los = 28.0 + 22.0 * ld + 20.0 * lf
-        else:
-            pl_los = (
-                28.0 + 40.0 * ld + 20.0 * lf
-                - 9.0 * math.log10(d_bp * d_bp + (h_bs - h_ut) ** 2)
-            )
-        if los:
-            return pl_los
-        return max(pl_los, 13.54 + 39.08 * ld + 20.0 * lf - 0.6 * (h_ut - 1.5))
-    # UMi-Street Canyon (h_E = 1 m)
-    d_bp = 4.0 * (h_bs - 1.0) * (h_ut - 1.0) * fc * 1e9 / C_TR38901_M_S
-    if d_2d <= d_bp:
-        pl_los = 32.4 + 21.0 * ld + 20.0 * lf
-    else:
-        pl_los = (
-            32.4 + 40.0 * ld + 20.0 * lf
-            - 9.5 * math.log10(d_bp * d_bp + (h_bs - h_ut) ** 2)
-        )
-    if los:
-        return pl_los
-    return max(pl_los, 35.3 * ld + 22.4 + 21.3 * lf - 0.3 * (h_ut - 1.5))
-
-
-@jit
-def column_af_db_scalar(cos_theta: float, n_el: int, spacing_wl: float, cos_etilt: float) -> float:
-    """10 log10 |AF|^2 of the one-port column (7.3.1, eq. 7.3-1), closed form, from the
-    cosines of the LCS zenith angle and of the electrical tilt.
-
-    |AF|^2 = sin^2(M psi / 2) / (M sin^2(psi / 2)) = (1 - T_M(c)) / (M (1 - c)) with
-    c = cos(psi) and T_M the Chebyshev polynomial (cos(M psi) = T_M(cos psi)), evaluated by
-    its three-term recurrence: one cosine instead of two sines."""
-    if n_el <= 1:
-        return 0.0
-    psi = 2.0 * math.pi * spacing_wl * (cos_theta - cos_etilt)
-    c = math.cos(psi)
-    one_minus_c = 1.0 - c
-    if one_minus_c < 1e-12:
-        return 10.0 * math.log10(n_el)
-    t_prev, t_cur = 1.0, c  # T_0, T_1
-    for _ in range(n_el - 1):
-        t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
-    val = (1.0 - t_cur) / (n_el * one_minus_c)
-    if val <= 0.0:
-        return -math.inf
-    return 10.0 * math.log10(val)
-
-
-@jit
-def _wrap180(a: float) -> float:
-    """Wrap to [-180, 180) deg (inputs here lie within a few turns)."""
-    while a >= 180.0:
-        a -= 360.0
-    while a < -180.0:
-        a += 360.0
-    return a
-
-
-@jit
-def link_uniform_scalar(key: np.uint64, ue: np.int64, site: np.int64, variate: np.int64) -> float:
-    """Scalar twin of :func:`nrsim.rng.link_uniforms` (SplitMix64 finaliser)."""
-    z = (
-        np.uint64(key)
-        + (np.uint64(ue) + np.uint64(1)) * np.uint64(0x9E3779B97F4A7C15)
-        + (np.uint64(site) + np.uint64(1)) * np.uint64(0xD1B54A32D192ED03)
-        + np.uint64(variate + 1) * np.uint64(0x8CB92BA72F3D8DD7)
-    )
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @jit_parallel
@@ -211,7 +59,7 @@ def drop_kernel(
     ue_index, ue_x, ue_y, ue_h, ue_din, ue_loss_db, ue_home,  # [ue]
     cand, n_cand,  # [ue, k] candidate sites (ascending distance not required), [ue] count
     site_x, site_y, site_h, shifts,  # [site], [image, 2]
-    site_scn, site_los_code, site_f_los, site_f_nlos,  # [site] codes and field indices
+    site_pl_law, site_los_law, site_f_los, site_f_nlos,  # [site] law codes (scenarios.py), field indices
     site_sig_los, site_sig_los_after_bp, site_sig_nlos,  # [site] sigma_SF [dB]
     site_cell_start,  # [site + 1] CSR: cells of site s are start[s]..start[s+1]-1
     cell_bearing_deg, cell_tx_dbm, cell_load,  # [cell]
@@ -322,7 +170,7 @@ def drop_kernel(
                         dy = cy
                 d2d = math.sqrt(bd2)
                 d_out = max(d2d - ue_din[i], 0.0)
-                p_los = los_probability_scalar(site_los_code[s], d_out, hu)
+                p_los = los_probability_core(site_los_law[s], d_out, hu)
                 if soft_los:  # 7.6.3.3: LOS_soft; the boolean state is LOS_soft > 1/2
                     s_los = soft_los_state(b_g[j, kk], p_los, soft_scale)
                     b_s[j, kk] = s_los
@@ -330,7 +178,7 @@ def drop_kernel(
                 elif los_sc:  # 7.6.3.1: LOS iff Phi(G_s(x)) < P_LOS
                     los = los_from_gaussian(b_g[j, kk], p_los)
                 else:
-                    los = link_uniform_scalar(key, ue_index[i], s, 0) < p_los
+                    los = link_uniform_core(key, ue_index[i], s, LINK_VARIATE_LOS) < p_los
                 b_dx[j, kk] = dx
                 b_dy[j, kk] = dy
                 b_d2[j, kk] = d2d
@@ -338,9 +186,8 @@ def drop_kernel(
                 if sf_on and soft_los:  # both fields: the link mixes LOS and NLOS
                     f = site_f_los[s]
                     sig = site_sig_los[s]
-                    if site_scn[s] == SCN_RMA:
-                        d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
-                        if d2d > d_bp:
+                    if site_sig_los_after_bp[s] != sig:  # RMa: sigma beyond d_BP (note 5)
+                        if d2d > rma_breakpoint_core(fc_ghz, site_h[s], hu):
                             sig = site_sig_los_after_bp[s]
                     b_f[j, kk] = f
                     b_sf[j, kk] = sig
@@ -350,9 +197,8 @@ def drop_kernel(
                     if los:
                         f = site_f_los[s]
                         sig = site_sig_los[s]
-                        if site_scn[s] == SCN_RMA:
-                            d_bp = 2.0 * math.pi * site_h[s] * hu * fc_ghz * 1e9 / C_TR38901_M_S
-                            if d2d > d_bp:
+                        if site_sig_los_after_bp[s] != sig:  # RMa: sigma beyond d_BP (note 5)
+                            if d2d > rma_breakpoint_core(fc_ghz, site_h[s], hu):
                                 sig = site_sig_los_after_bp[s]
                     else:
                         f = site_f_nlos[s]
@@ -421,26 +267,27 @@ def drop_kernel(
                 sf = b_sf[j, kk]
                 dz = hu - site_h[s]
                 d3d = math.sqrt(d2d * d2d + dz * dz)
-                scn = site_scn[s]
+                law = site_pl_law[s]
                 h_e = 1.0
-                if scn == SCN_UMA and hu >= 13.0:
-                    h_e = uma_h_e_scalar(
-                        link_uniform_scalar(key, uid, s, 1), link_uniform_scalar(key, uid, s, 2), d2d, hu
+                if law == PL_UMA and hu >= 13.0:  # below 13 m h_E = 1 m surely (note 1)
+                    h_e = uma_effective_height_core(
+                        link_uniform_core(key, uid, s, LINK_VARIATE_HE_1M),
+                        link_uniform_core(key, uid, s, LINK_VARIATE_HE_LEVEL), d2d, hu,
                     )
                 if soft_los:  # 7.6.3.3: LOS and NLOS mixed in power, weight LOS_soft^2
-                    pl_l = pathloss_scalar(scn, True, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
-                    pl_n = pathloss_scalar(scn, False, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                    pl_l = pathloss_core(law, True, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                    pl_n = pathloss_core(law, False, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
                     s_los = b_s[j, kk]
                     pl = soft_los_loss_db(s_los, pl_l, pl_n)
                     sf_n = b_sfn[j, kk] if sf_on else 0.0
                     sf = soft_los_loss_db(s_los, pl_l + sf, pl_n + sf_n) - pl
                 else:
-                    pl = pathloss_scalar(scn, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
+                    pl = pathloss_core(law, los, d2d, d3d, fc_ghz, site_h[s], hu, h_e, h_bld, w_street)
                 site_loss = pl + sf + ue_loss_db[i] - ue_gain_dbi
                 theta = math.degrees(math.atan2(d2d, dz))
                 phi = math.degrees(math.atan2(dy, dx))
                 # vertical pattern without mechanical tilt: shared by the site's cells
-                a_v = min(12.0 * ((theta - 90.0) / theta_3db) ** 2, sla_v)
+                a_v = vertical_attenuation_core(theta, theta_3db, sla_v)
                 cos_theta = dz / d3d if d3d > 0.0 else 0.0
                 af = 0.0
                 af_cos_etilt = math.nan  # the array factor is recomputed only when the tilt changes
@@ -451,23 +298,17 @@ def drop_kernel(
                     elif cell_cb[c] == 1.0:
                         if ant_model == ANT_COLUMN and cell_cos_etilt[c] != af_cos_etilt:
                             af_cos_etilt = cell_cos_etilt[c]
-                            af = column_af_db_scalar(cos_theta, n_el, spacing_wl, af_cos_etilt)
-                        dphi = _wrap180(phi - cell_bearing_deg[c])
-                        a_h = min(12.0 * (dphi / phi_3db) ** 2, a_max)
-                        g = g_max + af - min(a_h + a_v, a_max)
-                    else:
-                        t = math.radians(theta)
-                        dp = math.radians(phi - cell_bearing_deg[c])
-                        ct, st = math.cos(t), math.sin(t)
-                        cp, sp = math.cos(dp), math.sin(dp)
-                        cb, sb = cell_cb[c], cell_sb[c]
-                        cos_tl = min(max(cb * ct + sb * cp * st, -1.0), 1.0)
-                        th_l = math.degrees(math.acos(cos_tl))
-                        ph_l = math.degrees(math.atan2(sp * st, cb * st * cp - sb * ct))
-                        av = min(12.0 * ((th_l - 90.0) / theta_3db) ** 2, sla_v)
-                        ah = min(12.0 * (_wrap180(ph_l) / phi_3db) ** 2, a_max)
-                        afc = column_af_db_scalar(cos_tl, n_el, spacing_wl, cell_cos_etilt[c]) if ant_model == ANT_COLUMN else 0.0
-                        g = g_max + afc - min(ah + av, a_max)
+                            af = column_af_core(cos_theta, n_el, spacing_wl, af_cos_etilt)
+                        a_h = horizontal_attenuation_core(wrap_angle_core(phi - cell_bearing_deg[c]), phi_3db, a_max)
+                        g = element_gain_core(a_v, a_h, a_max, g_max + af)
+                    else:  # mechanical downtilt: the LCS angles of 7.1.3 (slant 0)
+                        th_l, cos_tl, ph_l = lcs_angles_core(
+                            theta, phi - cell_bearing_deg[c], cell_cb[c], cell_sb[c], 1.0, 0.0
+                        )
+                        av = vertical_attenuation_core(th_l, theta_3db, sla_v)
+                        ah = horizontal_attenuation_core(wrap_angle_core(ph_l), phi_3db, a_max)
+                        afc = column_af_core(cos_tl, n_el, spacing_wl, cell_cos_etilt[c]) if ant_model == ANT_COLUMN else 0.0
+                        g = element_gain_core(av, ah, a_max, g_max + afc)
                     gain = g - site_loss
                     rx = cell_tx_dbm[c] + gain
                     if write_cells:

@@ -27,8 +27,7 @@ from nrsim.channel.large_scale import (
 from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.field_read import soft_los_scale
 from nrsim.channel.tr38901 import antenna as tr_antenna
-from nrsim.channel.tr38901 import pathloss as tr_pathloss
-from nrsim.channel.tr38901.los_probability import los_state_correlation_m
+from nrsim.channel.tr38901.scenarios import scenario as scenario_row
 from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
@@ -138,14 +137,7 @@ class DropState:
     7.6.3.3 (LOS field read bilinearly, LOS and NLOS mixed in power); needs ``bilinear``."""
 
 
-_SCN_CODE = {"uma": dk.SCN_UMA, "umi": dk.SCN_UMI, "rma": dk.SCN_RMA, "inh": dk.SCN_INH}
 _ANT_CODE = {"omni": dk.ANT_OMNI, "element": dk.ANT_ELEMENT, "column": dk.ANT_COLUMN}
-
-
-def _los_code(scenario: str, inh_variant: str) -> int:
-    if scenario == "inh":
-        return dk.LOS_INH_OPEN if inh_variant == "open" else dk.LOS_INH_MIXED
-    return {"uma": dk.LOS_UMA, "umi": dk.LOS_UMI, "rma": dk.LOS_RMA}[scenario]
 
 
 def site_scenarios(cfg: ScenarioConfig, layout: Layout) -> tuple[str, ...]:
@@ -205,20 +197,14 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
     else:
         o2i_state = sample_ue_o2i(ues, params, rng=stream(seed, "o2i", drop=drop))
     names, inverse = np.unique(np.asarray(scn_names), return_inverse=True)
-    per = {
-        x: (
-            _SCN_CODE[x],
-            _los_code(x, params.inh_variant),
-            float(tr_pathloss.shadow_fading_std_db(x, True)),
-            float(tr_pathloss.shadow_fading_std_db(
-                x, True, d_2d_m=np.inf, fc_ghz=1.0, h_bs_m=35.0, h_ut_m=1.5
-            )) if x == "rma" else float(tr_pathloss.shadow_fading_std_db(x, True)),
-            float(tr_pathloss.shadow_fading_std_db(x, False)),
-            float(tr_pathloss.shadow_fading_decorrelation_m(x, True)),
-            float(tr_pathloss.shadow_fading_decorrelation_m(x, False)),
+    per = {}
+    for x in names:  # the registry row of each environment (channel/tr38901/scenarios.py)
+        row = scenario_row(x)
+        per[x] = (
+            row.pathloss_law, row.los_law(params.inh_variant), row.sigma_sf_los_db,
+            row.sigma_sf_los_after_bp_db, row.sigma_sf_nlos_db,
+            row.sf_decorrelation_los_m, row.sf_decorrelation_nlos_m,
         )
-        for x in names
-    }
     table = np.asarray([per[x] for x in names])  # [scenario, 7]
     site_vals = table[inverse]  # [site, 7]
     site_scn = site_vals[:, 0].astype(np.int64)
@@ -242,7 +228,7 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
     if params.los_spatial_consistency:
         # LOS-state fields (7.6.3.1, Table 7.6.3.1-2), one per distinct correlation distance,
         # from their own stream so that the shadowing and the UE drop do not move
-        d_los = {x: los_state_correlation_m(x) for x in names}
+        d_los = {x: scenario_row(x).los_state_correlation_m for x in names}
         distinct_los = list(dict.fromkeys(d_los[x] for x in dict.fromkeys(scn_names)))
         rng_los = stream(seed, "los_field", drop=drop)
         base = len(made)

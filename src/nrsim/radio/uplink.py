@@ -8,11 +8,30 @@ coupling loss including antenna gains.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nrsim.compiled import jit, ufunc
+
 ALPHA_VALUES: tuple[float, ...] = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 """Allowed alpha (TS 38.331 ``Alpha``: alpha0, alpha04, ..., alpha1)."""
+
+
+@jit
+def pusch_power_core(
+    p0_dbm: float, alpha: float, pathloss_db: float, n_prb: float, mu: int, p_max_dbm: float
+) -> float:
+    """PUSCH transmit power of one UE [dBm], TS 38.213 7.1.1 open loop (Delta_TF = f = 0):
+    min(P_CMAX, P_O_PUSCH + 10 log10(2^mu M_RB) + alpha PL). The one implementation: the
+    slot and call kernels call it, :func:`pusch_tx_power_dbm` is its array form."""
+    return min(p_max_dbm, p0_dbm + 10.0 * math.log10((2.0**mu) * n_prb) + alpha * pathloss_db)
+
+
+@ufunc(["float64(float64, float64, float64, float64, int64, float64)"])
+def _pusch_ufunc(p0_dbm, alpha, pathloss_db, n_prb, mu, p_max_dbm):
+    return pusch_power_core(p0_dbm, alpha, pathloss_db, n_prb, mu, p_max_dbm)
 
 
 def pusch_tx_power_dbm(
@@ -40,11 +59,6 @@ def pusch_tx_power_dbm(
     p_max_dbm : float [...]
         P_CMAX [dBm].
     """
-    m = np.asarray(n_prb, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        open_loop = (
-            np.asarray(p0_dbm, dtype=np.float64)
-            + 10.0 * np.log10(2.0**mu * m)
-            + np.asarray(alpha, dtype=np.float64) * np.asarray(pathloss_db, dtype=np.float64)
-        )
-    return np.minimum(np.asarray(p_max_dbm, dtype=np.float64), open_loop)
+    with np.errstate(divide="ignore"):  # M_RB = 0 gives -inf
+        return np.asarray(_pusch_ufunc(p0_dbm, alpha, pathloss_db, n_prb, np.int64(mu), p_max_dbm),
+                          dtype=np.float64)

@@ -1,4 +1,5 @@
-"""Helpers shared by the TR 38.901 modules: scenario names, spec-table loading, constants.
+"""Helpers shared by the TR 38.901 modules: spec-table loading, constants (the scenarios
+themselves are in :mod:`.scenarios`).
 
 Private to :mod:`nrsim.channel.tr38901`; not part of the public API.
 
@@ -14,8 +15,6 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Mapping
 
-from nrsim.errors import ConfigError
-
 SPEC = "3GPP TR 38.901 V17.0.0 (2022-03)"
 """The pinned specification version every formula in this package follows."""
 
@@ -23,37 +22,6 @@ C_TR38901_M_S: float = 3.0e8
 """Propagation velocity in free space [m/s] *as fixed by the TR*: Table 7.4.1-1 notes 1 and 5
 define the breakpoint distances with c = 3.0e8 m/s (not the exact SI value), so the breakpoint
 formulas use this constant to reproduce the TR exactly."""
-
-PATHLOSS_SCENARIOS: tuple[str, ...] = ("uma", "umi", "rma", "inh")
-"""Scenario keys: UMa, UMi-Street Canyon, RMa, InH-Office."""
-
-_INH_ALIASES: tuple[str, ...] = ("inh-mixed", "inh-open")
-
-SCENARIO_LABELS: Mapping[str, str] = MappingProxyType(
-    {"uma": "UMa", "umi": "UMi-Street Canyon", "rma": "RMa", "inh": "InH-Office"}
-)
-
-
-def normalize_pathloss_scenario(scenario: str) -> str:
-    """Map a scenario name to one of :data:`PATHLOSS_SCENARIOS`.
-
-    ``"inh-mixed"`` and ``"inh-open"`` (the two InH LOS-probability variants of Table 7.4.2-1)
-    share the InH-Office path-loss and shadow-fading model and map to ``"inh"``.
-
-    Raises
-    ------
-    ConfigError
-        If ``scenario`` is not a known name (field ``"scenario"``).
-    """
-    if scenario in PATHLOSS_SCENARIOS:
-        return scenario
-    if scenario in _INH_ALIASES:
-        return "inh"
-    allowed = ", ".join(repr(s) for s in PATHLOSS_SCENARIOS + _INH_ALIASES)
-    raise ConfigError(
-        f"scenario = {scenario!r} is not a TR 38.901 scenario; allowed: {allowed}",
-        field="scenario",
-    )
 
 
 @functools.lru_cache(maxsize=None)

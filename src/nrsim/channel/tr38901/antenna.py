@@ -23,8 +23,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nrsim.compiled import gufunc, jit, ufunc
 from nrsim.errors import ConfigError
-from nrsim.units import lin_to_db
 
 __all__ = [
     "wrap_angle_deg",
@@ -34,6 +34,12 @@ __all__ = [
     "gcs_to_lcs_angles",
     "angles_from_vector_deg",
     "bs_antenna_gain_dbi",
+    "wrap_angle_core",
+    "vertical_attenuation_core",
+    "horizontal_attenuation_core",
+    "element_gain_core",
+    "column_af_core",
+    "lcs_angles_core",
 ]
 
 # Table 7.3-1 defaults.
@@ -47,6 +53,127 @@ A_MAX_DB: float = 30.0
 """Front-back ratio A_max [dB] (Table 7.3-1)."""
 G_E_MAX_DBI: float = 8.0
 """Maximum directional gain of an element G_E,max [dBi] (Table 7.3-1)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar cores: the one implementation of each formula. The compiled drop kernel calls them
+# per link; the public array functions below are NumPy ufuncs over them.
+# --------------------------------------------------------------------------------------------
+
+
+@jit
+def wrap_angle_core(angle_deg: float) -> float:
+    """``angle_deg`` wrapped to (-180, 180] [deg] (whole turns subtracted exactly as many
+    times as needed; reduced modulo 360 first beyond three turns)."""
+    a = angle_deg
+    if abs(a) > 1080.0:
+        a = a % 360.0
+    while a > 180.0:
+        a -= 360.0
+    while a <= -180.0:
+        a += 360.0
+    return a
+
+
+@jit
+def vertical_attenuation_core(theta_deg: float, theta_3db_deg: float, sla_v_db: float) -> float:
+    """min(12 ((theta - 90) / theta_3dB)^2, SLA_V) [dB] (Table 7.3-1: -A_V(theta))."""
+    return min(12.0 * ((theta_deg - 90.0) / theta_3db_deg) ** 2, sla_v_db)
+
+
+@jit
+def horizontal_attenuation_core(phi_deg: float, phi_3db_deg: float, a_max_db: float) -> float:
+    """min(12 (phi / phi_3dB)^2, A_max) [dB] (Table 7.3-1: -A_H(phi)); ``phi_deg`` wrapped
+    to one turn about boresight by the caller."""
+    return min(12.0 * (phi_deg / phi_3db_deg) ** 2, a_max_db)
+
+
+@jit
+def element_gain_core(a_v_db: float, a_h_db: float, a_max_db: float, peak_dbi: float) -> float:
+    """peak - min(-(A_V + A_H), A_max) [dBi] (Table 7.3-1, A'' + G_E,max) from the two
+    attenuations (>= 0); ``peak_dbi`` is G_E,max, plus the column's array factor for a
+    column (7.3.1)."""
+    return peak_dbi - min(a_h_db + a_v_db, a_max_db)
+
+
+@jit
+def column_af_core(cos_theta: float, n_el: int, spacing_wl: float, cos_etilt: float) -> float:
+    """10 log10 |AF|^2 of the one-port vertical column [dB] (7.3.1, eq. 7.3-1), from the
+    cosines of the LCS zenith angle and of the electrical steering angle.
+
+    With psi = 2 pi d_V (cos theta - cos theta_etilt) and weights 1/sqrt(M),
+    |AF|^2 = sin^2(M psi / 2) / (M sin^2(psi / 2)) = (1 - T_M(c)) / (M (1 - c)) with
+    c = cos(psi) and T_M the Chebyshev polynomial (cos(M psi) = T_M(cos psi)), evaluated by
+    its three-term recurrence: one cosine instead of two sines. The limit where c = 1 is M;
+    -inf at an exact null."""
+    if n_el <= 1:
+        return 0.0
+    psi = 2.0 * math.pi * spacing_wl * (cos_theta - cos_etilt)
+    c = math.cos(psi)
+    one_minus_c = 1.0 - c
+    if one_minus_c < 1e-12:
+        return 10.0 * math.log10(n_el)
+    t_prev, t_cur = 1.0, c  # T_0, T_1
+    for _ in range(n_el - 1):
+        t_prev, t_cur = t_cur, 2.0 * c * t_cur - t_prev
+    val = (1.0 - t_cur) / (n_el * one_minus_c)
+    if val <= 0.0:
+        return -math.inf
+    return 10.0 * math.log10(val)
+
+
+@jit
+def lcs_angles_core(
+    theta_deg: float, dphi_deg: float, cos_b: float, sin_b: float, cos_g: float, sin_g: float
+) -> tuple[float, float, float]:
+    """GCS -> LCS angles of one direction, TR 38.901 V17.0.0 7.1.3, eqs. (7.1-7), (7.1-8):
+    zenith ``theta_deg``, azimuth relative to the bearing ``dphi_deg`` = phi - alpha, and the
+    cosines and sines of the downtilt beta and slant gamma. Returns (theta' [deg],
+    cos theta' (clipped to [-1, 1]), phi' [deg] in [-180, 180])."""
+    t = math.radians(theta_deg)
+    dp = math.radians(dphi_deg)
+    ct, st = math.cos(t), math.sin(t)
+    cp, sp = math.cos(dp), math.sin(dp)
+    cos_tl = cos_b * cos_g * ct + (sin_b * cos_g * cp - sin_g * sp) * st  # eq. (7.1-7)
+    cos_tl = min(max(cos_tl, -1.0), 1.0)
+    re = cos_b * st * cp - sin_b * ct  # eq. (7.1-8)
+    im = cos_b * sin_g * ct + (sin_b * sin_g * cp + cos_g * sp) * st
+    return math.degrees(math.acos(cos_tl)), cos_tl, math.degrees(math.atan2(im, re))
+
+
+@ufunc(["float64(float64)"])
+def _wrap_ufunc(angle_deg):
+    return wrap_angle_core(angle_deg)
+
+
+@ufunc(["float64(float64, float64, float64, float64, float64, float64, float64)"])
+def _element_ufunc(theta_deg, phi_deg, theta_3db_deg, phi_3db_deg, sla_v_db, a_max_db, peak_dbi):
+    a_v = vertical_attenuation_core(theta_deg, theta_3db_deg, sla_v_db)
+    a_h = horizontal_attenuation_core(wrap_angle_core(phi_deg), phi_3db_deg, a_max_db)
+    return element_gain_core(a_v, a_h, a_max_db, peak_dbi)
+
+
+@ufunc(["float64(float64, int64, float64, float64)"])
+def _column_af_ufunc(theta_deg, n_el, spacing_wl, etilt_deg):
+    return column_af_core(math.cos(math.radians(theta_deg)), n_el, spacing_wl, math.cos(math.radians(etilt_deg)))
+
+
+@ufunc(["float64(float64, float64, int64, float64, float64, float64, float64, float64, float64, float64)"])
+def _column_gain_ufunc(theta_deg, phi_deg, n_el, spacing_wl, etilt_deg, theta_3db_deg, phi_3db_deg,
+                       sla_v_db, a_max_db, g_max_dbi):
+    af = column_af_core(math.cos(math.radians(theta_deg)), n_el, spacing_wl, math.cos(math.radians(etilt_deg)))
+    a_v = vertical_attenuation_core(theta_deg, theta_3db_deg, sla_v_db)
+    a_h = horizontal_attenuation_core(wrap_angle_core(phi_deg), phi_3db_deg, a_max_db)
+    return element_gain_core(a_v, a_h, a_max_db, g_max_dbi + af)
+
+
+@gufunc(["void(float64, float64, float64, float64, float64, float64[:], float64[:])"], "(),(),(),(),()->(),()")
+def _lcs_gufunc(theta_deg, phi_deg, bearing_deg, downtilt_deg, slant_deg, theta_out, phi_out):
+    b = math.radians(downtilt_deg)
+    g = math.radians(slant_deg)
+    th, _, ph = lcs_angles_core(theta_deg, phi_deg - bearing_deg, math.cos(b), math.sin(b), math.cos(g), math.sin(g))
+    theta_out[0] = th
+    phi_out[0] = wrap_angle_core(ph)
 
 
 def _f64(x: ArrayLike) -> NDArray[np.float64]:
@@ -64,7 +191,7 @@ def wrap_angle_deg(angle_deg: ArrayLike) -> NDArray[np.float64]:
     -------
     ndarray of float64, same shape, [deg], in (-180, 180]
     """
-    return 180.0 - np.mod(180.0 - _f64(angle_deg), 360.0)
+    return np.asarray(_wrap_ufunc(_f64(angle_deg)), dtype=np.float64)
 
 
 def element_pattern_db(
@@ -102,11 +229,8 @@ def element_pattern_db(
     -------
     ndarray of float64, broadcast shape, [dBi]
     """
-    theta = _f64(theta_deg)
-    phi = wrap_angle_deg(phi_deg)
-    a_v_db = -np.minimum(12.0 * ((theta - 90.0) / theta_3db_deg) ** 2, sla_v_db)
-    a_h_db = -np.minimum(12.0 * (phi / phi_3db_deg) ** 2, a_max_db)
-    return -np.minimum(-(a_v_db + a_h_db), a_max_db) + g_max_dbi
+    return np.asarray(_element_ufunc(theta_deg, phi_deg, theta_3db_deg, phi_3db_deg, sla_v_db, a_max_db,
+                                     g_max_dbi), dtype=np.float64)
 
 
 def _validated_n_elements(n_elements: ArrayLike) -> NDArray[np.int64]:
@@ -174,16 +298,8 @@ def column_array_gain_dbi(
         If ``n_elements`` is not a whole number >= 1.
     """
     m_count = _validated_n_elements(n_elements)
-    element_dbi = element_pattern_db(
-        theta_deg,
-        phi_deg,
-        theta_3db_deg=theta_3db_deg,
-        phi_3db_deg=phi_3db_deg,
-        sla_v_db=sla_v_db,
-        a_max_db=a_max_db,
-        g_max_dbi=g_max_dbi,
-    )
-    return element_dbi + column_array_factor_db(theta_deg, m_count, spacing_wl, etilt_deg)
+    return np.asarray(_column_gain_ufunc(theta_deg, phi_deg, m_count, spacing_wl, etilt_deg, theta_3db_deg,
+                                         phi_3db_deg, sla_v_db, a_max_db, g_max_dbi), dtype=np.float64)
 
 
 def column_array_factor_db(
@@ -212,20 +328,8 @@ def column_array_factor_db(
     -------
     ndarray of float64, broadcast shape, [dB]; -inf at an exact null.
     """
-    m_count = _validated_n_elements(n_elements).astype(np.float64)
-    psi_rad = (
-        2.0
-        * math.pi
-        * _f64(spacing_wl)
-        * (np.cos(np.radians(_f64(theta_deg))) - np.cos(np.radians(_f64(etilt_deg))))
-    )
-    half = 0.5 * psi_rad
-    den = np.sin(half)
-    num = np.sin(m_count * half)
-    small = np.abs(den) < 1e-9
-    with np.errstate(divide="ignore", invalid="ignore"):
-        af_power_lin = np.where(small, m_count, (num * num) / (m_count * np.where(small, 1.0, den * den)))
-    return lin_to_db(af_power_lin)
+    m_count = _validated_n_elements(n_elements)
+    return np.asarray(_column_af_ufunc(theta_deg, m_count, spacing_wl, etilt_deg), dtype=np.float64)
 
 
 def gcs_to_lcs_angles(
@@ -266,22 +370,8 @@ def gcs_to_lcs_angles(
     phi_lcs_deg : ndarray of float64, broadcast shape, [deg] in (-180, 180]
         With zero downtilt and slant: theta' = theta, phi' = wrap(phi - bearing).
     """
-    theta = np.radians(_f64(theta_deg))
-    dphi = np.radians(_f64(phi_deg) - _f64(bearing_deg))
-    beta = np.radians(_f64(downtilt_deg))
-    gamma = np.radians(_f64(slant_deg))
-    cos_b, sin_b = np.cos(beta), np.sin(beta)
-    cos_g, sin_g = np.cos(gamma), np.sin(gamma)
-    cos_t, sin_t = np.cos(theta), np.sin(theta)
-    cos_p, sin_p = np.cos(dphi), np.sin(dphi)
-    # eq. (7.1-7)
-    cos_theta_lcs = cos_b * cos_g * cos_t + (sin_b * cos_g * cos_p - sin_g * sin_p) * sin_t
-    theta_lcs_deg = np.degrees(np.arccos(np.clip(cos_theta_lcs, -1.0, 1.0)))
-    # eq. (7.1-8)
-    re = cos_b * sin_t * cos_p - sin_b * cos_t
-    im = cos_b * sin_g * cos_t + (sin_b * sin_g * cos_p + cos_g * sin_p) * sin_t
-    phi_lcs_deg = wrap_angle_deg(np.degrees(np.arctan2(im, re)))
-    return theta_lcs_deg, phi_lcs_deg
+    theta_lcs_deg, phi_lcs_deg = _lcs_gufunc(theta_deg, phi_deg, bearing_deg, downtilt_deg, slant_deg)
+    return np.asarray(theta_lcs_deg, dtype=np.float64), np.asarray(phi_lcs_deg, dtype=np.float64)
 
 
 def angles_from_vector_deg(

@@ -9,71 +9,98 @@ sparse ``[ue, k]``). Per the table notes the model was derived for BS antenna he
 
 from __future__ import annotations
 
+import math
+from typing import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nrsim.channel.tr38901.scenarios import (
+    LOS_INH_MIXED,
+    LOS_INH_OPEN,
+    LOS_LAWS,
+    LOS_RMA,
+    LOS_UMA,
+    LOS_UMI,
+    SCENARIOS,
+    los_law,
+    scenario as _scenario,
+)
+from nrsim.compiled import jit, ufunc
 from nrsim.errors import ConfigError
 
-__all__ = ["LOS_PROBABILITY_SCENARIOS", "LOS_STATE_CORRELATION_M", "los_probability", "los_state_correlation_m", "sample_los"]
+__all__ = [
+    "LOS_PROBABILITY_SCENARIOS",
+    "LOS_STATE_CORRELATION_M",
+    "los_probability",
+    "los_probability_core",
+    "los_state_correlation_m",
+    "sample_los",
+]
 
-LOS_PROBABILITY_SCENARIOS: tuple[str, ...] = ("uma", "umi", "rma", "inh", "inh-mixed", "inh-open")
+LOS_PROBABILITY_SCENARIOS: tuple[str, ...] = (*SCENARIOS, *(k for k in LOS_LAWS if k not in SCENARIOS))
 """Accepted scenario keys; ``"inh"`` means InH-Mixed office."""
 
-LOS_STATE_CORRELATION_M: dict[str, float] = {"uma": 50.0, "umi": 50.0, "rma": 60.0, "inh": 10.0}
+LOS_STATE_CORRELATION_M: Mapping[str, float] = {k: s.los_state_correlation_m for k, s in SCENARIOS.items()}
 """Correlation distance [m] of the spatially consistent LOS state, TR 38.901 V17.0.0
 7.6.3.1, Table 7.6.3.1-2 (row "LOS/NLOS state"): RMa 60, UMi-Street Canyon 50, UMa 50,
-Indoor (InH, mixed and open office) 10; InF d_clutter / 2 (nrsim has no InF scenario). The
-same field drives the soft LOS state of 7.6.3.3 (eq. 7.6-18) for moving UEs."""
+Indoor (InH, mixed and open office) 10 (from the scenario registry); InF d_clutter / 2 (nrsim
+has no InF scenario). The same field drives the soft LOS state of 7.6.3.3 (eq. 7.6-18) for
+moving UEs."""
 
 
 def los_state_correlation_m(scenario: str) -> float:
     """Correlation distance [m] of the LOS state of ``scenario`` (Table 7.6.3.1-2)."""
-    key = "inh" if scenario.startswith("inh") else scenario
-    if key not in LOS_STATE_CORRELATION_M:
-        raise ConfigError(f"unknown scenario {scenario!r} for the LOS correlation distance", field="channel.scenario")
-    return LOS_STATE_CORRELATION_M[key]
+    return _scenario(scenario, field="channel.scenario").los_state_correlation_m
 
 
-def _uma(d: NDArray[np.float64], h_ut: NDArray[np.float64]) -> NDArray[np.float64]:
-    # Table 7.4.2-1, UMa: 1 for d <= 18 m, else
-    # [18/d + exp(-d/63)(1 - 18/d)] [1 + C'(h_UT) 5/4 (d/100)^3 exp(-d/150)],
-    # C'(h_UT) = 0 for h_UT <= 13 m, ((h_UT - 13)/10)^1.5 for 13 m < h_UT <= 23 m.
-    d_safe = np.maximum(d, 18.0)  # the formula is used only for d > 18 m; avoids 18/0
-    c_prime = np.where(h_ut <= 13.0, 0.0, ((np.maximum(h_ut, 13.0) - 13.0) / 10.0) ** 1.5)
-    base = 18.0 / d_safe + np.exp(-d_safe / 63.0) * (1.0 - 18.0 / d_safe)
-    height_factor = 1.0 + c_prime * 1.25 * (d_safe / 100.0) ** 3 * np.exp(-d_safe / 150.0)
-    return np.where(d <= 18.0, 1.0, base * height_factor)
+@jit
+def los_probability_core(law: int, d_2d_out_m: float, h_ut_m: float) -> float:
+    """Pr_LOS of one link, TR 38.901 V17.0.0 Table 7.4.2-1, clipped to [0, 1]; ``law`` is
+    the LOS-probability law (:data:`nrsim.channel.tr38901.scenarios.LOS_UMA` ...).
+
+    UMa: 1 for d <= 18 m, else [18/d + exp(-d/63)(1 - 18/d)] [1 + C'(h_UT) 5/4 (d/100)^3
+    exp(-d/150)], C'(h_UT) = 0 for h_UT <= 13 m, ((h_UT - 13)/10)^1.5 above (extrapolated
+    as written above 23 m; the product exceeds 1 slightly just beyond 18 m, hence the clip).
+    UMi-Street canyon: 1 for d <= 18 m, else 18/d + exp(-d/36)(1 - 18/d).
+    RMa: 1 for d <= 10 m, else exp(-(d - 10)/1000).
+    InH-Mixed office: 1 for d <= 1.2 m; exp(-(d - 1.2)/4.7) for d < 6.5 m; exp(-(d - 6.5)/32.6)
+    0.32 beyond. InH-Open office: 1 for d <= 5 m; exp(-(d - 5)/70.8) for d <= 49 m;
+    exp(-(d - 49)/211.7) 0.54 beyond."""
+    d = d_2d_out_m
+    if law == LOS_UMA:
+        if d <= 18.0:
+            return 1.0
+        c_p = 0.0 if h_ut_m <= 13.0 else (max(h_ut_m - 13.0, 0.0) / 10.0) ** 1.5
+        p = (18.0 / d + math.exp(-d / 63.0) * (1.0 - 18.0 / d)) * (
+            1.0 + c_p * 1.25 * (d / 100.0) ** 3 * math.exp(-d / 150.0)
+        )
+    elif law == LOS_UMI:
+        if d <= 18.0:
+            return 1.0
+        p = 18.0 / d + math.exp(-d / 36.0) * (1.0 - 18.0 / d)
+    elif law == LOS_RMA:
+        p = 1.0 if d <= 10.0 else math.exp(-(d - 10.0) / 1000.0)
+    elif law == LOS_INH_MIXED:
+        if d <= 1.2:
+            return 1.0
+        p = math.exp(-(d - 1.2) / 4.7) if d < 6.5 else math.exp(-(d - 6.5) / 32.6) * 0.32
+    elif law == LOS_INH_OPEN:
+        if d <= 5.0:
+            return 1.0
+        p = math.exp(-(d - 5.0) / 70.8) if d <= 49.0 else math.exp(-(d - 49.0) / 211.7) * 0.54
+    else:
+        return math.nan
+    if p > 1.0:
+        return 1.0
+    if p < 0.0:
+        return 0.0
+    return p
 
 
-def _umi(d: NDArray[np.float64]) -> NDArray[np.float64]:
-    # Table 7.4.2-1, UMi-Street canyon: 1 for d <= 18 m, else 18/d + exp(-d/36)(1 - 18/d).
-    d_safe = np.maximum(d, 18.0)
-    return np.where(d <= 18.0, 1.0, 18.0 / d_safe + np.exp(-d_safe / 36.0) * (1.0 - 18.0 / d_safe))
-
-
-def _rma(d: NDArray[np.float64]) -> NDArray[np.float64]:
-    # Table 7.4.2-1, RMa: 1 for d <= 10 m, else exp(-(d - 10)/1000).
-    return np.where(d <= 10.0, 1.0, np.exp(-(d - 10.0) / 1000.0))
-
-
-def _inh_mixed(d: NDArray[np.float64]) -> NDArray[np.float64]:
-    # Table 7.4.2-1, Indoor - Mixed office: 1 for d <= 1.2 m; exp(-(d - 1.2)/4.7) for
-    # 1.2 m < d < 6.5 m; exp(-(d - 6.5)/32.6) * 0.32 for 6.5 m <= d.
-    return np.where(
-        d <= 1.2,
-        1.0,
-        np.where(d < 6.5, np.exp(-(d - 1.2) / 4.7), np.exp(-(d - 6.5) / 32.6) * 0.32),
-    )
-
-
-def _inh_open(d: NDArray[np.float64]) -> NDArray[np.float64]:
-    # Table 7.4.2-1, Indoor - Open office: 1 for d <= 5 m; exp(-(d - 5)/70.8) for
-    # 5 m < d <= 49 m; exp(-(d - 49)/211.7) * 0.54 for 49 m < d.
-    return np.where(
-        d <= 5.0,
-        1.0,
-        np.where(d <= 49.0, np.exp(-(d - 5.0) / 70.8), np.exp(-(d - 49.0) / 211.7) * 0.54),
-    )
+@ufunc(["float64(int64, float64, float64)"])
+def _los_probability_ufunc(law, d_2d_out_m, h_ut_m):
+    return los_probability_core(law, d_2d_out_m, h_ut_m)
 
 
 def los_probability(
@@ -104,26 +131,15 @@ def los_probability(
     ConfigError
         If ``scenario`` is unknown.
     """
-    d = np.asarray(d_2d_out_m, dtype=np.float64)
-    h_ut = np.asarray(h_ut_m, dtype=np.float64)
-    if scenario == "uma":
-        p = _uma(d, h_ut)
-    elif scenario == "umi":
-        p = _umi(d)
-    elif scenario == "rma":
-        p = _rma(d)
-    elif scenario in ("inh", "inh-mixed"):
-        p = _inh_mixed(d)
-    elif scenario == "inh-open":
-        p = _inh_open(d)
-    else:
+    try:
+        law = los_law(scenario)
+    except ConfigError:
         allowed = ", ".join(repr(s) for s in LOS_PROBABILITY_SCENARIOS)
         raise ConfigError(
             f"scenario = {scenario!r} has no TR 38.901 LOS probability; allowed: {allowed}",
             field="scenario",
-        )
-    shape = np.broadcast_shapes(d.shape, h_ut.shape)
-    return np.clip(np.broadcast_to(p, shape), 0.0, 1.0).astype(np.float64)
+        ) from None
+    return np.asarray(_los_probability_ufunc(np.int64(law), d_2d_out_m, h_ut_m), dtype=np.float64)
 
 
 def sample_los(prob: ArrayLike, *, rng: np.random.Generator) -> NDArray[np.bool_]:

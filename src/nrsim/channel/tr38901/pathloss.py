@@ -30,14 +30,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nrsim.channel.tr38901._common import (
-    C_TR38901_M_S,
-    SCENARIO_LABELS,
-    normalize_pathloss_scenario,
-    read_table,
-)
+from nrsim.channel.tr38901._common import C_TR38901_M_S
+from nrsim.channel.tr38901.scenarios import PL_INH, PL_RMA, PL_UMA, PL_UMI, scenario as _scenario
+from nrsim.compiled import jit, ufunc
 from nrsim.errors import ConfigError, ModelValidityError, ModelValidityWarning
-from nrsim.units import ghz_to_hz
 
 __all__ = [
     "MIN_D_3D_M",
@@ -57,6 +53,11 @@ __all__ = [
     "uma_effective_height_prob_1m",
     "sample_uma_effective_height_m",
     "check_validity",
+    "pathloss_core",
+    "pathloss_law_db",
+    "breakpoint_core",
+    "rma_breakpoint_core",
+    "uma_effective_height_core",
 ]
 
 MIN_D_3D_M: float = 1.0
@@ -85,8 +86,151 @@ def _f64(x: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(x, dtype=np.float64)
 
 
-def _clipped_d_3d_m(d_3d_m: ArrayLike) -> NDArray[np.float64]:
-    return np.maximum(_f64(d_3d_m), MIN_D_3D_M)
+def _bool(x: ArrayLike) -> NDArray[np.bool_]:
+    return np.asarray(x, dtype=bool)
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar cores: the one implementation of each formula of Table 7.4.1-1. The compiled drop
+# kernel calls them per link; the public array functions below are NumPy ufuncs over them.
+# --------------------------------------------------------------------------------------------
+
+
+@jit
+def nan_max(a: float, b: float) -> float:
+    """max(a, b) propagating NaN from either argument (as ``numpy.maximum``)."""
+    return a if (a >= b or a != a) else b
+
+
+@jit
+def breakpoint_core(fc_ghz: float, h_bs_m: float, h_ut_m: float, h_e_m: float) -> float:
+    """d'_BP = 4 (h_BS - h_E) (h_UT - h_E) fc / c [m] (Table 7.4.1-1 note 1)."""
+    return 4.0 * (h_bs_m - h_e_m) * (h_ut_m - h_e_m) * fc_ghz * 1e9 / C_TR38901_M_S
+
+
+@jit
+def rma_breakpoint_core(fc_ghz: float, h_bs_m: float, h_ut_m: float) -> float:
+    """d_BP = 2 pi h_BS h_UT fc / c [m] (Table 7.4.1-1 note 5)."""
+    return 2.0 * math.pi * h_bs_m * h_ut_m * fc_ghz * 1e9 / C_TR38901_M_S
+
+
+@jit
+def _street_core(
+    los: bool, d_2d: float, d3: float, fc: float, h_bs: float, h_ut: float, h_e: float,
+    pl_0: float, pl_los_slope: float, bp_coef: float, nlos_0: float, nlos_slope: float,
+    nlos_fc: float, nlos_hut: float,
+) -> float:
+    """UMa and UMi-Street Canyon rows of Table 7.4.1-1, which share their form::
+
+        PL1 = pl_0 + pl_los_slope log10(d_3D) + 20 log10(fc)               d_2D <= d'_BP
+        PL2 = pl_0 + 40 log10(d_3D) + 20 log10(fc) - bp_coef log10(d'_BP^2 + (h_BS - h_UT)^2)
+        PL'_NLOS = nlos_0 + nlos_slope log10(d_3D) + nlos_fc log10(fc) - nlos_hut (h_UT - 1.5)
+        NLOS: max(PL_LOS, PL'_NLOS)
+    """
+    lf = math.log10(fc)
+    ld = math.log10(d3)
+    d_bp = breakpoint_core(fc, h_bs, h_ut, h_e)
+    if d_2d <= d_bp:
+        pl_los = pl_0 + pl_los_slope * ld + 20.0 * lf
+    else:
+        pl_los = pl_0 + 40.0 * ld + 20.0 * lf - bp_coef * math.log10(d_bp * d_bp + (h_bs - h_ut) ** 2)
+    if los:
+        return pl_los
+    return nan_max(pl_los, nlos_slope * ld + nlos_0 + nlos_fc * lf - nlos_hut * (h_ut - 1.5))
+
+
+@jit
+def _rma_pl1_core(d: float, fc: float, h: float) -> float:
+    # Table 7.4.1-1, RMa LOS PL1 evaluated at distance d.
+    h_pow = h**1.72
+    return (
+        20.0 * math.log10(40.0 * math.pi * d * fc / 3.0)
+        + min(0.03 * h_pow, 10.0) * math.log10(d)
+        - min(0.044 * h_pow, 14.77)
+        + 0.002 * math.log10(h) * d
+    )
+
+
+@jit
+def _rma_core(
+    los: bool, d_2d: float, d3: float, fc: float, h_bs: float, h_ut: float, h_bld: float, w_street: float
+) -> float:
+    # Table 7.4.1-1, RMa LOS (PL1 / PL2 about d_BP of note 5) and NLOS.
+    d_bp = rma_breakpoint_core(fc, h_bs, h_ut)
+    if d_2d <= d_bp:
+        pl_los = _rma_pl1_core(d3, fc, h_bld)
+    else:
+        pl_los = _rma_pl1_core(d_bp, fc, h_bld) + 40.0 * math.log10(d3 / d_bp)
+    if los:
+        return pl_los
+    nlos = (
+        161.04 - 7.1 * math.log10(w_street) + 7.5 * math.log10(h_bld)
+        - (24.37 - 3.7 * (h_bld / h_bs) ** 2) * math.log10(h_bs)
+        + (43.42 - 3.1 * math.log10(h_bs)) * (math.log10(d3) - 3.0)
+        + 20.0 * math.log10(fc)
+        - (3.2 * (math.log10(11.75 * h_ut)) ** 2 - 4.97)
+    )
+    return nan_max(pl_los, nlos)
+
+
+@jit
+def _inh_core(los: bool, d3: float, fc: float) -> float:
+    # Table 7.4.1-1, InH-Office LOS and NLOS.
+    ld = math.log10(d3)
+    lf = math.log10(fc)
+    pl_los = 32.4 + 17.3 * ld + 20.0 * lf
+    if los:
+        return pl_los
+    return nan_max(pl_los, 38.3 * ld + 17.30 + 24.9 * lf)
+
+
+@jit
+def pathloss_core(
+    law: int, los: bool, d_2d_m: float, d_3d_m: float, fc_ghz: float, h_bs_m: float,
+    h_ut_m: float, h_e_m: float, h_building_m: float, w_street_m: float,
+) -> float:
+    """Basic path loss of one link [dB], TR 38.901 V17.0.0 Table 7.4.1-1: the LOS formula, or
+    max(PL_LOS, PL'_NLOS) for NLOS. ``law`` is the scenario's path-loss law
+    (:data:`nrsim.channel.tr38901.scenarios.PL_UMA` ...); d_3D is clipped to
+    :data:`MIN_D_3D_M`. UMi fixes h_E = 1 m (note 1); only UMa reads ``h_e_m``; only RMa
+    reads ``h_building_m`` and ``w_street_m``."""
+    d3 = nan_max(d_3d_m, MIN_D_3D_M)
+    if law == PL_UMA:
+        return _street_core(los, d_2d_m, d3, fc_ghz, h_bs_m, h_ut_m, h_e_m,
+                            28.0, 22.0, 9.0, 13.54, 39.08, 20.0, 0.6)
+    if law == PL_UMI:
+        return _street_core(los, d_2d_m, d3, fc_ghz, h_bs_m, h_ut_m, UMI_H_E_M,
+                            32.4, 21.0, 9.5, 22.4, 35.3, 21.3, 0.3)
+    if law == PL_RMA:
+        return _rma_core(los, d_2d_m, d3, fc_ghz, h_bs_m, h_ut_m, h_building_m, w_street_m)
+    if law == PL_INH:
+        return _inh_core(los, d3, fc_ghz)
+    return math.nan
+
+
+@ufunc(["float64(int64, boolean, float64, float64, float64, float64, float64, float64, float64, float64)"])
+def pathloss_law_db(law, los, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m, h_building_m, w_street_m):
+    """Elementwise :func:`pathloss_core` (a NumPy ufunc: broadcasting array arguments) [dB]."""
+    return pathloss_core(law, los, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m, h_building_m, w_street_m)
+
+
+@ufunc(["float64(float64, float64, float64, float64)"])
+def _breakpoint_ufunc(fc_ghz, h_bs_m, h_ut_m, h_e_m):
+    return breakpoint_core(fc_ghz, h_bs_m, h_ut_m, h_e_m)
+
+
+@ufunc(["float64(float64, float64, float64)"])
+def _rma_breakpoint_ufunc(fc_ghz, h_bs_m, h_ut_m):
+    return rma_breakpoint_core(fc_ghz, h_bs_m, h_ut_m)
+
+
+def _law_db(law: int, los: bool | ArrayLike, d_2d_m: ArrayLike, d_3d_m: ArrayLike, fc_ghz: ArrayLike,
+            h_bs_m: ArrayLike, h_ut_m: ArrayLike, h_e_m: ArrayLike = 1.0,
+            h_building_m: ArrayLike = 5.0, w_street_m: ArrayLike = 20.0) -> NDArray[np.float64]:
+    """The array form of one path-loss law (float64 array, broadcast shape of the inputs)."""
+    return np.asarray(pathloss_law_db(
+        np.int64(law), _bool(los), d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m, h_building_m, w_street_m,
+    ), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -119,8 +263,7 @@ def breakpoint_distance_m(
     -------
     ndarray of float64, broadcast shape, [m]
     """
-    h_e = _f64(h_e_m)
-    return 4.0 * (_f64(h_bs_m) - h_e) * (_f64(h_ut_m) - h_e) * ghz_to_hz(fc_ghz) / C_TR38901_M_S
+    return np.asarray(_breakpoint_ufunc(fc_ghz, h_bs_m, h_ut_m, h_e_m), dtype=np.float64)
 
 
 def rma_breakpoint_distance_m(
@@ -140,7 +283,7 @@ def rma_breakpoint_distance_m(
     -------
     ndarray of float64, broadcast shape, [m]
     """
-    return 2.0 * math.pi * _f64(h_bs_m) * _f64(h_ut_m) * ghz_to_hz(fc_ghz) / C_TR38901_M_S
+    return np.asarray(_rma_breakpoint_ufunc(fc_ghz, h_bs_m, h_ut_m), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -186,27 +329,7 @@ def pathloss_uma_los_db(
     -------
     ndarray of float64, broadcast shape of the inputs, [dB]
     """
-    d_2d = _f64(d_2d_m)
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    fc = _f64(fc_ghz)
-    h_bs = _f64(h_bs_m)
-    h_ut = _f64(h_ut_m)
-    d_bp = breakpoint_distance_m(fc, h_bs, h_ut, h_e_m)  # [ue, cell]
-    pl1 = 28.0 + 22.0 * np.log10(d_3d) + 20.0 * np.log10(fc)
-    pl2 = (
-        28.0
-        + 40.0 * np.log10(d_3d)
-        + 20.0 * np.log10(fc)
-        - 9.0 * np.log10(d_bp**2 + (h_bs - h_ut) ** 2)
-    )
-    return np.where(d_2d <= d_bp, pl1, pl2)
-
-
-def _pathloss_uma_nlos_prime_db(
-    d_3d: NDArray[np.float64], fc: NDArray[np.float64], h_ut: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    # TR 38.901 V17.0.0, Table 7.4.1-1, UMa NLOS: PL'_UMa-NLOS.
-    return 13.54 + 39.08 * np.log10(d_3d) + 20.0 * np.log10(fc) - 0.6 * (h_ut - 1.5)
+    return _law_db(PL_UMA, True, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m)
 
 
 def pathloss_uma_nlos_db(
@@ -227,9 +350,7 @@ def pathloss_uma_nlos_db(
 
     Parameters and returns as :func:`pathloss_uma_los_db` (h_E enters through the LOS term).
     """
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    pl_los = pathloss_uma_los_db(d_2d_m, d_3d, fc_ghz, h_bs_m, h_ut_m, h_e_m)
-    return np.maximum(pl_los, _pathloss_uma_nlos_prime_db(d_3d, _f64(fc_ghz), _f64(h_ut_m)))
+    return _law_db(PL_UMA, False, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,27 +390,7 @@ def pathloss_umi_los_db(
     -------
     ndarray of float64, broadcast shape of the inputs, [dB]
     """
-    d_2d = _f64(d_2d_m)
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    fc = _f64(fc_ghz)
-    h_bs = _f64(h_bs_m)
-    h_ut = _f64(h_ut_m)
-    d_bp = breakpoint_distance_m(fc, h_bs, h_ut, UMI_H_E_M)  # [ue, cell]
-    pl1 = 32.4 + 21.0 * np.log10(d_3d) + 20.0 * np.log10(fc)
-    pl2 = (
-        32.4
-        + 40.0 * np.log10(d_3d)
-        + 20.0 * np.log10(fc)
-        - 9.5 * np.log10(d_bp**2 + (h_bs - h_ut) ** 2)
-    )
-    return np.where(d_2d <= d_bp, pl1, pl2)
-
-
-def _pathloss_umi_nlos_prime_db(
-    d_3d: NDArray[np.float64], fc: NDArray[np.float64], h_ut: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    # TR 38.901 V17.0.0, Table 7.4.1-1, UMi-Street Canyon NLOS: PL'_UMi-NLOS.
-    return 35.3 * np.log10(d_3d) + 22.4 + 21.3 * np.log10(fc) - 0.3 * (h_ut - 1.5)
+    return _law_db(PL_UMI, True, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m)
 
 
 def pathloss_umi_nlos_db(
@@ -308,27 +409,12 @@ def pathloss_umi_nlos_db(
     The optional simplified NLOS formula is not implemented.
     Parameters and returns as :func:`pathloss_umi_los_db`.
     """
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    pl_los = pathloss_umi_los_db(d_2d_m, d_3d, fc_ghz, h_bs_m, h_ut_m)
-    return np.maximum(pl_los, _pathloss_umi_nlos_prime_db(d_3d, _f64(fc_ghz), _f64(h_ut_m)))
+    return _law_db(PL_UMI, False, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m)
 
 
 # --------------------------------------------------------------------------------------------
 # RMa (Table 7.4.1-1, rows "RMa")
 # --------------------------------------------------------------------------------------------
-
-
-def _rma_pl1_db(
-    d_m: NDArray[np.float64], fc: NDArray[np.float64], h_building: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    # TR 38.901 V17.0.0, Table 7.4.1-1, RMa LOS PL1 evaluated at distance d_m.
-    h_pow = h_building**1.72
-    return (
-        20.0 * np.log10(40.0 * math.pi * d_m * fc / 3.0)
-        + np.minimum(0.03 * h_pow, 10.0) * np.log10(d_m)
-        - np.minimum(0.044 * h_pow, 14.77)
-        + 0.002 * np.log10(h_building) * d_m
-    )
 
 
 def pathloss_rma_los_db(
@@ -374,34 +460,7 @@ def pathloss_rma_los_db(
     ndarray of float64, broadcast shape of the inputs, [dB]
     """
     del w_street_m  # The LOS formula does not depend on W (Table 7.4.1-1).
-    d_2d = _f64(d_2d_m)
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    fc = _f64(fc_ghz)
-    h = _f64(h_building_m)
-    d_bp = rma_breakpoint_distance_m(fc, h_bs_m, h_ut_m)  # [ue, cell]
-    pl1 = _rma_pl1_db(d_3d, fc, h)
-    pl2 = _rma_pl1_db(d_bp, fc, h) + 40.0 * np.log10(d_3d / d_bp)
-    return np.where(d_2d <= d_bp, pl1, pl2)
-
-
-def _pathloss_rma_nlos_prime_db(
-    d_3d: NDArray[np.float64],
-    fc: NDArray[np.float64],
-    h_bs: NDArray[np.float64],
-    h_ut: NDArray[np.float64],
-    h: NDArray[np.float64],
-    w: NDArray[np.float64],
-) -> NDArray[np.float64]:
-    # TR 38.901 V17.0.0, Table 7.4.1-1, RMa NLOS: PL'_RMa-NLOS.
-    return (
-        161.04
-        - 7.1 * np.log10(w)
-        + 7.5 * np.log10(h)
-        - (24.37 - 3.7 * (h / h_bs) ** 2) * np.log10(h_bs)
-        + (43.42 - 3.1 * np.log10(h_bs)) * (np.log10(d_3d) - 3.0)
-        + 20.0 * np.log10(fc)
-        - (3.2 * np.log10(11.75 * h_ut) ** 2 - 4.97)
-    )
+    return _law_db(PL_RMA, True, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_building_m=h_building_m)
 
 
 def pathloss_rma_nlos_db(
@@ -424,12 +483,8 @@ def pathloss_rma_nlos_db(
 
     Parameters and returns as :func:`pathloss_rma_los_db` (here ``w_street_m`` is used).
     """
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    pl_los = pathloss_rma_los_db(d_2d_m, d_3d, fc_ghz, h_bs_m, h_ut_m, h_building_m)
-    pl_nlos_prime = _pathloss_rma_nlos_prime_db(
-        d_3d, _f64(fc_ghz), _f64(h_bs_m), _f64(h_ut_m), _f64(h_building_m), _f64(w_street_m)
-    )
-    return np.maximum(pl_los, pl_nlos_prime)
+    return _law_db(PL_RMA, False, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m,
+                   h_building_m=h_building_m, w_street_m=w_street_m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -454,8 +509,7 @@ def pathloss_inh_los_db(d_3d_m: ArrayLike, fc_ghz: ArrayLike) -> NDArray[np.floa
     -------
     ndarray of float64, broadcast shape, [dB]
     """
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    return 32.4 + 17.3 * np.log10(d_3d) + 20.0 * np.log10(_f64(fc_ghz))
+    return _law_db(PL_INH, True, 0.0, d_3d_m, fc_ghz, 0.0, 0.0)
 
 
 def pathloss_inh_nlos_db(d_3d_m: ArrayLike, fc_ghz: ArrayLike) -> NDArray[np.float64]:
@@ -468,19 +522,12 @@ def pathloss_inh_nlos_db(d_3d_m: ArrayLike, fc_ghz: ArrayLike) -> NDArray[np.flo
     The optional simplified NLOS formula is not implemented.
     Parameters and returns as :func:`pathloss_inh_los_db`.
     """
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    fc = _f64(fc_ghz)
-    pl_nlos_prime = 38.3 * np.log10(d_3d) + 17.30 + 24.9 * np.log10(fc)
-    return np.maximum(pathloss_inh_los_db(d_3d, fc), pl_nlos_prime)
+    return _law_db(PL_INH, False, 0.0, d_3d_m, fc_ghz, 0.0, 0.0)
 
 
 # --------------------------------------------------------------------------------------------
 # Dispatcher
 # --------------------------------------------------------------------------------------------
-
-
-def _broadcast_shape(*arrays: ArrayLike | None) -> tuple[int, ...]:
-    return np.broadcast_shapes(*(np.shape(a) for a in arrays if a is not None))
 
 
 def pathloss_db(
@@ -529,41 +576,14 @@ def pathloss_db(
     ConfigError
         If ``scenario`` is unknown.
     """
-    key = normalize_pathloss_scenario(scenario)
-    los_b = np.asarray(los, dtype=bool)
-    fc = _f64(fc_ghz)
-    d_3d = _clipped_d_3d_m(d_3d_m)
-    shape = _broadcast_shape(los_b, d_2d_m, d_3d, fc, h_bs_m, h_ut_m, h_e_m)
-    if key == "uma":
-        h_e = DEFAULT_H_E_M if h_e_m is None else h_e_m
-        pl_los = pathloss_uma_los_db(d_2d_m, d_3d, fc, h_bs_m, h_ut_m, h_e)
-        pl_nlos_prime = _pathloss_uma_nlos_prime_db(d_3d, fc, _f64(h_ut_m))
-    elif key == "umi":
-        pl_los = pathloss_umi_los_db(d_2d_m, d_3d, fc, h_bs_m, h_ut_m)
-        pl_nlos_prime = _pathloss_umi_nlos_prime_db(d_3d, fc, _f64(h_ut_m))
-    elif key == "rma":
-        shape = np.broadcast_shapes(shape, np.shape(h_building_m), np.shape(w_street_m))
-        pl_los = pathloss_rma_los_db(d_2d_m, d_3d, fc, h_bs_m, h_ut_m, h_building_m)
-        pl_nlos_prime = _pathloss_rma_nlos_prime_db(
-            d_3d, fc, _f64(h_bs_m), _f64(h_ut_m), _f64(h_building_m), _f64(w_street_m)
-        )
-    else:  # "inh"
-        pl_los = pathloss_inh_los_db(d_3d, fc)
-        pl_nlos_prime = 38.3 * np.log10(d_3d) + 17.30 + 24.9 * np.log10(fc)
-    pl = np.where(los_b, pl_los, np.maximum(pl_los, pl_nlos_prime))  # [ue, cell]
-    return np.array(np.broadcast_to(pl, shape), dtype=np.float64)
+    law = _scenario(scenario).pathloss_law
+    h_e = DEFAULT_H_E_M if h_e_m is None else h_e_m
+    return _law_db(law, los, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e, h_building_m, w_street_m)
 
 
 # --------------------------------------------------------------------------------------------
 # Shadow fading parameters (Table 7.4.1-1 sigma_SF, Table 7.5-6 correlation distance)
 # --------------------------------------------------------------------------------------------
-
-
-def _sf_row(scenario: str, condition: str) -> dict[str, float]:
-    for row in read_table("shadow_fading.csv"):
-        if row["scenario"] == scenario and row["condition"] == condition:
-            return {k: float(v) for k, v in row.items() if k not in ("scenario", "condition")}
-    raise LookupError(f"shadow_fading.csv has no row for {scenario}/{condition}")  # table bug
 
 
 def shadow_fading_std_db(
@@ -604,27 +624,23 @@ def shadow_fading_std_db(
         If ``scenario`` is unknown, or for RMa if only some of the four breakpoint
         inputs are given.
     """
-    key = normalize_pathloss_scenario(scenario)
-    los_b = np.asarray(los, dtype=bool)
-    row_los = _sf_row(key, "los")
-    row_nlos = _sf_row(key, "nlos")
-    sigma_los_db: NDArray[np.float64] | float = row_los["sigma_sf_db"]
-    if key == "rma":
+    row = _scenario(scenario)
+    los_b = _bool(los)
+    sigma_los_db: NDArray[np.float64] | float = row.sigma_sf_los_db
+    if row.sigma_sf_los_after_bp_db != row.sigma_sf_los_db:  # RMa: the breakpoint of note 5
         bp_inputs = {"d_2d_m": d_2d_m, "fc_ghz": fc_ghz, "h_bs_m": h_bs_m, "h_ut_m": h_ut_m}
         missing = [name for name, value in bp_inputs.items() if value is None]
         if 0 < len(missing) < len(bp_inputs):
             raise ConfigError(
-                "shadow_fading_std_db for RMa needs all of d_2d_m, fc_ghz, h_bs_m, h_ut_m to "
+                f"shadow_fading_std_db for {row.label} needs all of d_2d_m, fc_ghz, h_bs_m, h_ut_m to "
                 f"place links relative to the breakpoint, or none of them; missing: "
                 f"{', '.join(missing)}",
                 field=missing[0],
             )
         if not missing:
             d_bp = rma_breakpoint_distance_m(fc_ghz, h_bs_m, h_ut_m)  # type: ignore[arg-type]
-            sigma_los_db = np.where(
-                _f64(d_2d_m) <= d_bp, row_los["sigma_sf_db"], row_los["sigma_sf_after_bp_db"]
-            )
-    return np.where(los_b, sigma_los_db, row_nlos["sigma_sf_db"]).astype(np.float64)
+            sigma_los_db = np.where(_f64(d_2d_m) <= d_bp, row.sigma_sf_los_db, row.sigma_sf_los_after_bp_db)
+    return np.where(los_b, sigma_los_db, row.sigma_sf_nlos_db).astype(np.float64)
 
 
 def shadow_fading_decorrelation_m(scenario: str, los: ArrayLike) -> NDArray[np.float64]:
@@ -644,18 +660,46 @@ def shadow_fading_decorrelation_m(scenario: str, los: ArrayLike) -> NDArray[np.f
     -------
     ndarray of float64, shape of ``los``, [m]
     """
-    key = normalize_pathloss_scenario(scenario)
-    los_b = np.asarray(los, dtype=bool)
-    return np.where(
-        los_b,
-        _sf_row(key, "los")["sf_decorrelation_m"],
-        _sf_row(key, "nlos")["sf_decorrelation_m"],
-    ).astype(np.float64)
+    row = _scenario(scenario)
+    return np.where(_bool(los), row.sf_decorrelation_los_m, row.sf_decorrelation_nlos_m).astype(np.float64)
 
 
 # --------------------------------------------------------------------------------------------
 # UMa effective environment height (Table 7.4.1-1 note 1)
 # --------------------------------------------------------------------------------------------
+
+
+@jit
+def uma_h_e_prob_1m_core(d_2d_m: float, h_ut_m: float) -> float:
+    """P(h_E = 1 m) = 1 / (1 + C(d_2D, h_UT)) of one UMa link (Table 7.4.1-1 note 1)."""
+    g = 1.25 * (d_2d_m / 100.0) ** 3 * math.exp(-d_2d_m / 150.0) if d_2d_m > 18.0 else 0.0
+    # max(., 0): the compiler may evaluate both arms; keep the unused one finite
+    c = 0.0 if h_ut_m < 13.0 else (max(h_ut_m - 13.0, 0.0) / 10.0) ** 1.5 * g
+    return 1.0 / (1.0 + c)
+
+
+@jit
+def uma_effective_height_core(u_1m: float, u_level: float, d_2d_m: float, h_ut_m: float) -> float:
+    """h_E of one UMa link from two uniforms [m] (Table 7.4.1-1 note 1): 1 m where
+    ``u_1m`` < P(h_E = 1 m), else level floor(``u_level`` n) of {12, 15, ..., h_UT - 1.5} m
+    (n levels; {12} when h_UT - 1.5 < 12 m)."""
+    if u_1m < uma_h_e_prob_1m_core(d_2d_m, h_ut_m):
+        return 1.0
+    n_levels = math.floor((h_ut_m - 1.5 - _UMA_H_E_LEVELS_START_M) / _UMA_H_E_LEVELS_STEP_M + 1e-9) + 1.0
+    if not n_levels >= 1.0:  # also NaN
+        n_levels = 1.0
+    level = min(math.floor(u_level * n_levels), n_levels - 1.0)
+    return _UMA_H_E_LEVELS_START_M + _UMA_H_E_LEVELS_STEP_M * level
+
+
+@ufunc(["float64(float64, float64)"])
+def _uma_h_e_prob_ufunc(d_2d_m, h_ut_m):
+    return uma_h_e_prob_1m_core(d_2d_m, h_ut_m)
+
+
+@ufunc(["float64(float64, float64, float64, float64)"])
+def _uma_h_e_ufunc(u_1m, u_level, d_2d_m, h_ut_m):
+    return uma_effective_height_core(u_1m, u_level, d_2d_m, h_ut_m)
 
 
 def uma_effective_height_prob_1m(d_2d_m: ArrayLike, h_ut_m: ArrayLike) -> NDArray[np.float64]:
@@ -679,11 +723,7 @@ def uma_effective_height_prob_1m(d_2d_m: ArrayLike, h_ut_m: ArrayLike) -> NDArra
     -------
     ndarray of float64 in (0, 1], broadcast shape
     """
-    d_2d = _f64(d_2d_m)
-    h_ut = _f64(h_ut_m)
-    g = np.where(d_2d > 18.0, 1.25 * (d_2d / 100.0) ** 3 * np.exp(-d_2d / 150.0), 0.0)
-    c = np.where(h_ut < 13.0, 0.0, ((np.maximum(h_ut, 13.0) - 13.0) / 10.0) ** 1.5 * g)
-    return 1.0 / (1.0 + c)
+    return np.asarray(_uma_h_e_prob_ufunc(d_2d_m, h_ut_m), dtype=np.float64)
 
 
 def sample_uma_effective_height_m(
@@ -730,16 +770,7 @@ def uma_effective_height_from_uniforms_m(
     d_2d_m : array_like of float64, e.g. [ue, site], [m]
     h_ut_m : array_like of float64, broadcastable (e.g. [ue, 1]), [m]
     """
-    h_ut = _f64(h_ut_m)
-    p_1m = uma_effective_height_prob_1m(d_2d_m, h_ut)  # [ue, site]
-    shape = np.broadcast_shapes(p_1m.shape, np.shape(u_1m), np.shape(u_level))
-    top_m = np.broadcast_to(h_ut - 1.5, shape)
-    n_levels = np.floor((top_m - _UMA_H_E_LEVELS_START_M) / _UMA_H_E_LEVELS_STEP_M + 1e-9) + 1.0
-    n_levels = np.maximum(np.nan_to_num(n_levels, nan=1.0), 1.0)
-    # One discrete-uniform level index per element: floor(U * n) is uniform on {0..n-1}.
-    level = np.minimum(np.floor(_f64(u_level) * n_levels), n_levels - 1.0)
-    h_e_high = _UMA_H_E_LEVELS_START_M + _UMA_H_E_LEVELS_STEP_M * level
-    return np.where(_f64(u_1m) < p_1m, 1.0, h_e_high)
+    return np.asarray(_uma_h_e_ufunc(u_1m, u_level, d_2d_m, h_ut_m), dtype=np.float64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -828,10 +859,10 @@ def check_validity(
             f"policy = {policy!r} is not one of {', '.join(repr(p) for p in _POLICIES)}",
             field="policy",
         )
-    key = normalize_pathloss_scenario(scenario)
+    row_scn = _scenario(scenario)
     if policy == "ignore":
         return
-    label = SCENARIO_LABELS[key]
+    label = row_scn.label
     given: dict[str, ArrayLike | None] = {
         "fc_ghz": fc_ghz,
         "d_2d_m": d_2d_m,
@@ -842,17 +873,15 @@ def check_validity(
         "w_street_m": w_street_m,
     }
     violations: list[tuple[str, str]] = []
-    for row in read_table("pathloss_validity.csv"):
-        if row["scenario"] != key:
-            continue
-        field = row["field"]
+    for rng_row in row_scn.validity:
+        field = rng_row.field
         value = given.get(field)
         if value is None:
             continue
         values = _f64(value)
-        lo, hi = float(row["min_value"]), float(row["max_value"])
+        lo, hi = rng_row.min_value, rng_row.max_value
         bad = ~((values >= lo) & (values <= hi))  # NaN counts as out of range
-        if row["condition"] == "nlos":
+        if rng_row.condition == "nlos":
             if los is None:
                 continue
             nlos_b = ~np.asarray(los, dtype=bool)
@@ -861,7 +890,7 @@ def check_validity(
             bad = np.broadcast_to(bad, shape) & np.broadcast_to(nlos_b, shape)
         if np.any(bad):
             message = _format_violation(
-                field, values, bad, lo, hi, row["unit"], label, row["source"]
+                field, values, bad, lo, hi, rng_row.unit, label, rng_row.source
             )
             violations.append((field, message))
     if not violations:
