@@ -109,12 +109,15 @@ class FullCaseResult:
     config: int
     n_ue: int
     samples: dict[str, NDArray[np.float64]]
+    fc_ghz: float = 6.0
 
     def table(self, percents: Iterable[float] = COMPARED_PERCENTILES) -> list[tuple[str, float, float, float | None]]:
         scn = self.case.split("-")[0]
         rows = []
         for metric, v in self.samples.items():
-            ref = full_reference().get((scn, metric, self.config)) or full_reference().get((scn, metric, 0))
+            ref = None  # references exist at 6 GHz only
+            if abs(self.fc_ghz - 6.0) < 1e-9:
+                ref = full_reference().get((scn, metric, self.config)) or full_reference().get((scn, metric, 0))
             for p in percents:
                 sim = float(np.percentile(v, p)) if v.size else math.nan
                 rows.append((metric, float(p), sim, None if ref is None else ref.get(float(p))))
@@ -122,7 +125,7 @@ class FullCaseResult:
 
 
 def _case_config(case: str, *, drops: int, seed: int | None, ues_per_sector: int) -> ScenarioConfig:
-    if case not in FULL_CASES and not any(case.startswith(s.split("-")[0] + "-") for s in FULL_CASES):
+    if case.split("-")[0] not in ("uma", "umi", "inh"):
         raise ConfigError(f"unknown full-calibration case {case!r} (allowed: uma-, umi-, inh- "
                           f"presets, e.g. {', '.join(FULL_CASES)})", field="case")
     return load_config(case, [f"deployment.ue.per_sector={int(ues_per_sector)}"], seed=seed, drops=drops)
@@ -146,14 +149,28 @@ def run_full_case(
         for k, v in full_drop_metrics(cfg, d, bs, ue_panel, tilt_deg, config, n_interferers).items():
             acc.setdefault(k, []).append(v)
     samples = {k: np.concatenate(v) for k, v in acc.items()}
-    return FullCaseResult(case=case, config=config, n_ue=int(samples["coupling_loss"].size), samples=samples)
+    return FullCaseResult(case=case, config=config, n_ue=int(samples["coupling_loss"].size),
+                          samples=samples, fc_ghz=float(cfg.channel.fc_ghz))
 
 
-def full_drop_metrics(
-    cfg: ScenarioConfig, drop: int, bs: PanelArray, ue_panel: PanelArray, tilt_deg: float,
-    config: int, n_interferers: int = N_INTERFERERS,
-) -> dict[str, NDArray[np.float64]]:
-    """The calibration metrics of every UE of one drop (see the module docstring)."""
+@dataclass(frozen=True)
+class DropLinks:
+    """The candidate links of one drop: ``links`` [ue * k] (UE-major), ``cand`` [ue, k] cell
+    indices, ``ls_gain_db`` [ue, cell] large-scale port-0 gain with path gain, ``loss_db``
+    [link] path loss + SF + O2I, and the drop's LSP fields."""
+
+    links: Links
+    cand: NDArray[np.int64]
+    ls_gain_db: NDArray[np.float64]
+    loss_db: NDArray[np.float64]
+    fields: LspFields
+    scenario: str
+    fc_ghz: float
+
+
+def drop_links(cfg: ScenarioConfig, drop: int, bs: PanelArray, tilt_deg: float,
+               n_interferers: int = N_INTERFERERS) -> DropLinks:
+    """Large-scale drop and the K + 1 strongest cells per UE by large-scale port-0 gain."""
     seed = cfg.seed
     ds = prepare_drop(cfg, drop)
     layout, ues, params = ds.layout, ds.ues, channel_params(cfg)
@@ -174,8 +191,11 @@ def full_drop_metrics(
     ue_of = np.repeat(np.arange(n_ue), k)
     cell = cand.reshape(-1)
     site = cs_idx[cell]
-    sig = pathloss.shadow_fading_std_db(params.scenario, ls.los[ue_of, site])
-    sf_unit = ls.shadow_fading_db[ue_of, site] / sig if params.shadowing else np.zeros(cell.size)
+    if params.shadowing:
+        sig = pathloss.shadow_fading_std_db(params.scenario, ls.los[ue_of, site])
+        sf_unit = ls.shadow_fading_db[ue_of, site] / sig
+    else:
+        sf_unit = np.zeros(cell.size)
     th_l, ph_l = angles_from_vector_deg(geo.dx_m[ue_of, site], geo.dy_m[ue_of, site], geo.dz_m[ue_of, site])
     links = Links(
         ue_xy_m=ues.xy_m[ue_of], site=site, los=ls.los[ue_of, site], indoor=ues.indoor[ue_of],
@@ -186,12 +206,24 @@ def full_drop_metrics(
     lo, extent = field_area(ues)
     lsp_fields = LspFields(params.scenario, params.fc_ghz, lo, extent, layout.n_sites,
                            rng=stream(seed, "lsp", drop=drop))
-    ch = link_channels(links, params.scenario, params.fc_ghz, lsp_fields, bs, ue_panel,
-                       rng=stream(seed, "clusters", drop=drop))
+    return DropLinks(links=links, cand=cand, ls_gain_db=ls_gain_db, loss_db=loss_db[ue_of, cell],
+                     fields=lsp_fields, scenario=params.scenario, fc_ghz=params.fc_ghz)
+
+
+def full_drop_metrics(
+    cfg: ScenarioConfig, drop: int, bs: PanelArray, ue_panel: PanelArray, tilt_deg: float,
+    config: int, n_interferers: int = N_INTERFERERS,
+) -> dict[str, NDArray[np.float64]]:
+    """The calibration metrics of every UE of one drop (see the module docstring)."""
+    dl = drop_links(cfg, drop, bs, tilt_deg, n_interferers)
+    cand, ls_gain_db = dl.cand, dl.ls_gain_db
+    n_ue, k = cand.shape
+    ch = link_channels(dl.links, dl.scenario, dl.fc_ghz, dl.fields, bs, ue_panel,
+                       rng=stream(cfg.seed, "clusters", drop=drop))
     freqs = prb_frequencies_hz(N_PRB_SV, PRB_SCS_HZ)
     h = frequency_response(ch.taps, ch.delays_s, freqs)  # [link, rx, tx, prb]
     p = np.abs(h) ** 2
-    path_gain = 10.0 ** (-loss_db[ue_of, cell] / 10.0)  # [link]
+    path_gain = 10.0 ** (-dl.loss_db / 10.0)  # [link]
     rsrp = (p.mean(axis=(1, 2, 3)) * path_gain).reshape(n_ue, k)
     rsrp0 = (p[:, :, 0].mean(axis=(1, 2)) * path_gain).reshape(n_ue, k)
     srv = np.argmax(rsrp, axis=1)

@@ -125,9 +125,24 @@ def calibrate(
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the calibration cases and exit.")] = False,
     force: ForceOption = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Run the 7.8.2 full (phase-2) calibration instead (default cases "
+                     "uma-6ghz umi-6ghz inh-6ghz, BS antenna configs 1 and 2; --drops default 1) "
+                     "and print simulated vs 3GPP percentiles; writes nothing."),
+    ] = False,
 ) -> None:
     """Reproduce the TR 38.901 Table 7.8-1 large-scale calibration and compare it with 3GPP
     R1-165974: coupling loss, geometry SIR and SINR at 5/10/50/90/95 %."""
+    if full:
+        from nrsim.calibration.full import FULL_CASES, format_table, full_calibration
+
+        try:
+            res = full_calibration(cases or FULL_CASES, drops=drops or 1, seed=seed)
+        except NrsimError as exc:
+            _fail(exc)
+        print(format_table(res))
+        return
     import nrsim
     from nrsim.calibration import calibrate as run_calibration
     from nrsim.calibration import case_config, resolve_cases

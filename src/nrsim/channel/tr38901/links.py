@@ -89,15 +89,19 @@ def link_channels(
     rx_panel: PanelArray,
     *,
     rng: np.random.Generator,
+    spreads: bool = True,
 ) -> LinkChannels:
-    """Delay taps and spreads of every link (TR 38.901 V17.0.0 7.5 steps 4-12)."""
+    """Delay taps and (with ``spreads``) the ray-power spreads of every link (TR 38.901
+    V17.0.0 7.5 steps 4-12). The spreads cost more than the taps (the circular spread's
+    search); without them ``LinkChannels.spreads`` holds NaN."""
     n_link = links.n_links
     cond = link_conditions(scenario, links.los, links.indoor)
     names = ("los", "nlos", "o2i")
     n_max = max(lsp_parameters(scenario, names[c], fc_ghz).n_clusters for c in np.unique(cond)) if n_link else 0
     taps = np.zeros((n_link, n_max + 5, rx_panel.n_ports, tx_panel.n_ports), dtype=np.complex128)
     delays = np.zeros((n_link, n_max + 5))
-    spreads = {k: np.zeros(n_link) for k in SPREAD_NAMES}
+    want_spreads = spreads
+    spreads = {k: np.full(n_link, np.nan) for k in SPREAD_NAMES}
     lsp_out = {k: np.full(n_link, np.nan) for k in ("ds_s", "asd_deg", "asa_deg", "zsd_deg", "zsa_deg", "k_db")}
     wavelength_m = 299_792_458.0 / (fc_ghz * 1e9)
     for c in range(3):
@@ -120,6 +124,10 @@ def link_channels(
         taps[idx, n_max:] = t[:, n:]
         delays[idx, :n] = d[:, :n]
         delays[idx, n_max:] = d[:, n:]
+        if not want_spreads:
+            for k in ("ds_s", "asd_deg", "asa_deg", "zsd_deg", "zsa_deg", "k_db"):
+                lsp_out[k][idx] = getattr(lsps, k)
+            continue
         rays = ray_power_table(cs)
         spreads["ds_s"][idx] = rms_delay_spread_s(rays["delay_s"], rays["power"])
         spreads["asd_deg"][idx] = circular_angle_spread_deg(rays["aod_deg"], rays["power"])
