@@ -19,6 +19,7 @@ from rich.table import Table
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
+from nrsim.calibration.full import FULL_CASES, format_table, full_calibration
 from nrsim.calibration import CASES, METRICS, reference_for
 import nrsim
 from nrsim.calibration import calibrate as run_calibration
@@ -128,9 +129,22 @@ def calibrate(
     ] = None,
     list_: Annotated[bool, typer.Option("--list", help="List the calibration cases and exit.")] = False,
     force: ForceOption = False,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Run the 7.8.2 full (phase-2) calibration instead (default cases "
+                     "uma-6ghz umi-6ghz inh-6ghz, BS antenna configs 1 and 2; --drops default 1) "
+                     "and print simulated vs 3GPP percentiles; writes nothing."),
+    ] = False,
 ) -> None:
     """Reproduce the TR 38.901 Table 7.8-1 large-scale calibration and compare it with 3GPP
     R1-165974: coupling loss, geometry SIR and SINR at 5/10/50/90/95 %."""
+    if full:
+        try:
+            res = full_calibration(cases or FULL_CASES, drops=drops or 1, seed=seed)
+        except NrsimError as exc:
+            _fail(exc)
+        print(format_table(res))
+        return
     if list_:
         _print_cases()
         return
