@@ -431,6 +431,14 @@ def assert_nothing_ran(b: DevTools, title: str) -> None:
     assert b.problems() == []
 
 
+def layer_values(m: dict, key: str) -> np.ndarray:
+    """A map layer's values [row, col] (NaN: no data), decoded from the payload's base64
+    little-endian int16 (value x scale; -32768 no data) independently of the report's script."""
+    layer = next(layer for layer in m["layers"] if layer["key"] == key)
+    raw = np.frombuffer(base64.b64decode(layer["data"]), dtype="<i2").astype(np.float64)
+    return np.where(raw == -32768, np.nan, raw / layer["scale"]).reshape(m["rows"], m["cols"])
+
+
 def hover_targets(b: DevTools) -> dict[int, tuple[float, float]]:
     """For each cell serving some pixel of the map: a viewport point inside one of its pixels
     (the inverse of the report's own screen transform; the hover itself is a real mouse event)."""
@@ -438,8 +446,7 @@ def hover_targets(b: DevTools) -> dict[int, tuple[float, float]]:
     left, top, width, height, cw, ch = b.eval(
         "(()=>{var c=document.getElementById('map');c.scrollIntoView();var r=c.getBoundingClientRect();"
         "return [r.left,r.top,r.width,r.height,c.width,c.height]})()")
-    serving = next(layer["values"] for layer in m["layers"] if layer["key"] == "serving_cell")
-    grid = np.array([np.nan if v is None else v for v in serving]).reshape(m["rows"], m["cols"])
+    grid = layer_values(m, "serving_cell")
     w_m, h_m = m["cols"] * m["res"], m["rows"] * m["res"]
     s = min(cw / w_m, ch / h_m)
     tx, ty = (cw - w_m * s) / 2, (ch - h_m * s) / 2
@@ -461,8 +468,9 @@ def test_report_in_chromium_nothing_runs_payloads_show_as_text(hostile, browser)
     # the map rendered: the script ran, drew the sites and the coverage layer
     canvas = b.eval("(()=>{var c=document.getElementById('map');return [c.getAttribute('data-rendered'),"
                     "c.getAttribute('data-sites'),document.getElementById('layer').options.length]})()")
-    # 4 single-draw layers + median RSRP, dominant cell, 3 P(RSRP >= t) and 3 P(SINR >= t)
-    assert canvas == ["1", str(N_SITES), 12]
+    # 4 single-draw layers + median RSRP, dominant cell, vendor of the dominant cell,
+    # 3 P(RSRP >= t) and 3 P(SINR >= t)
+    assert canvas == ["1", str(N_SITES), 13]
     coloured = b.eval("(()=>{var c=document.getElementById('map'),d=c.getContext('2d').getImageData(0,0,c.width,"
                       "c.height).data,n=0;for(var i=0;i<d.length;i+=4){if(Math.max(d[i],d[i+1],d[i+2])-"
                       "Math.min(d[i],d[i+1],d[i+2])>60)n++;}return n/(d.length/4)})()")
