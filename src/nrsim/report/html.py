@@ -181,7 +181,8 @@ def _svg_of(fig, ax, title: str) -> str:
         t.set_parse_math(False)
     fig.tight_layout()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with _pyplot().rc_context({"svg.hashsalt": "nrsim"}):  # same bytes for the same result
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     _pyplot().close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
