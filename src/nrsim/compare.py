@@ -238,8 +238,6 @@ def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
     def covered(x):
         return (x.rsrp_dbm >= cv.rsrp_threshold_dbm) & (x.sinr_db >= cv.sinr_threshold_db)
 
-    lost = np.where(ma.grid.mask, (covered(ma) & ~covered(mb)).astype(np.float64), np.nan)
-    extra = {"delta_rsrp_db": mb.rsrp_dbm - ma.rsrp_dbm, "delta_sinr_db": mb.sinr_db - ma.sinr_db, "lost_coverage": lost}
     rows = []
     for key, pcs in result["kpi_deltas"]["percentiles"].items():
         scale = 1e-6 if key == "throughput_bps" else 1.0
@@ -276,7 +274,8 @@ def _write(folder: Path, result, sa, sb, la, ma, mb) -> None:
     text = rh.render_html(
         title=f"nrsim what-if: {sa.cfg.name} (A) vs {sb.cfg.name} (B)",
         subtitle=f"config A {result['a']['config_hash']} | config B {result['b']['config_hash']} | seed {result['seed']}",
-        map_data=rh.map_payload(mb, la, rh._cells_meta(sb.cfg, la.n_cells), extra, projection=rh._projection(sb.cfg)),
+        map_data=rh.compare_map_payload(ma, mb, la, rh._cells_meta(sb.cfg, la.n_cells), covered_a=covered(ma),
+                                        covered_b=covered(mb), projection=rh._projection(sb.cfg)),
         sections=sections,
         config={"A": sa.cfg.model_dump(mode="json"), "B": sb.cfg.model_dump(mode="json")},
     )

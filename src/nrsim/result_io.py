@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from nrsim.config.loading import config_hash
+from nrsim.config.loading import config_hash, validate_mapping
 from nrsim.config.schema import ScenarioConfig
 from nrsim.errors import ConfigError, show_value
 from nrsim.runs.load import load_config
@@ -323,9 +323,12 @@ def _same_json(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def check_result_folder(folder: str | Path, *, tables: bool = True) -> ResultFolder:
+def check_result_folder(folder: str | Path, *, tables: bool = True, inputs: bool = True) -> ResultFolder:
     """Check a result folder as the module docstring says and return it; ``tables=False``
-    leaves the Parquet tables to :func:`read_table` (a caller that reads them anyway)."""
+    leaves the Parquet tables to :func:`read_table` (a caller that reads them anyway);
+    ``inputs=False`` checks the stored config against the schema only, without reading the
+    input files it names (site list, area file): for readers that use only what the folder
+    stores (the report of a folder whose coverage is stored, :mod:`nrsim.coverage.store`)."""
     path = Path(folder)
     try:
         is_dir = path.is_dir()
@@ -338,7 +341,7 @@ def check_result_folder(folder: str | Path, *, tables: bool = True) -> ResultFol
     summary = read_json(path / "summary.json")
     check_summary(summary)
     try:
-        config = load_config(summary["config"])
+        config = load_config(summary["config"]) if inputs else validate_mapping(summary["config"])
     except ConfigError as exc:
         raise ResultFolderError(f"summary.json: its config is not a valid scenario ({exc})",
                                 field="summary.json") from None
@@ -358,14 +361,15 @@ def _read_stored_table(path: Path) -> pd.DataFrame:
     return read_table(path) if path.name in TABLES else read_table(path, TableSpec({}, {}))
 
 
-def read_result(folder: str | Path, *, check_tables: bool = True) -> Result:
+def read_result(folder: str | Path, *, check_tables: bool = True, inputs: bool = True) -> Result:
     """The result folder ``folder`` of :func:`nrsim.run` as a typed
     :class:`~nrsim.runs.result.Result`, checked as :func:`check_result_folder` says (tables
     are read on first access, each checked as it is read). The kind is the one stored in
     ``summary.json``; a folder written before it was stored gets the kind its config selects
     (:func:`nrsim.runs.modes.kind_of`). Raises :class:`ResultFolderError` naming the file.
-    ``check_tables=False`` leaves decoding every table to its first access (as each is read)."""
-    rf = check_result_folder(folder, tables=check_tables)
+    ``check_tables=False`` leaves decoding every table to its first access (as each is read);
+    ``inputs=False``: see :func:`check_result_folder`."""
+    rf = check_result_folder(folder, tables=check_tables, inputs=inputs)
     summary = rf.summary
     kind = summary.get("kind") or kind_of(rf.config)
     stored_hash = summary.get("config_hash")

@@ -35,7 +35,7 @@ def _section(text: str, heading: str) -> str:
 
 def _run(folder: Path, overrides: list[str]) -> tuple[Path, dict, str]:
     nrsim.run(nrsim.load_config("mobility-uma", overrides), out_dir=folder)
-    html = write_report(folder, geotiff=False).read_text(encoding="utf-8")
+    html = write_report(folder).read_text(encoding="utf-8")
     return folder, json.loads((folder / "summary.json").read_text(encoding="utf-8")), html
 
 
@@ -52,7 +52,7 @@ def plain(tmp_path_factory):
 def test_video_calls_section(sweep):
     folder, summary, html = sweep
     calls = summary["kpis"]["calls"]
-    assert "<h2>Mobility</h2>" in html and "handovers_per_ue_per_min" in html
+    assert "<h2>Mobility</h2>" in html and "handovers per UE per minute" in html
     sec = _section(html, "Video calls")
     assert "satisfied" in sec and "docs/video.md" in sec
     assert f"<td>calls</td><td>{calls['n_calls']}</td>" in sec

@@ -21,10 +21,7 @@ import csv
 import hashlib
 import html
 import json
-import os
 import re
-import select
-import subprocess
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -304,116 +301,7 @@ def test_report_and_compare_html_escape_hostile_site_lists(hostile) -> None:
 # ------------------------------------------------------------------ a real browser
 
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--window-size=1280,2200"]
-
-
-class DevTools:
-    """Headless Chromium driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``:
-    NUL-terminated JSON messages, Chromium reads fd 3 and writes fd 4); no extra package."""
-
-    def __init__(self, exe: str, user_dir: Path) -> None:
-        import fcntl  # POSIX only, like the pipe hand-over below
-
-        to_r, to_w = os.pipe()
-        from_r, from_w = os.pipe()
-        child = []
-        for fd in (to_r, from_w):  # above 4, so that bash can move them to 3 and 4
-            child.append(fcntl.fcntl(fd, fcntl.F_DUPFD, 10))
-            os.close(fd)
-        script = f'exec "$0" "$@" 3<&{child[0]} 4>&{child[1]} {child[0]}<&- {child[1]}>&-'
-        self.proc = subprocess.Popen(["bash", "-c", script, exe, *FLAGS, "--remote-debugging-pipe",
-                                      f"--user-data-dir={user_dir}", "about:blank"],
-                                     pass_fds=tuple(child), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for fd in child:
-            os.close(fd)
-        self._w, self._r, self._buf, self._id = to_w, from_r, b"", 0
-        self.events: list[dict] = []
-        self.session = ""
-
-    def _message(self, timeout_s: float) -> dict:
-        while b"\0" not in self._buf:
-            if not select.select([self._r], [], [], timeout_s)[0]:
-                raise TimeoutError("no answer from Chromium")
-            chunk = os.read(self._r, 1 << 20)
-            if not chunk:
-                raise RuntimeError("Chromium closed the DevTools pipe")
-            self._buf += chunk
-        msg, self._buf = self._buf.split(b"\0", 1)
-        return json.loads(msg)
-
-    def send(self, method: str, params: dict | None = None, *, browser: bool = False, timeout_s: float = 30.0) -> dict:
-        self._id += 1
-        msg = {"id": self._id, "method": method, "params": params or {}}
-        if not browser:
-            msg["sessionId"] = self.session
-        os.write(self._w, json.dumps(msg).encode() + b"\0")
-        while True:
-            m = self._message(timeout_s)
-            if m.get("id") == self._id:
-                if "error" in m:
-                    raise RuntimeError(f"{method}: {m['error']}")
-                return m["result"]
-            self.events.append(m)
-
-    def open(self, path: Path) -> None:
-        """A fresh tab on ``path``, waiting until the report's script marks the body ready."""
-        target = self.send("Target.createTarget", {"url": "about:blank"}, browser=True)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 browser=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.send(f"{domain}.enable")
-        self.events.clear()
-        self.send("Page.navigate", {"url": path.resolve().as_uri()})
-        deadline = time.monotonic() + 20
-        while self.eval("document.readyState") != "complete" or self.eval(
-                "document.body && document.body.getAttribute('data-ready')") != "1":
-            assert time.monotonic() < deadline, "the report did not finish loading"
-            time.sleep(0.05)
-
-    def eval(self, expression: str):
-        r = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
-        if "exceptionDetails" in r:
-            raise RuntimeError(r["exceptionDetails"])
-        return r["result"].get("value")
-
-    def mouse(self, kind: str, x: float, y: float) -> None:
-        self.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left",
-                                               "clickCount": 1 if kind != "mouseMoved" else 0})
-
-    def problems(self) -> list[str]:
-        """Uncaught exceptions, console errors and error log entries (e.g. CSP violations)."""
-        out = []
-        for e in self.events:
-            p = e.get("params", {})
-            if e.get("method") == "Runtime.exceptionThrown":
-                out.append(str(p.get("exceptionDetails", {}).get("text")))
-            elif e.get("method") == "Runtime.consoleAPICalled" and p.get("type") == "error":
-                out.append(str(p.get("args")))
-            elif e.get("method") == "Log.entryAdded" and p.get("entry", {}).get("level") == "error":
-                out.append(str(p["entry"].get("text")))
-        return out
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", browser=True, timeout_s=5)
-        except (OSError, RuntimeError, TimeoutError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._w)
-        os.close(self._r)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium, tmp_path_factory):
-    b = DevTools(chromium, tmp_path_factory.mktemp("chromium-profile"))
-    yield b
-    b.close()
+# DevTools (headless Chromium over the DevTools protocol) and the ``browser`` fixture: conftest.py
 
 
 PWNED_STATE = ("[document.title, typeof window.__pwned, document.body.getAttribute('data-pwned'),"
@@ -431,6 +319,14 @@ def assert_nothing_ran(b: DevTools, title: str) -> None:
     assert b.problems() == []
 
 
+def layer_values(m: dict, key: str) -> np.ndarray:
+    """A map layer's values [row, col] (NaN: no data), decoded from the payload's base64
+    little-endian int16 (value x scale; -32768 no data) independently of the report's script."""
+    layer = next(layer for layer in m["layers"] if layer["key"] == key)
+    raw = np.frombuffer(base64.b64decode(layer["data"]), dtype="<i2").astype(np.float64)
+    return np.where(raw == -32768, np.nan, raw / layer["scale"]).reshape(m["rows"], m["cols"])
+
+
 def hover_targets(b: DevTools) -> dict[int, tuple[float, float]]:
     """For each cell serving some pixel of the map: a viewport point inside one of its pixels
     (the inverse of the report's own screen transform; the hover itself is a real mouse event)."""
@@ -438,8 +334,7 @@ def hover_targets(b: DevTools) -> dict[int, tuple[float, float]]:
     left, top, width, height, cw, ch = b.eval(
         "(()=>{var c=document.getElementById('map');c.scrollIntoView();var r=c.getBoundingClientRect();"
         "return [r.left,r.top,r.width,r.height,c.width,c.height]})()")
-    serving = next(layer["values"] for layer in m["layers"] if layer["key"] == "serving_cell")
-    grid = np.array([np.nan if v is None else v for v in serving]).reshape(m["rows"], m["cols"])
+    grid = layer_values(m, "serving_cell")
     w_m, h_m = m["cols"] * m["res"], m["rows"] * m["res"]
     s = min(cw / w_m, ch / h_m)
     tx, ty = (cw - w_m * s) / 2, (ch - h_m * s) / 2
@@ -461,8 +356,9 @@ def test_report_in_chromium_nothing_runs_payloads_show_as_text(hostile, browser)
     # the map rendered: the script ran, drew the sites and the coverage layer
     canvas = b.eval("(()=>{var c=document.getElementById('map');return [c.getAttribute('data-rendered'),"
                     "c.getAttribute('data-sites'),document.getElementById('layer').options.length]})()")
-    # 4 single-draw layers + median RSRP, dominant cell, 3 P(RSRP >= t) and 3 P(SINR >= t)
-    assert canvas == ["1", str(N_SITES), 12]
+    # 4 single-draw layers + median RSRP, dominant cell, vendor of the dominant cell,
+    # 3 P(RSRP >= t) and 3 P(SINR >= t)
+    assert canvas == ["1", str(N_SITES), 13]
     coloured = b.eval("(()=>{var c=document.getElementById('map'),d=c.getContext('2d').getImageData(0,0,c.width,"
                       "c.height).data,n=0;for(var i=0;i<d.length;i+=4){if(Math.max(d[i],d[i+1],d[i+2])-"
                       "Math.min(d[i],d[i+1],d[i+2])>60)n++;}return n/(d.length/4)})()")

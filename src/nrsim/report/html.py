@@ -1,18 +1,27 @@
-"""One self-contained, offline HTML report: interactive map (sites and coverage layers, pan,
-zoom, hover), KPI tables, CDF plots (inline SVG) and the resolved configuration; for video-call
-runs also the call KPIs (DL and UL) and the capacity curve of a capacity sweep.
+"""One self-contained, offline HTML report: a map (coverage layers in threshold classes with the
+area share of each, dominance and vendor layers, sites, UEs, events; pan, zoom, scale bar,
+north arrow, hover and click by cell ID), KPI tables with names and units, CDF plots (inline
+SVG) and the resolved configuration; for video-call runs also the call KPIs (DL and UL) and
+the capacity curve of a capacity sweep.
 
-Everything is inline (CSS, JavaScript, PNG layers as data URIs, JSON); a Content-Security-
-Policy forbids any request to another host, so opening the file makes no network request.
+The report of a result folder is a pure function of the files in it (:func:`report_html`):
+the run's tables and ``summary.json`` through :func:`nrsim.read_result`, and the coverage
+stored by :func:`nrsim.coverage.store.store_coverage` (computed once, by the first report of a
+folder; :func:`write_report`). It reads no site list, area file or scenario file and runs no
+radio physics.
+
+The page is a Jinja2 template (``templates/``, autoescape on) with the script and style sheet
+of ``assets/`` inlined, so the file works offline; a Content-Security-Policy forbids any
+request (a basemap host only when one is given: :func:`content_security_policy`).
 
 Security model (docs/sites.md, "Report security"): every string that comes from a user (site
 list columns, scenario description, config values, KPI keys of ``summary.json``, file names)
-is escaped for its context: :func:`html.escape` in HTML text and attributes,
-:func:`json_for_script` in the inline JSON data block (cannot close its ``<script>``
-element), and the script builds the DOM from data only with ``textContent`` and
-``createElement`` (never ``innerHTML``). The policy (:func:`content_security_policy`) runs
-only the report's own script, by its SHA-256 hash: no ``'unsafe-inline'`` script, no inline
-event handler, no ``javascript:`` URL, no request.
+is escaped for its context: Jinja2's autoescape (and :func:`html.escape` in the HTML of the
+sections) in HTML text and attributes, :func:`json_for_script` in the inline JSON data block
+(cannot close its ``<script>`` element), and the script builds the DOM from data only with
+``textContent`` and ``createElement`` (never ``innerHTML``). The policy runs only the report's
+own script, by its SHA-256 hash: no ``'unsafe-inline'`` script, no inline event handler, no
+``javascript:`` URL, no request.
 """
 
 from __future__ import annotations
@@ -23,46 +32,83 @@ import html
 import io
 import json
 import os
+import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
-from nrsim.deployment.identity import cell_identity
 from nrsim.config.loading import config_hash
-from nrsim.coverage import (
-    coverage_maps,
-    polygon_stats,
-    probability_maps,
-    probability_polygon_stats,
-    write_coverage_geotiffs,
-)
-from nrsim.coverage.geotiff import threshold_tag
-from nrsim.coverage.raster import read_area_file
-from nrsim.deployment.sites import config_site_list, excluded_cells
-from nrsim.engine.snapshot import build_layout
+from nrsim.coverage.store import has_coverage, load_coverage, store_coverage
 from nrsim.engine.video_capacity import CAPACITY_TARGET, capacity_crossing
+from nrsim.deployment.sites import config_site_list, excluded_cells
 from nrsim.errors import ConfigError
 from nrsim.kpi.outdir import check_report_file
-from nrsim.kpi.writers import write_json
+from nrsim.report import mapdata
+from nrsim.report.mapdata import CELL_INFO_COLUMNS, cell_info_text
 from nrsim.report.plots import _pyplot, draw_capacity, empirical_cdf
 from nrsim.result_io import read_result
 
+__all__ = ["CELL_INFO_COLUMNS", "cell_info_text", "content_security_policy", "json_for_script", "map_payload",
+           "compare_map_payload", "render_html", "report_html", "write_report"]
 
-def content_security_policy(script: str) -> str:
+
+def _asset(name: str) -> str:
+    return resources.files("nrsim.report").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+SCRIPT = _asset("map.js")
+"""The report's one script (inlined; the CSP allows it by its SHA-256 hash)."""
+CSS = _asset("report.css")
+if "</script" in SCRIPT.lower() or "</style" in CSS.lower():  # pragma: no cover - a broken package file
+    raise RuntimeError("report assets must not close their inline element")
+_ENV = jinja2.Environment(loader=jinja2.PackageLoader("nrsim.report", "templates"), autoescape=True,
+                          undefined=jinja2.StrictUndefined)
+
+
+def content_security_policy(script: str, basemap_origin: str | None = None) -> str:
     """The report's Content-Security-Policy (a ``<meta>`` element): nothing may load from
     anywhere (``default-src 'none'``, ``connect-src 'none'``, no ``base``, no form target);
-    images only from ``data:`` URIs (the coverage layers); styles inline (the ``<style>``
-    element and the ``style`` attributes of the inline SVG plots: CSS cannot run script and,
-    with no source allowed, cannot make a request); scripts only the one whose SHA-256 hash is
-    listed (``script``, the exact text of the report's ``<script>`` element), so an injected
-    ``<script>``, inline event handler (``onerror=...``) or ``javascript:`` URL does not run;
-    Trusted Types make any ``innerHTML``-style string sink throw."""
+    images only from ``data:`` URIs and, with a basemap (``nrsim report --basemap``), its
+    tile host ``basemap_origin``; styles inline (the ``<style>`` element and the ``style``
+    attributes of the inline SVG plots: CSS cannot run script and, with no source allowed,
+    cannot make a request); scripts only the one whose SHA-256 hash is listed (``script``,
+    the exact text of the report's ``<script>`` element), so an injected ``<script>``, inline
+    event handler (``onerror=...``) or ``javascript:`` URL does not run; Trusted Types make any
+    ``innerHTML``-style string sink throw."""
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return ("default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    img = "data:" + (f" {basemap_origin}" if basemap_origin else "")
+    return (f"default-src 'none'; img-src {img}; style-src 'unsafe-inline'; "
             f"script-src 'sha256-{digest}'; connect-src 'none'; base-uri 'none'; form-action 'none'; "
             "require-trusted-types-for 'script'; trusted-types 'none'")
+
+
+_TEMPLATE_PART = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/{}-]*$")
+
+
+def check_basemap(url: str | None) -> tuple[str, str] | None:
+    """(template, origin) of an XYZ tile URL template such as
+    ``https://tile.openstreetmap.org/{z}/{x}/{y}.png``: http(s), a host, each of ``{z}``,
+    ``{x}`` and ``{y}`` once, no other braces, no quotes or spaces. Raises
+    :class:`ConfigError` (field ``basemap``)."""
+    if url is None:
+        return None
+    u = str(url)
+    parts = urlsplit(u)
+    braces = re.findall(r"\{[^}]*\}", u)
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password
+            or sorted(braces) != ["{x}", "{y}", "{z}"] or u.count("{") != 3 or u.count("}") != 3
+            or not _TEMPLATE_PART.match(parts.path + ("?" + parts.query if parts.query else ""))
+            or parts.fragment):
+        raise ConfigError(f"basemap = {u[:200]!r}: expected an http(s) XYZ tile URL template with {{z}}, {{x}} and "
+                          "{y} (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png)", field="basemap")
+    origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return u, origin
 
 
 _JSON_SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -80,80 +126,39 @@ def json_for_script(data: Any) -> str:
     return text
 
 
-LAYERS = {
-    # key: (label, unit, colormap, vmin, vmax)
-    "rsrp_dbm": ("best-server RSRP", "dBm", "viridis", -120.0, -60.0),
-    "sinr_db": ("SINR", "dB", "RdYlGn", -5.0, 25.0),
-    "throughput_mbps": ("expected user throughput", "Mbit/s", "magma", 0.0, 100.0),
-    "serving_cell": ("best-server cell", "", "tab20", 0.0, 19.0),
-    "delta_rsrp_db": ("RSRP change B - A", "dB", "RdBu", -20.0, 20.0),
-    "delta_sinr_db": ("SINR change B - A", "dB", "RdBu", -20.0, 20.0),
-    "lost_coverage": ("coverage lost in B", "", "Reds", 0.0, 1.0),
-    "median_rsrp_dbm": ("median best-server RSRP", "dBm", "viridis", -120.0, -60.0),
-    "dominant_cell": ("dominant cell (median RSRP)", "", "tab20", 0.0, 19.0),
-}
-_CELL_LAYERS = ("serving_cell", "dominant_cell")
+LOG_MIN_DECADES = 1.5
+"""A CDF gets a log x axis when its positive values span more than this many decades
+(throughput, bitrate, loss ratios: the low tail, which matters, is then readable)."""
 
 
-def _layer_spec(key: str) -> tuple[str, str, str, float, float]:
-    """(label, unit, colormap, vmin, vmax) of a layer; probability layers ``p_rsrp_ge_<t>``
-    / ``p_sinr_ge_<t>`` (:func:`probability_layers`) are labelled from their key."""
-    if key in LAYERS:
-        return LAYERS[key]
-    kind, _, tag = key.partition("_ge_")
-    value = tag.replace("m", "-").replace("p", ".")
-    unit = "dBm" if kind == "p_rsrp" else "dB"
-    name = "RSRP" if kind == "p_rsrp" else "SINR"
-    return (f"probability {name} >= {value} {unit}", "", "RdYlGn", 0.0, 1.0)
-
-
-def probability_layers(pm) -> dict[str, np.ndarray]:
-    """Map layers of :class:`nrsim.coverage.probability.ProbabilityMaps`: median RSRP,
-    dominant cell and one probability layer per threshold."""
-    out = {"median_rsrp_dbm": pm.median_rsrp_dbm, "dominant_cell": pm.dominant_cell.astype(np.float64)}
-    out.update({f"p_rsrp_ge_{threshold_tag(t)}": a for t, a in pm.p_rsrp.items()})
-    out.update({f"p_sinr_ge_{threshold_tag(t)}": a for t, a in pm.p_sinr.items()})
-    return out
-
-
-def _png_data_uri(values: np.ndarray, cmap: str, vmin: float, vmax: float, *, cyclic: bool = False) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import colormaps
-    from matplotlib.image import imsave
-
-    v = np.asarray(values, dtype=np.float64)
-    mask = ~np.isfinite(v) | (cyclic & (v < 0))
-    norm = np.mod(v, 20.0) / 19.0 if cyclic else np.clip((v - vmin) / (vmax - vmin), 0.0, 1.0)
-    rgba = colormaps[cmap](np.where(mask, 0.0, norm))
-    rgba[..., 3] = np.where(mask, 0.0, 0.75)
-    buf = io.BytesIO()
-    imsave(buf, rgba, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _legend_css(cmap: str) -> str:
-    from matplotlib import colormaps
-
-    cm = colormaps[cmap]
-    stops = ", ".join(
-        "rgb({},{},{})".format(*(int(255 * c) for c in cm(t)[:3])) for t in np.linspace(0, 1, 7)
-    )
-    return f"linear-gradient(to right, {stops})"
-
-
-def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str) -> str:
+def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str, *, log: bool | None = None) -> str:
+    """CDF plot as inline SVG. ``log``: x axis in log scale (None: when every series is
+    non-negative and its positive values span more than :data:`LOG_MIN_DECADES`; values
+    <= 0 are then left out and the share of them named in the legend)."""
     plt = _pyplot()
+    data = {k: np.asarray(v, dtype=np.float64)[np.isfinite(np.asarray(v, dtype=np.float64))] for k, v in series.items()}
+    if log is None:
+        allv = np.concatenate([v for v in data.values()]) if data else np.zeros(0)
+        pos = allv[allv > 0]
+        log = bool(allv.size and allv.min() >= 0 and pos.size and np.log10(pos.max() / pos.min()) > LOG_MIN_DECADES)
     fig, ax = plt.subplots(figsize=(5.2, 3.4))
-    for label, vals in series.items():
-        x, y = empirical_cdf(np.asarray(vals, dtype=np.float64))
+    for label, vals in data.items():
+        x, y = empirical_cdf(vals)
+        if log:
+            zero = float(np.mean(x <= 0)) if x.size else 0.0
+            keep = x > 0
+            x, y = x[keep], y[keep]
+            if zero > 0:
+                label = f"{label} ({100 * zero:.1f} % at 0)"
         if x.size > 2000:  # enough points for a smooth curve in a small file
             idx = np.linspace(0, x.size - 1, 2000).astype(int)
             x, y = x[idx], y[idx]
         ax.plot(x, y, label=label)
-    ax.set_xlabel(xlabel)
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)  # log axes show it in their ticks
     ax.set_ylabel("CDF")
+    ax.set_ylim(0, 1)
     return _svg_of(fig, ax, title)
 
 
@@ -176,7 +181,8 @@ def _svg_of(fig, ax, title: str) -> str:
         t.set_parse_math(False)
     fig.tight_layout()
     buf = io.StringIO()
-    fig.savefig(buf, format="svg")
+    with _pyplot().rc_context({"svg.hashsalt": "nrsim"}):  # same bytes for the same result
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     _pyplot().close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
@@ -202,22 +208,30 @@ def _table(rows: list[dict[str, Any]], cls: str = "kpi") -> str:
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+
+
+PERCENTILE_METRICS = {
+    "coupling_loss_db": ("coupling loss", "dB", 1.0), "rsrp_dbm": ("RSRP", "dBm", 1.0),
+    "sinr_db": ("SINR", "dB", 1.0), "sir_db": ("SIR (geometry)", "dB", 1.0),
+    "throughput_bps": ("user throughput", "Mbit/s", 1e-6),
+}
+"""summary.json percentile key -> (name, unit, scale to the unit)."""
+PERCENTILE_HEADINGS = {"5": "5th percentile", "50": "median", "95": "95th percentile"}
+
+
 def kpi_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
-    labels = {
-        "coupling_loss_db": ("coupling loss [dB]", 1.0), "rsrp_dbm": ("RSRP [dBm]", 1.0),
-        "sinr_db": ("SINR [dB]", 1.0), "sir_db": ("SIR (geometry) [dB]", 1.0),
-        "throughput_bps": ("user throughput [Mbit/s]", 1e-6),
-    }
+    """The percentile table: one row per metric, named with its unit (throughput in Mbit/s)."""
     notes = kpis.get("notes") or {}
     rows = []
-    for key, (label, scale) in labels.items():
+    for key, (name, unit, scale) in PERCENTILE_METRICS.items():
         pc = kpis.get("percentiles", {}).get(key)
         if pc:
             # a KPI with a note (kpis.notes) and null in summary.json is unbounded (+inf):
             # the SIR of a one-cell network (nrsim.kpi.metrics.kpi_notes)
             unbounded = float("inf") if key in notes else float("nan")
-            rows.append({"metric": label, **{f"{p} %": unbounded if pc[p] is None else _number(pc[p]) * scale
-                                            for p in ("5", "50", "95") if p in pc}})
+            rows.append({"metric": f"{name} [{unit}]",
+                         **{h: unbounded if pc[p] is None else _number(pc[p]) * scale
+                            for p, h in PERCENTILE_HEADINGS.items() if p in pc}})
     return rows
 
 
@@ -229,10 +243,43 @@ def notes_html(kpis: dict[str, Any]) -> str:
     return "".join(f'<p class="dim">{html.escape(str(k))}: {html.escape(str(v))}</p>' for k, v in notes.items())
 
 
+SCALAR_KPIS = {
+    "n_ue": ("UEs", "", None), "n_cells": ("cells", "", None),
+    "mean_throughput_bps": ("mean user throughput", "Mbit/s", 1e-6),
+    "cell_spectral_efficiency_bps_per_hz": ("cell spectral efficiency", "bit/s/Hz per cell", 1.0),
+    "user_spectral_efficiency_5pct_bps_per_hz": ("5th-percentile user spectral efficiency", "bit/s/Hz", 1.0),
+    "los_share": ("UEs in line of sight", "%", 100.0), "indoor_share": ("indoor UEs", "%", 100.0),
+    "outage_share": ("UEs in outage", "%", 100.0),
+}
+"""summary.json KPI -> (name, unit, scale to the unit; None: a count)."""
+
+
 def scalar_rows(kpis: dict[str, Any]) -> list[dict[str, Any]]:
-    keys = ("n_ue", "n_cells", "mean_throughput_bps", "cell_spectral_efficiency_bps_per_hz",
-            "user_spectral_efficiency_5pct_bps_per_hz", "los_share", "indoor_share", "outage_share")
-    return [{"KPI": k, "value": kpis[k]} for k in keys if k in kpis and not isinstance(kpis[k], dict)]
+    """The scalar KPIs with names, units and shares in %."""
+    return [{"KPI": name, "value": kpis[k] if scale is None else _number(kpis[k]) * scale, "unit": unit}
+            for k, (name, unit, scale) in SCALAR_KPIS.items() if k in kpis and not isinstance(kpis[k], dict)]
+
+
+MOBILITY_KPIS = {
+    "handovers_per_ue_per_min": ("handovers per UE per minute", "1/min", 1.0),
+    "handover_failure_rate": ("handover failure rate", "%", 100.0),
+    "ping_pong_rate": ("ping-pong rate", "%", 100.0),
+    "rlf_per_ue_hour": ("radio-link failures per UE per hour", "1/h", 1.0),
+    "outage_share": ("time in outage", "%", 100.0),
+}
+"""Mobility KPIs with a name and unit; the other keys of ``kpis.mobility`` keep their key."""
+
+
+def mobility_rows(mob: dict[str, Any]) -> list[dict[str, Any]]:
+    """``kpis.mobility`` as rows: name, value in its unit, unit, and the summary.json key."""
+    rows = []
+    for k, v in mob.items():
+        if isinstance(v, (dict, list)):
+            continue
+        name, unit, scale = MOBILITY_KPIS.get(k, (k.replace("_", " "), "", None))
+        value = v if scale is None or v is None or isinstance(v, (bool, str)) else _number(v) * scale
+        rows.append({"KPI": name, "value": value, "unit": unit, "summary.json key": k})
+    return rows
 
 
 MAX_MAP_EVENTS = 20_000
@@ -251,195 +298,171 @@ def event_markers(events) -> list[list[float]]:
     return [[round(float(x), 1), round(float(y), 1), c] for x, y, c in zip(ev["x_m"], ev["y_m"], code, strict=True)]
 
 
-CELL_INFO_COLUMNS = ("site_id", "vendor", "operator", "antenna_model", "environment")
-"""Site-list columns shown (as text) under the cell id in the map's hover box."""
+
+def _grid_dict(g) -> dict[str, float | int]:
+    return {"x0_m": float(g.x0_m), "y0_m": float(g.y0_m), "resolution_m": float(g.resolution_m),
+            "n_rows": int(g.n_rows), "n_cols": int(g.n_cols)}
 
 
-def cell_info_text(meta: dict[str, Any]) -> str:
-    """The hover box's second line for a cell: its site, vendor, operator, antenna model and
-    environment (the non-empty ones, as given in the site list), and "switched off"."""
-    parts = [f"{k.replace('_id', '').replace('_model', '')} {meta[k]}" for k in CELL_INFO_COLUMNS
-             if str(meta.get(k, "") or "")]
-    if meta.get("off"):
-        parts.append("switched off")
-    return " | ".join(parts)
+def build_map(grid: dict[str, float | int], layers: list[dict[str, Any]], cells: dict[str, Any], *,
+              corners: dict[str, list[float]] | None = None, epsg: int | None = None,
+              events: list[list[float]] | None = None, ues: dict[str, Any] | None = None,
+              basemap: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The JSON-able map of ``assets/map.js``: grid, raster ``layers``
+    (:func:`nrsim.report.mapdata.layer_entry`), ``cells`` (:func:`~nrsim.report.mapdata.cells_entry`),
+    corners and geographic frame, events, UE points and the basemap template (or None)."""
+    if layers and not any(L["default"] for L in layers):
+        layers[0]["default"] = True
+    return {
+        "x0": grid["x0_m"], "y0": grid["y0_m"], "res": grid["resolution_m"], "rows": grid["n_rows"],
+        "cols": grid["n_cols"], "layers": layers, **cells, "corners": corners,
+        "geo": mapdata.geo_frame(grid, corners), "epsg": epsg, "events": events or [], "ues": ues,
+        "basemap": basemap[0] if basemap else None, "basemap_origin": basemap[1] if basemap else None,
+    }
+
+
+def _memory_cells(layout, cells_meta: list[dict[str, Any]] | None) -> dict[str, list[Any]]:
+    """The cells table of :func:`nrsim.report.mapdata.cells_entry` from a layout and site-list labels."""
+    n = int(layout.cell_site.shape[0])
+    site = np.asarray(layout.cell_site, dtype=np.int64)
+    meta = cells_meta or [{"cell_id": f"cell {i}", "site_id": f"site {site[i]}"} for i in range(n)]
+    return {"cell_id": [str(m.get("cell_id", i)) for i, m in enumerate(meta)],
+            "site_id": [str(m.get("site_id", "")) for m in meta], "site": site,
+            "x_m": np.asarray(layout.site_xy_m)[site, 0], "y_m": np.asarray(layout.site_xy_m)[site, 1],
+            "bearing_deg": np.asarray(layout.cell_bearing_deg, dtype=np.float64),
+            **{k: [str(m.get(k, "") or "") for m in meta] for k in ("vendor", "operator", "antenna_model",
+                                                                   "environment")},
+            "off": [bool(m.get("off", False)) for m in meta]}
+
+
+def _corners(grid: dict[str, float | int], projection) -> dict[str, list[float]] | None:
+    if projection is None:
+        return None
+    x0, y0, res = grid["x0_m"], grid["y0_m"], grid["resolution_m"]
+    xs = [x0, x0 + grid["n_cols"] * res]
+    ys = [y0, y0 - grid["n_rows"] * res]
+    lat, lon = projection.to_latlon_deg([xs[0], xs[1], xs[0], xs[1]], [ys[0], ys[0], ys[1], ys[1]])
+    return {"lat": [float(v) for v in lat], "lon": [float(v) for v in lon]}
+
+
+def _index(a) -> np.ndarray:
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(a < 0, np.nan, a)
+
+
+def run_layers(arrays: dict[str, np.ndarray], *, probability: dict[str, tuple[str, float]] | None = None,
+               cell_vendor: list[int] | None = None, vendors: list[dict[str, str]] | None = None,
+               classes: dict[str, tuple[float, ...]] | None = None, default: str | None = None,
+               prefix: str = "", group_names: tuple[str, str] = ("Probability of coverage (median prediction)",
+                                                                 "One shadowing draw (drop 0)")) -> list[dict[str, Any]]:
+    """Map layers of a run: probability layers (sorted by kind and threshold), median RSRP,
+    dominance and vendor (of the dominant cell) first, then the one-draw layers; index layers
+    (cells) with -1 or NaN outside the area."""
+    classes = classes or {}
+    prob_keys = sorted((k for k in arrays if k.startswith("p_")),
+                       key=lambda k: (mapdata.style_of(k, probability).label.split()[1], -_threshold(k, probability)))
+    order = [(k, 0) for k in prob_keys] + [(k, 0) for k in ("median_rsrp_dbm", "dominant_cell") if k in arrays]
+    if cell_vendor is not None and vendors and any(v["label"] != "(no vendor label)" for v in vendors) \
+            and "dominant_cell" in arrays:
+        arrays = {**arrays, "vendor": mapdata.vendor_layer(_index(arrays["dominant_cell"]), cell_vendor)}
+        order.append(("vendor", 0))
+    order += [(k, 1) for k in ("rsrp_dbm", "sinr_db", "throughput_mbps", "serving_cell") if k in arrays]
+    out = []
+    for key, g in order:
+        style = mapdata.style_of(key, probability)
+        v = _index(arrays[key]) if style.kind == "cell" else np.asarray(arrays[key], dtype=np.float64)
+        cats = [(x["label"], x["colour"]) for x in vendors] if key == "vendor" else ()
+        out.append(mapdata.layer_entry(prefix + key if prefix and key != "serving_cell" else key, v, style=style,
+                                       group=group_names[g], breaks=mapdata.breaks_for(key, style, classes),
+                                       categories=cats, default=(key == default)))
+    return out
+
+
+def _threshold(key: str, probability: dict[str, tuple[str, float]] | None) -> float:
+    return -float(mapdata.style_of(key, probability).label.split()[3])
 
 
 def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_layers: dict[str, np.ndarray] | None = None,
                 projection=None, events: list[list[float]] | None = None) -> dict[str, Any]:
-    """JSON-able map: grid geometry, layer images (data URIs) and values (for hover), sites."""
-    g = maps.grid
-    layers = {
-        "rsrp_dbm": maps.rsrp_dbm, "sinr_db": maps.sinr_db,
-        "throughput_mbps": maps.throughput_bps / 1e6, "serving_cell": maps.serving_cell.astype(np.float64),
-    }
-    layers.update(extra_layers or {})
-    out_layers = []
-    for key, arr in layers.items():
-        label, unit, cmap, vmin, vmax = _layer_spec(key)
-        arr = np.asarray(arr, dtype=np.float64)
-        if key in _CELL_LAYERS:
-            arr = np.where(arr < 0, np.nan, arr)
-        vals = np.where(np.isfinite(arr), np.round(arr, 2 if vmax == 1.0 else 1), np.nan)
-        out_layers.append({
-            "key": key, "label": label, "unit": unit, "vmin": vmin, "vmax": vmax,
-            "png": _png_data_uri(arr, cmap, vmin, vmax, cyclic=(key in _CELL_LAYERS)),
-            "legend": _legend_css(cmap),
-            "values": [None if not np.isfinite(v) else float(v) for v in vals.ravel()],
-        })
-    bearing = layout.cell_bearing_deg
-    sites = []
-    for s in range(layout.n_sites):
-        cells = np.flatnonzero(layout.cell_site == s)
-        sites.append({
-            "x": round(float(layout.site_xy_m[s, 0]), 1), "y": round(float(layout.site_xy_m[s, 1]), 1),
-            "cells": [{
-                "i": int(c), "b": float(bearing[c]),
-                "vendor": (str(cells_meta[c].get("vendor", "")) if cells_meta else ""),
-                "off": bool(cells_meta[c].get("off", False)) if cells_meta else False,
-            } for c in cells],
-        })
-    corners = None
-    if projection is not None:
-        xs = [g.x0_m, g.x0_m + g.n_cols * g.resolution_m]
-        ys = [g.y0_m, g.y0_m - g.n_rows * g.resolution_m]
-        lat, lon = projection.to_latlon_deg([xs[0], xs[1], xs[0], xs[1]], [ys[0], ys[0], ys[1], ys[1]])
-        corners = {"lat": [float(v) for v in lat], "lon": [float(v) for v in lon]}
-    cell_ids = [str(m["cell_id"]) for m in cells_meta] if cells_meta else None
-    cell_info = [cell_info_text(m) for m in cells_meta] if cells_meta else None
-    return {
-        "x0": g.x0_m, "y0": g.y0_m, "res": g.resolution_m, "rows": g.n_rows, "cols": g.n_cols,
-        "layers": out_layers, "sites": sites, "corners": corners, "cell_ids": cell_ids, "cell_info": cell_info,
-        "epsg": maps.epsg, "events": events or [],
-    }
+    """The map of in-memory coverage ``maps`` (:class:`nrsim.coverage.raster.CoverageMaps`)
+    on ``layout``, with ``extra_layers`` (key -> [row, col]) and site-list labels
+    ``cells_meta`` (cell_id and :data:`CELL_INFO_COLUMNS` per cell, ``off``)."""
+    grid = _grid_dict(maps.grid)
+    cells = mapdata.cells_entry(_memory_cells(layout, cells_meta), [_index(maps.serving_cell)])
+    arrays = {"rsrp_dbm": maps.rsrp_dbm, "sinr_db": maps.sinr_db, "throughput_mbps": maps.throughput_bps / 1e6,
+              "serving_cell": maps.serving_cell, **(extra_layers or {})}
+    layers = run_layers(arrays, cell_vendor=cells["cell_vendor"], vendors=cells["vendors"])
+    return build_map(grid, layers, cells, corners=_corners(grid, projection), epsg=maps.epsg, events=events)
 
 
-_JS = r"""
-(function(){
-var errs=[];window.__nrsimErrors=errs;
-window.addEventListener('error',function(e){errs.push(String(e.message));});
-document.addEventListener('securitypolicyviolation',function(e){errs.push('csp '+e.blockedURI);});
-var M=JSON.parse(document.getElementById('map-data').textContent);
-var cv=document.getElementById('map'),ctx=cv.getContext('2d'),tip=document.getElementById('tip');
-var sel=document.getElementById('layer'),leg=document.getElementById('legend');
-var imgs=M.layers.map(function(L){var im=new Image();im.onload=draw;im.src=L.png;return im;});
-M.layers.forEach(function(L,i){var o=document.createElement('option');o.value=i;o.textContent=L.label+(L.unit?' ['+L.unit+']':'');sel.appendChild(o);});
-var W=M.cols*M.res,H=M.rows*M.res;
-var view={s:Math.min(cv.width/W,cv.height/H),tx:0,ty:0};
-view.tx=(cv.width-W*view.s)/2;view.ty=(cv.height-H*view.s)/2;
-function toScreen(x,y){return [(x-M.x0)*view.s+view.tx,(M.y0-y)*view.s+view.ty];}
-function toWorld(px,py){return [(px-view.tx)/view.s+M.x0,M.y0-(py-view.ty)/view.s];}
-var showSites=document.getElementById('sites');
-function draw(){
- ctx.fillStyle='#f4f4f0';ctx.fillRect(0,0,cv.width,cv.height);
- var L=M.layers[sel.value|0],im=imgs[sel.value|0];
- ctx.imageSmoothingEnabled=false;
- var p=toScreen(M.x0,M.y0);
- if(im.complete&&im.naturalWidth){ctx.drawImage(im,p[0],p[1],W*view.s,H*view.s);}
- ctx.strokeStyle='#999';ctx.strokeRect(p[0],p[1],W*view.s,H*view.s);
- if(showSites.checked){
-  var r=Math.max(6,Math.min(40,view.s*M.res*1.6));
-  M.sites.forEach(function(S){var q=toScreen(S.x,S.y);
-   S.cells.forEach(function(C){var a=-C.b*Math.PI/180;
-    ctx.beginPath();ctx.moveTo(q[0],q[1]);ctx.arc(q[0],q[1],r,a-0.45,a+0.45);ctx.closePath();
-    ctx.fillStyle=C.off?'rgba(120,120,120,0.35)':(C.vendor==='vendor-b'?'rgba(230,120,0,0.8)':(C.vendor==='vendor-c'?'rgba(0,150,100,0.8)':'rgba(30,60,200,0.8)'));
-    ctx.fill();ctx.strokeStyle='#fff';ctx.lineWidth=0.5;ctx.stroke();});
-   ctx.beginPath();ctx.arc(q[0],q[1],2.5,0,6.3);ctx.fillStyle='#000';ctx.fill();});
- }
- var EC=['rgba(0,160,60,0.85)','rgba(240,140,0,0.9)','rgba(220,0,0,0.95)','rgba(0,0,0,0.9)'];
- (M.events||[]).forEach(function(E){var q=toScreen(E[0],E[1]);ctx.fillStyle=EC[E[2]];
-  if(E[2]>=2){ctx.fillRect(q[0]-2.5,q[1]-2.5,5,5);}else{ctx.beginPath();ctx.arc(q[0],q[1],2,0,6.3);ctx.fill();}});
- leg.style.background=L.legend;
- document.getElementById('lmin').textContent=(L.key==='serving_cell'||L.key==='dominant_cell')?'':L.vmin;
- document.getElementById('lmax').textContent=(L.key==='serving_cell'||L.key==='dominant_cell')?'':L.vmax+' '+L.unit;
- cv.setAttribute('data-rendered','1');cv.setAttribute('data-layer',L.key);cv.setAttribute('data-sites',M.sites.length);cv.setAttribute('data-events',(M.events||[]).length);
-}
-function latlon(x,y){if(!M.corners)return '';var u=(x-M.x0)/W,v=(M.y0-y)/H,c=M.corners;
- function bil(a){return (1-u)*(1-v)*a[0]+u*(1-v)*a[1]+(1-u)*v*a[2]+u*v*a[3];}
- return bil(c.lat).toFixed(5)+', '+bil(c.lon).toFixed(5);}
-// data reach the DOM only as text (textContent), never as markup
-function line(text,cls){var d=document.createElement('div');if(cls)d.className=cls;d.textContent=String(text);return d;}
-function valueAt(key,i){for(var k=0;k<M.layers.length;k++){if(M.layers[k].key===key)return M.layers[k].values[i];}return null;}
-cv.addEventListener('mousemove',function(e){
- var b=cv.getBoundingClientRect(),px=(e.clientX-b.left)*cv.width/b.width,py=(e.clientY-b.top)*cv.height/b.height;
- if(drag){view.tx+=px-drag[0];view.ty+=py-drag[1];drag=[px,py];draw();return;}
- var w=toWorld(px,py),col=Math.floor((w[0]-M.x0)/M.res),row=Math.floor((M.y0-w[1])/M.res);
- if(col<0||row<0||col>=M.cols||row>=M.rows){tip.style.display='none';return;}
- var i=row*M.cols+col,cell=valueAt('serving_cell',i);
- if(cell===null){tip.style.display='none';return;}
- var kids=[line(M.cell_ids?M.cell_ids[cell]:('cell '+cell),'name')];
- if(M.cell_info&&M.cell_info[cell])kids.push(line(M.cell_info[cell],'dim'));
- M.layers.forEach(function(L){if(L.key!=='serving_cell'){var v=L.values[i];kids.push(line(L.label+': '+(v===null?'-':v)+' '+L.unit,''));}});
- var ll=latlon(w[0],w[1]);if(ll)kids.push(line(ll,'dim'));
- tip.replaceChildren.apply(tip,kids);tip.setAttribute('data-cell',cell);
- tip.style.display='block';tip.style.left=(e.pageX+12)+'px';tip.style.top=(e.pageY+12)+'px';
-});
-var drag=null;
-cv.addEventListener('mousedown',function(e){var b=cv.getBoundingClientRect();drag=[(e.clientX-b.left)*cv.width/b.width,(e.clientY-b.top)*cv.height/b.height];});
-window.addEventListener('mouseup',function(){drag=null;});
-cv.addEventListener('mouseleave',function(){tip.style.display='none';});
-cv.addEventListener('wheel',function(e){e.preventDefault();var b=cv.getBoundingClientRect(),px=(e.clientX-b.left)*cv.width/b.width,py=(e.clientY-b.top)*cv.height/b.height;
- var f=e.deltaY<0?1.2:1/1.2;view.tx=px-(px-view.tx)*f;view.ty=py-(py-view.ty)*f;view.s*=f;draw();},{passive:false});
-sel.addEventListener('change',draw);showSites.addEventListener('change',draw);
-document.getElementById('reset').addEventListener('click',function(){view.s=Math.min(cv.width/W,cv.height/H);view.tx=(cv.width-W*view.s)/2;view.ty=(cv.height-H*view.s)/2;draw();});
-draw();
-window.addEventListener('load',function(){draw();var n=(performance.getEntriesByType('resource')||[]).length;
- document.body.setAttribute('data-resource-requests',n);document.body.setAttribute('data-errors',errs.length);
- document.body.setAttribute('data-error-text',errs.join(' | '));document.body.setAttribute('data-ready','1');});
-})();
-"""
+LOST_CATEGORIES = (("coverage kept (or never had)", "#e0e0e0"), ("coverage lost in B", "#d62728"))
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:16px;color:#222}
-h1{font-size:1.5em;margin-bottom:0}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:28px}
-.dim{color:#777;font-size:0.85em}
-table.kpi{border-collapse:collapse;margin:8px 0}table.kpi td,table.kpi th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-table.kpi th{background:#f0f0f0}table.kpi td:first-child{text-align:left}
-#map{border:1px solid #aaa;cursor:grab;width:100%;max-width:1000px;background:#f4f4f0}
-#tip{position:absolute;display:none;background:rgba(255,255,255,0.95);border:1px solid #888;padding:4px 8px;font-size:12px;pointer-events:none;max-width:420px;overflow-wrap:anywhere}
-#tip .name{font-weight:bold}
-#legend{display:inline-block;width:240px;height:12px;border:1px solid #888;vertical-align:middle;margin:0 6px}
-.plots{display:flex;flex-wrap:wrap;gap:8px}.plots svg{width:520px;height:auto}
-pre{background:#f7f7f7;padding:8px;overflow:auto;max-height:400px;font-size:12px}
-"""
+
+def compare_map_payload(ma, mb, layout, cells_meta: list[dict[str, Any]] | None, *, covered_a: np.ndarray,
+                        covered_b: np.ndarray, projection=None, labels: tuple[str, str] = ("A", "B")
+                        ) -> dict[str, Any]:
+    """The what-if map: the differences B - A first (RSRP change the default layer), coverage
+    lost in B, then A's and B's own layers, each labelled with its side. ``covered_a/b``:
+    bool [row, col], covered in A / B."""
+    a, b = labels
+    grid = _grid_dict(mb.grid)
+    cells = mapdata.cells_entry(_memory_cells(layout, cells_meta), [_index(ma.serving_cell), _index(mb.serving_cell)])
+    mask = mb.grid.mask
+    lost = np.where(mask, (covered_a & ~covered_b).astype(np.float64), np.nan)
+    diff = f"Difference {b} - {a}"
+    layers = [
+        mapdata.layer_entry("delta_rsrp_db", mb.rsrp_dbm - ma.rsrp_dbm, style=mapdata.STYLES["delta_rsrp_db"],
+                            group=diff, breaks=mapdata.DELTA_BREAKS, label=f"{b} - {a}: RSRP change", default=True),
+        mapdata.layer_entry("delta_sinr_db", mb.sinr_db - ma.sinr_db, style=mapdata.STYLES["delta_sinr_db"],
+                            group=diff, breaks=mapdata.DELTA_BREAKS, label=f"{b} - {a}: SINR change"),
+        mapdata.layer_entry("lost_coverage", lost, style=mapdata.STYLES["lost_coverage"], group=diff,
+                            categories=LOST_CATEGORIES, label=f"{b} - {a}: coverage lost in {b}"),
+    ]
+    for side, m, key in ((a, ma, "a_"), (b, mb, "b_")):
+        for k, arr in (("rsrp_dbm", m.rsrp_dbm), ("sinr_db", m.sinr_db), ("throughput_mbps", m.throughput_bps / 1e6),
+                       ("serving_cell", m.serving_cell)):
+            st = mapdata.STYLES[k]
+            layer_key = "serving_cell" if (key == "b_" and k == "serving_cell") else key + k
+            layers.append(mapdata.layer_entry(layer_key, _index(arr) if st.kind == "cell" else arr, style=st,
+                                              group=f"Scenario {side}", breaks=st.breaks,
+                                              label=f"{side}: {st.label}"))
+    return build_map(grid, layers, cells, corners=_corners(grid, projection), epsg=mb.epsg)
+
+
+def stored_map_payload(stored, *, classes: dict[str, tuple[float, ...]] | None = None, default: str | None = None,
+                       events: list[list[float]] | None = None, ues: dict[str, Any] | None = None,
+                       basemap: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The map of a result folder's stored coverage (:class:`nrsim.coverage.store.StoredCoverage`)."""
+    c = stored.cells
+    table = {k: c[k].tolist() for k in c.columns}
+    index = [stored.layers[k] for k in ("serving_cell", "dominant_cell") if k in stored.layers]
+    cells = mapdata.cells_entry(table, index)
+    layers = run_layers(stored.layers, probability=stored.thresholds, cell_vendor=cells["cell_vendor"],
+                        vendors=cells["vendors"], classes=classes, default=default)
+    return build_map(stored.grid, layers, cells, corners=stored.corners, epsg=stored.epsg, events=events, ues=ues,
+                     basemap=basemap)
 
 
 def render_html(*, title: str, subtitle: str, map_data: dict[str, Any] | None, sections: list[tuple[str, str]],
                 config: dict[str, Any]) -> str:
-    """The whole document; ``sections`` are (heading, inner HTML) after the map. Headings,
-    ``title`` and ``subtitle`` are escaped here; inner HTML must already escape every user
-    string (``_table`` does); ``map_data`` is embedded with :func:`json_for_script` and shown
-    by the script as text only; ``config`` is shown as escaped JSON."""
-    map_html = ""
+    """The whole document (``templates/report.html.j2``); ``sections`` are (heading, inner
+    HTML) after the map. Headings, ``title`` and ``subtitle`` are escaped by the template;
+    inner HTML must already escape every user string (``_table`` does); ``map_data`` is
+    embedded with :func:`json_for_script` and shown by the script as text only; ``config`` is
+    shown as escaped JSON. A map with a basemap allows its tile host in the CSP."""
+    map_ctx = None
+    origin = None
     if map_data is not None:
-        payload = json_for_script(map_data)
-        frame = (f"Local UTM frame (EPSG:{html.escape(str(map_data['epsg']))})" if map_data.get("epsg")
+        origin = map_data.get("basemap_origin")
+        frame = (f"Local UTM frame (EPSG:{map_data['epsg']})" if map_data.get("epsg")
                  else "Local metric frame (no geographic reference)")
-        map_html = f"""
-<h2>Map</h2>
-<div class="dim">{frame}, {float(map_data['res']):g} m pixels.
-Drag to pan, wheel to zoom, hover for the best-server cell, RSRP, SINR and throughput. Cell wedges: blue vendor-a, orange vendor-b, green vendor-c, grey switched off.</div>
-<p><label>Layer <select id="layer"></select></label>
-<label><input type="checkbox" id="sites" checked> sites</label> <button id="reset">reset view</button>
-<span id="lmin"></span><span id="legend"></span><span id="lmax"></span></p>
-<canvas id="map" width="1000" height="760"></canvas><div id="tip"></div>
-<script type="application/json" id="map-data">{payload}</script>
-<script>{_JS}</script>"""
-    body = "".join(f"<h2>{html.escape(h)}</h2>\n{inner}\n" for h, inner in sections)
-    cfg = html.escape(json.dumps(config, indent=2, sort_keys=True))
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{html.escape(content_security_policy(_JS))}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="nrsim">
-<title>{html.escape(title)}</title><style>{_CSS}</style></head>
-<body>
-<h1>{html.escape(title)}</h1><div class="dim">{html.escape(subtitle)}</div>
-{map_html}
-{body}
-<h2>Resolved configuration</h2><pre id="config">{cfg}</pre>
-</body></html>
-"""
+        map_ctx = {"frame": frame, "res": f"{float(map_data['res']):g}", "basemap_host": origin,
+                   "has_ues": bool(map_data.get("ues")), "has_events": bool(map_data.get("events")),
+                   "payload": Markup(json_for_script(map_data))}
+    return _ENV.get_template("report.html.j2").render(
+        csp=content_security_policy(SCRIPT, origin), title=title, subtitle=subtitle, css=Markup(CSS),
+        map=map_ctx, script=Markup(SCRIPT), sections=[(h, Markup(inner)) for h, inner in sections],
+        config_json=json.dumps(config, indent=2, sort_keys=True)) + "\n"
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
@@ -450,9 +473,9 @@ def atomic_write_text(path: Path, text: str) -> Path:
 
 
 def _cells_meta(cfg, n_cells: int) -> list[dict[str, Any]] | None:
+    """Site-list labels per cell (``nrsim compare``, which runs its scenarios in memory)."""
     if cfg.deployment.layout != "sites":
         return None
-
     sl = config_site_list(cfg)
     off = excluded_cells(sl, cfg.sites)
     c = sl.cells
@@ -460,38 +483,63 @@ def _cells_meta(cfg, n_cells: int) -> list[dict[str, Any]] | None:
              "off": bool(off[i])} for i in range(n_cells)]
 
 
-def write_report(results_dir: str | Path, *, out: str | Path | None = None, geotiff: bool = True,
-                 force: bool = False) -> Path:
-    """Write ``report.html`` (and the coverage GeoTIFFs and ``coverage_stats.json``) into a
-    result folder of :func:`nrsim.run`. Returns the report's path. An existing ``out`` that
-    is not an nrsim report is replaced only with ``force``
-    (:func:`nrsim.kpi.outdir.check_report_file`)."""
-    result = read_result(results_dir)  # a missing, corrupt or changed file: ResultFolderError naming it
-    folder = Path(results_dir)
-    check_report_file(Path(out) if out else folder / "report.html", force=force)
-    summary, cfg = result.summary, result.config
-    layout = build_layout(cfg)
-    maps = coverage_maps(cfg, layout=layout)
-    stats = polygon_stats(maps, cfg, _stat_polygons(cfg))
-    pmaps = probability_maps(cfg, layout=layout, grid=maps.grid)
-    p_stats = probability_polygon_stats(pmaps, _stat_polygons(cfg))
-    projection = _projection(cfg)
-    if geotiff:
+def _projection(cfg):
+    if cfg.deployment.layout != "sites":
+        return None
+    return config_site_list(cfg).projection
 
-        ident = cell_identity(cfg, layout)  # index -> cell_id, site_id, vendor beside the index rasters
-        write_coverage_geotiffs(maps, folder, probability=pmaps,
-                                cell_ids=list(zip(ident.cell_id, ident.site_id, ident.vendor, strict=True)))
-        write_json(folder / "coverage_stats.json", stats)
-        write_json(folder / "coverage_probability_stats.json", p_stats)
+
+def write_report(results_dir: str | Path, *, out: str | Path | None = None, force: bool = False,
+                 basemap: str | None = None, classes: list[str] | tuple[str, ...] = ()) -> Path:
+    """Write ``report.html`` of a result folder of :func:`nrsim.run`; returns its path.
+
+    The first report of a folder stores its coverage (GeoTIFFs, statistics, cells; 
+    :func:`nrsim.coverage.store.store_coverage`: the only physics, and the only step that
+    reads the site list); the HTML is then :func:`report_html` of the stored files.
+    ``basemap``: an XYZ tile URL template (off by default: the report then makes no request);
+    ``classes``: class breaks ``NAME=v1,v2,...`` (:data:`nrsim.report.mapdata.CLASS_KEYS`).
+    An existing ``out`` that is not an nrsim report is replaced only with ``force``
+    (:func:`nrsim.kpi.outdir.check_report_file`)."""
+    bm = check_basemap(basemap)
+    try:
+        breaks = mapdata.parse_classes(classes)
+    except ValueError as exc:
+        raise ConfigError(f"classes: {exc}", field="classes") from None
+    # a missing, corrupt or changed file: ResultFolderError naming it; the inputs the config
+    # names (site list, area file) are not needed once the coverage is stored
+    result = read_result(results_dir, inputs=False)
+    folder = Path(results_dir)
+    target = Path(out) if out else folder / "report.html"
+    check_report_file(target, force=force)
+    if not has_coverage(folder, result.provenance.config_hash):
+        store_coverage(result.config, folder, result.provenance.config_hash)
+    return atomic_write_text(target, report_html(result, load_coverage(folder), basemap=bm, classes=breaks))
+
+
+def _ue_points(result) -> dict[str, Any] | None:
+    for name in ("ue", "ue_calls", "ue_mobility"):
+        if name in result.tables:
+            t = result.tables[name]
+            if {"x_m", "y_m"} <= set(t.columns):
+                return mapdata.ues_entry(t["x_m"].to_numpy(), t["y_m"].to_numpy(),
+                                         t["sinr_db"].to_numpy() if "sinr_db" in t else None)
+    return None
+
+
+def report_html(result, stored, *, basemap: tuple[str, str] | None = None,
+                classes: dict[str, tuple[float, ...]] | None = None) -> str:
+    """The report of ``result`` (:func:`nrsim.read_result`) and its stored coverage
+    (:func:`nrsim.coverage.store.load_coverage`): a pure function of the two (and the
+    result's tables), no physics, no input file."""
+    summary, cfg = result.summary, result.config
     ue = result.tables["ue"] if "ue" in result.tables else None
-    events = result.events
     sections = []
     if result.kind in ("mobility", "calls"):
         mob = summary["kpis"]["mobility"]
         sections.append(("Mobility", '<p class="dim">Handover events on the map: green dots handovers, '
                          "orange dots ping-pongs, red squares handover failures (too early, too late, "
                          "wrong cell), black squares radio-link failures (docs/mobility.md).</p>"
-                         + _table([{"KPI": k, "value": v} for k, v in mob.items()])))
+                         + _table(mobility_rows(mob))))
     else:
         sections.append(("KPIs", _table(kpi_rows(summary["kpis"])) + notes_html(summary["kpis"])
                          + _table(scalar_rows(summary["kpis"]))))
@@ -499,39 +547,31 @@ def write_report(results_dir: str | Path, *, out: str | Path | None = None, geot
         sections.append(("Video calls", _calls_html(summary["kpis"]["calls"])))
     elif (summary["kpis"].get("slots") or {}).get("video"):
         sections.append(("Video calls", _static_video_html(summary["kpis"]["slots"]["video"])))
-    capacity = _capacity_html(summary["kpis"].get("video_capacity"), folder / "capacity.parquet", cfg.name)
+    capacity = _capacity_html(summary["kpis"].get("video_capacity"), Path(result.path) / "capacity.parquet",
+                              cfg.name)
     if capacity:
         sections.append(("Capacity", capacity))
-    sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stats))
-                     + _probability_text() + _table(p_stats)))
+    sections.append(("Coverage of the area", _coverage_text(cfg) + _table(_stat_rows(stored.stats))
+                     + _probability_text() + _table(_probability_rows(stored.probability_stats, stored.thresholds))
+                     + _class_tables(stored, classes or {})))
     plots = _cdfs({"run": ue}, cfg.name) if ue is not None else []
     if "ue_calls" in result.tables:
         plots += _call_cdfs(result.tables["ue_calls"], cfg.name)
     if plots:
         sections.append(("CDFs", '<div class="plots">' + "".join(plots) + "</div>"))
-    html_text = render_html(
+    # default layer: the probability of reaching the SINR threshold (in a dense network the
+    # RSRP one is near 100 % everywhere)
+    default = next((k for k, (kind, t) in stored.thresholds.items()
+                    if kind == "sinr" and t == cfg.coverage.sinr_threshold_db), None)
+    return render_html(
         title=f"nrsim report: {cfg.name}",
-        subtitle=f"{cfg.description} | nrsim {summary.get('nrsim_version')} | config {config_hash(cfg)} | "
+        subtitle=f"{cfg.description} | nrsim {summary.get('nrsim_version')} | config {result.provenance.config_hash} | "
                  f"seed {cfg.seed} | {cfg.drops} drops",
-        map_data=map_payload(maps, layout, _cells_meta(cfg, layout.n_cells), probability_layers(pmaps),
-                             projection=projection, events=event_markers(events)),
+        map_data=stored_map_payload(stored, classes=classes, default=default, events=event_markers(result.events),
+                                    ues=_ue_points(result), basemap=basemap),
         sections=sections,
         config=summary["config"],
     )
-    return atomic_write_text(Path(out) if out else folder / "report.html", html_text)
-
-
-def _projection(cfg):
-    if cfg.deployment.layout != "sites":
-        return None
-
-    return config_site_list(cfg).projection
-
-
-def _stat_polygons(cfg):
-    if cfg.coverage.area_file and cfg.deployment.layout == "sites":
-        return [("area of interest", None)] + read_area_file(cfg.coverage.area_file, _projection(cfg))
-    return None
 
 
 def _coverage_text(cfg) -> str:
@@ -539,7 +579,8 @@ def _coverage_text(cfg) -> str:
     return (f'<p class="dim">Outdoor points at {cfg.deployment.ue.outdoor_height_m:g} m on a {cv.resolution_m:g} m '
             f"raster (one realisation of LOS and shadow fading, drop 0). Covered: RSRP &ge; "
             f"{cv.rsrp_threshold_dbm:g} dBm and SINR &ge; {cv.sinr_threshold_db:g} dB. Expected user "
-            f"throughput with {cv.users_per_cell:g} users per cell, interferers at load {cfg.radio.load:g}.</p>")
+            f"throughput with {cv.users_per_cell:g} users per cell, interferers at load {cfg.radio.load:g}; "
+            f"throughput target {cv.throughput_threshold_mbps:g} Mbit/s.</p>")
 
 
 def _probability_text() -> str:
@@ -551,19 +592,59 @@ def _probability_text() -> str:
 
 
 def _stat_rows(stats: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    pct = (lambda v: 100.0 * _number(v))
     return [{
-        "polygon": s["polygon"], "area [km2]": s["area_km2"], "RSRP ok": s["share_rsrp_ok"],
-        "SINR ok": s["share_sinr_ok"], "covered": s["share_covered"],
-        "throughput ok": s["share_throughput_ok"], "median RSRP [dBm]": s["median_rsrp_dbm"],
-        "median SINR [dB]": s["median_sinr_db"], "median throughput [Mbit/s]": s["median_throughput_bps"] / 1e6,
+        "polygon": s["polygon"], "area [km\u00b2]": s["area_km2"], "RSRP ok [%]": pct(s["share_rsrp_ok"]),
+        "SINR ok [%]": pct(s["share_sinr_ok"]), "covered [%]": pct(s["share_covered"]),
+        "throughput ok [%]": pct(s["share_throughput_ok"]), "median RSRP [dBm]": s["median_rsrp_dbm"],
+        "median SINR [dB]": s["median_sinr_db"], "median throughput [Mbit/s]": _number(s["median_throughput_bps"]) / 1e6,
     } for s in stats]
 
 
+def _probability_rows(stats: list[dict[str, Any]], thresholds: dict[str, tuple[str, float]]) -> list[dict[str, Any]]:
+    """Area coverage probability per polygon in %, with named columns."""
+    out = []
+    for s in stats:
+        row: dict[str, Any] = {}
+        for k, v in s.items():
+            base = k.removesuffix("dbm").removesuffix("db")
+            if base in thresholds:
+                kind, t = thresholds[base]
+                row[f"P({kind.upper()} \u2265 {t:g} {'dBm' if kind == 'rsrp' else 'dB'}) [%]"] = 100.0 * _number(v)
+            elif k == "area_km2":
+                row["area [km\u00b2]"] = v
+            elif k != "pixels":
+                row[k] = v
+        out.append(row)
+    return out
+
+
+CLASS_TABLE_LAYERS = ("median_rsrp_dbm", "sinr_db", "throughput_mbps")
+"""Layers whose area per threshold class is also a table (for print; the map's legend has all)."""
+
+
+def _class_tables(stored, classes: dict[str, tuple[float, ...]]) -> str:
+    parts = []
+    for key in CLASS_TABLE_LAYERS:
+        if key not in stored.layers:
+            continue
+        style = mapdata.style_of(key)
+        br = mapdata.breaks_for(key, style, classes)
+        shares = mapdata.class_shares(stored.layers[key], br)
+        labels = [f"< {br[0]:g}"] + [f"{a:g} to {b:g}" for a, b in zip(br, br[1:], strict=False)] + [f"\u2265 {br[-1]:g}"]
+        parts.append(_table([{"class": f"{lab} {style.unit}", "area [%]": 100.0 * sh}
+                             for lab, sh in zip(labels, shares, strict=True)][::-1]))
+        parts[-1] = f'<div class="classtable"><p class="dim">{html.escape(style.label)}: area per class</p>{parts[-1]}</div>'
+    return '<div class="plots">' + "".join(parts) + "</div>" if parts else ""
+
+
 def _cdfs(ues: dict[str, Any], name: str) -> list[str]:
-    specs = [("sinr_db", "SINR [dB]", 1.0), ("rsrp_dbm", "RSRP [dBm]", 1.0),
-             ("throughput_bps", "User throughput [Mbit/s]", 1e-6), ("coupling_loss_db", "Coupling loss [dB]", 1.0)]
-    return [_svg_cdf({k: df[col].to_numpy() * scale for k, df in ues.items()}, xlabel, name)
-            for col, xlabel, scale in specs]
+    """SINR, RSRP, throughput (Mbit/s, log axis) and coupling loss CDFs of per-UE tables."""
+    specs = [("sinr_db", "SINR [dB]", 1.0, False), ("rsrp_dbm", "RSRP [dBm]", 1.0, False),
+             ("throughput_bps", "User throughput [Mbit/s]", 1e-6, True),
+             ("coupling_loss_db", "Coupling loss [dB]", 1.0, False)]
+    return [_svg_cdf({k: df[col].to_numpy() * scale for k, df in ues.items()}, xlabel, name, log=log)
+            for col, xlabel, scale, log in specs]
 
 
 def _number(v: Any) -> float:
