@@ -230,3 +230,12 @@ def test_generated_layout_gpkg_without_crs_and_no_geojson(tmp_path):
     with pytest.raises(nrsim.errors.ConfigError, match="geographic origin"):
         export_result(res, "geojson")
     assert not (res / "export-geojson").exists()
+
+
+def test_read_result_maps_are_the_same_dataarrays(site_run_maps):
+    """`nrsim.read_result(dir).maps()` is the notebook entry point: the same arrays as open_maps."""
+    maps = nrsim.read_result(site_run_maps).maps()
+    direct = open_maps(site_run_maps)
+    assert sorted(maps) == sorted(direct)
+    np.testing.assert_array_equal(maps["coverage_median_rsrp_dbm"].values, direct["coverage_median_rsrp_dbm"].values)
+    assert maps["coverage_median_rsrp_dbm"].rio.crs.to_epsg() == 32630

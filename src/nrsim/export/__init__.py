@@ -11,7 +11,7 @@ from pathlib import Path
 
 from nrsim.errors import ConfigError, OutputPathError
 from nrsim.export.features import LAYERS, available_layers, build_layers, parse_layers, read_result_geo
-from nrsim.export.maps import open_maps
+from nrsim.coverage.xarray_maps import open_maps
 from nrsim.export.writers import FORMATS, write_layers
 
 __all__ = ["FORMATS", "LAYERS", "default_export_path", "export_result", "open_maps"]

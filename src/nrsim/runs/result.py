@@ -20,6 +20,8 @@ from typing import Any
 import pandas as pd
 
 from nrsim.config.schema import ScenarioConfig
+from nrsim.coverage.xarray_maps import open_maps
+from nrsim.errors import ConfigError
 
 KINDS = ("snapshot", "slots", "mobility", "calls")
 """The kinds of run (:mod:`nrsim.runs.modes`), as stored in ``summary.json`` (``kind``)."""
@@ -254,6 +256,15 @@ class Result:
     tables: Tables
     summary: dict[str, Any]
     path: Path | None = None
+
+    def maps(self) -> dict[str, Any]:
+        """The coverage maps of the result folder (the ``coverage_*.tif`` written by the first
+        ``nrsim report``) as ``xarray.DataArray`` [y, x] with their CRS, coordinates, names and
+        units (:func:`nrsim.coverage.xarray_maps.open_maps`; needs ``pip install nrsim[xarray]``).
+        :class:`ConfigError` when the result has no folder or no coverage maps yet."""
+        if self.path is None:
+            raise ConfigError("this result was not written to a folder: it has no coverage maps", field="path")
+        return open_maps(self.path)
 
     # The names of RunResult (nrsim <= 0.1): the tables by their role.
     @property

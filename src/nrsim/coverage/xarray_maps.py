@@ -27,7 +27,7 @@ def _require():
         import rioxarray  # noqa: F401
         import xarray  # noqa: F401
     except ImportError as exc:
-        raise ImportError("nrsim.export.open_maps needs xarray and rioxarray: pip install 'nrsim[xarray]'") from exc
+        raise ImportError("nrsim.read_result(...).maps() and nrsim.export.open_maps need xarray and rioxarray: pip install 'nrsim[xarray]'") from exc
 
 
 def open_maps(result_dir: str | Path) -> dict[str, object]:
