@@ -16,8 +16,33 @@ from nrsim.mimo.codebook import (
     type1_codebook,
     type1_precoder,
 )
+from nrsim.mimo.csi import CsiReport, cqi_from_layer_sinr, cqi_spectral_efficiency_per_layer, select_csi
+from nrsim.mimo.precoding import eigen_precoder, layer_channels, zf_precoder
+from nrsim.mimo.receiver import (
+    effective_channel,
+    interference_covariance,
+    mmse_combiner,
+    mmse_irc_sinr,
+    mmse_sinr,
+    post_combining_sinr,
+    whitened_mmse_sinr,
+)
 
 __all__ = [
+    "CsiReport",
+    "cqi_from_layer_sinr",
+    "cqi_spectral_efficiency_per_layer",
+    "effective_channel",
+    "eigen_precoder",
+    "interference_covariance",
+    "layer_channels",
+    "mmse_combiner",
+    "mmse_irc_sinr",
+    "mmse_sinr",
+    "post_combining_sinr",
+    "select_csi",
+    "whitened_mmse_sinr",
+    "zf_precoder",
     "RANKS",
     "Type1Codebook",
     "Type1Config",
