@@ -27,8 +27,22 @@ from nrsim.mimo.receiver import (
     post_combining_sinr,
     whitened_mmse_sinr,
 )
+from nrsim.mimo.ssb import (
+    best_beam,
+    consolidate_cell_rsrp_dbm,
+    l1_rsrp_w,
+    ssb_beam_gain_dbi,
+    ssb_beam_grid,
+    ssb_beam_weights,
+)
 
 __all__ = [
+    "best_beam",
+    "consolidate_cell_rsrp_dbm",
+    "l1_rsrp_w",
+    "ssb_beam_gain_dbi",
+    "ssb_beam_grid",
+    "ssb_beam_weights",
     "CsiReport",
     "cqi_from_layer_sinr",
     "cqi_spectral_efficiency_per_layer",
