@@ -17,6 +17,7 @@ from nrsim.mimo.codebook import (
     type1_precoder,
 )
 from nrsim.mimo.csi import CsiReport, cqi_from_layer_sinr, cqi_spectral_efficiency_per_layer, select_csi
+from nrsim.mimo.pairing import MuGroups, pair_users
 from nrsim.mimo.precoding import eigen_precoder, layer_channels, zf_precoder
 from nrsim.mimo.receiver import (
     effective_channel,
@@ -37,6 +38,8 @@ from nrsim.mimo.ssb import (
 )
 
 __all__ = [
+    "MuGroups",
+    "pair_users",
     "best_beam",
     "consolidate_cell_rsrp_dbm",
     "l1_rsrp_w",
