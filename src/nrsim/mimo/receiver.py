@@ -73,7 +73,8 @@ def interference_covariance(h: ArrayLike, w: ArrayLike, power_w: ArrayLike = 1.0
     complex128 [..., rx, rx] [W], Hermitian positive semi-definite.
     """
     a = effective_channel(h, w, power_w)  # [..., k, rx, layer]
-    cov = np.einsum("...krl,...ksl->...rs", a, a.conj())
+    a = np.moveaxis(a, -3, -2).reshape(a.shape[:-3] + (a.shape[-2], -1))  # [..., rx, k * layer]
+    cov = a @ hermitian(a)
     n_rx = cov.shape[-1]
     return cov + np.asarray(noise_w, dtype=np.float64)[..., None, None] * np.eye(n_rx)
 
