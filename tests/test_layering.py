@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("nrsim.config", "nrsim.plugins", "nrsim.boundary"),
     ("nrsim.deployment",),
     ("nrsim.channel",),
-    ("nrsim.radio", "nrsim.link", "nrsim.scheduler", "nrsim.traffic", "nrsim.mobility", "nrsim.kpi",
+    ("nrsim.radio", "nrsim.link", "nrsim.mimo", "nrsim.scheduler", "nrsim.traffic", "nrsim.mobility", "nrsim.kpi",
      "nrsim.report.plots"),
     ("nrsim.engine",),
     ("nrsim.coverage", "nrsim.parallel"),

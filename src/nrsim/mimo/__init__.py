@@ -1,0 +1,73 @@
+"""Multi-antenna (MIMO) building blocks, independent of the slot engine: the TS 38.214 Type I
+codebook, CSI (RI/PMI/CQI) selection, linear receivers and precoders, SSB beams and L1-RSRP
+consolidation, and MU-MIMO user pairing. Every function is pure over arrays with the axis
+order ``[..., ue, cell, prb]`` extended by ``[..., rx, tx]`` or ``[..., layer]``
+(docs/mimo.md)."""
+
+from nrsim.mimo.codebook import (
+    RANKS,
+    Type1Codebook,
+    Type1Config,
+    dft_beam,
+    index_ranges,
+    panel_to_csirs_ports,
+    phi_n,
+    theta_p,
+    type1_codebook,
+    type1_precoder,
+)
+from nrsim.mimo.csi import CsiReport, cqi_from_layer_sinr, cqi_spectral_efficiency_per_layer, select_csi
+from nrsim.mimo.pairing import MuGroups, pair_users
+from nrsim.mimo.precoding import eigen_precoder, layer_channels, zf_precoder
+from nrsim.mimo.receiver import (
+    effective_channel,
+    interference_covariance,
+    mmse_combiner,
+    mmse_irc_sinr,
+    mmse_sinr,
+    post_combining_sinr,
+    whitened_mmse_sinr,
+)
+from nrsim.mimo.ssb import (
+    best_beam,
+    consolidate_cell_rsrp_dbm,
+    l1_rsrp_w,
+    ssb_beam_gain_dbi,
+    ssb_beam_grid,
+    ssb_beam_weights,
+)
+
+__all__ = [
+    "MuGroups",
+    "pair_users",
+    "best_beam",
+    "consolidate_cell_rsrp_dbm",
+    "l1_rsrp_w",
+    "ssb_beam_gain_dbi",
+    "ssb_beam_grid",
+    "ssb_beam_weights",
+    "CsiReport",
+    "cqi_from_layer_sinr",
+    "cqi_spectral_efficiency_per_layer",
+    "effective_channel",
+    "eigen_precoder",
+    "interference_covariance",
+    "layer_channels",
+    "mmse_combiner",
+    "mmse_irc_sinr",
+    "mmse_sinr",
+    "post_combining_sinr",
+    "select_csi",
+    "whitened_mmse_sinr",
+    "zf_precoder",
+    "RANKS",
+    "Type1Codebook",
+    "Type1Config",
+    "dft_beam",
+    "index_ranges",
+    "panel_to_csirs_ports",
+    "phi_n",
+    "theta_p",
+    "type1_codebook",
+    "type1_precoder",
+]

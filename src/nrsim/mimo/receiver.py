@@ -1,0 +1,138 @@
+"""Linear MIMO receivers: per-layer SINR after MMSE-IRC and MMSE combining.
+
+Model (one resource element, one UE)::
+
+    y = H_eff x + z,    H_eff = sqrt(p) H W  [rx, layer],    E[z z^H] = R  [rx, rx]
+
+with x the unit-power layer symbols and z the noise plus every interference not carried by
+the wanted layers: intra-cell MU interference from co-scheduled UEs' precoders and inter-cell
+interference from other cells' precoders (:func:`interference_covariance`).
+
+* MMSE-IRC (the receiver knows R): SINR_k = 1 / [(I + H_eff^H R^-1 H_eff)^-1]_kk - 1,
+  the standard post-MMSE SINR (e.g. Tse & Viswanath, "Fundamentals of Wireless
+  Communication", 2005, eq. (8.66)-(8.67); 3GPP TR 36.829 V11.1.0 for LTE MMSE-IRC).
+* MMSE without IRC (the receiver takes R as diagonal: per-antenna noise-plus-interference
+  power, TR 36.829 "MMSE-MRC/MMSE" baseline): weights G = (H_eff H_eff^H + diag R)^-1 H_eff
+  and the true SINR of each layer after combining,
+  SINR_k = |g_k^H h_k|^2 / (sum_{j != k} |g_k^H h_j|^2 + g_k^H R g_k).
+
+All powers in watts per resource element; shapes broadcast over leading axes, e.g.
+``[ue, cell, prb]`` or ``[ue, sb, i1, i2]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def hermitian(a: NDArray) -> NDArray:
+    """Conjugate transpose of the last two axes."""
+    return np.conj(np.swapaxes(a, -1, -2))
+
+
+def effective_channel(h: ArrayLike, w: ArrayLike, power_w: ArrayLike = 1.0) -> NDArray[np.complex128]:
+    """H_eff = sqrt(p) H W.
+
+    Parameters
+    ----------
+    h : complex [..., rx, tx]
+        Channel (amplitude gain, large-scale loss included) [sqrt(linear)].
+    w : complex [..., tx, layer]
+        Precoder (total power ||W||_F^2 = 1 for the codebook and the precoders here).
+    power_w : float [...]
+        Transmit power per resource element [W].
+
+    Returns
+    -------
+    complex128 [..., rx, layer] [sqrt(W)].
+    """
+    return np.sqrt(np.asarray(power_w, dtype=np.float64))[..., None, None] * (np.asarray(h) @ np.asarray(w))
+
+
+def interference_covariance(h: ArrayLike, w: ArrayLike, power_w: ArrayLike = 1.0,
+                            noise_w: ArrayLike = 0.0) -> NDArray[np.complex128]:
+    """R = noise_w I + sum_k p_k H_k W_k W_k^H H_k^H: the covariance of noise plus the
+    interference of K precoded transmissions (co-scheduled MU layers of the serving cell,
+    or other cells' transmissions with their actual precoders).
+
+    Parameters
+    ----------
+    h : complex [..., k, rx, tx]
+        Channel from each interfering transmission to the receiver (for intra-cell MU
+        interference the serving channel, broadcast over k).
+    w : complex [..., k, tx, layer]
+        The interferers' precoders.
+    power_w : float [..., k]
+        Their transmit power per resource element [W].
+    noise_w : float [...]
+        Thermal noise power per resource element and receive antenna [W].
+
+    Returns
+    -------
+    complex128 [..., rx, rx] [W], Hermitian positive semi-definite.
+    """
+    a = effective_channel(h, w, power_w)  # [..., k, rx, layer]
+    a = np.moveaxis(a, -3, -2).reshape(a.shape[:-3] + (a.shape[-2], -1))  # [..., rx, k * layer]
+    cov = a @ hermitian(a)
+    n_rx = cov.shape[-1]
+    return cov + np.asarray(noise_w, dtype=np.float64)[..., None, None] * np.eye(n_rx)
+
+
+def mmse_irc_sinr(h_eff: ArrayLike, r_cov: ArrayLike) -> NDArray[np.float64]:
+    """Per-layer SINR after the MMSE-IRC receiver: 1 / [(I + H^H R^-1 H)^-1]_kk - 1 (linear).
+
+    Computed by whitening with the Cholesky factor of R (R = L L^H, A = L^-1 H_eff) and the
+    inverse of the small layer x layer matrix I + A^H A.
+
+    Parameters
+    ----------
+    h_eff : complex [..., rx, layer]  [sqrt(W)]
+    r_cov : complex [..., rx, rx]  [W], Hermitian positive definite.
+
+    Returns
+    -------
+    float64 [..., layer], linear SINR (>= 0).
+    """
+    h = np.asarray(h_eff, dtype=np.complex128)
+    chol = np.linalg.cholesky(np.asarray(r_cov, dtype=np.complex128))
+    a = np.linalg.solve(chol, h)  # whitened channel [..., rx, layer]
+    return whitened_mmse_sinr(a)
+
+
+def whitened_mmse_sinr(a: ArrayLike) -> NDArray[np.float64]:
+    """Per-layer post-MMSE SINR of a whitened channel A = R^-1/2 H_eff [..., rx, layer]:
+    1 / [(I + A^H A)^-1]_kk - 1 (linear, [..., layer])."""
+    a = np.asarray(a, dtype=np.complex128)
+    n_layer = a.shape[-1]
+    m = hermitian(a) @ a + np.eye(n_layer)
+    d = np.real(np.diagonal(np.linalg.inv(m), axis1=-2, axis2=-1))
+    return np.maximum(1.0 / d - 1.0, 0.0)
+
+
+def mmse_combiner(h_eff: ArrayLike, r_assumed: ArrayLike) -> NDArray[np.complex128]:
+    """MMSE combining weights G = (H_eff H_eff^H + R)^-1 H_eff [..., rx, layer] for the
+    covariance R [..., rx, rx] the receiver assumes (the full one for MMSE-IRC, its diagonal
+    for plain MMSE)."""
+    h = np.asarray(h_eff, dtype=np.complex128)
+    return np.linalg.solve(h @ hermitian(h) + np.asarray(r_assumed), h)
+
+
+def post_combining_sinr(g: ArrayLike, h_eff: ArrayLike, r_cov: ArrayLike) -> NDArray[np.float64]:
+    """True per-layer SINR after linear combining with weights G [..., rx, layer]:
+    |g_k^H h_k|^2 / (sum_{j != k} |g_k^H h_j|^2 + g_k^H R g_k), R [..., rx, rx] the true
+    noise-plus-interference covariance [W]. Returns float64 [..., layer] (linear)."""
+    g = np.asarray(g, dtype=np.complex128)
+    gh = np.abs(hermitian(g) @ np.asarray(h_eff)) ** 2  # [..., layer(k), layer(j)]
+    wanted = np.diagonal(gh, axis1=-2, axis2=-1)
+    inter = gh.sum(axis=-1) - wanted
+    noise = np.real(np.einsum("...rk,...rs,...sk->...k", g.conj(), np.asarray(r_cov), g))
+    return wanted / (inter + noise)
+
+
+def mmse_sinr(h_eff: ArrayLike, r_cov: ArrayLike) -> NDArray[np.float64]:
+    """Per-layer SINR [..., layer] (linear) of the MMSE receiver without interference
+    rejection: it combines with (H H^H + diag R)^-1 H and sees the full R."""
+    r = np.asarray(r_cov, dtype=np.complex128)
+    r_diag = np.real(np.diagonal(r, axis1=-2, axis2=-1))[..., None] * np.eye(r.shape[-1])
+    return post_combining_sinr(mmse_combiner(h_eff, r_diag), h_eff, r)
