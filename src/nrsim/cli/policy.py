@@ -12,12 +12,15 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.errors import print_error
 from nrsim.errors import ExecutionError, NrsimError
 from nrsim.boundary import check_scheduler_address
 from nrsim.kpi.outdir import check_output
+from nrsim.policy.compare import compare_policies
+from nrsim.policy.report import KPI_LABELS, fmt_num
 from nrsim.policy.run import prepare, run_policy
 
 console = Console()
@@ -73,3 +76,32 @@ def policy(
         console.print(f"  worst {k}: {w['value'] * scale:.4g}{unit} at {w['date']} (baseline "
                       f"{w['baseline'] * scale:.4g}{unit})", highlight=False)
     console.print(f"results in [green]{escape(str(target))}[/]")
+
+
+def compare_policy_results(a: str, b: str, target: Path, force: bool) -> None:
+    """``nrsim compare`` of two policy result folders: the table of worst months, mean losses,
+    cost and vendor borders; exit 2 on bad input."""
+    try:
+        with warnings_as_lines(err_console):
+            res = compare_policies(a, b, out_dir=target, force=force)
+    except (NrsimError, OSError) as exc:
+        print_error(err_console, exc)
+        raise typer.Exit(2)
+    ra, rb = res["a"], res["b"]
+    t = Table(title=f"A: {escape(ra['strategy'])} order vs B: {escape(rb['strategy'])} order ({escape(ra['policy'])})")
+    for c in ("KPI", "baseline", "A worst", "B worst", "A mean loss", "B mean loss"):
+        t.add_column(c, justify="right")
+    for k, v in res["kpis"].items():
+        label, f = KPI_LABELS[k]
+        w, m = v["worst"], v["mean_loss"]
+        t.add_row(label, f(v["baseline"]), f"{f(w['a'])} {w['a_date'][:7]}", f"{f(w['b'])} {w['b_date'][:7]}",
+                  f(m["a"]), f(m["b"]))
+    c, ba, bb = res["cost"], res["vendor_borders"]["a"], res["vendor_borders"]["b"]
+    t.add_row(f"cost [{escape(str(c['currency']))}]", "", fmt_num(c["a"]), fmt_num(c["b"]), "", "")
+    t.add_row("inter-vendor relations max (mean)", str(ba["baseline"]), f"{ba['max']} ({ba['mean']:.1f})",
+              f"{bb['max']} ({bb['mean']:.1f})", "", "")
+    console.print(t)
+    p = res["plan"]
+    console.print(f"{p['swapped_in_another_month']} of {p['swapped_in_both']} sites swapped in another month "
+                  f"(mean {p['mean_abs_month_difference']:.1f} months apart)", highlight=False)
+    console.print(f"report in [green]{escape(str(target / 'policy_compare.html'))}[/]")
