@@ -78,6 +78,11 @@ def policy(
     console.print(f"results in [green]{escape(str(target))}[/]")
 
 
+_SHORT = {"coverage_user_share": "users covered", "coverage_area_share": "area covered",
+          "throughput_median_bps": "median Mbit/s", "throughput_p5_bps": "5 % Mbit/s",
+          "video_satisfied_share": "video (proxy)", "video_call_satisfied_share": "video (slots)"}
+
+
 def compare_policy_results(a: str, b: str, target: Path, force: bool) -> None:
     """``nrsim compare`` of two policy result folders: the table of worst months, mean losses,
     cost and vendor borders; exit 2 on bad input."""
@@ -92,15 +97,17 @@ def compare_policy_results(a: str, b: str, target: Path, force: bool) -> None:
     for c in ("KPI", "baseline", "A worst", "B worst", "A mean loss", "B mean loss"):
         t.add_column(c, justify="right")
     for k, v in res["kpis"].items():
-        label, f = KPI_LABELS[k]
+        f = KPI_LABELS[k][1]
         w, m = v["worst"], v["mean_loss"]
-        t.add_row(label, f(v["baseline"]), f"{f(w['a'])} {w['a_date'][:7]}", f"{f(w['b'])} {w['b_date'][:7]}",
+        t.add_row(_SHORT.get(k, k), f(v["baseline"]), f"{f(w['a'])} {w['a_date'][:7]}", f"{f(w['b'])} {w['b_date'][:7]}",
                   f(m["a"]), f(m["b"]))
     c, ba, bb = res["cost"], res["vendor_borders"]["a"], res["vendor_borders"]["b"]
     t.add_row(f"cost [{escape(str(c['currency']))}]", "", fmt_num(c["a"]), fmt_num(c["b"]), "", "")
-    t.add_row("inter-vendor relations max (mean)", str(ba["baseline"]), f"{ba['max']} ({ba['mean']:.1f})",
+    t.add_row("vendor borders", str(ba["baseline"]), f"{ba['max']} ({ba['mean']:.1f})",
               f"{bb['max']} ({bb['mean']:.1f})", "", "")
     console.print(t)
+    console.print("vendor borders: inter-vendor neighbour relations, baseline and max (mean) over the stages",
+                  highlight=False)
     p = res["plan"]
     console.print(f"{p['swapped_in_another_month']} of {p['swapped_in_both']} sites swapped in another month "
                   f"(mean {p['mean_abs_month_difference']:.1f} months apart)", highlight=False)
