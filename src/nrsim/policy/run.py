@@ -137,7 +137,7 @@ def _run_claimed(cfg, pol, sites, ps, drops, key, out_dir, workers, scheduler, p
         work = target.parent / f".{target.name}.partial-{key}"
     else:
         tmp_work = Path(tempfile.mkdtemp(prefix="nrsim-policy-"))
-        work = tmp_work
+        work = tmp_work / "stages"  # created by open_work_folder (an empty folder would be "another version's")
     backend = make_backend(workers, scheduler)
     try:
         open_work_folder(work, key)
