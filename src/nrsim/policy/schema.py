@@ -229,7 +229,7 @@ class Evaluation(_Frozen):
     """Video-call KPI of each stage: ``proxy`` (``video_satisfied_share``: covered and at or
     above ``slots.traffic.video_bitrate_bps`` in the snapshot, about a second per stage), or
     ``slots``: also ``video_call_satisfied_share`` from a reduced slot-level run of video calls
-    per stage (``video_ues_per_cell``, ``video_duration_s``; about 5 s per stage for the
+    per stage (``video_ues_per_cell``, ``video_duration_s``; about 3 s more per stage for the
     420-cell London pilot at 1 user per cell and 1 s, docs/policy.md)."""
     video_ues_per_cell: Annotated[int, Field(ge=1, le=100)] = 1
     """``video = "slots"``: users (all in a call) per cell of the reduced run."""
