@@ -78,6 +78,9 @@ def test_compare_refuses_mixed_or_different_scenarios(two, tmp_path):
                policy_overrides=["evaluation.until=2021-01-31"], out_dir=other)
     res = CliRunner().invoke(app, ["compare", str(two / "traffic"), str(other), "--out", str(out)])
     assert res.exit_code == 2 and "same scenario" in res.output
+    res = CliRunner().invoke(app, ["compare", str(two / "traffic"), str(two / "cluster"), "--set", "drops=1",
+                                   "--out", str(out)])
+    assert res.exit_code == 2 and "cannot take --set" in res.output
     assert not out.exists()
 
 

@@ -42,7 +42,7 @@ def compare(
     lose coverage or fall below the throughput threshold, difference maps, HTML report."""
     target = out if out is not None else Path("results") / f"compare-{Path(a).stem}-vs-{Path(b).stem}"
     if is_policy_result(a) or is_policy_result(b):  # two nrsim policy results: docs/policy.md
-        compare_policy_results(a, b, target, force)
+        compare_policy_results(a, b, target, force, [*(set_ or []), *(set_a or []), *(set_b or [])])
         return
     try:
         with warnings_as_lines(err_console):

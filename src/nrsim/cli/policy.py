@@ -16,7 +16,7 @@ from rich.table import Table
 
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.errors import print_error
-from nrsim.errors import ExecutionError, NrsimError
+from nrsim.errors import ConfigError, ExecutionError, NrsimError
 from nrsim.boundary import check_scheduler_address
 from nrsim.kpi.outdir import check_output
 from nrsim.policy.compare import compare_policies
@@ -83,11 +83,14 @@ _SHORT = {"coverage_user_share": "users covered", "coverage_area_share": "area c
           "video_satisfied_share": "video (proxy)", "video_call_satisfied_share": "video (slots)"}
 
 
-def compare_policy_results(a: str, b: str, target: Path, force: bool) -> None:
+def compare_policy_results(a: str, b: str, target: Path, force: bool, overrides: list[str]) -> None:
     """``nrsim compare`` of two policy result folders: the table of worst months, mean losses,
-    cost and vendor borders; exit 2 on bad input."""
+    cost and vendor borders; exit 2 on bad input (also ``--set`` overrides, which a result
+    folder cannot take)."""
     try:
         with warnings_as_lines(err_console):
+            if overrides:
+                raise ConfigError("policy result folders cannot take --set/--set-a/--set-b overrides", field="--set")
             res = compare_policies(a, b, out_dir=target, force=force)
     except (NrsimError, OSError) as exc:
         print_error(err_console, exc)
