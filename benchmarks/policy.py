@@ -3,7 +3,10 @@ December 2023, which covers the sensitive-site and 35 % cap dates), timed on thi
 the scaling with the number of stages, and two strategies side by side (by traffic vs by
 cluster: worst month, mean loss against the baseline, cost, vendor borders).
 
-    PYTHONPATH=src python benchmarks/policy.py [--workers N]
+    PYTHONPATH=src python benchmarks/policy.py [--workers N] [--video-cost]
+
+``--video-cost`` only times ``evaluation.video = "slots"`` against the snapshot proxy on the
+first 12 monthly stages (the reduced slot-level video run per stage, docs/policy.md).
 
 Prints a table; never asserts on time."""
 
@@ -15,20 +18,33 @@ import time
 from pathlib import Path
 
 from nrsim.policy import run_policy
+from nrsim.policy.compare import compare_policies
 
 
-def one(strategy: str, until: str, every: int, workers: int, out: Path):
+def one(strategy: str, until: str, every: int, workers: int, out: Path, extra: tuple[str, ...] = ()):
     t0 = time.perf_counter()
     r = run_policy("london-pilot", "london-2027", strategy=strategy, workers=workers, out_dir=out,
-                   policy_overrides=[f"evaluation.until={until}", f"evaluation.every_months={every}"])
+                   policy_overrides=[f"evaluation.until={until}", f"evaluation.every_months={every}", *extra])
     return time.perf_counter() - t0, r
+
+
+def video_cost(workers: int, tmp: Path) -> None:
+    print("video KPI    stages  wall [s]  (london-2027, traffic order, 2021-01 .. 2021-12)")
+    for video in ("proxy", "slots", "proxy", "slots"):  # twice: the first runs include numba compilation
+        dt_s, r = one("traffic", "2021-12-31", 1, workers, tmp / f"video-{video}-{time.monotonic_ns()}",
+                      (f"evaluation.video={video}",))
+        print(f"{video:10s} {len(r.stages) - 1:8d}  {dt_s:8.1f}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workers", type=int, default=0)
+    ap.add_argument("--video-cost", action="store_true")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="nrsim-bench-policy-"))
+    if args.video_cost:
+        video_cost(args.workers, tmp)
+        return
     print("stages  wall [s]  (london-2027, traffic order, scenario london-pilot as shipped)")
     for until, every in (("2021-12-31", 1), ("2022-12-31", 1)):
         dt_s, r = one("traffic", until, every, args.workers, tmp / f"scale-{until}")
@@ -51,6 +67,8 @@ def main() -> None:
             w = r.summary["worst_month"][k]
             cells.append(f"{w['value'] * sc:9.4g} {w['date'][:7]} {r.summary['mean_loss_vs_baseline'][k] * sc:18.4g}")
         print(f"{k:28s} {base:10.4g} " + " ".join(cells))
+    cmp = compare_policies(tmp / "traffic", tmp / "cluster", out_dir=tmp / "compare")
+    print(f"nrsim compare: {tmp / 'compare' / 'policy_compare.html'}; vendor borders {cmp['vendor_borders']}")
     for s, r in results.items():
         iv = r.summary["inter_vendor_relations"]
         print(f"{s}: cost {r.summary['cost']['total']:,.0f} {r.summary['cost']['currency']} (whole plan), "

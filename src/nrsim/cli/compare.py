@@ -17,6 +17,8 @@ from nrsim.cli.format import kpi_cell, kpi_delta_cell, note_lines
 from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 from nrsim.compare import compare as run_compare
+from nrsim.cli.policy import compare_policy_results
+from nrsim.policy.compare import is_policy_result
 
 console = Console()
 err_console = Console(stderr=True)
@@ -39,6 +41,9 @@ def compare(
     """Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that
     lose coverage or fall below the throughput threshold, difference maps, HTML report."""
     target = out if out is not None else Path("results") / f"compare-{Path(a).stem}-vs-{Path(b).stem}"
+    if is_policy_result(a) or is_policy_result(b):  # two nrsim policy results: docs/policy.md
+        compare_policy_results(a, b, target, force, [*(set_ or []), *(set_a or []), *(set_b or [])])
+        return
     try:
         with warnings_as_lines(err_console):
             res = run_compare(a, b, overrides=set_ or [], overrides_a=set_a or [], overrides_b=set_b or [],

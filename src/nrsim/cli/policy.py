@@ -12,12 +12,15 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.errors import print_error
-from nrsim.errors import ExecutionError, NrsimError
+from nrsim.errors import ConfigError, ExecutionError, NrsimError
 from nrsim.boundary import check_scheduler_address
 from nrsim.kpi.outdir import check_output
+from nrsim.policy.compare import compare_policies
+from nrsim.policy.report import KPI_LABELS, fmt_num
 from nrsim.policy.run import prepare, run_policy
 
 console = Console()
@@ -73,3 +76,42 @@ def policy(
         console.print(f"  worst {k}: {w['value'] * scale:.4g}{unit} at {w['date']} (baseline "
                       f"{w['baseline'] * scale:.4g}{unit})", highlight=False)
     console.print(f"results in [green]{escape(str(target))}[/]")
+
+
+_SHORT = {"coverage_user_share": "users covered", "coverage_area_share": "area covered",
+          "throughput_median_bps": "median Mbit/s", "throughput_p5_bps": "5 % Mbit/s",
+          "video_satisfied_share": "video (proxy)", "video_call_satisfied_share": "video (slots)"}
+
+
+def compare_policy_results(a: str, b: str, target: Path, force: bool, overrides: list[str]) -> None:
+    """``nrsim compare`` of two policy result folders: the table of worst months, mean losses,
+    cost and vendor borders; exit 2 on bad input (also ``--set`` overrides, which a result
+    folder cannot take)."""
+    try:
+        with warnings_as_lines(err_console):
+            if overrides:
+                raise ConfigError("policy result folders cannot take --set/--set-a/--set-b overrides", field="--set")
+            res = compare_policies(a, b, out_dir=target, force=force)
+    except (NrsimError, OSError) as exc:
+        print_error(err_console, exc)
+        raise typer.Exit(2)
+    ra, rb = res["a"], res["b"]
+    t = Table(title=f"A: {escape(ra['strategy'])} order vs B: {escape(rb['strategy'])} order ({escape(ra['policy'])})")
+    for c in ("KPI", "baseline", "A worst", "B worst", "A mean loss", "B mean loss"):
+        t.add_column(c, justify="right")
+    for k, v in res["kpis"].items():
+        f = KPI_LABELS[k][1]
+        w, m = v["worst"], v["mean_loss"]
+        t.add_row(_SHORT.get(k, k), f(v["baseline"]), f"{f(w['a'])} {w['a_date'][:7]}", f"{f(w['b'])} {w['b_date'][:7]}",
+                  f(m["a"]), f(m["b"]))
+    c, ba, bb = res["cost"], res["vendor_borders"]["a"], res["vendor_borders"]["b"]
+    t.add_row(f"cost [{escape(str(c['currency']))}]", "", fmt_num(c["a"]), fmt_num(c["b"]), "", "")
+    t.add_row("vendor borders", str(ba["baseline"]), f"{ba['max']} ({ba['mean']:.1f})",
+              f"{bb['max']} ({bb['mean']:.1f})", "", "")
+    console.print(t)
+    console.print("vendor borders: inter-vendor neighbour relations, baseline and max (mean) over the stages",
+                  highlight=False)
+    p = res["plan"]
+    console.print(f"{p['swapped_in_another_month']} of {p['swapped_in_both']} sites swapped in another month "
+                  f"(mean {p['mean_abs_month_difference']:.1f} months apart)", highlight=False)
+    console.print(f"report in [green]{escape(str(target / 'policy_compare.html'))}[/]")

@@ -12,7 +12,9 @@ replacement equipment (power, tilt, label). Per stage:
 * median and 5th-percentile full-buffer user throughput (:func:`nrsim.engine.snapshot.apply_throughput`);
 * video-call satisfied share, a snapshot proxy: a user is satisfied when covered and its
   throughput is at least ``slots.traffic.video_bitrate_bps``, less the share of satisfied users
-  at an inter-vendor border times ``evaluation.inter_vendor_handover_failure`` (the static slot
+  at an inter-vendor border times ``evaluation.inter_vendor_handover_failure`` (times 1 when
+  the handover interruption, with ``evaluation.inter_vendor_handover_interruption_ms``, loses
+  more than ``slots.traffic.call_max_frame_loss`` of a call: :func:`interruption_frame_loss`) (the static slot
   engine per stage would cost minutes per stage for a city pilot; see docs/policy.md);
 * neighbour relations: a user whose second-best cell is within ``evaluation.handover_margin_db``
   of its best (received power of every cell, dense form) relates that unordered cell pair;
@@ -34,39 +36,13 @@ from nrsim.deployment.sites import EXCLUDED_TX_POWER_DBM, SiteList, config_site_
 from nrsim.engine.snapshot import apply_throughput, build_layout, is_sparse, prepare_drop, radio_chunk
 from nrsim.errors import ConfigError
 from nrsim.policy.schema import Policy
+from nrsim.policy.stage import StageState, stage_site_list
+from nrsim.policy.video import stage_video_kpis
 from nrsim.coverage import coverage_maps
 from nrsim.parallel.resume import sha256_file, write_part_record
 
 BASELINE = -1
 """Stage index of the network at the start of the plan (before any action)."""
-
-
-@dataclasses.dataclass(frozen=True)
-class StageState:
-    """The site labels of one stage: vendor : str [site]; on_air, swapped : bool [site]."""
-
-    stage: int
-    vendor: tuple[str, ...]
-    on_air: tuple[bool, ...]
-    swapped: tuple[bool, ...]
-
-
-def stage_site_list(sites: SiteList, policy: Policy, state: StageState) -> tuple[SiteList, np.ndarray]:
-    """The site list of a stage (vendor labels and replacement equipment of swapped sites) and
-    bool [cell]: cells off air (site not built yet)."""
-    c = sites.cells.copy()
-    site = c["site"].to_numpy()
-    c["vendor"] = np.asarray(state.vendor, dtype=object)[site]
-    sw = np.asarray(state.swapped, dtype=bool)[site]
-    rep = policy.replacement
-    if rep.tx_power_dbm is not None:
-        c.loc[sw, "tx_power_dbm"] = rep.tx_power_dbm
-    if rep.elec_tilt_deg is not None:
-        c.loc[sw, "elec_tilt_deg"] = rep.elec_tilt_deg
-    if rep.antenna_model is not None:
-        c.loc[sw, "antenna_model"] = rep.antenna_model
-    off = ~np.asarray(state.on_air, dtype=bool)[site]
-    return dataclasses.replace(sites, cells=c), off
 
 
 def stage_layout(cfg: ScenarioConfig, sites: SiteList, policy: Policy, state: StageState):
@@ -148,7 +124,10 @@ def evaluate_stage(cfg: ScenarioConfig, policy: Policy, state: StageState, drops
     covered = np.concatenate(covered_all)
     border = np.concatenate(border_all)
     video = covered & (thr >= cfg.slots.traffic.video_bitrate_bps)
-    p_fail = policy.evaluation.inter_vendor_handover_failure
+    ev, tr = policy.evaluation, cfg.slots.traffic
+    loss = interruption_frame_loss((cfg.mobility.handover.interruption_ms + ev.inter_vendor_handover_interruption_ms)
+                                   / 1e3, tr.video_pdb_s, ev.call_duration_s)
+    p_fail = 1.0 if loss > tr.call_max_frame_loss else ev.inter_vendor_handover_failure
     n = thr.size
     maps = coverage_maps(cfg, layout=layout)
     m = maps.grid.mask
@@ -167,9 +146,19 @@ def evaluate_stage(cfg: ScenarioConfig, policy: Policy, state: StageState, drops
         "neighbour_relations": len(pairs),
         "inter_vendor_relations": len(inter),
         "inter_vendor_border_user_share": share(border),
+        "inter_vendor_interruption_ms_per_user": share(border) * ev.inter_vendor_handover_interruption_ms,
         "served_ues": served_site.tolist(),
         "inter_vendor_pairs": sorted(inter),
     }
+
+
+def interruption_frame_loss(interruption_s: float, pdb_s: float, call_s: float) -> float:
+    """Share of a call's video frames lost to one handover interruption (our model, not a
+    3GPP one): frames arrive at a constant rate and none is delivered during the
+    interruption; a frame arriving at ``t`` in ``[0, interruption_s)`` waits until its end, so
+    it misses its delay budget ``pdb_s`` when ``t < interruption_s - pdb_s``. Lost share
+    ``max(interruption_s - pdb_s, 0) / call_s`` (at most 1). Scalars in seconds."""
+    return min(max(interruption_s - pdb_s, 0.0) / call_s, 1.0)
 
 
 def stage_part_name(stage: int) -> str:
@@ -190,6 +179,9 @@ def stage_task(cfg_json: str, policy_json: str, state: StageState, drops: int, p
     row = evaluate_stage(cfg, policy, state, drops)
     name = stage_part_name(state.stage)
     folder = Path(part_dir)
+    if policy.evaluation.video == "slots":
+        row.update(stage_video_kpis(cfg, policy, config_site_list(cfg), state,
+                                    folder / f".{name}.{os.getpid()}.sites.csv"))
     tmp = folder / f".{name}.{os.getpid()}.tmp"
     tmp.write_text(json.dumps(row, sort_keys=True) + "\n", encoding="utf-8")
     digest = sha256_file(tmp)

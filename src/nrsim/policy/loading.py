@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from nrsim.config.loading import _parse_toml, apply_overrides, read_text_file
+from nrsim.config.loading import _parse_override_value, _parse_toml, apply_overrides, plain_tree, read_text_file
 from nrsim.errors import ConfigError, show_value
 from nrsim.policy.schema import Policy
 
@@ -105,6 +105,65 @@ def describe_validation_error(exc: ValidationError, prefix: str = FIELD) -> tupl
     return "; ".join(parts), first
 
 
+def _index(part: str, items: list, key: str, where: str) -> int:
+    if not part.isdigit() or int(part) >= len(items):
+        raise ConfigError(f"override {show_value(key)}: {show_value(part)} is not an entry of {where} (allowed "
+                          f"{'0..' + str(len(items) - 1) if items else 'none: the list is empty'})",
+                          field=f"{FIELD}.{key}")
+    return int(part)
+
+
+def _apply_one(node: Any, parts: list[str], raw: str, key: str, where: str) -> Any:
+    """``node`` with ``parts = raw`` applied: tables as the scenario parser
+    (:func:`nrsim.config.loading.apply_overrides`, which this calls for every path without a
+    list on it), list entries by index (``caps.0.since``)."""
+    if isinstance(node, list):
+        i = _index(parts[0], node, key, where)
+        out = list(node)
+        if len(parts) == 1:  # the entry itself: parsed as the shared parser parses a value
+            out[i] = plain_tree(_parse_override_value(raw.strip()), f"override {key!r}", path=key,
+                                depth=len(key.split(".")))
+        else:
+            out[i] = _apply_one(out[i], parts[1:], raw, key, f"{where}.{i}")
+        return out
+    if not isinstance(node, dict):
+        raise ConfigError(f"override {show_value(key)}: {where} is not a table nor a list", field=f"{FIELD}.{key}")
+    cur = node
+    for j, p in enumerate(parts[:-1]):  # the first list on the path, if any
+        child = cur.get(p) if isinstance(cur, dict) else None
+        if isinstance(child, list):
+            out = dict(node)
+            inner = out
+            for q in parts[:j]:  # copy the tables down to the list
+                inner[q] = dict(inner[q])
+                inner = inner[q]
+            inner[p] = _apply_one(child, parts[j + 1:], raw, key, ".".join([where, *parts[:j + 1]]))
+            return out
+        if not isinstance(child, dict):
+            break
+        cur = child
+    return apply_overrides(node, [f"{'.'.join(parts)}={raw}"])
+
+
+def apply_policy_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Dotted ``key=value`` overrides of a policy: as the scenario's, and besides an entry of
+    a list by its index (``caps.0.since=2024-01-01``, ``exclusion_zones.1.radius_m=500``,
+    ``evaluation.map_months.0=2022-06-01``); an index outside the list is refused."""
+    out = dict(data)
+    for item in overrides:
+        try:
+            if not isinstance(item, str) or "=" not in item or not all(item.split("=", 1)[0].strip().split(".")):
+                out = apply_overrides(out, [item])  # the shared parser's error
+                continue
+            key, raw = item.split("=", 1)
+            key = key.strip().removeprefix("--")
+            out = _apply_one(out, key.split("."), raw, key, "policy")
+        except ConfigError as exc:  # the shared parser names scenario fields: name the policy's
+            field = exc.field if exc.field is None or exc.field.startswith(f"{FIELD}.") else f"{FIELD}.{exc.field}"
+            raise ConfigError(str(exc), field=field or FIELD) from None
+    return out
+
+
 def validate_policy(data: dict[str, Any]) -> Policy:
     """A mapping -> frozen :class:`Policy`; :class:`ConfigError` naming every bad field."""
     try:
@@ -124,4 +183,4 @@ def load_policy(source: str | Path | Policy, overrides: Iterable[str] = ()) -> P
     if not isinstance(source, (str, Path)):
         raise ConfigError(f"policy {show_value(source)}: allowed a preset name or a TOML file path", field=FIELD)
     data, _ = _read(str(source))
-    return validate_policy(apply_overrides(data, list(overrides)))
+    return validate_policy(apply_policy_overrides(data, list(overrides)))

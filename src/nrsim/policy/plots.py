@@ -37,6 +37,8 @@ def plot_timeline(path: Path, pol: Policy, stages: pd.DataFrame, cost: pd.DataFr
     ax[1].plot(st["date"], st["coverage_user_share"] * 100, marker=".", label="users covered")
     ax[1].plot(st["date"], st["coverage_area_share"] * 100, marker=".", label="area covered")
     ax[1].plot(st["date"], st["video_satisfied_share"] * 100, marker=".", label="video satisfied (proxy)")
+    if "video_call_satisfied_share" in st.columns:
+        ax[1].plot(st["date"], st["video_call_satisfied_share"] * 100, marker=".", label="video satisfied (slots)")
     ax[1].set_ylabel("share [%]")
     ax[2].plot(st["date"], st["throughput_median_bps"] / 1e6, marker=".", label="median")
     ax[2].plot(st["date"], st["throughput_p5_bps"] / 1e6, marker=".", label="5th percentile")

@@ -38,6 +38,8 @@ from nrsim.parallel.backends import make_backend
 from nrsim.parallel.resume import open_work_folder, part_is_complete
 from nrsim.kpi.writers import atomic_directory, write_json
 from nrsim.policy.plots import plot_timeline, plot_vendor_maps
+from nrsim.policy.report import policy_report_html
+from nrsim.policy.video import check_video
 
 STRATEGIES = ("traffic", "cluster", "sensitivity", "age", "plugin")
 
@@ -69,6 +71,7 @@ def prepare(scenario, policy, *, overrides=(), policy_overrides=(), strategy: st
     check_plugins_allowed(cfg, allow_plugins)
     check_policy_plugin_allowed(pol, allow_plugins)
     check_evaluable(cfg)
+    check_video(cfg, pol)
     sites = config_site_list(cfg)
     ps = plan_sites(pol, sites)
     feasibility = make_plan(pol, ps, default_rank(ps))  # PolicyInfeasibleError before any simulation
@@ -134,7 +137,7 @@ def _run_claimed(cfg, pol, sites, ps, drops, key, out_dir, workers, scheduler, p
         work = target.parent / f".{target.name}.partial-{key}"
     else:
         tmp_work = Path(tempfile.mkdtemp(prefix="nrsim-policy-"))
-        work = tmp_work
+        work = tmp_work / "stages"  # created by open_work_folder (an empty folder would be "another version's")
     backend = make_backend(workers, scheduler)
     try:
         open_work_folder(work, key)
@@ -224,24 +227,35 @@ def _tables(cfg, pol: Policy, ps: PlanSites, plan: Plan, rows: list[dict], rank)
 
 
 KPI_KEYS = ("coverage_user_share", "coverage_area_share", "throughput_median_bps", "throughput_p5_bps",
-            "video_satisfied_share")
+            "video_satisfied_share", "video_call_satisfied_share")
+"""Headline KPIs of a stage (higher is better); the last only with ``evaluation.video = "slots"``."""
+
+
+def worst_and_mean_loss(stages: pd.DataFrame) -> tuple[dict[str, Any], dict[str, float]]:
+    """Per KPI of :data:`KPI_KEYS` (all higher-is-better): the worst simulated stage (value,
+    date, baseline) and the mean loss against the baseline (baseline minus the stage's value,
+    averaged over the simulated stages). ``stages``: stages.parquet's table, baseline first."""
+    base = stages.iloc[0]
+    st = stages.iloc[1:]
+    worst: dict[str, Any] = {}
+    mean_loss: dict[str, float] = {}
+    for k in KPI_KEYS:
+        if len(st) and k in stages.columns:
+            i = int(st[k].to_numpy().argmin())
+            worst[k] = {"value": float(st[k].iloc[i]), "date": pd.Timestamp(st["date"].iloc[i]).date().isoformat(),
+                        "baseline": float(base[k])}
+            mean_loss[k] = float(np.mean(base[k] - st[k].to_numpy()))
+    return worst, mean_loss
 
 
 def _summary(cfg, pol: Policy, plan: Plan, stages: pd.DataFrame, cost: pd.DataFrame) -> dict[str, Any]:
     base = stages.iloc[0]
     st = stages.iloc[1:]
-    worst: dict[str, Any] = {}
-    mean_loss: dict[str, Any] = {}
-    for k in KPI_KEYS:
-        if len(st):
-            i = int(st[k].to_numpy().argmin())
-            worst[k] = {"value": float(st[k].iloc[i]), "date": st["date"].iloc[i].date().isoformat(),
-                        "baseline": float(base[k])}
-            mean_loss[k] = float(np.mean(base[k] - st[k].to_numpy()))
+    worst, mean_loss = worst_and_mean_loss(stages)
     last = stages.iloc[-1]
     return {
         "scenario": cfg.name, "policy": pol.name, "illustrative": pol.illustrative,
-        "strategy": pol.strategy.order, "start": pol.start.isoformat(),
+        "strategy": pol.strategy.order, "video": pol.evaluation.video, "start": pol.start.isoformat(),
         "end": plan.stage_dates[-1].isoformat(), "n_months": plan.n_stages,
         "n_stages_simulated": int(len(st)), "drops_per_stage": int(pol.evaluation.drops or cfg.drops),
         "rules": [{"field": f, "rule": t, "date": _rule_date(pol, f), "region": r} for f, t, _, r in rule_list(pol)],
@@ -275,6 +289,9 @@ def _write(target: Path, cfg, pol: Policy, sites, ps: PlanSites, plan: Plan, res
         plot_timeline(tmp / "timeline.png", pol, result.stages, result.cost, summary)
         maps = plot_vendor_maps(tmp, pol, sites, ps, plan, result.stages)
         summary["files"]["vendor_maps"] = maps
+        summary["files"]["report"] = "policy_report.html"
+        text = policy_report_html(tmp, summary, result.stages, result.plan, result.cost)
+        (tmp / "policy_report.html").write_text(text, encoding="utf-8")
         write_json(tmp / "summary.json", summary)
         write_json(tmp / "policy.json", pol.model_dump(mode="json"))
         write_json(tmp / "config.json", cfg.model_dump(mode="json"))

@@ -217,6 +217,28 @@ class Evaluation(_Frozen):
     inter_vendor_handover_failure: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     """Extra failure probability of an inter-vendor handover: a user at an inter-vendor border
     loses its video call with this probability (``video_satisfied_share``)."""
+    inter_vendor_handover_interruption_ms: Annotated[float, Field(ge=0.0, le=10_000.0)] = 0.0
+    """Extra interruption of an inter-vendor handover [ms], on top of the scenario's
+    ``mobility.handover.interruption_ms`` (e.g. a handover through the core where two vendors'
+    cells have no direct Xn link). A user at an inter-vendor border hands over once per call:
+    the video frames that wait longer than ``slots.traffic.video_pdb_s`` are lost, and the call
+    is unsatisfied when that loss exceeds ``slots.traffic.call_max_frame_loss`` of a call of
+    ``call_duration_s`` (``video_satisfied_share``); ``inter_vendor_interruption_ms_per_user``
+    is the extra interruption per user of the stage."""
+    video: Literal["proxy", "slots"] = "proxy"
+    """Video-call KPI of each stage: ``proxy`` (``video_satisfied_share``: covered and at or
+    above ``slots.traffic.video_bitrate_bps`` in the snapshot, about a second per stage), or
+    ``slots``: also ``video_call_satisfied_share`` from a reduced slot-level run of video calls
+    per stage (``video_ues_per_cell``, ``video_duration_s``; about 3 s more per stage for the
+    420-cell London pilot at 1 user per cell and 1 s, docs/policy.md)."""
+    video_ues_per_cell: Annotated[int, Field(ge=1, le=100)] = 1
+    """``video = "slots"``: users (all in a call) per cell of the reduced run."""
+    video_duration_s: Annotated[float, Field(ge=0.2, le=60.0)] = 1.0
+    """``video = "slots"``: simulated time of the reduced run [s] (the scenario's
+    ``slots.warmup_slots`` excluded from the KPI)."""
+    call_duration_s: Annotated[float, Field(gt=0.0, le=86_400.0)] = 60.0
+    """Length of a video call [s] over which the frames lost to a handover interruption are
+    counted (an assumption of the snapshot model, docs/policy.md)."""
 
 
 class Policy(_Frozen):
