@@ -13,6 +13,7 @@ engines, pandas or Dask (docs/architecture.md).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ from nrsim.cli import _lib
 from nrsim.cli._output import ForceOption, warnings_as_lines
 from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.cli.format import kpi_cell, note_lines
-from nrsim.cli.guards import estimate_lines, loading, model_warnings
+from nrsim.cli.guards import compile_note, estimate_lines, loading, model_warnings
 from nrsim.config import list_presets, preset_catalogue
 from nrsim.errors import ExecutionError, NrsimError
 from nrsim.plugins import check_plugins_allowed, describe_named_code
@@ -70,11 +71,26 @@ def command_function(name: str) -> Any:
     return getattr(importlib.import_module(module), attr)
 
 
+_COMPILING = frozenset({"run", "calibrate", "compare", "report", "policy"})
+"""The commands that run numba kernels: they show :func:`compile_note` on a cold cache."""
+
+
 def load_command(name: str) -> Any:
-    """The Click command of ``name``, built by Typer from its function."""
+    """The Click command of ``name``, built by Typer from its function (the commands of
+    :data:`_COMPILING` say so on stderr while numba compiles)."""
     one = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
     one.command(name=name)(command_function(name))
-    return typer.main.get_command(one)
+    cmd = typer.main.get_command(one)
+    if name in _COMPILING:
+        callback = cmd.callback
+
+        @functools.wraps(callback)
+        def with_note(*args: Any, **kwargs: Any) -> Any:
+            with compile_note(err_console):
+                return callback(*args, **kwargs)
+
+        cmd.callback = with_note
+    return cmd
 
 
 class _Listed(TyperCommand):
