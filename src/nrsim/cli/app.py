@@ -23,7 +23,7 @@ import typer
 import typer.main
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperCommand
 
@@ -31,7 +31,7 @@ import nrsim
 from nrsim import __version__
 from nrsim.boundary import check_scheduler_address
 from nrsim.cli import _lib
-from nrsim.cli._output import ForceOption, warnings_as_lines
+from nrsim.cli._output import ForceOption, progress_columns, warnings_as_lines
 from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.cli.format import kpi_cell, note_lines
 from nrsim.cli.guards import compile_note, estimate_lines, loading, model_warnings
@@ -210,14 +210,7 @@ def run(
     )
     if is_long(est):
         console.print(escape("estimate: " + "\n  ".join(estimate_lines(est))), highlight=False, soft_wrap=True)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with Progress(*progress_columns(), console=console, transient=False) as bar:
         label = ("time steps" if cfg.mobility.enabled else "slots") if cfg.slots.enabled else (
             "time steps" if cfg.mobility.enabled else "UE chunks")
         task = bar.add_task(label, total=None)
