@@ -5,6 +5,9 @@
 * An import inside a function is allowed only for the lazy heavy or optional dependencies of
   :data:`LAZY_DEPENDENCIES` (and the standard library): an in-function import of an nrsim
   module hides an edge of the graph, and usually a cycle.
+* A module-level table whose name starts with ``_LAZY`` (a dict literal of name -> module, or
+  name -> tuple whose first item is the module) declares modules imported on first use
+  (``nrsim.__init__``'s public names, the CLI's commands): each is an import edge at the top.
 
 Known violations in code that issue 12 items 1 and 2 rewrite are listed, each with the item
 that removes it, in :data:`ALLOWED_BACK_EDGES` and :data:`ALLOWED_LAZY_NRSIM`; an entry that
@@ -119,6 +122,26 @@ def _imports(path: Path) -> list[tuple[str, int, bool]]:
             visit(child, inner)
 
     visit(tree, False)
+    out.extend(_lazy_table_edges(tree))
+    return out
+
+
+def _lazy_table_edges(tree: ast.Module) -> list[tuple[str, int, bool]]:
+    """The modules named in the module-level ``_LAZY*`` tables of ``tree`` (see the docstring)."""
+    out: list[tuple[str, int, bool]] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign):
+            target, value = node.target, node.value
+        else:
+            continue
+        if not (isinstance(target, ast.Name) and target.id.startswith("_LAZY") and isinstance(value, ast.Dict)):
+            continue
+        for item in value.values:
+            first = item.elts[0] if isinstance(item, ast.Tuple) and item.elts else item
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                out.append((first.value, item.lineno, False))
     return out
 
 
@@ -217,3 +240,19 @@ def test_the_checker_sees_a_back_edge_and_a_lazy_import(tmp_path: Path, monkeypa
         test_no_import_goes_up_a_layer()
     with pytest.raises(AssertionError, match="engine.py:2 imports nrsim.config inside a function"):
         test_in_function_imports_only_for_lazy_dependencies()
+
+
+def test_lazy_tables_are_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module loaded on first use from a ``_LAZY`` table counts as an import: the public
+    names of ``nrsim`` and the CLI's commands appear as edges, and a planted table that points
+    up a layer fails the check."""
+    edges = {target for target, _, _ in _imports(SRC / "__init__.py")}
+    assert {"nrsim.api", "nrsim.config", "nrsim.sizing"} <= edges
+    assert "nrsim.cli.calibrate" in {target for target, _, _ in _imports(SRC / "cli" / "app.py")}
+    fake = tmp_path / "nrsim"
+    (fake / "config").mkdir(parents=True)
+    (fake / "config" / "__init__.py").write_text('_LAZY: dict[str, str] = {\n    "x": "nrsim.engine",\n}\n')
+    (fake / "engine.py").write_text("")
+    monkeypatch.setattr(sys.modules[__name__], "SRC", fake)
+    with pytest.raises(AssertionError, match="config/__init__.py:2 imports nrsim.engine"):
+        test_no_import_goes_up_a_layer()

@@ -46,7 +46,7 @@ def run(
     processes, ``scheduler`` on an existing cluster; the results are the same bytes as a
     serial run. Returns the typed :class:`~nrsim.runs.result.Result`
     (its kind's run mode: :mod:`nrsim.runs.modes`). ``progress(done, total)`` is called as chunks finish, ``status(text)`` with
-    the current phase (snapshot runs).
+    the current phase (the drop and stage; the capacity-sweep point of a call run).
 
     Before any work (and before any folder is made) the run's peak memory is estimated and a
     run that would not fit in this machine's memory is refused with a :class:`ConfigError`

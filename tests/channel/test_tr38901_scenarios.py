@@ -8,7 +8,8 @@ import typing
 import numpy as np
 import pytest
 
-from nrsim.channel.tr38901 import los_probability, pathloss
+from nrsim.channel.tr38901 import pathloss
+from nrsim.channel.tr38901.los_probability import los_probability
 from nrsim.channel.tr38901.scenarios import SCENARIO_KEYS, SCENARIOS, scenario
 from nrsim.errors import ConfigError
 

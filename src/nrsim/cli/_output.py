@@ -1,5 +1,5 @@
-"""What the commands that write a result share: the ``--force`` option and warnings shown as
-one line each (:mod:`nrsim.kpi.outdir`)."""
+"""What the commands that write a result share: the ``--force`` option, warnings shown as
+one line each (:mod:`nrsim.kpi.outdir`) and the columns of the progress bar."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import (BarColumn, MofNCompleteColumn, ProgressColumn, TextColumn, TimeElapsedColumn,
+                           TimeRemainingColumn)
 
 ForceOption = Annotated[
     bool,
@@ -32,3 +34,11 @@ def warnings_as_lines(console: Console) -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.showwarning = show
         yield
+
+
+def progress_columns() -> tuple[ProgressColumn, ...]:
+    """The columns of a long run's progress bar: what it is doing now (drop, stage, capacity
+    sweep point: the run's ``status`` texts), bar, count, time elapsed and Rich's estimate of
+    the time left (from the recent speed; ``-:--:--`` until there is one)."""
+    return (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), TextColumn("elapsed,"), TimeRemainingColumn(), TextColumn("left"))

@@ -1,41 +1,123 @@
 """The ``nrsim`` command line: thin Typer wrappers over :mod:`nrsim.api`.
 
 Exit codes: 0 success; 1 a check failed (e.g. calibration out of tolerance); 2 bad input.
+
+Start-up: the command group is lazy (Click's lazy-loading group pattern on the Typer app):
+it knows each command's name and help from the static table :data:`_LAZY_COMMANDS` and
+imports a command's module only when that command is resolved (run, its ``--help``, the
+completion of its arguments). This module imports only light layers at the top and reaches
+the simulator through the lazy :mod:`nrsim` namespace and :mod:`nrsim.cli._lib`, so
+``nrsim --help``, ``--version``, ``presets`` and tab completion start without numba, the
+engines, pandas or Dask (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+import typer.main
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
+from typer.core import TyperCommand
 
 import nrsim
 from nrsim import __version__
 from nrsim.boundary import check_scheduler_address
-from nrsim.cli._output import ForceOption, warnings_as_lines
-from nrsim.cli.calibrate import calibrate as _calibrate
-from nrsim.cli.compare import compare as _compare
-from nrsim.cli.export import export as _export
-from nrsim.cli.policy import policy as _policy
+from nrsim.cli import _lib
+from nrsim.cli._output import ForceOption, progress_columns, warnings_as_lines
 from nrsim.cli.errors import OneLineErrorsGroup, print_error
 from nrsim.cli.format import kpi_cell, note_lines
-from nrsim.cli.guards import estimate_lines, loading, model_warnings
-from nrsim.cli.report import report as _report
+from nrsim.cli.guards import compile_note, estimate_lines, loading, model_warnings
 from nrsim.config import list_presets, preset_catalogue
 from nrsim.errors import ExecutionError, NrsimError
-from nrsim.kpi.outdir import check_output
 from nrsim.plugins import check_plugins_allowed, describe_named_code
 from nrsim.sizing import check_size, estimate_size, is_long
 
+_LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("nrsim.cli.app", "run",
+            "Run a scenario end to end and write its results (resumes an interrupted run)."),
+    "presets": ("nrsim.cli.app", "presets",
+                "List the shipped presets by family, with a one-line summary each (--full: the whole description)."),
+    "validate": ("nrsim.cli.app", "validate", "Validate a scenario file (and overrides) without running it."),
+    "calibrate": ("nrsim.cli.calibrate", "calibrate",
+                  "Reproduce the TR 38.901 Table 7.8-1 large-scale calibration and compare it with 3GPP\n"
+                  "R1-165974: coupling loss, geometry SIR and SINR at 5/10/50/90/95 %."),
+    "report": ("nrsim.cli.report", "report",
+               "Write one self-contained offline HTML report (map, coverage layers, KPIs, CDFs, config)\n"
+               "and the coverage GeoTIFFs into a result folder."),
+    "compare": ("nrsim.cli.compare", "compare",
+                "Compare two scenarios on the same UE drops and seed: KPI deltas, users and area that\n"
+                "lose coverage or fall below the throughput threshold, difference maps, HTML report."),
+    "export": ("nrsim.cli.export", "export",
+               "Export sites, cell wedges, UE points and coverage class polygons for GIS tools."),
+    "policy": ("nrsim.cli.policy", "policy",
+               "Plan a vendor-restriction policy month by month and evaluate every stage."),
+}
+"""Command name -> (module, function, the help shown in ``nrsim --help``), in listing order.
+The help is the function's docstring (``tests/cli/test_startup.py`` checks that they agree);
+``tests/test_layering.py`` reads the modules as import edges."""
+
+
+def command_function(name: str) -> Any:
+    """The function of command ``name`` (imports its module)."""
+    module, attr, _ = _LAZY_COMMANDS[name]
+    return getattr(importlib.import_module(module), attr)
+
+
+_COMPILING = frozenset({"run", "calibrate", "compare", "report", "policy"})
+"""The commands that run numba kernels: they show :func:`compile_note` on a cold cache."""
+
+
+def load_command(name: str) -> Any:
+    """The Click command of ``name``, built by Typer from its function (the commands of
+    :data:`_COMPILING` say so on stderr while numba compiles)."""
+    one = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+    one.command(name=name)(command_function(name))
+    cmd = typer.main.get_command(one)
+    if name in _COMPILING:
+        callback = cmd.callback
+
+        @functools.wraps(callback)
+        def with_note(*args: Any, **kwargs: Any) -> Any:
+            with compile_note(err_console):
+                return callback(*args, **kwargs)
+
+        cmd.callback = with_note
+    return cmd
+
+
+class _Listed(TyperCommand):
+    """A command as ``nrsim --help`` and the completion of command names see it: name and
+    help only. Resolving it (to run it, show its own help or complete its arguments) loads
+    the real command."""
+
+
+class LazyCommandGroup(OneLineErrorsGroup):
+    """The app's command group: the commands of :data:`_LAZY_COMMANDS`, each loaded when it is
+    resolved; usage errors on one line (:class:`OneLineErrorsGroup`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, (_, _, help_text) in _LAZY_COMMANDS.items():
+            self.commands.setdefault(name, _Listed(name, help=help_text))
+
+    def resolve_command(self, ctx, args):  # noqa: ANN001, ANN201, D102
+        name, cmd, rest = super().resolve_command(ctx, args)
+        if isinstance(cmd, _Listed) and name is not None:
+            cmd = self.commands[name] = load_command(name)
+        return name, cmd, rest
+
+
 app = typer.Typer(
     name="nrsim",
-    cls=OneLineErrorsGroup,
+    cls=LazyCommandGroup,
     help="5G NR radio-network simulator: 3GPP TR 38.901 channel, SINR, throughput, KPIs.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
@@ -81,7 +163,6 @@ def complete_scenario(incomplete: str) -> list[str]:
     return names
 
 
-@app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Preset name or TOML file.", autocompletion=complete_scenario)] = "uma-default",
     seed: Annotated[Optional[int], typer.Option(help="Root random seed.")] = None,
@@ -120,7 +201,7 @@ def run(
             sizing = estimate_size if no_size_check else check_size
             est = sizing(cfg, chunk_ues=chunk_ues, workers=workers, scheduler=scheduler)
         out_dir = out if out is not None else Path("results") / cfg.name
-        check_output(out_dir, force=force)  # refuse before any work (checked again under the lock)
+        _lib.check_output(out_dir, force=force)  # refuse before any work (checked again under the lock)
     except NrsimError as exc:
         _fail(exc)
     console.print(
@@ -129,14 +210,7 @@ def run(
     )
     if is_long(est):
         console.print(escape("estimate: " + "\n  ".join(estimate_lines(est))), highlight=False, soft_wrap=True)
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with Progress(*progress_columns(), console=console, transient=False) as bar:
         label = ("time steps" if cfg.mobility.enabled else "slots") if cfg.slots.enabled else (
             "time steps" if cfg.mobility.enabled else "UE chunks")
         task = bar.add_task(label, total=None)
@@ -161,7 +235,7 @@ def run(
     _print_kpis(result.summary)
     console.print(f"results in [green]{escape(str(out_dir))}[/]")
     if report:
-        _report(out_dir)
+        command_function("report")(out_dir)
 
 
 def _print_kpis(summary: dict) -> None:
@@ -250,7 +324,6 @@ def _print_capacity(k: dict) -> None:
                   f"satisfied{' (every point meets it)' if at_least else ''} (capacity.parquet)")
 
 
-@app.command()
 def presets(
     full: Annotated[bool, typer.Option("--full", help="Show each preset's full description.")] = False,
 ) -> None:
@@ -269,7 +342,6 @@ def presets(
     console.print("Run one with: nrsim run PRESET   (e.g. nrsim run single-site)")
 
 
-@app.command()
 def validate(
     scenario: Annotated[str, typer.Argument(help="TOML file or preset name.", autocompletion=complete_scenario)],
     set_: SetOption = None,
@@ -285,13 +357,6 @@ def validate(
     console.print(f"[green]ok[/]: {escape(scenario)} is valid (scenario {cfg.name}, config {nrsim.config_hash(cfg)}"
                   f"{'; ' + escape(code) if code else ''})", soft_wrap=True)
     console.print(escape("estimate: " + "\n  ".join(estimate_lines(est))), highlight=False, soft_wrap=True)
-
-
-app.command(name="calibrate")(_calibrate)
-app.command(name="report")(_report)
-app.command(name="compare")(_compare)
-app.command(name="export")(_export)
-app.command(name="policy")(_policy)
 
 
 def main() -> None:

@@ -13,10 +13,10 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from rich.table import Table
 
-from nrsim.cli._output import ForceOption, warnings_as_lines
+from nrsim.cli._output import ForceOption, progress_columns, warnings_as_lines
 from nrsim.cli.errors import print_error
 from nrsim.errors import NrsimError
 from nrsim.calibration.full import FULL_CASES, format_table, full_calibration
@@ -159,14 +159,7 @@ def calibrate(
         f"[bold]nrsim {nrsim.__version__}[/] calibration: {len(chosen)} case(s), "
         f"{total_drops} drops in all"
     )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
+    with Progress(*progress_columns(), console=console, transient=False) as bar:
         all_task = bar.add_task("all drops", total=total_drops)
         case_task = bar.add_task("case", total=1)
         state = {"base": 0, "case": None}

@@ -1,10 +1,11 @@
 """CLI side of the guards: model-validity warnings as yellow lines, the size estimate
-(``nrsim validate`` always, ``nrsim run`` when the run is long) and a status line while a
-scenario (e.g. a national site list) is read and checked."""
+(``nrsim validate`` always, ``nrsim run`` when the run is long), a status line while a
+scenario (e.g. a national site list) is read and checked, and a note while numba compiles."""
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 from collections.abc import Iterator
 
@@ -43,3 +44,46 @@ def loading(console: Console, scenario: str):
 def estimate_lines(est) -> list[str]:
     """The size estimate as CLI lines."""
     return fmt_estimate_lines(est)
+
+
+COMPILE_NOTE = ("note: compiling nrsim's numba kernels (first run only; later runs load them from the cache, "
+                "so this one takes longer)")
+"""The line :func:`compile_note` prints."""
+
+
+@contextlib.contextmanager
+def compile_note(console: Console) -> Iterator[None]:
+    """Print :data:`COMPILE_NOTE` once on ``console`` when, inside the block, one of nrsim's
+    numba kernels is compiled rather than loaded from numba's cache (a cold cache: after an
+    install, an upgrade or with a new ``NUMBA_CACHE_DIR``).
+
+    It listens to numba's ``numba:compile`` event (numba's event API, ``numba.core.event``),
+    which numba fires when a function is compiled and not when its machine code is loaded
+    from the cache; so the note shows exactly while the compiler runs, in this process (Dask
+    worker processes compile on their own, silently). Kernels of other packages are ignored."""
+    from numba.core import event  # lazy: numba only for the commands that compile
+
+    lock = threading.Lock()
+    shown = False
+
+    class _FirstCompile(event.Listener):
+        def on_start(self, ev) -> None:  # noqa: ANN001
+            nonlocal shown
+            func = getattr(ev.data.get("dispatcher"), "py_func", None)
+            if not str(getattr(func, "__module__", "")).startswith("nrsim."):
+                return
+            with lock:
+                if shown:
+                    return
+                shown = True
+            console.print(f"[dim]{escape(COMPILE_NOTE)}[/]", highlight=False, soft_wrap=True)
+
+        def on_end(self, ev) -> None:  # noqa: ANN001
+            pass
+
+    listener = _FirstCompile()
+    event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        event.unregister("numba:compile", listener)

@@ -513,6 +513,23 @@ def check_against_config(sites: SiteList, cfg) -> None:
     if problems:
         raise SiteListError(f"{sites.source}: {len(problems)} problem(s):\n  " + "\n  ".join(problems),
                             field="deployment.sites_file")
+    check_some_cell_on(sites, cfg.sites)
+
+
+def check_some_cell_on(sites: SiteList, sites_cfg) -> None:
+    """:class:`ConfigError` when ``[sites]`` switches off every cell of the list: no UE could be
+    served, so there is nothing to simulate (a run would report only -inf RSRP and SINR and zero
+    throughput). The field is the first exclusion key in use."""
+    off = excluded_cells(sites, sites_cfg)
+    if off.size == 0 or not off.all():
+        return
+    used = [key for key in ("exclude_vendor", "exclude_operator", "exclude_site") if getattr(sites_cfg, key)]
+    def listed(values: tuple[str, ...]) -> str:
+        return ",".join(values) if len(values) <= 4 else f"{','.join(values[:3])},... ({len(values)} names)"
+
+    names = "; ".join(f"sites.{key} = {listed(getattr(sites_cfg, key))}" for key in used)
+    raise ConfigError(f"{names}: switches off every cell of {sites.source} ({off.size} cells), so nothing can "
+                      "be simulated; keep at least one cell on", field=f"sites.{used[0]}")
 
 
 def excluded_cells(sites: SiteList, sites_cfg) -> np.ndarray:

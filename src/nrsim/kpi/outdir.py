@@ -10,7 +10,8 @@ Every command that writes a result folder (``nrsim run`` of every kind, ``calibr
 * **Target check** (before any work; :class:`~nrsim.errors.OutputPathError`, exit 2):
   an existing file, or a non-empty folder that is not an nrsim result, is refused unless
   ``force``; with ``force`` it is moved aside and deleted only once the new result is
-  complete (an :class:`~nrsim.errors.OutputWarning` says so). The current directory, a
+  complete (an :class:`~nrsim.errors.OutputWarning` says so; replacing an earlier nrsim
+  result, which needs no ``force``, is announced by one too). The current directory, a
   folder above it, the home folder, ``/`` and mount points are refused even with ``force``:
   a result folder is replaced as a whole by renaming, which cannot be done to those.
 * **Writability and lock.** An exclusively created lock file ``.<name>.lock`` beside the
@@ -386,6 +387,11 @@ def claim_output(target: str | Path | None, *, kind: str = "result", config_hash
             warnings.warn(f"--force: {final} is {'a file' if state == 'file' else 'not an nrsim result folder'}; "
                           "it is moved aside and deleted once the new result is complete", OutputWarning,
                           stacklevel=3)
+        elif state == "result":  # replaced without --force, but never silently
+            old = read_marker(final) or {}
+            what = f" ({old.get('kind', 'result')}, nrsim {old['nrsim_version']})" if old.get("nrsim_version") else ""
+            warnings.warn(f"{final} holds an earlier nrsim result{what}; it is replaced once the new result is "
+                          "complete", OutputWarning, stacklevel=3)
         clean_stale_temporaries(final)
         claim = OutputClaim(final=final, kind=kind, config_hash=config_hash, force=force, lock=lock)
         held[key] = claim

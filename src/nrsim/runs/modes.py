@@ -46,6 +46,7 @@ from nrsim.link.frame import slot_duration_s
 from nrsim.parallel.backends import make_backend
 from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute as execute_chunks
 from nrsim.runs.result import Kpis, Provenance, Result, Tables
+from nrsim.runs.stages import drop_stages, staged_progress, sweep_stages
 from nrsim.runs.writer import write_result
 
 ProgressCallback = Callable[[int, int], None]
@@ -157,14 +158,19 @@ class SlotsMode(RunMode):
     def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
                 progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
                 write_outputs: Callable[..., None] | None = None) -> Result:
+        say = status if status is not None else (lambda text: None)
+        say("building the layout and the drops")
         layout = build_layout(cfg)
         parts = [snapshot_drop(cfg, d, layout=layout) for d in range(cfg.drops)]
         ue = pd.concat([pd.DataFrame(p.ue) for p in parts], ignore_index=True)
         cell = pd.concat([pd.DataFrame(p.cell) for p in parts], ignore_index=True)
-        srun = run_slots(cfg, progress=progress)
+        srun = run_slots(cfg, progress=staged_progress(drop_stages("slots", cfg.drops, cfg.slots.n_slots),
+                                                       progress, status))
         ue_slots, cell_slots = slot_tables(srun)
         kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
         kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
+        if cfg.slots.traffic.model == "video_call" and cfg.slots.traffic.capacity_calls_per_cell:
+            say(f"capacity sweep: {len(cfg.slots.traffic.capacity_calls_per_cell)} points")
         capacity = (capacity_sweep(cfg, None, plan) if cfg.slots.traffic.model == "video_call" else None)
         if capacity is not None:
             kpis["video_capacity"] = capacity_kpis(capacity)
@@ -203,7 +209,8 @@ class MobilityMode(RunMode):
     def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
                 progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
                 write_outputs: Callable[..., None] | None = None) -> Result:
-        res = run_mobility(cfg, progress=progress)
+        res = run_mobility(cfg, progress=staged_progress(drop_stages("time steps", cfg.drops, _n_steps(cfg)),
+                                                         progress, status))
         return make_result(cfg, self.kind, {"mobility": res.kpis},
                            {"ue_mobility": res.ue, "handover_events": res.events})
 
@@ -245,11 +252,17 @@ class CallsMode(RunMode):
     def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
                 progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
                 write_outputs: Callable[..., None] | None = None) -> Result:
-        n_runs = 1 + len(cfg.slots.traffic.capacity_calls_per_cell)
+        pts = cfg.slots.traffic.capacity_calls_per_cell
+        n_runs = 1 + len(pts)
+        units = cfg.drops * _n_steps(cfg)  # of the main run, and of each sweep point
+        stages = drop_stages("video calls", cfg.drops, _n_steps(cfg)) + (
+            sweep_stages(pts, cfg.drops, _n_steps(cfg)) if not (plan.workers or plan.scheduler)
+            else [(f"capacity sweep on Dask: {len(pts)} points", len(pts) * units)])
+        cb = staged_progress(stages, progress, status)
         main_cb = sweep_cb = None
-        if progress is not None:  # one bar over the main run and the sweep's runs
-            main_cb = lambda done, total: progress(done, total * n_runs)  # noqa: E731
-            sweep_cb = lambda done, total: progress(total // (n_runs - 1) + done, total + total // (n_runs - 1))  # noqa: E731
+        if cb is not None:  # one bar over the main run and the sweep's runs
+            main_cb = lambda done, total: cb(done, total * n_runs)  # noqa: E731
+            sweep_cb = lambda done, total: cb(total // (n_runs - 1) + done, total + total // (n_runs - 1))  # noqa: E731
         res = run_mobile_calls(cfg, progress=main_cb)
         capacity = capacity_sweep(cfg, sweep_cb, plan)
         kpis: dict[str, Any] = dict(res.kpis)

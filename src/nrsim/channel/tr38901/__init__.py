@@ -7,77 +7,65 @@
 * :mod:`.antenna` -- 7.1 (coordinate systems) and 7.3 (element pattern, column array).
 
 Spec tables ship as CSV files with a provenance header in ``tables/``.
+
+The re-exported functions load on first use (PEP 562 module ``__getattr__``, from the static
+table :data:`_LAZY`, which ``tests/test_layering.py`` reads as imports), so importing the
+scenario registry (:mod:`.scenarios`, read by the config) does not compile or load the numba
+cores. ``los_probability`` is not re-exported: it is also the name of its module; import it
+from :mod:`nrsim.channel.tr38901.los_probability`.
 """
 
-from nrsim.channel.tr38901.antenna import (
-    angles_from_vector_deg,
-    bs_antenna_gain_dbi,
-    column_array_gain_dbi,
-    element_pattern_db,
-    gcs_to_lcs_angles,
-    wrap_angle_deg,
-)
-from nrsim.channel.tr38901.los_probability import los_probability, sample_los
-from nrsim.channel.tr38901.o2i import (
-    material_loss_db,
-    o2i_indoor_loss_db,
-    o2i_shadow_std_db,
-    o2i_through_wall_loss_db,
-    sample_car_penetration_loss_db,
-    sample_indoor_distance_m,
-    sample_o2i_loss_db,
-)
-from nrsim.channel.tr38901.pathloss import (
-    MIN_D_3D_M,
-    breakpoint_distance_m,
-    check_validity,
-    pathloss_db,
-    pathloss_inh_los_db,
-    pathloss_inh_nlos_db,
-    pathloss_rma_los_db,
-    pathloss_rma_nlos_db,
-    pathloss_uma_los_db,
-    pathloss_uma_nlos_db,
-    pathloss_umi_los_db,
-    pathloss_umi_nlos_db,
-    rma_breakpoint_distance_m,
-    sample_uma_effective_height_m,
-    shadow_fading_decorrelation_m,
-    shadow_fading_std_db,
-    uma_effective_height_prob_1m,
-)
+from __future__ import annotations
 
-__all__ = [
-    "MIN_D_3D_M",
-    "angles_from_vector_deg",
-    "breakpoint_distance_m",
-    "bs_antenna_gain_dbi",
-    "check_validity",
-    "column_array_gain_dbi",
-    "element_pattern_db",
-    "gcs_to_lcs_angles",
-    "los_probability",
-    "material_loss_db",
-    "o2i_indoor_loss_db",
-    "o2i_shadow_std_db",
-    "o2i_through_wall_loss_db",
-    "pathloss_db",
-    "pathloss_inh_los_db",
-    "pathloss_inh_nlos_db",
-    "pathloss_rma_los_db",
-    "pathloss_rma_nlos_db",
-    "pathloss_uma_los_db",
-    "pathloss_uma_nlos_db",
-    "pathloss_umi_los_db",
-    "pathloss_umi_nlos_db",
-    "rma_breakpoint_distance_m",
-    "sample_car_penetration_loss_db",
-    "sample_indoor_distance_m",
-    "sample_los",
-    "sample_o2i_loss_db",
-    "sample_uma_effective_height_m",
-    "shadow_fading_decorrelation_m",
-    "shadow_fading_std_db",
-    "uma_effective_height_prob_1m",
-    "wrap_angle_deg",
-]
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "MIN_D_3D_M": "nrsim.channel.tr38901.pathloss",
+    "angles_from_vector_deg": "nrsim.channel.tr38901.antenna",
+    "breakpoint_distance_m": "nrsim.channel.tr38901.pathloss",
+    "bs_antenna_gain_dbi": "nrsim.channel.tr38901.antenna",
+    "check_validity": "nrsim.channel.tr38901.pathloss",
+    "column_array_gain_dbi": "nrsim.channel.tr38901.antenna",
+    "element_pattern_db": "nrsim.channel.tr38901.antenna",
+    "gcs_to_lcs_angles": "nrsim.channel.tr38901.antenna",
+    "material_loss_db": "nrsim.channel.tr38901.o2i",
+    "o2i_indoor_loss_db": "nrsim.channel.tr38901.o2i",
+    "o2i_shadow_std_db": "nrsim.channel.tr38901.o2i",
+    "o2i_through_wall_loss_db": "nrsim.channel.tr38901.o2i",
+    "pathloss_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_inh_los_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_inh_nlos_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_rma_los_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_rma_nlos_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_uma_los_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_uma_nlos_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_umi_los_db": "nrsim.channel.tr38901.pathloss",
+    "pathloss_umi_nlos_db": "nrsim.channel.tr38901.pathloss",
+    "rma_breakpoint_distance_m": "nrsim.channel.tr38901.pathloss",
+    "sample_car_penetration_loss_db": "nrsim.channel.tr38901.o2i",
+    "sample_indoor_distance_m": "nrsim.channel.tr38901.o2i",
+    "sample_los": "nrsim.channel.tr38901.los_probability",
+    "sample_o2i_loss_db": "nrsim.channel.tr38901.o2i",
+    "sample_uma_effective_height_m": "nrsim.channel.tr38901.pathloss",
+    "shadow_fading_decorrelation_m": "nrsim.channel.tr38901.pathloss",
+    "shadow_fading_std_db": "nrsim.channel.tr38901.pathloss",
+    "uma_effective_height_prob_1m": "nrsim.channel.tr38901.pathloss",
+    "wrap_angle_deg": "nrsim.channel.tr38901.antenna",
+}
+"""Public name -> the module that defines it."""
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nrsim.channel.tr38901' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
