@@ -373,6 +373,13 @@ def read_result(folder: str | Path, *, check_tables: bool = True, inputs: bool =
     summary = rf.summary
     kind = summary.get("kind") or kind_of(rf.config)
     stored_hash = summary.get("config_hash")
-    prov = Provenance.from_json(summary, kind, stored_hash if isinstance(stored_hash, str) else config_hash(rf.config))
-    return Result(kind=kind, config=rf.config, provenance=prov, kpis=Kpis.from_json(kind, summary["kpis"]),
+    try:  # values the shape check lets through (e.g. a string where a count belongs)
+        prov = Provenance.from_json(summary, kind, stored_hash if isinstance(stored_hash, str) else config_hash(rf.config))
+        kpis = Kpis.from_json(kind, summary["kpis"])
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:
+        raise ResultFolderError(
+            f"{rf.path / 'summary.json'}: a value does not have its type ({type(exc).__name__}: {exc})",
+            field="summary.json",
+        ) from None
+    return Result(kind=kind, config=rf.config, provenance=prov, kpis=kpis,
                   tables=Tables({}, rf.path, read=_read_stored_table), summary=summary, path=rf.path)

@@ -65,3 +65,15 @@ def test_folder_without_stored_kind_gets_its_configs_kind(tmp_path: Path) -> Non
     del summary["kind"]
     (tmp_path / "r" / "summary.json").write_text(json.dumps(summary))
     assert nrsim.read_result(tmp_path / "r").kind == "snapshot"
+
+
+def test_a_value_of_the_wrong_type_is_a_typed_error(tmp_path: Path) -> None:
+    """A count stored as text (a case the fuzz tests found) is a ResultFolderError naming
+    summary.json, not a raw ValueError."""
+    nrsim.run(nrsim.load_config("single-site", [*SMALL, "output.plots=false"], drops=1), out_dir=tmp_path / "r")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    summary["seed"] = ":"
+    (tmp_path / "r" / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(ResultFolderError) as info:
+        nrsim.read_result(tmp_path / "r")
+    assert info.value.field == "summary.json"
