@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nrsim.report.plots import new_figure
 from nrsim.boundary import check_bool, check_path
 from nrsim.errors import ConfigError
 from nrsim.kpi.outdir import claim_output, read_marker
@@ -173,12 +174,7 @@ def _name(side: dict[str, Any]) -> str:
 def plot_compare_timeline(path: Path, a: PolicySide, b: PolicySide) -> None:
     """A (solid) and B (dashed) against the date: restricted cell share, users covered and
     video satisfied, 5th-percentile throughput, inter-vendor relations."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(4, 1, figsize=(9, 9), sharex=True)
+    fig, ax = new_figure(4, 1, figsize=(9, 9), sharex=True)
     for side, ls in ((a, "-"), (b, "--")):
         st = side.stages.iloc[1:]
         lab = f"{side.label}: {side.summary['strategy']}"
@@ -198,7 +194,6 @@ def plot_compare_timeline(path: Path, a: PolicySide, b: PolicySide) -> None:
              fontsize=6, color="grey")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 def compare_html(result: dict[str, Any], timeline_png: bytes) -> str:

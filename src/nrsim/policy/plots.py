@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nrsim.report.plots import new_figure
 from nrsim.policy.planner import Plan, PlanSites
 from nrsim.policy.schema import Policy, month_index, restricted_vendors
 from nrsim.policy.sites import _poly_m
@@ -22,14 +23,9 @@ def plot_timeline(path: Path, pol: Policy, stages: pd.DataFrame, cost: pd.DataFr
     """Four panels against the date: restricted cell share (with the caps), coverage
     (users, area), user throughput (median, 5th percentile), inter-vendor neighbour relations
     and cumulative cost; every rule date as a vertical line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     st = stages.iloc[1:]
     base = stages.iloc[0]
-    fig, ax = plt.subplots(4, 1, figsize=(9, 10), sharex=True)
+    fig, ax = new_figure(4, 1, figsize=(9, 10), sharex=True)
     ax[0].step(st["date"], st["restricted_cell_share"] * 100, where="post", label="restricted vendors' cells")
     for c in pol.caps:
         ax[0].axhline(c.max_share * 100, ls=":", color="grey")
@@ -69,7 +65,6 @@ def plot_timeline(path: Path, pol: Policy, stages: pd.DataFrame, cost: pd.DataFr
     fig.text(0.01, 0.005, _stamp(summary), fontsize=6, color="grey")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def map_stages(pol: Policy, plan: Plan, stages: pd.DataFrame) -> list[int]:
@@ -91,10 +86,7 @@ def map_stages(pol: Policy, plan: Plan, stages: pd.DataFrame) -> list[int]:
 def plot_vendor_maps(folder: Path, pol: Policy, sites, ps: PlanSites, plan: Plan, stages: pd.DataFrame) -> list[str]:
     """``vendor_map_YYYY-MM.png`` per map stage: sites coloured by vendor (hollow: not on
     air), region outlines labelled with the restricted vendors' cell share. Returns the names."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.patches import Circle
 
 
     restricted = sorted(restricted_vendors(pol))
@@ -103,7 +95,7 @@ def plot_vendor_maps(folder: Path, pol: Policy, sites, ps: PlanSites, plan: Plan
     colours = {v: f"C{i % 10}" for i, v in enumerate(vendors)}
     for k in map_stages(pol, plan, stages):
         vendor, air = plan.vendor[k], plan.on_air[k]
-        fig, ax = plt.subplots(figsize=(7, 6))
+        fig, ax = new_figure(figsize=(7, 6))
         for v in vendors:
             sel = vendor == v
             ax.scatter(ps.xy_m[sel & air, 0], ps.xy_m[sel & air, 1], s=14, color=colours[v],
@@ -127,7 +119,7 @@ def plot_vendor_maps(folder: Path, pol: Policy, sites, ps: PlanSites, plan: Plan
                 ax.plot(ring[:, 0], ring[:, 1], color="tab:red", lw=0.8, ls="--")
             else:
                 c = sites.projection.to_xy_m(np.array([z.centre[1]]), np.array([z.centre[0]]))[0]
-                ax.add_patch(plt.Circle(c, z.radius_m, fill=False, color="tab:red", ls="--"))
+                ax.add_patch(Circle(c, z.radius_m, fill=False, color="tab:red", ls="--"))
         share = cells[np.isin(vendor, restricted)].sum() / max(cells.sum(), 1)
         date = plan.stage_dates[k]
         ax.set_title(f"{pol.name}: vendors at {date.isoformat()} (restricted {share:.0%} of cells)", fontsize=10)
@@ -138,6 +130,5 @@ def plot_vendor_maps(folder: Path, pol: Policy, sites, ps: PlanSites, plan: Plan
         name = f"vendor_map_{date.isoformat()[:7]}.png"
         fig.tight_layout()
         fig.savefig(folder / name, dpi=100)
-        plt.close(fig)
         names.append(name)
     return names

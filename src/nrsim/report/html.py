@@ -51,7 +51,7 @@ from nrsim.errors import ConfigError
 from nrsim.kpi.outdir import check_report_file
 from nrsim.report import mapdata
 from nrsim.report.mapdata import CELL_INFO_COLUMNS, cell_info_text
-from nrsim.report.plots import _pyplot, draw_capacity, empirical_cdf
+from nrsim.report.plots import draw_capacity, empirical_cdf, new_figure
 from nrsim.result_io import read_result
 
 __all__ = ["CELL_INFO_COLUMNS", "cell_info_text", "content_security_policy", "json_for_script", "map_payload",
@@ -135,13 +135,12 @@ def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str, *, log: boo
     """CDF plot as inline SVG. ``log``: x axis in log scale (None: when every series is
     non-negative and its positive values span more than :data:`LOG_MIN_DECADES`; values
     <= 0 are then left out and the share of them named in the legend)."""
-    plt = _pyplot()
     data = {k: np.asarray(v, dtype=np.float64)[np.isfinite(np.asarray(v, dtype=np.float64))] for k, v in series.items()}
     if log is None:
         allv = np.concatenate([v for v in data.values()]) if data else np.zeros(0)
         pos = allv[allv > 0]
         log = bool(allv.size and allv.min() >= 0 and pos.size and np.log10(pos.max() / pos.min()) > LOG_MIN_DECADES)
-    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    fig, ax = new_figure(figsize=(5.2, 3.4))
     for label, vals in data.items():
         x, y = empirical_cdf(vals)
         if log:
@@ -165,13 +164,14 @@ def _svg_cdf(series: dict[str, np.ndarray], xlabel: str, title: str, *, log: boo
 def _svg_capacity(points, target: float, title: str, capacity_calls_per_cell: float | None = None) -> str:
     """Inline SVG of a capacity curve (:func:`nrsim.report.plots.draw_capacity`) of
     ``points`` (a ``capacity.parquet`` table or its rows)."""
-    fig, ax = _pyplot().subplots(figsize=(5.2, 3.4))
+    fig, ax = new_figure(figsize=(5.2, 3.4))
     draw_capacity(ax, points, target=target, capacity_calls_per_cell=capacity_calls_per_cell)
     return _svg_of(fig, ax, title)
 
 
 def _svg_of(fig, ax, title: str) -> str:
     """Title, grid and legend, then the figure as an inline ``<svg>`` element (closed)."""
+    import matplotlib
     from matplotlib.text import Text
 
     ax.set_title(title, fontsize=10)
@@ -181,9 +181,8 @@ def _svg_of(fig, ax, title: str) -> str:
         t.set_parse_math(False)
     fig.tight_layout()
     buf = io.StringIO()
-    with _pyplot().rc_context({"svg.hashsalt": "nrsim"}):  # same bytes for the same result
+    with matplotlib.rc_context({"svg.hashsalt": "nrsim"}):  # same bytes for the same result
         fig.savefig(buf, format="svg", metadata={"Date": None})
-    _pyplot().close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]
 

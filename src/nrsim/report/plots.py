@@ -1,4 +1,4 @@
-"""CDF plots (matplotlib imported lazily, Agg backend)."""
+"""CDF plots (matplotlib imported lazily; figures made without pyplot)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,18 @@ import numpy as np
 import pandas as pd
 
 
-def _pyplot():
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs):
+    """A matplotlib ``(Figure, axes)`` drawn without pyplot: no global figure registry and no
+    backend switch, so nrsim's plots neither leak figures nor change the backend of the
+    caller's session (a notebook keeps its inline plots). ``kwargs``: ``figsize``, ``dpi`` go
+    to the Figure, the rest (``sharex``...) to :meth:`Figure.subplots`."""
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
         raise ImportError("plots need matplotlib: pip install matplotlib") from exc
-    return plt
+    fig_kw = {k: kwargs.pop(k) for k in ("figsize", "dpi") if k in kwargs}
+    fig = Figure(**fig_kw)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def empirical_cdf(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,24 +43,20 @@ def plot_cdf(
     (x values, CDF in [0, 1]); ``band`` maps a label to (lower x, upper x, CDF). ``stamp`` is
     printed in the corner (version, config hash, seed). ``curves`` maps a label to an
     already computed (x values, CDF) drawn like a series (e.g. from a histogram)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
-    try:
-        for label, (lo, hi, p) in (band or {}).items():
-            ax.fill_betweenx(p, lo, hi, alpha=0.25, color="tab:gray", label=label)
-        for label, (x, p) in (reference or {}).items():
-            ax.plot(x, p, "k--", lw=1.5, label=label)
-        for label, values in series.items():
-            x, p = empirical_cdf(values)
-            ax.plot(x, p, lw=1.8, label=label)
-        for label, (x, p) in (curves or {}).items():
-            ax.plot(x, p, lw=1.8, label=label)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("CDF")
-        ax.set_ylim(0, 1)
-        _finish(fig, ax, path, title, stamp)
-    finally:
-        plt.close(fig)
+    fig, ax = new_figure(figsize=(6.4, 4.4), dpi=110)
+    for label, (lo, hi, p) in (band or {}).items():
+        ax.fill_betweenx(p, lo, hi, alpha=0.25, color="tab:gray", label=label)
+    for label, (x, p) in (reference or {}).items():
+        ax.plot(x, p, "k--", lw=1.5, label=label)
+    for label, values in series.items():
+        x, p = empirical_cdf(values)
+        ax.plot(x, p, lw=1.8, label=label)
+    for label, (x, p) in (curves or {}).items():
+        ax.plot(x, p, lw=1.8, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("CDF")
+    ax.set_ylim(0, 1)
+    _finish(fig, ax, path, title, stamp)
 
 
 def draw_capacity(ax, table, *, target: float = 0.95, capacity_calls_per_cell: float | None = None) -> None:
@@ -86,13 +85,9 @@ def draw_capacity(ax, table, *, target: float = 0.95, capacity_calls_per_cell: f
 def plot_capacity(path: Path, table, *, title: str, stamp: str, target: float = 0.95,
                   capacity_calls_per_cell: float | None = None) -> None:
     """Capacity curve of a ``capacity.parquet`` table as a PNG (:func:`draw_capacity`)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=110)
-    try:
-        draw_capacity(ax, table, target=target, capacity_calls_per_cell=capacity_calls_per_cell)
-        _finish(fig, ax, path, title, stamp)
-    finally:
-        plt.close(fig)
+    fig, ax = new_figure(figsize=(6.4, 4.4), dpi=110)
+    draw_capacity(ax, table, target=target, capacity_calls_per_cell=capacity_calls_per_cell)
+    _finish(fig, ax, path, title, stamp)
 
 
 def _finish(fig, ax, path: Path, title: str, stamp: str) -> None:
