@@ -94,7 +94,8 @@ def test_candidate_beams_are_those_of_largest_wideband_power(n1n2, rank) -> None
     r = r * (pol[:, None] == pol[None, :])
     col_power = np.real(np.einsum("eftk,bts,efsk->befk", np.conj(cb.w), r, cb.w)) * rank * cfg.n_ports
     k = 3
-    rows, n_rows = _i1_candidates(np.ascontiguousarray(hw), cfg, rank, k)
+    hw2 = hw.reshape(3, -1, cfg.n_ports)
+    rows, n_rows = _i1_candidates(np.conj(np.swapaxes(hw2, -1, -2)) @ hw2, cfg, rank, k)
     for b in range(3):
         got = rows[b, :n_rows[b]]
         assert np.all(np.diff(got) > 0)

@@ -133,11 +133,12 @@ def _whiten(h: NDArray, noise_cov: ArrayLike | None, noise_w: ArrayLike | None) 
 
 
 # ---------------------------------------------------------------------------------------------
-# i1 preselection: every Type I column is c (x) v, a DFT beam v repeated over the port blocks
-# (2 polarisation blocks of N1 N2 ports; 4 blocks of N1 N2 / 2 ports for the P >= 16 rank 3-4
-# v~_lm) with one coefficient per block (1, phi_n, theta_p, signs). Its wideband power is then
-# w^H R w = c^H Q(v) c with Q(v)_pq = v^H R_pq v, R = sum over subbands, samples and receive
-# antennas of the whitened channel's outer products (the wideband channel covariance).
+# Structure of the Type I codebook used by both searches: every column is c (x) v / sqrt(r P),
+# a DFT beam v (v_lm over N1 N2 ports, or v~_lm over N1 N2 / 2 ports for P >= 16 ranks 3-4)
+# repeated over the port blocks (2 polarisation blocks, or 4 half-polarisation blocks) with one
+# unit-modulus coefficient per block (1, phi_n, theta_p, signs). So H W needs only the beam
+# projections y_p(v) = H_p v of the beams in use, and w^H R w = c^H Q(v) c / (r P) with
+# Q(v)_pq = v^H R_pq v.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -147,8 +148,13 @@ class _BeamStructure:
 
     n1b, n2b : ports of one block along dimensions 1 and 2 (N1 or N1/2, N2).
     m1, m2 : DFT grid size (O1 N1 or O1 N1 / 2, O2 N2); beam g = l m2 + m.
+    grid : complex128 [g, n1b n2b]   the beams v_g
+    scale : 1 / sqrt(rank P_CSI-RS)
     col_beam : int64 [i1, i2, rank]      beam of each column
-    col_coef : complex128 [i1, i2, rank, block]  coefficient of each block (column = coef (x) v)
+    col_coef : complex128 [i1, i2, rank, block]  coefficient of each block (column = scale coef (x) v)
+    type_beam, type_coef : int64 [t], complex128 [t, block]  the distinct (beam, coefficients
+        with the first block of each polarisation set to 1) of all columns
+    row_beams, row_n_beams : int64 [i1, k], [i1]  the distinct beams of each i1 row
     phase : complex128 [g, d]  exp(j 2 pi (l d1 / m1 + m d2 / m2)) for the port-index
         differences d = (d1, d2), d1 in -(n1b-1)..n1b-1 (outer), d2 in -(n2b-1)..n2b-1.
     """
@@ -157,8 +163,14 @@ class _BeamStructure:
     n2b: int
     m1: int
     m2: int
+    grid: NDArray[np.complex128]
+    scale: float
     col_beam: NDArray[np.int64]
     col_coef: NDArray[np.complex128]
+    type_beam: NDArray[np.int64]
+    type_coef: NDArray[np.complex128]
+    row_beams: NDArray[np.int64]
+    row_n_beams: NDArray[np.int64]
     phase: NDArray[np.complex128]
 
 
@@ -166,13 +178,18 @@ class _BeamStructure:
 def _beam_structure(cfg: Type1Config, rank: int) -> _BeamStructure:
     cb = _codebook(cfg, rank)
     half = rank >= 3 and cfg.n_ports >= 16
-    n1b, n2b = (cfg.n1 // 2 if half else cfg.n1), cfg.n2
-    m1, m2 = (cfg.n1 * cfg.o1 // (2 if half else 1)), cfg.n2 * cfg.o2
+    if cfg.n_ports == 2:  # (N1, N2) = (1, 1): one port per polarisation, the "beam" is 1
+        n1b, n2b, m1, m2 = 1, 1, 1, 1
+    else:
+        n1b, n2b = (cfg.n1 // 2 if half else cfg.n1), cfg.n2
+        m1, m2 = (cfg.n1 * cfg.o1 // (2 if half else 1)), cfg.n2 * cfg.o2
     n_blk = 4 if half else 2
     blk = n1b * n2b
     gl, gm = np.meshgrid(np.arange(m1), np.arange(m2), indexing="ij")
-    grid = dft_beam(gl.ravel(), gm.ravel(), cfg.n1, cfg.n2, cfg.o1, cfg.o2, half=half)  # [g, blk]
-    w = cb.w * np.sqrt(rank * cfg.n_ports)  # unit-modulus entries [i1, i2, tx, r]
+    grid = (dft_beam(gl.ravel(), gm.ravel(), cfg.n1, cfg.n2, cfg.o1, cfg.o2, half=half) if cfg.n_ports > 2
+            else np.ones((1, 1), np.complex128))  # [g, blk]
+    scale = 1.0 / np.sqrt(rank * cfg.n_ports)
+    w = cb.w / scale  # unit-modulus entries [i1, i2, tx, r]
     blocks = np.moveaxis(w.reshape(w.shape[:2] + (n_blk, blk, rank)), -1, 2)  # [i1, i2, r, block, blk]
     coef = blocks[..., 0].copy()  # v[0] = 1, so each block's first entry is its coefficient
     v = blocks[..., 0, :] / coef[..., :1]  # [i1, i2, r, blk]
@@ -181,49 +198,58 @@ def _beam_structure(cfg: Type1Config, rank: int) -> _BeamStructure:
     rebuilt = coef[..., :, None] * grid[col_beam][..., None, :]
     if not np.allclose(rebuilt, blocks, atol=1e-9):  # pragma: no cover - a codebook outside Type I
         raise ConfigError(f"rank {rank} of {cfg} is not a DFT-beam (x) block-coefficient codebook", field="codebook")
+    per_pol = coef.reshape(coef.shape[:3] + (2, n_blk // 2))
+    norm = (per_pol / per_pol[..., :1]).reshape(-1, n_blk)  # [col, block]
+    key = np.concatenate([col_beam.reshape(-1, 1), np.round(norm.real * 1e6), np.round(norm.imag * 1e6)], axis=1)
+    _, first = np.unique(key, axis=0, return_index=True)
+    type_beam = col_beam.reshape(-1)[first]
+    type_coef = norm[first]
+    per_row = [np.unique(col_beam[e]) for e in range(col_beam.shape[0])]
+    row_n_beams = np.array([len(x) for x in per_row], np.int64)
+    row_beams = np.zeros((len(per_row), int(row_n_beams.max())), np.int64)
+    for e, x in enumerate(per_row):
+        row_beams[e, :len(x)] = x
     d1 = np.arange(-(n1b - 1), n1b)
     d2 = np.arange(-(n2b - 1), n2b)
     phase = np.exp(2j * np.pi * (gl.ravel()[:, None, None] * d1[None, :, None] / m1
                                  + gm.ravel()[:, None, None] * d2[None, None, :] / m2)).reshape(m1 * m2, -1)
-    out = _BeamStructure(n1b, n2b, m1, m2, col_beam, np.ascontiguousarray(coef), phase)
-    for a in (out.col_beam, out.col_coef, out.phase):
-        a.setflags(write=False)
+    out = _BeamStructure(n1b, n2b, m1, m2, np.ascontiguousarray(grid), float(scale), col_beam,
+                         np.ascontiguousarray(coef), type_beam, np.ascontiguousarray(type_coef), row_beams,
+                         row_n_beams, phase)
+    for arr in (out.grid, out.col_beam, out.col_coef, out.type_beam, out.type_coef, out.row_beams,
+                out.row_n_beams, out.phase):
+        arr.setflags(write=False)
     return out
 
 
+# ---------------------------------------------------------------------------------------------
+# i1 preselection from the wideband beam power
+# ---------------------------------------------------------------------------------------------
+
+
 @jit
-def _beam_power_kernel(hw, n_blk, n1b, n2b, phase, q):
-    """Q[b, g, p, s] = v_g^H R_ps v_g of every grid beam (module comment above) from the
-    whitened channels hw [b, sb, n, rx, tx]: R (Hermitian upper triangle) summed over
-    sb, n and rx, folded by port-index difference, then evaluated on the beam grid."""
-    n_b, n_sb, n_s, n_rx, n_tx = hw.shape
+def _beam_power_kernel(r, n_blk, n1b, n2b, phase, q):
+    """Q[b, g, p, s] = v_g^H R_ps v_g of every grid beam for the block pairs (p, s) of the same
+    polarisation (0 elsewhere), from the wideband covariances r [b, tx, tx]: R folded by
+    port-index difference, then evaluated on the beam grid."""
+    n_b = r.shape[0]
     blk = n1b * n2b
+    per_pol = n_blk // 2
     n_d2 = 2 * n2b - 1
     n_d = (2 * n1b - 1) * n_d2
-    r = np.zeros((n_tx, n_tx), np.complex128)
     c = np.zeros((n_blk, n_blk, n_d), np.complex128)
+    q[:] = 0.0
     for b in range(n_b):
-        r[:, :] = 0.0
-        for s in range(n_sb):
-            for t in range(n_s):
-                for a in range(n_rx):
-                    for i in range(n_tx):
-                        x = np.conj(hw[b, s, t, a, i])
-                        for j in range(i, n_tx):
-                            r[i, j] += x * hw[b, s, t, a, j]
         c[:, :, :] = 0.0
         for p in range(n_blk):
-            for s in range(p, n_blk):
+            for s in range(p, (p // per_pol + 1) * per_pol):
                 for i in range(blk):
-                    ii = p * blk + i
                     for j in range(blk):
-                        jj = s * blk + j
-                        v = r[ii, jj] if ii <= jj else np.conj(r[jj, ii])
                         d = (j // n2b - i // n2b + n1b - 1) * n_d2 + (j % n2b - i % n2b + n2b - 1)
-                        c[p, s, d] += v
+                        c[p, s, d] += r[b, p * blk + i, s * blk + j]
         for g in range(phase.shape[0]):
             for p in range(n_blk):
-                for s in range(p, n_blk):
+                for s in range(p, (p // per_pol + 1) * per_pol):
                     acc = 0j
                     for d in range(n_d):
                         acc += phase[g, d] * c[p, s, d]
@@ -233,68 +259,57 @@ def _beam_power_kernel(hw, n_blk, n1b, n2b, phase, q):
 
 
 @jit
-def _candidate_rows_kernel(q, col_beam, col_coef, same_pol_only, n_beams, rows, n_rows):
-    """Per b: the power of every column (c^H Q(beam) c over block pairs of the same
-    polarisation, or all pairs), a beam's score = its best column's power, the ``n_beams``
-    best beams (ties: lower beam index), and the i1 rows with a column on one of them
-    (ascending) into rows[b, :n_rows[b]]."""
-    n_b, n_g = q.shape[0], q.shape[1]
-    n_i1, n_i2, rank, n_blk = col_coef.shape
+def _candidate_rows_kernel(q, type_beam, type_coef, row_beams, row_n_beams, n_beams, rows, n_rows):
+    """Per b: the power c^H Q(beam) c of every column type (same-polarisation block pairs), a
+    beam's score = its best type's, the ``n_beams`` best beams (ties: lower beam index), and
+    the i1 rows with a column on one of them (ascending) into rows[b, :n_rows[b]]."""
+    n_b, n_g, n_blk = q.shape[0], q.shape[1], q.shape[2]
     beam_score = np.empty(n_g)
     chosen = np.zeros(n_g, np.bool_)
     for b in range(n_b):
         beam_score[:] = -np.inf
-        for e1 in range(n_i1):
-            for e2 in range(n_i2):
-                for k in range(rank):
-                    g = col_beam[e1, e2, k]
-                    pw = 0.0
-                    for p in range(n_blk):
-                        cp = np.conj(col_coef[e1, e2, k, p])
-                        for s in range(n_blk):
-                            if same_pol_only and (2 * p) // n_blk != (2 * s) // n_blk:
-                                continue
-                            pw += (cp * q[b, g, p, s] * col_coef[e1, e2, k, s]).real
-                    if pw > beam_score[g]:
-                        beam_score[g] = pw
+        for t in range(type_beam.shape[0]):
+            g = type_beam[t]
+            pw = 0.0
+            for p in range(n_blk):
+                cp = np.conj(type_coef[t, p])
+                for s in range(n_blk):
+                    pw += (cp * q[b, g, p, s] * type_coef[t, s]).real
+            if pw > beam_score[g]:
+                beam_score[g] = pw
         order = np.argsort(-beam_score, kind="mergesort")
         chosen[:] = False
         for i in range(min(n_beams, n_g)):
             chosen[order[i]] = True
         cnt = 0
-        for e1 in range(n_i1):
+        for e1 in range(row_beams.shape[0]):
             hit = False
-            for e2 in range(n_i2):
-                for k in range(rank):
-                    if chosen[col_beam[e1, e2, k]]:
-                        hit = True
+            for k in range(row_n_beams[e1]):
+                if chosen[row_beams[e1, k]]:
+                    hit = True
             if hit:
                 rows[b, cnt] = e1
                 cnt += 1
         n_rows[b] = cnt
 
 
-_SAME_POL_ONLY = True
-
-
-def _i1_candidates(hw: NDArray, cfg: Type1Config, rank: int, n_beams: int) -> tuple[NDArray, NDArray]:
-    """i1 rows to search per leading entry of hw [b, sb, n, rx, tx]: every row with a column
-    on one of the ``n_beams`` beams of the largest wideband power; (rows [b, k] ascending in
+def _i1_candidates(r_wb: NDArray, cfg: Type1Config, rank: int, n_beams: int) -> tuple[NDArray, NDArray]:
+    """i1 rows to search per wideband covariance r_wb [b, tx, tx]: every row with a column on
+    one of the ``n_beams`` beams of the largest wideband power; (rows [b, k] ascending in
     their first n_rows[b] entries, n_rows [b])."""
     st = _beam_structure(cfg, rank)
     n_blk = st.col_coef.shape[-1]
-    q = np.empty((hw.shape[0], st.phase.shape[0], n_blk, n_blk), np.complex128)
-    _beam_power_kernel(hw, n_blk, st.n1b, st.n2b, st.phase, q)
-    rows = np.zeros((hw.shape[0], st.col_coef.shape[0]), np.int64)
-    n_rows = np.zeros(hw.shape[0], np.int64)
-    _candidate_rows_kernel(q, st.col_beam, st.col_coef, _SAME_POL_ONLY, n_beams, rows, n_rows)
+    q = np.empty((r_wb.shape[0], st.phase.shape[0], n_blk, n_blk), np.complex128)
+    _beam_power_kernel(r_wb, n_blk, st.n1b, st.n2b, st.phase, q)
+    rows = np.zeros((r_wb.shape[0], st.col_coef.shape[0]), np.int64)
+    n_rows = np.zeros(r_wb.shape[0], np.int64)
+    _candidate_rows_kernel(q, st.type_beam, st.type_coef, st.row_beams, st.row_n_beams, n_beams, rows, n_rows)
     return rows[:, :max(1, int(n_rows.max()))].copy(), n_rows
 
 
 # ---------------------------------------------------------------------------------------------
 # the search over the candidate i1 (all of them for the exhaustive search), i2 and rank
 # ---------------------------------------------------------------------------------------------
-
 
 CAPACITY_TIE_RTOL = 1e-9
 """Capacities (sum log2(1 + SINR)) of two PMIs within this relative distance are a tie, won
@@ -304,33 +319,59 @@ must not choose between them."""
 
 
 @jit
-def _rank_search_kernel(hw, w, cand, n_cand, best_i1, best_i2, sinr_out):
+def _rank_search_kernel(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i1, best_i2, sinr_out):
     """Per leading entry b of hw [b, sb, n, rx, tx]: over the i1 rows cand[b, :n_cand[b]]
-    (ascending) of
-    the codebook w [i1, i2, tx, r], the i2 per subband maximising sum_{n, layer}
-    log2(1 + SINR) and the i1 maximising its sum over subbands (first maximum wins, as
-    numpy.argmax, with capacities within CAPACITY_TIE_RTOL taken as equal); writes best_i1 [b], best_i2 [b, sb] and the chosen SINR [b, sb, n, r]."""
+    (ascending) of the codebook (grid, scale, col_beam, col_coef of :class:`_BeamStructure`),
+    the i2 per subband maximising sum_{n, layer} log2(1 + SINR) and the i1 maximising its sum
+    over subbands (first maximum wins, as numpy.argmax, with capacities within
+    CAPACITY_TIE_RTOL taken as equal); writes best_i1 [b], best_i2 [b, sb] and the chosen SINR
+    [b, sb, n, r]. H W is assembled from the projections y_p = H_p v of the beams in use."""
     n_b, n_sb, n_s, n_rx, n_tx = hw.shape
-    n_i2, rank = w.shape[1], w.shape[3]
+    n_i2, rank, n_blk = col_coef.shape[1], col_coef.shape[2], col_coef.shape[3]
+    n_g, blk = grid.shape
+    loc = np.empty(n_g, np.int64)
+    used = np.empty(n_g, np.int64)
+    y = np.empty((n_g, n_sb, n_s, n_blk, n_rx), np.complex128)
     a = np.empty((n_rx, rank), np.complex128)
     m = np.empty((rank, rank), np.complex128)
     work = np.empty((rank, rank), np.complex128)
-    g = np.empty(rank)
+    g_out = np.empty(rank)
     cur = np.empty(n_sb, np.int64)
     for b in range(n_b):
-        best_total = -np.inf
+        loc[:] = n_g
+        n_used = 0
+        for ci in range(n_cand[b]):
+            e1 = cand[b, ci]
+            for e2 in range(n_i2):
+                for k in range(rank):
+                    g = col_beam[e1, e2, k]
+                    if loc[g] == n_g:
+                        loc[g] = n_used
+                        used[n_used] = g
+                        n_used += 1
+        for u in range(n_used):
+            g = used[u]
+            for s in range(n_sb):
+                for t in range(n_s):
+                    for p in range(n_blk):
+                        for r in range(n_rx):
+                            acc = 0j
+                            for i in range(blk):
+                                acc += hw[b, s, t, r, p * blk + i] * grid[g, i]
+                            y[u, s, t, p, r] = acc * scale
+        best_total = 0.0
         for ci in range(n_cand[b]):
             e1 = cand[b, ci]
             total = 0.0
             for s in range(n_sb):
-                best_c = -np.inf
+                best_c = 0.0
                 for e2 in range(n_i2):
                     cap = 0.0
                     for t in range(n_s):
-                        _hw_times_w(hw, b, s, t, w, e1, e2, a)
-                        whitened_sinr_into(a, n_rx, rank, m, work, g)
+                        _assemble(y, loc, col_beam, col_coef, e1, e2, s, t, a)
+                        whitened_sinr_into(a, n_rx, rank, m, work, g_out)
                         for k in range(rank):
-                            cap += np.log2(1.0 + g[k])
+                            cap += np.log2(1.0 + g_out[k])
                     if e2 == 0 or cap > best_c + CAPACITY_TIE_RTOL * abs(best_c):
                         best_c = cap
                         cur[s] = e2
@@ -341,48 +382,44 @@ def _rank_search_kernel(hw, w, cand, n_cand, best_i1, best_i2, sinr_out):
                 best_i2[b, :] = cur
         for s in range(n_sb):
             for t in range(n_s):
-                _hw_times_w(hw, b, s, t, w, best_i1[b], best_i2[b, s], a)
+                _assemble(y, loc, col_beam, col_coef, best_i1[b], best_i2[b, s], s, t, a)
                 whitened_sinr_into(a, n_rx, rank, m, work, sinr_out[b, s, t])
 
 
 @jit
-def _hw_times_w(hw, b, s, t, w, e1, e2, out):
-    n_rx, n_tx = hw.shape[3], hw.shape[4]
-    rank = w.shape[3]
-    for i in range(n_rx):
-        for k in range(rank):
-            out[i, k] = 0.0
-        for j in range(n_tx):
-            x = hw[b, s, t, i, j]
-            for k in range(rank):
-                out[i, k] += x * w[e1, e2, j, k]
+def _assemble(y, loc, col_beam, col_coef, e1, e2, s, t, out):
+    """out[:, k] = sum_p coef_p y_p(beam of column k): the whitened H W of one entry."""
+    n_blk, n_rx = y.shape[3], y.shape[4]
+    for k in range(out.shape[1]):
+        u = loc[col_beam[e1, e2, k]]
+        for r in range(n_rx):
+            acc = 0j
+            for p in range(n_blk):
+                acc += col_coef[e1, e2, k, p] * y[u, s, t, p, r]
+            out[r, k] = acc
 
 
-def _rank_search(hw: NDArray, cfg: Type1Config, rank: int, n_beam_candidates: int | None, threshold_set: str):
-    """Best PMI and its CQI for one rank; hw [b, sb, n, rx, tx] whitened."""
+def _rank_search(hw: NDArray, r_wb: NDArray, cfg: Type1Config, rank: int, n_beam_candidates: int | None,
+                 threshold_set: str):
+    """Best PMI and its CQI for one rank; hw [b, sb, n, rx, tx] whitened, r_wb [b, tx, tx]
+    its wideband covariance."""
     cb = _codebook(cfg, rank)
-    n_b, n_sb, n_s = hw.shape[:3]
     st = _beam_structure(cfg, rank)
+    n_b, n_sb, n_s = hw.shape[:3]
     if n_beam_candidates is None or n_beam_candidates >= st.m1 * st.m2:
         cand = np.broadcast_to(np.arange(cb.n_i1, dtype=np.int64), (n_b, cb.n_i1))
         n_cand = np.full(n_b, cb.n_i1, np.int64)
     else:
-        cand, n_cand = _i1_candidates(hw, cfg, rank, n_beam_candidates)
+        cand, n_cand = _i1_candidates(r_wb, cfg, rank, n_beam_candidates)
     i1 = np.zeros(n_b, np.int64)
     i2 = np.zeros((n_b, n_sb), np.int64)
     chosen = np.zeros((n_b, n_sb, n_s, rank))
-    _rank_search_kernel(hw, _codebook_w(cfg, rank), np.ascontiguousarray(cand), n_cand, i1, i2, chosen)
+    _rank_search_kernel(hw, st.grid, st.scale, st.col_beam, st.col_coef, np.ascontiguousarray(cand), n_cand,
+                        i1, i2, chosen)
     cqi = cqi_from_layer_sinr(chosen.reshape(chosen.shape[:2] + (-1,)), threshold_set=threshold_set)
     cqi_wb = cqi_from_layer_sinr(chosen.reshape(chosen.shape[0], -1), threshold_set=threshold_set)
     se = cb.rank * cqi_spectral_efficiency_per_layer(cqi)  # [b, sb]
     return cb.i1[i1], i2, cqi, cqi_wb, se
-
-
-@functools.lru_cache(maxsize=None)
-def _codebook_w(cfg: Type1Config, rank: int) -> NDArray[np.complex128]:
-    w = np.ascontiguousarray(_codebook(cfg, rank).w)
-    w.setflags(write=False)
-    return w
 
 
 DEFAULT_BEAM_CANDIDATES = 4
@@ -455,8 +492,10 @@ def select_csi(h: ArrayLike, cfg: Type1Config, *, noise_cov: ArrayLike | None = 
         sl = slice(start, min(n_b, start + max(1, chunk)))
         hw = np.ascontiguousarray(_whiten(h_flat[sl], None if cov_flat is None else cov_flat[sl],
                                           None if nw_flat is None else nw_flat[sl]))
+        hw2 = hw.reshape(hw.shape[0], -1, hw.shape[-1])
+        cov_wb = np.conj(np.swapaxes(hw2, -1, -2)) @ hw2  # [b, tx, tx] wideband covariance
         for rank in use:
-            r_i1, r_i2, r_cqi, r_wb, r_se = _rank_search(hw, cfg, rank, n_beam_candidates, threshold_set)
+            r_i1, r_i2, r_cqi, r_wb, r_se = _rank_search(hw, cov_wb, cfg, rank, n_beam_candidates, threshold_set)
             better = r_se.sum(axis=-1) > se[sl].sum(axis=-1)  # strict: ties keep the lower rank
             ri[sl] = np.where(better, rank, ri[sl])
             i1[sl] = np.where(better[:, None], r_i1, i1[sl])
