@@ -90,3 +90,24 @@ def whiten_into(ell, n_rx, h, n_col, out):
             for t in range(i):
                 s -= ell[i, t] * out[t, c]
             out[i, c] = s / ell[i, i].real
+
+
+@jit
+def chol_inverse(ell, n, work, out):
+    """Full (L L^H)^-1 = L^-H L^-1 from the lower Cholesky factor ell[:n, :n] into out[:n, :n]
+    (work: complex scratch of at least n x n, holds L^-1 on return)."""
+    for k in range(n):
+        for i in range(n):
+            if i < k:
+                work[i, k] = 0.0
+                continue
+            s = 1.0 + 0j if i == k else 0j
+            for t in range(k, i):
+                s -= ell[i, t] * work[t, k]
+            work[i, k] = s / ell[i, i].real
+    for i in range(n):
+        for j in range(n):
+            acc = 0j
+            for t in range(max(i, j), n):
+                acc += np.conj(work[t, i]) * work[t, j]
+            out[i, j] = acc
