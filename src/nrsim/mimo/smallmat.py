@@ -67,8 +67,8 @@ def whitened_sinr_into(a, n_rx, n_layer, m, work, out):
         for j in range(i, n_layer):
             s = 0j
             for t in range(n_rx):
-                s += np.conj(a[t, i]) * a[t, j]
-            m[j, i] = s if j != i else s + 1.0
+                s += np.conj(a[t, j]) * a[t, i]
+            m[j, i] = s if j != i else s + 1.0  # (I + A^H A)_ji
             m[i, j] = np.conj(m[j, i])
     if not cholesky_inplace(m, n_layer):  # I + A^H A is PD for finite A: only NaN/inf get here
         for k in range(n_layer):
