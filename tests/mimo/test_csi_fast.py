@@ -12,6 +12,7 @@ from nrsim.mimo import Type1Config, type1_codebook
 from nrsim.mimo.csi import (
     _beam_structure,
     _i1_candidates,
+    _wideband_cov_kernel,
     cqi_from_layer_sinr,
     cqi_spectral_efficiency_per_layer,
     select_csi,
@@ -94,8 +95,10 @@ def test_candidate_beams_are_those_of_largest_wideband_power(n1n2, rank) -> None
     r = r * (pol[:, None] == pol[None, :])
     col_power = np.real(np.einsum("eftk,bts,efsk->befk", np.conj(cb.w), r, cb.w)) * rank * cfg.n_ports
     k = 3
-    hw2 = hw.reshape(3, -1, cfg.n_ports)
-    rows, n_rows = _i1_candidates(np.conj(np.swapaxes(hw2, -1, -2)) @ hw2, cfg, rank, k)
+    cov = np.empty((3, cfg.n_ports, cfg.n_ports), complex)
+    _wideband_cov_kernel(np.ascontiguousarray(hw), cov)
+    np.testing.assert_allclose(cov, np.einsum("bsnai,bsnaj->bij", np.conj(hw), hw), rtol=1e-12, atol=1e-12)
+    rows, n_rows = _i1_candidates(cov, cfg, rank, k)
     for b in range(3):
         got = rows[b, :n_rows[b]]
         assert np.all(np.diff(got) > 0)

@@ -4,12 +4,17 @@ and CQI per subband from a channel estimate (TS 38.214 V17 5.2.2.1, 5.2.2.2.1, 5
 The UE model, stated (the spec leaves the choice to the UE implementation):
 
 1. Per rank v, per codebook entry W and per channel sample n of each subband, the per-layer
-   post-MMSE-IRC SINR of H W (:func:`nrsim.mimo.receiver.whitened_mmse_sinr`, the covariance
-   R of noise plus interference given by the caller).
+   post-MMSE-IRC SINR of H W (1 / [(I + A^H A)^-1]_kk - 1 of the whitened A, as
+   :func:`nrsim.mimo.receiver.whitened_mmse_sinr`, compiled in
+   :func:`nrsim.mimo.smallmat.whitened_sinr_into`; the covariance R of noise plus
+   interference given by the caller).
 2. PMI by mutual information (Schwarz, Wrulich & Rupp, "Mutual information based calculation
    of the precoding matrix indicator for 3GPP UMTS/LTE", WSA 2010): per subband the i2 that
    maximises C = sum_{n, layer} log2(1 + SINR); the wideband i1 that maximises the sum over
-   subbands of that best C.
+   subbands of that best C (capacities within CAPACITY_TIE_RTOL are ties, won by the lower
+   index). Over every i1 (exhaustive) or, with ``n_beam_candidates``, only the i1 that use
+   one of the strongest DFT beams of the wideband channel covariance (i1 preselection,
+   :func:`select_csi`).
 3. CQI per subband (one codeword for ranks 1-4): EESM over the layers and samples of the
    subband with the beta of each CQI's MCS (:func:`cqi_from_layer_sinr`); the highest CQI
    whose effective SINR reaches its 10 %-BLER threshold (CQI table 1, SINR thresholds of
@@ -225,6 +230,26 @@ def _beam_structure(cfg: Type1Config, rank: int) -> _BeamStructure:
 # ---------------------------------------------------------------------------------------------
 # i1 preselection from the wideband beam power
 # ---------------------------------------------------------------------------------------------
+
+
+@jit
+def _wideband_cov_kernel(hw, out):
+    """out[b] = sum over subbands, samples and receive antennas of hw^H hw [tx, tx] (compiled:
+    a batched BLAS product of this size stalls for up to a second when its threads compete
+    for busy cores)."""
+    n_b, n_sb, n_s, n_rx, n_tx = hw.shape
+    for b in range(n_b):
+        out[b] = 0.0
+        for s in range(n_sb):
+            for t in range(n_s):
+                for a in range(n_rx):
+                    for i in range(n_tx):
+                        x = np.conj(hw[b, s, t, a, i])
+                        for j in range(i, n_tx):
+                            out[b, i, j] += x * hw[b, s, t, a, j]
+        for i in range(n_tx):
+            for j in range(i + 1, n_tx):
+                out[b, j, i] = np.conj(out[b, i, j])
 
 
 @jit
@@ -492,8 +517,8 @@ def select_csi(h: ArrayLike, cfg: Type1Config, *, noise_cov: ArrayLike | None = 
         sl = slice(start, min(n_b, start + max(1, chunk)))
         hw = np.ascontiguousarray(_whiten(h_flat[sl], None if cov_flat is None else cov_flat[sl],
                                           None if nw_flat is None else nw_flat[sl]))
-        hw2 = hw.reshape(hw.shape[0], -1, hw.shape[-1])
-        cov_wb = np.conj(np.swapaxes(hw2, -1, -2)) @ hw2  # [b, tx, tx] wideband covariance
+        cov_wb = np.empty((hw.shape[0], hw.shape[-1], hw.shape[-1]), np.complex128)
+        _wideband_cov_kernel(hw, cov_wb)  # [b, tx, tx]
         for rank in use:
             r_i1, r_i2, r_cqi, r_wb, r_se = _rank_search(hw, cov_wb, cfg, rank, n_beam_candidates, threshold_set)
             better = r_se.sum(axis=-1) > se[sl].sum(axis=-1)  # strict: ties keep the lower rank
