@@ -227,3 +227,22 @@ def mmse_irc_sinr_interferers(h_eff: ArrayLike, h_int: ArrayLike, w_bank: ArrayL
                 np.ascontiguousarray(h_int.reshape(n, n_k, n_rx, n_tx)), w_bank,
                 np.ascontiguousarray(idx.reshape(n, n_k)), np.ascontiguousarray(p), np.ascontiguousarray(nw), out)
     return out.reshape(lead + (n_layer,))
+
+
+def rbg_sample_prbs(n_prb: int, rbg_size: int, per_rbg: int) -> NDArray[np.int64]:
+    """PRBs at which to evaluate the SINR when it is computed per RBG rather than per PRB:
+    ``per_rbg`` PRBs evenly inside each RBG of ``rbg_size`` PRBs (at the centres of equal
+    sub-blocks; the last RBG may be shorter), the link abstraction's EESM then running per
+    layer over these samples. docs/mimo.md gives the EESM error against all PRBs.
+
+    Returns
+    -------
+    int64 [rbg, per_rbg], ascending PRB indices (a short last RBG repeats its PRBs).
+    """
+    if min(n_prb, rbg_size, per_rbg) < 1 or per_rbg > rbg_size:
+        raise ConfigError(f"need n_prb, rbg_size >= 1 and 1 <= per_rbg <= rbg_size; got {n_prb}, {rbg_size}, "
+                          f"{per_rbg}", field="per_rbg")
+    n_rbg = -(-n_prb // rbg_size)
+    start = np.arange(n_rbg)[:, None] * rbg_size
+    size = np.minimum(rbg_size, n_prb - start)  # [rbg, 1]
+    return (start + ((np.arange(per_rbg)[None, :] + 0.5) * size / per_rbg).astype(np.int64)).astype(np.int64)
