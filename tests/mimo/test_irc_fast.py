@@ -14,7 +14,8 @@ def _cn(rng, *shape):
     return (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)
 
 
-@pytest.mark.parametrize("n_rx,n_layer,n_k,n_tx,l_int", [(4, 4, 8, 32, 4), (4, 2, 3, 16, 2), (2, 1, 1, 8, 2), (1, 1, 2, 4, 1)])
+@pytest.mark.parametrize("n_rx,n_layer,n_k,n_tx,l_int",
+                         [(4, 4, 8, 32, 4), (4, 2, 3, 16, 2), (2, 1, 1, 8, 2), (1, 1, 2, 4, 1)])
 def test_fused_kernel_equals_numpy_composition(n_rx, n_layer, n_k, n_tx, l_int) -> None:
     rng = np.random.default_rng(n_rx * 100 + n_k)
     lead = (5, 3)  # e.g. [ue, rbg]

@@ -157,8 +157,9 @@ def _problem(rng, n_cell, n_ue, n_rbg, l_ue, n_tx, corr=0.0):
     return g, sinr, nl, avg
 
 
-@pytest.mark.parametrize("shape,max_layers,eps,corr", [((4, 6, 3, 2, 8), 6, 0.9, 0.0), ((3, 10, 2, 4, 32), 16, 0.6, 0.3),
-                                                        ((2, 8, 2, 1, 4), 4, 1.0, 0.5), ((2, 12, 2, 3, 16), 8, 0.8, 0.7)])
+@pytest.mark.parametrize("shape,max_layers,eps,corr",
+                         [((4, 6, 3, 2, 8), 6, 0.9, 0.0), ((3, 10, 2, 4, 32), 16, 0.6, 0.3),
+                          ((2, 8, 2, 1, 4), 4, 1.0, 0.5), ((2, 12, 2, 3, 16), 8, 0.8, 0.7)])
 def test_compiled_pairing_equals_numpy_oracle(shape, max_layers, eps, corr) -> None:
     rng = np.random.default_rng(sum(shape))
     g, sinr, nl, avg = _problem(rng, *shape, corr=corr)

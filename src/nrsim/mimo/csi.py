@@ -491,7 +491,8 @@ def select_csi(h: ArrayLike, cfg: Type1Config, *, noise_cov: ArrayLike | None = 
     if h.ndim < 4 or h.shape[-1] != cfg.n_ports:
         raise ConfigError(f"h must be [..., sb, n, rx, {cfg.n_ports}] for {cfg}; got shape {h.shape}",
                           field="h")
-    if n_beam_candidates is not None and (not isinstance(n_beam_candidates, (int, np.integer)) or n_beam_candidates < 1):
+    if n_beam_candidates is not None and (not isinstance(n_beam_candidates, (int, np.integer))
+                                          or n_beam_candidates < 1):
         raise ConfigError(f"n_beam_candidates = {n_beam_candidates!r} must be None or a whole number >= 1",
                           field="n_beam_candidates")
     max_rank = min(h.shape[-2], cfg.n_ports, 2 if cfg.n_ports == 2 else 4)
