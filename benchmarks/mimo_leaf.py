@@ -5,24 +5,31 @@ Setting: 57 cells x 570 UEs (10 per cell), 32T BS ((N1, N2) = (4, 4) CSI-RS port
 (M, N, P) = (8, 4, 2) = 64 elements for SSB beams), 4-antenna UEs, 100 MHz at 30 kHz
 (273 PRBs), subband CSI on 18 subbands of 16 PRBs (TS 38.214 Table 5.2.1.4-2), 18 RBGs of 16
 PRBs, up to 4 layers per UE and 16 co-scheduled layers per cell, 8 interferers per UE.
-Channels are i.i.d. Rayleigh of the right shapes (the channel's own cost is in
-benchmarks/channel.py); times are wall seconds on this machine.
+Channels are i.i.d. Rayleigh of the right shapes (the cost does not depend on the channel's
+values; the channel's own cost is in benchmarks/channel.py); times are wall seconds, best of
+--repeat, after a warm-up call (numba compiles or loads its cache there, reported apart).
 
-Pieces and how often the engine would call them:
-  csi      select_csi per UE report (all ranks, exhaustive Type I search), 1 sample per subband;
-           reported every `--csi-period` slots (default 10), so 1/10 of the UEs per slot.
-  pairing  pair_users for 57 cells x 18 RBGs (PF, 4 layers per UE, <= 16 layers), every slot.
-  zf       layer_channels (SVD per UE and RBG) + zf_precoder per cell and RBG, every slot.
-  sinr     interference covariance (8 interferers, 4 layers each) + MMSE-IRC SINR per UE and
-           PRB, every slot (run here on --sinr-prb PRBs and scaled to 273).
+Stages per slot, as the engine would call them:
+  csi      select_csi on the 1/period of the UEs whose staggered report falls in the slot
+           (staggered_csi_ues; 57 UEs for a 10-slot period), i1 preselection with
+           --beams candidate beams per rank, 1 channel sample per subband.
+  pairing  pair_users for 57 cells x 18 RBGs (PF, 4 layers per UE, <= 16 layers, shortlist).
+  zf       layer_channels (SVD per UE and RBG) + zf_precoder per cell and RBG (16 layers).
+  sinr     MMSE-IRC per UE and RBG with 8 precoded interferers (mmse_irc_sinr_interferers,
+           precoders from a bank of 57 cells x 18 RBGs); the EESM per layer over the RBGs
+           of a transport block is nrsim.link's and costs next to nothing.
   ssb      L1-RSRP of 8 beams x 9 cells per UE over 20 PRBs, every 40 slots (20 ms SSB period).
-Usage: python benchmarks/mimo_leaf.py [--csi-ues N] [--csi-period K] [--sinr-prb P]
-Prints a table; asserts nothing.
+Reference rows (not in the total): the exhaustive CSI search per UE report and the NumPy
+per-PRB IRC SINR of the first version of this package.
+Usage: python benchmarks/mimo_leaf.py [--csi-period K] [--beams B] [--shortlist S] [--repeat R]
+Prints a table and the peak memory; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import sys
 import time
 
 import numpy as np
@@ -40,46 +47,63 @@ from nrsim.mimo import (
     ssb_beam_weights,
     zf_precoder,
 )
+from nrsim.mimo.csi import DEFAULT_BEAM_CANDIDATES, staggered_csi_ues
+from nrsim.mimo.receiver import mmse_irc_sinr_interferers
 
 N_CELL, N_UE, N_RX, N_TX = 57, 570, 4, 32
 N_PRB, N_SB, N_RBG = 273, 18, 18
+N_INT = 8
 
 
 def _cn(rng, *shape):
     return ((rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)).astype(np.complex128)
 
 
-def _timed(fn, repeat: int = 1) -> float:
+def _timed(fn, repeat: int) -> tuple[float, float]:
+    """(first call, best of ``repeat`` further calls) in seconds."""
+    t0 = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t0
     best = np.inf
     for _ in range(repeat):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
-    return best
+    return first, best
+
+
+def _peak_rss_mib() -> float:
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kib / (1024.0 if sys.platform != "darwin" else 1024.0 ** 2)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--csi-ues", type=int, default=16, help="UEs timed for CSI (scaled to 570)")
     ap.add_argument("--csi-period", type=int, default=10, help="slots between CSI reports of a UE")
-    ap.add_argument("--sinr-prb", type=int, default=39, help="PRBs timed for the SINR (scaled to 273)")
-    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--beams", type=int, default=DEFAULT_BEAM_CANDIDATES, help="candidate beams per rank")
+    ap.add_argument("--shortlist", type=int, default=8, help="pairing candidates per cell and RBG")
+    ap.add_argument("--exhaustive-ues", type=int, default=2, help="UEs timed for the exhaustive search")
+    ap.add_argument("--ref-prb", type=int, default=20, help="PRBs timed for the NumPy per-PRB SINR")
+    ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     rng = np.random.default_rng(1)
-    rows = []
+    rows = []  # (name, first call, per call, calls per slot, in total)
 
     cfg = Type1Config.for_ports(4, 4)
-    h_csi = 10.0 * _cn(rng, a.csi_ues, N_SB, 1, N_RX, N_TX)
-    select_csi(h_csi[:1], cfg, noise_w=1.0)  # build the codebook caches
-    t = _timed(lambda: select_csi(h_csi, cfg, noise_w=1.0), a.repeat) * N_UE / a.csi_ues
-    rows.append(("csi (570 UE reports)", t, 1.0 / a.csi_period))
+    ues = staggered_csi_ues(N_UE, 0, a.csi_period)
+    h_csi = 10.0 * _cn(rng, len(ues), N_SB, 1, N_RX, N_TX)
+    f, t = _timed(lambda: select_csi(h_csi, cfg, noise_w=1.0, n_beam_candidates=a.beams), a.repeat)
+    rows.append((f"csi ({len(ues)} staggered reports, {a.beams} beams)", f, t, 1.0, True))
+    n_ex = a.exhaustive_ues
+    f, t = _timed(lambda: select_csi(h_csi[:n_ex], cfg, noise_w=1.0), 0)
+    rows.append((f"  ref: exhaustive CSI, {len(ues)} reports", f, f * len(ues) / n_ex, 1.0, False))
 
     g = _cn(rng, N_CELL, 10, N_RBG, 4, N_TX)
     sinr = 10 ** rng.uniform(0, 2.5, (N_CELL, 10, N_RBG, 4))
     nl = rng.integers(1, 5, (N_CELL, 10))
     avg = rng.uniform(0.5, 2.0, (N_CELL, 10))
-    t = _timed(lambda: pair_users(g, sinr, nl, avg, max_layers=16, epsilon=0.6), a.repeat)
-    rows.append(("pairing (57 cells x 18 RBGs)", t, 1.0))
+    f, t = _timed(lambda: pair_users(g, sinr, nl, avg, max_layers=16, epsilon=0.6, shortlist=a.shortlist), a.repeat)
+    rows.append((f"pairing (57 cells x 18 RBGs, shortlist {a.shortlist})", f, t, 1.0, True))
 
     h_ue = _cn(rng, N_CELL, 10, N_RBG, N_RX, N_TX)
 
@@ -88,30 +112,41 @@ def main() -> None:
         grp = np.moveaxis(lc[:, :8], 1, 2).reshape(N_CELL, N_RBG, 16, N_TX)  # 8 UEs x 2 layers
         zf_precoder(grp, regularisation=0.1)
 
-    rows.append(("zf (SVD per UE/RBG + ZF 16 layers)", _timed(zf, a.repeat), 1.0))
+    f, t = _timed(zf, a.repeat)
+    rows.append(("zf (SVD per UE/RBG + ZF 16 layers)", f, t, 1.0, True))
 
-    p = a.sinr_prb
-    h_srv = _cn(rng, N_UE, p, N_RX, 4)  # effective serving channel, 4 layers
-    h_int = _cn(rng, N_UE, p, 8, N_RX, N_TX)
-    w_int = _cn(rng, 1, 1, 8, N_TX, 4) / np.sqrt(4 * N_TX)
+    h_srv = _cn(rng, N_UE, N_RBG, N_RX, 4)  # effective serving channel, 4 layers
+    h_int = _cn(rng, N_UE, N_RBG, N_INT, N_RX, N_TX)
+    bank = _cn(rng, N_CELL * N_RBG, N_TX, 4) / np.sqrt(4 * N_TX)
+    idx = rng.integers(0, N_CELL * N_RBG, (N_UE, N_RBG, N_INT))
+    f, t = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int, bank, idx, 1.0, 0.1), a.repeat)
+    rows.append(("sinr (IRC per UE and RBG, 8 interferers)", f, t, 1.0, True))
+    p = a.ref_prb
+    w_int = bank[idx[:, :1]]  # [ue, 1, k, tx, l]
 
-    def sinr_fn():
-        r = interference_covariance(h_int, w_int, 1.0, 0.1)
-        mmse_irc_sinr(h_srv, r)
+    def sinr_ref():
+        r = interference_covariance(h_int[:, :1].repeat(p, axis=1), w_int, 1.0, 0.1)
+        mmse_irc_sinr(h_srv[:, :1].repeat(p, axis=1), r)
 
-    rows.append(("sinr (IRC, 8 interferers, per PRB)", _timed(sinr_fn, a.repeat) * N_PRB / p, 1.0))
+    f, t = _timed(sinr_ref, 0)
+    rows.append(("  ref: NumPy IRC per PRB (273 PRBs)", f, f * N_PRB / p, 1.0, False))
 
     panel = PanelArray(m_rows=8, n_cols=4, slant="x45", element="isotropic", port_map="element")
     w_ssb = ssb_beam_weights(panel, *ssb_beam_grid(8, (96.0,)))
     h_ssb = _cn(rng, N_UE, 9, 20, N_RX, panel.n_elements)
-    rows.append(("ssb (8 beams x 9 cells, 20 PRBs)", _timed(lambda: l1_rsrp_w(h_ssb, w_ssb, 1.0), a.repeat), 1 / 40))
+    f, t = _timed(lambda: l1_rsrp_w(h_ssb, w_ssb, 1.0), a.repeat)
+    rows.append(("ssb (8 beams x 9 cells, 20 PRBs)", f, t, 1 / 40, True))
 
-    print(f"{'piece':40s} {'per call [s]':>13s} {'calls/slot':>10s} {'per slot [s]':>13s} {'1000 slots [s]':>15s}")
+    print(f"{'stage':46s} {'first [s]':>10s} {'per call [s]':>13s} {'calls/slot':>10s} {'per slot [ms]':>14s} "
+          f"{'1000 slots [s]':>15s}")
     total = 0.0
-    for name, t, per_slot in rows:
-        total += t * per_slot
-        print(f"{name:40s} {t:13.3f} {per_slot:10.3f} {t * per_slot:13.4f} {1000 * t * per_slot:15.1f}")
-    print(f"{'total':40s} {'':13s} {'':10s} {total:13.4f} {1000 * total:15.1f}")
+    for name, first, t, per_slot, counted in rows:
+        if counted:
+            total += t * per_slot
+        print(f"{name:46s} {first:10.3f} {t:13.4f} {per_slot:10.3f} {1e3 * t * per_slot:14.1f} "
+              f"{1000 * t * per_slot:15.1f}")
+    print(f"{'total (stages, not ref rows)':46s} {'':10s} {'':13s} {'':10s} {1e3 * total:14.1f} {1000 * total:15.1f}")
+    print(f"peak resident memory of this process: {_peak_rss_mib():.0f} MiB")
 
 
 if __name__ == "__main__":

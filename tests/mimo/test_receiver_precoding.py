@@ -140,6 +140,22 @@ def test_zf_gives_zero_intra_cell_interference() -> None:
         assert abs(blk[0, 1]) < 1e-12 and abs(blk[1, 0]) < 1e-12
 
 
+def test_layer_channels_are_the_singular_modes() -> None:
+    """rows g_i = sigma_i v_i^H of the SVD (up to the phase of each mode), u orthonormal,
+    for the Gram route (rx <= tx) and the SVD route (rx > tx)."""
+    rng = np.random.default_rng(9)
+    for shape in ((3, 4, 32), (3, 6, 4)):
+        h = _cn(rng, *shape)
+        g, u = layer_channels(h, 2)
+        _, s, vh = np.linalg.svd(h, full_matrices=False)
+        np.testing.assert_allclose(np.linalg.norm(g, axis=-1), s[:, :2], rtol=1e-10)
+        overlap = np.abs(np.einsum("blt,blt->bl", g, vh[:, :2].conj()))
+        np.testing.assert_allclose(overlap, s[:, :2], rtol=1e-10)
+        np.testing.assert_allclose(np.conj(np.swapaxes(u, -1, -2)) @ u, np.broadcast_to(np.eye(2), (3, 2, 2)),
+                                   atol=1e-12)
+        np.testing.assert_allclose(np.conj(np.swapaxes(u, -1, -2)) @ h, g, atol=1e-12)
+
+
 def test_rzf_tends_to_zf_and_to_matched_filter() -> None:
     rng = np.random.default_rng(6)
     g = _cn(rng, 4, 16)

@@ -16,7 +16,14 @@ from nrsim.mimo.codebook import (
     type1_codebook,
     type1_precoder,
 )
-from nrsim.mimo.csi import CsiReport, cqi_from_layer_sinr, cqi_spectral_efficiency_per_layer, select_csi
+from nrsim.mimo.csi import (
+    DEFAULT_BEAM_CANDIDATES,
+    CsiReport,
+    cqi_from_layer_sinr,
+    cqi_spectral_efficiency_per_layer,
+    select_csi,
+    staggered_csi_ues,
+)
 from nrsim.mimo.pairing import MuGroups, pair_users
 from nrsim.mimo.precoding import eigen_precoder, layer_channels, zf_precoder
 from nrsim.mimo.receiver import (
@@ -24,8 +31,10 @@ from nrsim.mimo.receiver import (
     interference_covariance,
     mmse_combiner,
     mmse_irc_sinr,
+    mmse_irc_sinr_interferers,
     mmse_sinr,
     post_combining_sinr,
+    rbg_sample_prbs,
     whitened_mmse_sinr,
 )
 from nrsim.mimo.ssb import (
@@ -47,6 +56,10 @@ __all__ = [
     "ssb_beam_grid",
     "ssb_beam_weights",
     "CsiReport",
+    "DEFAULT_BEAM_CANDIDATES",
+    "staggered_csi_ues",
+    "mmse_irc_sinr_interferers",
+    "rbg_sample_prbs",
     "cqi_from_layer_sinr",
     "cqi_spectral_efficiency_per_layer",
     "effective_channel",

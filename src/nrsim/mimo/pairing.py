@@ -20,16 +20,32 @@ SINR_SU,u,i is UE u's SINR on its layer i when it alone gets the cell's power, s
 its L_u layers. Power is split equally over the L layers of the group (1/L each).
 The function is pure, vectorised over leading axes (e.g. [cell]) and the RBG axis; the
 engine's scheduler calls it per slot with its PF averages.
+
+Computation (compiled, one problem = one cell and RBG at a time): no Gram matrix is inverted
+per candidate. The group's inverse Gram (G G^H)^-1 is kept and grown by the block-inverse
+(Schur complement) formula when a UE joins; each candidate c keeps B_c = G g_c^H,
+X_c = (G G^H)^-1 B_c and its Schur complement S_c = g_c g_c^H - B_c^H X_c (the Gram of its
+layers' components orthogonal to the group: incremental Gram-Schmidt), updated by rank-L_a
+corrections when UE a joins. Then [(G' G'^H)^-1]_ii = [(G G^H)^-1]_ii + [X_c S_c^-1 X_c^H]_ii
+for the group's rows and [S_c^-1]_jj for the candidate's (Golub & Van Loan, "Matrix
+Computations", 4th ed., 2013, 3.2.11 and 6.5 for the updates). A candidate whose S_c has a
+Cholesky pivot^2 at or below GRAM_RCOND times the group's largest row energy is not
+zero-forceable (its layers are, numerically, in the span of the others) and is refused.
+Optional shortlist: per cell and RBG only the ``shortlist`` eligible UEs of the largest SU PF
+metric sum_layers log2(1 + SINR_SU) / R_avg are candidates (ties: lower UE index).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nrsim.compiled import jit
 from nrsim.errors import ConfigError
+from nrsim.mimo.smallmat import chol_inv_diag, chol_inverse, cholesky_inplace
 
 
 @dataclass(frozen=True)
@@ -49,38 +65,214 @@ class MuGroups:
 
 
 GRAM_RCOND = 1e-10
-"""A group whose layer Gram matrix has an eigenvalue below this fraction of its largest is
-not zero-forceable (linearly dependent layers): such a candidate group is refused."""
+"""A candidate whose layers keep, beyond the span of the group's and its own earlier layers,
+an energy (Cholesky pivot^2 of its Schur complement) at or below this fraction of the group's
+largest row energy is not zero-forceable: it is refused."""
 
 
-def _zf_eta(rows: NDArray, valid: NDArray) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """eta_i = 1 / ([(G G^H)^-1]_ii ||g_i||^2) of the valid rows (0 elsewhere) and whether the
-    group is zero-forceable; rows [..., L, tx], valid bool [..., L]. Padded rows get a unit
-    diagonal so the Gram stays block-diagonal; the inverse's diagonal comes from the
-    eigendecomposition, sum_k |V_ik|^2 / lambda_k."""
-    gram = rows @ np.conj(np.swapaxes(rows, -1, -2))
-    norm2 = np.real(np.diagonal(gram, axis1=-2, axis2=-1)).copy()
-    scale = np.maximum(np.max(np.where(valid, norm2, 0.0), axis=-1), np.finfo(float).tiny)
-    # padded rows: unit diagonal at the group's scale (keeps the conditioning honest)
-    gram = gram + np.eye(rows.shape[-2]) * ((~valid) * scale[..., None])[..., None]
-    lam, vec = np.linalg.eigh(gram)
-    ok = lam[..., 0] > GRAM_RCOND * lam[..., -1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = ((np.abs(vec) ** 2) / lam[..., None, :]).sum(axis=-1)
-        eta = 1.0 / (d * norm2)
-    eta = np.where(valid & (norm2 > 0) & ok[..., None], np.clip(eta, 0.0, 1.0), 0.0)
-    return eta, ok
+@jit
+def _eta(inv_diag, norm2):
+    """ZF power loss 1 / ([(G G^H)^-1]_ii ||g_i||^2), clipped to [0, 1] (0 for a zero row)."""
+    if not norm2 > 0.0:
+        return 0.0
+    e = 1.0 / (inv_diag * norm2)
+    return min(max(e, 0.0), 1.0)
 
 
-def _row_rates(sinr: NDArray, n_l: NDArray, l_tot: NDArray, eta: NDArray) -> NDArray[np.float64]:
-    """log2(1 + SINR_SU (L_u / L) eta) per row (0 where eta = 0)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(l_tot > 0, n_l / l_tot, 0.0)
-    return np.log2(1.0 + sinr * share * eta)
+@jit
+def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, sel, n_rows_out, est):
+    """Greedy PF SUS per problem p (module docstring); gp [p, ue, layer, tx], sp [p, ue, layer],
+    nlp int [p, ue], wp = 1 / R_avg [p, ue], ep bool [p, ue]; writes sel [p, ue],
+    n_rows_out [p] and est [p, ue] (zeroed by the caller)."""
+    n_p, n_ue, l_ue, n_tx = gp.shape
+    big_l = max_layers
+    r_norm2 = np.zeros(big_l)
+    r_sinr = np.zeros(big_l)
+    r_nl = np.zeros(big_l)
+    r_w = np.zeros(big_l)
+    r_owner = np.zeros(big_l, np.int64)
+    ginv = np.zeros((big_l, big_l), np.complex128)
+    bmat = np.zeros((n_ue, big_l, l_ue), np.complex128)
+    xmat = np.zeros((n_ue, big_l, l_ue), np.complex128)
+    smat = np.zeros((n_ue, l_ue, l_ue), np.complex128)
+    gn2 = np.zeros((n_ue, l_ue))
+    g0n = np.zeros((n_ue, n_tx), np.complex128)
+    alive = np.zeros(n_ue, np.bool_)
+    su = np.zeros(n_ue)
+    chol = np.zeros((l_ue, l_ue), np.complex128)
+    work = np.zeros((l_ue, l_ue), np.complex128)
+    sinv = np.zeros((l_ue, l_ue), np.complex128)
+    sdiag = np.zeros(l_ue)
+    zvec = np.zeros(l_ue, np.complex128)
+    xs = np.zeros((big_l, l_ue), np.complex128)
+    emat = np.zeros((l_ue, l_ue), np.complex128)
+    ymat = np.zeros((l_ue, l_ue), np.complex128)
+    for p in range(n_p):
+        # eligibility, principal-layer directions, own Grams
+        n_alive = 0
+        for u in range(n_ue):
+            nl = nlp[p, u]
+            n0 = 0.0
+            for t in range(n_tx):
+                n0 += gp[p, u, 0, t].real ** 2 + gp[p, u, 0, t].imag ** 2
+            alive[u] = ep[p, u] and nl <= big_l and n0 > 0.0
+            if not alive[u]:
+                continue
+            n_alive += 1
+            inv0 = 1.0 / math.sqrt(n0)
+            for t in range(n_tx):
+                g0n[u, t] = gp[p, u, 0, t] * inv0
+            for j in range(nl):
+                for k in range(j, nl):
+                    acc = 0j
+                    for t in range(n_tx):
+                        acc += gp[p, u, j, t] * np.conj(gp[p, u, k, t])
+                    smat[u, j, k] = acc
+                    smat[u, k, j] = np.conj(acc)
+                gn2[u, j] = smat[u, j, j].real
+        if shortlist < n_alive:
+            for u in range(n_ue):
+                su[u] = -np.inf
+                if alive[u]:
+                    acc = 0.0
+                    for j in range(nlp[p, u]):
+                        acc += np.log2(1.0 + sp[p, u, j])
+                    su[u] = wp[p, u] * acc
+            order = np.argsort(-su, kind="mergesort")
+            for i in range(shortlist, n_ue):
+                alive[order[i]] = False
+        n = 0
+        metric = 0.0
+        max_norm2 = 0.0
+        while True:
+            best = -1
+            best_score = -np.inf
+            for u in range(n_ue):
+                if not alive[u]:
+                    continue
+                nl = nlp[p, u]
+                if n + nl > big_l:
+                    alive[u] = False
+                    continue
+                m_norm2 = max_norm2
+                for j in range(nl):
+                    chol[j, :nl] = smat[u, j, :nl]
+                    m_norm2 = max(m_norm2, gn2[u, j])
+                if not cholesky_inplace(chol, nl):
+                    continue
+                ok = True
+                for j in range(nl):
+                    if not chol[j, j].real ** 2 > GRAM_RCOND * m_norm2:
+                        ok = False
+                if not ok:
+                    continue
+                chol_inv_diag(chol, nl, work, sdiag)
+                l_tot = float(n + nl)
+                score = 0.0
+                for i in range(n):  # the group's rows: [X S^-1 X^H]_ii = || L^-1 x_i^H ||^2
+                    q = 0.0
+                    for j in range(nl):
+                        acc = np.conj(xmat[u, i, j])
+                        for t in range(j):
+                            acc -= chol[j, t] * zvec[t]
+                        zvec[j] = acc / chol[j, j].real
+                        q += zvec[j].real ** 2 + zvec[j].imag ** 2
+                    eta = _eta(ginv[i, i].real + q, r_norm2[i])
+                    score += r_w[i] * np.log2(1.0 + r_sinr[i] * (r_nl[i] / l_tot) * eta)
+                for j in range(nl):
+                    eta = _eta(sdiag[j], gn2[u, j])
+                    score += wp[p, u] * np.log2(1.0 + sp[p, u, j] * (nl / l_tot) * eta)
+                if score > best_score:
+                    best_score = score
+                    best = u
+            if best < 0 or not best_score > metric:
+                break
+            # UE a joins: grow (G G^H)^-1 by the block-inverse formula
+            a = best
+            la = nlp[p, a]
+            for j in range(la):
+                chol[j, :la] = smat[a, j, :la]
+            cholesky_inplace(chol, la)
+            chol_inverse(chol, la, work, sinv)
+            for i in range(n):
+                for j in range(la):
+                    acc = 0j
+                    for k in range(la):
+                        acc += xmat[a, i, k] * sinv[k, j]
+                    xs[i, j] = acc
+            for i in range(n):
+                for k in range(n):
+                    acc = 0j
+                    for j in range(la):
+                        acc += xs[i, j] * np.conj(xmat[a, k, j])
+                    ginv[i, k] += acc
+                for j in range(la):
+                    ginv[i, n + j] = -xs[i, j]
+                    ginv[n + j, i] = -np.conj(xs[i, j])
+            for j in range(la):
+                for k in range(la):
+                    ginv[n + j, n + k] = sinv[j, k]
+                r_norm2[n + j] = gn2[a, j]
+                r_sinr[n + j] = sp[p, a, j]
+                r_nl[n + j] = la
+                r_w[n + j] = wp[p, a]
+                r_owner[n + j] = a
+                max_norm2 = max(max_norm2, gn2[a, j])
+            alive[a] = False
+            sel[p, a] = True
+            # update the other candidates: SUS test, then B, X, S by the rank-la correction
+            for c in range(n_ue):
+                if not alive[c]:
+                    continue
+                acc = 0j
+                for t in range(n_tx):
+                    acc += g0n[c, t] * np.conj(g0n[a, t])
+                if abs(acc) >= epsilon:
+                    alive[c] = False
+                    continue
+                lc = nlp[p, c]
+                for j in range(la):  # D = g_a g_c^H into B_c's new rows; E = D - B_a^H X_c
+                    for k in range(lc):
+                        d = 0j
+                        for t in range(n_tx):
+                            d += gp[p, a, j, t] * np.conj(gp[p, c, k, t])
+                        bmat[c, n + j, k] = d
+                        e = d
+                        for i in range(n):
+                            e -= np.conj(bmat[a, i, j]) * xmat[c, i, k]
+                        emat[j, k] = e
+                for j in range(la):  # Y = S_a^-1 E
+                    for k in range(lc):
+                        acc = 0j
+                        for i in range(la):
+                            acc += sinv[j, i] * emat[i, k]
+                        ymat[j, k] = acc
+                for i in range(n):
+                    for k in range(lc):
+                        acc = 0j
+                        for j in range(la):
+                            acc += xmat[a, i, j] * ymat[j, k]
+                        xmat[c, i, k] -= acc
+                for j in range(la):
+                    for k in range(lc):
+                        xmat[c, n + j, k] = ymat[j, k]
+                for k in range(lc):
+                    for m in range(lc):
+                        acc = 0j
+                        for j in range(la):
+                            acc += np.conj(emat[j, k]) * ymat[j, m]
+                        smat[c, k, m] -= acc
+            n += la
+            metric = best_score
+        for i in range(n):
+            eta = _eta(ginv[i, i].real, r_norm2[i])
+            est[p, r_owner[i]] += np.log2(1.0 + r_sinr[i] * (r_nl[i] / n) * eta)
+        n_rows_out[p] = n
 
 
 def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_throughput: ArrayLike, *,
-               max_layers: int, epsilon: float = 0.5, eligible: ArrayLike | None = None) -> MuGroups:
+               max_layers: int, epsilon: float = 0.5, eligible: ArrayLike | None = None,
+               shortlist: int | None = None) -> MuGroups:
     """Greedy PF semi-orthogonal MU-MIMO pairing per RBG (module docstring).
 
     Parameters
@@ -100,6 +292,9 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
         correlation, in (0, 1]; 1 admits every pair that is not exactly collinear.
     eligible : bool [..., ue, rbg], optional
         UEs that may be scheduled on each RBG (e.g. with data); default all.
+    shortlist : int, optional
+        Candidates per cell and RBG: the ``shortlist`` eligible UEs of the largest SU PF
+        metric (default: all).
 
     Returns
     -------
@@ -112,6 +307,8 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
         raise ConfigError(f"max_layers = {max_layers!r} must be a whole number >= 1", field="max_layers")
     if not 0.0 < epsilon <= 1.0:
         raise ConfigError(f"epsilon = {epsilon!r} must be in (0, 1]", field="epsilon")
+    if shortlist is not None and (not isinstance(shortlist, (int, np.integer)) or shortlist < 1):
+        raise ConfigError(f"shortlist = {shortlist!r} must be None or a whole number >= 1", field="shortlist")
     lead, (n_ue, n_rbg, l_ue, n_tx) = g.shape[:-4], g.shape[-4:]
     sinr = np.broadcast_to(np.asarray(sinr_su_lin, dtype=np.float64), g.shape[:-1])
     n_l = np.broadcast_to(np.asarray(n_layers, dtype=np.int64), lead + (n_ue,))
@@ -128,74 +325,17 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
     if n_ue == 0 or n_p == 0:
         return MuGroups(selected=np.zeros(lead + (n_ue, n_rbg), bool), n_layers=np.zeros(lead + (n_rbg,), np.int64),
                         power_share=np.zeros(lead + (n_rbg,)), est_se_bps_hz=np.zeros(lead + (n_ue, n_rbg)))
-    gp = np.moveaxis(g.reshape((n_lead, n_ue, n_rbg, l_ue, n_tx)), 2, 1).reshape(n_p, n_ue, l_ue, n_tx)
-    sp = np.moveaxis(sinr.reshape((n_lead, n_ue, n_rbg, l_ue)), 2, 1).reshape(n_p, n_ue, l_ue)
+    gp = np.ascontiguousarray(np.moveaxis(g.reshape((n_lead, n_ue, n_rbg, l_ue, n_tx)), 2, 1)
+                              ).reshape(n_p, n_ue, l_ue, n_tx)
+    sp = np.ascontiguousarray(np.moveaxis(sinr.reshape((n_lead, n_ue, n_rbg, l_ue)), 2, 1)).reshape(n_p, n_ue, l_ue)
     nlp = np.repeat(n_l.reshape(n_lead, 1, n_ue), n_rbg, axis=1).reshape(n_p, n_ue)
     wp = np.repeat(1.0 / avg.reshape(n_lead, 1, n_ue), n_rbg, axis=1).reshape(n_p, n_ue)
-    ep = np.moveaxis(elig.reshape((n_lead, n_ue, n_rbg)), 2, 1).reshape(n_p, n_ue)
-    row_ok = np.arange(l_ue) < nlp[..., None]  # [p, ue, layer]
-    gp = np.where(row_ok[..., None], gp, 0.0)
-    sp = np.where(row_ok, sp, 0.0)
-    ep = ep & (nlp <= max_layers) & (np.linalg.norm(gp[:, :, 0], axis=-1) > 0)
-
-    # normalised principal layers and their pairwise correlation [p, ue, ue]
-    g0 = gp[:, :, 0]
-    g0n = g0 / np.maximum(np.linalg.norm(g0, axis=-1, keepdims=True), np.finfo(float).tiny)
-    corr = np.abs(g0n @ np.conj(np.swapaxes(g0n, -1, -2)))
-
+    ep = np.ascontiguousarray(np.moveaxis(elig.reshape((n_lead, n_ue, n_rbg)), 2, 1)).reshape(n_p, n_ue)
     sel = np.zeros((n_p, n_ue), bool)
-    rows = np.zeros((n_p, max_layers, n_tx), np.complex128)
-    r_valid = np.zeros((n_p, max_layers), bool)
-    r_sinr = np.zeros((n_p, max_layers))
-    r_nl = np.zeros((n_p, max_layers))
-    r_w = np.zeros((n_p, max_layers))
-    r_owner = np.zeros((n_p, max_layers), np.int64)
     n_rows = np.zeros(n_p, np.int64)
-    metric = np.zeros(n_p)
-    active = np.ones(n_p, bool)
-    pidx = np.arange(n_p)
-
-    for _ in range(max_layers):
-        # candidate groups: chosen rows + the candidate's rows  [p, ue, max_layers + l_ue, tx]
-        cand_rows = np.concatenate([np.broadcast_to(rows[:, None], (n_p, n_ue, max_layers, n_tx)), gp], axis=2)
-        cand_valid = np.concatenate([np.broadcast_to(r_valid[:, None], (n_p, n_ue, max_layers)), row_ok], axis=2)
-        eta, zf_ok = _zf_eta(cand_rows, cand_valid)
-        l_tot = (n_rows[:, None] + nlp).astype(np.float64)  # [p, ue]
-        c_sinr = np.concatenate([np.broadcast_to(r_sinr[:, None], (n_p, n_ue, max_layers)), sp], axis=2)
-        c_nl = np.concatenate([np.broadcast_to(r_nl[:, None], (n_p, n_ue, max_layers)),
-                               np.broadcast_to(nlp[..., None], (n_p, n_ue, l_ue)).astype(float)], axis=2)
-        c_w = np.concatenate([np.broadcast_to(r_w[:, None], (n_p, n_ue, max_layers)),
-                              np.broadcast_to(wp[..., None], (n_p, n_ue, l_ue))], axis=2)
-        rate = _row_rates(c_sinr, c_nl, l_tot[..., None], eta)
-        cand_metric = (c_w * rate).sum(axis=-1)  # [p, ue]
-        orth = ~np.any(sel[:, None, :] & (corr >= epsilon), axis=-1)  # [p, ue]
-        feasible = active[:, None] & ep & ~sel & orth & (l_tot <= max_layers) & zf_ok
-        score = np.where(feasible, cand_metric, -np.inf)
-        best = np.argmax(score, axis=-1)
-        best_score = score[pidx, best]
-        take = best_score > metric
-        if not np.any(take):
-            break
-        active &= take
-        for j in range(l_ue):  # append the chosen UE's rows
-            put = take & (j < nlp[pidx, best])
-            pos = np.minimum(n_rows + j, max_layers - 1)
-            p_put = pidx[put]
-            rows[p_put, pos[put]] = gp[p_put, best[put], j]
-            r_valid[p_put, pos[put]] = True
-            r_sinr[p_put, pos[put]] = sp[p_put, best[put], j]
-            r_nl[p_put, pos[put]] = nlp[p_put, best[put]]
-            r_w[p_put, pos[put]] = wp[p_put, best[put]]
-            r_owner[p_put, pos[put]] = best[put]
-        sel[pidx[take], best[take]] = True
-        n_rows = np.where(take, n_rows + nlp[pidx, best], n_rows)
-        metric = np.where(take, best_score, metric)
-
-    # final estimate per UE: the group's ZF rates summed over each UE's rows
-    eta, _ = _zf_eta(rows, r_valid)
-    rate_rows = _row_rates(r_sinr, r_nl, n_rows[:, None].astype(float), eta)  # [p, max_layers]
     est = np.zeros((n_p, n_ue))
-    np.add.at(est, (np.repeat(pidx[:, None], max_layers, 1)[r_valid], r_owner[r_valid]), rate_rows[r_valid])
+    _pair_kernel(gp, sp, nlp, wp, ep, int(max_layers), float(epsilon), n_ue if shortlist is None else int(shortlist),
+                 sel, n_rows, est)
 
     def back(a: NDArray, tail: tuple[int, ...] = ()) -> NDArray:
         return np.moveaxis(a.reshape((n_lead, n_rbg, n_ue) + tail), 1, 2).reshape(lead + (n_ue, n_rbg) + tail)
@@ -204,4 +344,3 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
     with np.errstate(divide="ignore"):
         share = np.where(n_group > 0, 1.0 / np.maximum(n_group, 1), 0.0)
     return MuGroups(selected=back(sel), n_layers=n_group, power_share=share, est_se_bps_hz=back(est))
-

@@ -59,10 +59,19 @@ def layer_channels(h: ArrayLike, rank: int) -> tuple[NDArray[np.complex128], NDA
     Returns
     -------
     (g, u): g complex128 [..., rank, tx], row i = u_i^H H = sigma_i v_i^H; u complex128
-    [..., rx, rank], the receive combiners (left singular vectors).
+    [..., rx, rank], the receive combiners (left singular vectors, strongest first).
+
+    With rx <= tx the left singular vectors come from the eigendecomposition of the small
+    Gram matrix H H^H = U diag(sigma^2) U^H (rx x rx) and g = U^H H, a third of the cost of the
+    SVD of H; each u_i is fixed up to a phase, as with the SVD, and g is consistent with it.
     """
-    u, s, vh = _svd(h)
-    return s[..., :rank, None] * vh[..., :rank, :], u[..., :, :rank]
+    h = np.asarray(h, dtype=np.complex128)
+    if h.shape[-2] > h.shape[-1]:
+        u, s, vh = _svd(h)
+        return s[..., :rank, None] * vh[..., :rank, :], u[..., :, :rank]
+    _, vec = np.linalg.eigh(h @ hermitian(h))  # ascending eigenvalues
+    u = vec[..., ::-1][..., :rank]  # [..., rx, rank]
+    return hermitian(u) @ h, u
 
 
 def zf_precoder(g: ArrayLike, *, regularisation: ArrayLike = 0.0) -> NDArray[np.complex128]:

@@ -22,8 +22,14 @@ All powers in watts per resource element; shapes broadcast over leading axes, e.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from nrsim.compiled import jit
+from nrsim.errors import ConfigError
+from nrsim.mimo.smallmat import cholesky_inplace, whiten_into, whitened_sinr_into
 
 
 def hermitian(a: NDArray) -> NDArray:
@@ -136,3 +142,107 @@ def mmse_sinr(h_eff: ArrayLike, r_cov: ArrayLike) -> NDArray[np.float64]:
     r = np.asarray(r_cov, dtype=np.complex128)
     r_diag = np.real(np.diagonal(r, axis1=-2, axis2=-1))[..., None] * np.eye(r.shape[-1])
     return post_combining_sinr(mmse_combiner(h_eff, r_diag), h_eff, r)
+
+
+@jit
+def _irc_kernel(h_eff, h_int, w_bank, w_index, power_w, noise_w, out):
+    """Per sample i: R = noise I + sum_k p_k (H_k W_k)(H_k W_k)^H, L = chol(R), the post-MMSE
+    SINR of L^-1 H_eff into out[i]."""
+    n, n_rx, n_layer = h_eff.shape
+    n_k, n_tx = h_int.shape[1], h_int.shape[3]
+    l_int = w_bank.shape[2]
+    r = np.empty((n_rx, n_rx), np.complex128)
+    a = np.empty((n_rx, l_int), np.complex128)
+    aw = np.empty((n_rx, n_layer), np.complex128)
+    m = np.empty((n_layer, n_layer), np.complex128)
+    work = np.empty((n_layer, n_layer), np.complex128)
+    for i in range(n):
+        r[:, :] = 0.0
+        for x in range(n_rx):
+            r[x, x] = noise_w[i]
+        for k in range(n_k):
+            amp = math.sqrt(power_w[i, k])
+            w = w_index[i, k]
+            for x in range(n_rx):
+                for c in range(l_int):
+                    acc = 0j
+                    for t in range(n_tx):
+                        acc += h_int[i, k, x, t] * w_bank[w, t, c]
+                    a[x, c] = amp * acc
+            for x in range(n_rx):
+                for y in range(x, n_rx):
+                    acc = 0j
+                    for c in range(l_int):
+                        acc += a[y, c] * np.conj(a[x, c])
+                    r[y, x] += acc
+        for x in range(n_rx):  # Hermitian: mirror the lower triangle
+            for y in range(x + 1, n_rx):
+                r[x, y] = np.conj(r[y, x])
+        if not cholesky_inplace(r, n_rx):
+            for c in range(n_layer):
+                out[i, c] = np.nan
+            continue
+        whiten_into(r, n_rx, h_eff[i], n_layer, aw)
+        whitened_sinr_into(aw, n_rx, n_layer, m, work, out[i])
+
+
+def mmse_irc_sinr_interferers(h_eff: ArrayLike, h_int: ArrayLike, w_bank: ArrayLike, w_index: ArrayLike,
+                              power_w: ArrayLike, noise_w: ArrayLike) -> NDArray[np.float64]:
+    """Per-layer post-MMSE-IRC SINR with precoded interferers, compiled: the covariance of
+    :func:`interference_covariance` and the SINR of :func:`mmse_irc_sinr` fused per sample
+    (e.g. per UE and RBG), the precoders taken from a bank by index so that many UEs share
+    the few precoders of each interfering cell and RBG without copies.
+
+    Parameters
+    ----------
+    h_eff : complex [..., rx, layer]  the wanted effective channel sqrt(p) H W [sqrt(W)].
+    h_int : complex [..., k, rx, tx]  channel from each interferer.
+    w_bank : complex [m, tx, l]  precoders (||W||_F^2 = 1; zero columns pad smaller ranks).
+    w_index : int [..., k]  the bank row of each interferer's precoder.
+    power_w : float [..., k]  the interferers' transmit power per resource element [W].
+    noise_w : float [...]  noise power per resource element and receive antenna [W] (> 0).
+
+    Returns
+    -------
+    float64 [..., layer], linear SINR (>= 0); NaN where R is not positive definite.
+    """
+    h_eff = np.asarray(h_eff, dtype=np.complex128)
+    h_int = np.asarray(h_int, dtype=np.complex128)
+    w_bank = np.ascontiguousarray(w_bank, dtype=np.complex128)
+    lead = h_eff.shape[:-2]
+    n_rx, n_layer = h_eff.shape[-2:]
+    if h_int.ndim != len(lead) + 3 or h_int.shape[:len(lead)] != lead or h_int.shape[-2] != n_rx:
+        raise ConfigError(f"h_int must be {lead} + (k, {n_rx}, tx); got {h_int.shape}", field="h_int")
+    n_k, n_tx = h_int.shape[-3], h_int.shape[-1]
+    if w_bank.ndim != 3 or w_bank.shape[1] != n_tx:
+        raise ConfigError(f"w_bank must be (m, {n_tx}, layer); got {w_bank.shape}", field="w_bank")
+    idx = np.broadcast_to(np.asarray(w_index, dtype=np.int64), lead + (n_k,))
+    if idx.size and (idx.min() < 0 or idx.max() >= w_bank.shape[0]):
+        raise ConfigError(f"w_index must be in 0..{w_bank.shape[0] - 1}", field="w_index")
+    n = int(np.prod(lead, dtype=np.int64))
+    p = np.broadcast_to(np.asarray(power_w, dtype=np.float64), lead + (n_k,)).reshape(n, n_k)
+    nw = np.broadcast_to(np.asarray(noise_w, dtype=np.float64), lead).reshape(n)
+    out = np.empty((n, n_layer))
+    _irc_kernel(np.ascontiguousarray(h_eff.reshape(n, n_rx, n_layer)),
+                np.ascontiguousarray(h_int.reshape(n, n_k, n_rx, n_tx)), w_bank,
+                np.ascontiguousarray(idx.reshape(n, n_k)), np.ascontiguousarray(p), np.ascontiguousarray(nw), out)
+    return out.reshape(lead + (n_layer,))
+
+
+def rbg_sample_prbs(n_prb: int, rbg_size: int, per_rbg: int) -> NDArray[np.int64]:
+    """PRBs at which to evaluate the SINR when it is computed per RBG rather than per PRB:
+    ``per_rbg`` PRBs evenly inside each RBG of ``rbg_size`` PRBs (at the centres of equal
+    sub-blocks; the last RBG may be shorter), the link abstraction's EESM then running per
+    layer over these samples. docs/mimo.md gives the EESM error against all PRBs.
+
+    Returns
+    -------
+    int64 [rbg, per_rbg], ascending PRB indices (a short last RBG repeats its PRBs).
+    """
+    if min(n_prb, rbg_size, per_rbg) < 1 or per_rbg > rbg_size:
+        raise ConfigError(f"need n_prb, rbg_size >= 1 and 1 <= per_rbg <= rbg_size; got {n_prb}, {rbg_size}, "
+                          f"{per_rbg}", field="per_rbg")
+    n_rbg = -(-n_prb // rbg_size)
+    start = np.arange(n_rbg)[:, None] * rbg_size
+    size = np.minimum(rbg_size, n_prb - start)  # [rbg, 1]
+    return (start + ((np.arange(per_rbg)[None, :] + 0.5) * size / per_rbg).astype(np.int64)).astype(np.int64)
