@@ -198,7 +198,7 @@ def drop_links(cfg: ScenarioConfig, drop: int, bs: PanelArray, tilt_deg: float,
         sf_unit = np.zeros(cell.size)
     th_l, ph_l = angles_from_vector_deg(geo.dx_m[ue_of, site], geo.dy_m[ue_of, site], geo.dz_m[ue_of, site])
     links = Links(
-        ue_xy_m=ues.xy_m[ue_of], site=site, los=ls.los[ue_of, site], indoor=ues.indoor[ue_of],
+        ue=ue_of.astype(np.int64), ue_xy_m=ues.xy_m[ue_of], site=site, los=ls.los[ue_of, site], indoor=ues.indoor[ue_of],
         d_2d_m=geo.d_2d_m[ue_of, site], d_3d_m=geo.d_3d_m[ue_of, site], h_ut_m=ues.height_m[ue_of],
         h_bs_m=layout.site_height_m[site], los_aod_deg=ph_l, los_zod_deg=th_l, sf_unit=sf_unit,
         bearing_deg=layout.cell_bearing_deg[cell], downtilt_deg=np.full(cell.size, tilt_deg),
@@ -210,6 +210,11 @@ def drop_links(cfg: ScenarioConfig, drop: int, bs: PanelArray, tilt_deg: float,
                      fields=lsp_fields, scenario=params.scenario, fc_ghz=params.fc_ghz)
 
 
+def cluster_key(seed: int, drop: int) -> int:
+    """The 64-bit key of a drop's per-link cluster and ray draws (named stream ``"clusters"``)."""
+    return int(stream(seed, "clusters", drop=drop).integers(0, 2**63, dtype=np.int64))
+
+
 def full_drop_metrics(
     cfg: ScenarioConfig, drop: int, bs: PanelArray, ue_panel: PanelArray, tilt_deg: float,
     config: int, n_interferers: int = N_INTERFERERS,
@@ -219,7 +224,7 @@ def full_drop_metrics(
     cand, ls_gain_db = dl.cand, dl.ls_gain_db
     n_ue, k = cand.shape
     ch = link_channels(dl.links, dl.scenario, dl.fc_ghz, dl.fields, bs, ue_panel,
-                       rng=stream(cfg.seed, "clusters", drop=drop))
+                       key=cluster_key(cfg.seed, drop))
     freqs = prb_frequencies_hz(N_PRB_SV, PRB_SCS_HZ)
     h = frequency_response(ch.taps, ch.delays_s, freqs)  # [link, rx, tx, prb]
     p = np.abs(h) ** 2
