@@ -5,8 +5,9 @@ UMa at 6 GHz, BS antenna config 1 (4 ports), UE 2 antennas, 57 cells x 570 UEs, 
 Stages: large-scale drop + candidate links + LSP fields ("drop"); LSPs + clusters + rays +
 delay taps ("taps"); frequency response ("H(f)"); "total" is their sum. Then the time
 evolution (3 km/h, random horizontal directions): per-ray coefficients once ("rays"), and the
-refresh of the taps (all links) and of the frequency response per slot (0.5 ms) for
-``--slots`` slots. Also scaling with PRBs and ports. Peak memory is tracemalloc's peak (NumPy
+refresh of the taps (:func:`taps_every`, all links or one per UE) and of the frequency
+response per slot (0.5 ms) for ``--slots`` slots (the all-links H(f) case runs 1/20 of them);
+wall and CPU seconds (CPU counts both threads; on a loaded machine it is the steadier figure). Also scaling with PRBs and ports. Peak memory is tracemalloc's peak (NumPy
 reports its buffers to it) for the channel stages, and ru_maxrss of the process.
 Prints tables; asserts nothing.
 Usage: python benchmarks/channel.py [--repeat N] [--slots N] [--quick]
@@ -23,7 +24,7 @@ import numpy as np
 
 from nrsim.api import load_config
 from nrsim.calibration.full import antenna_panels, cluster_key, drop_links
-from nrsim.channel.tr38901.coefficients import frequency_response, prb_frequencies_hz, taps_at
+from nrsim.channel.tr38901.coefficients import RayChannel, frequency_response, prb_frequencies_hz, taps_every
 from nrsim.channel.tr38901.links import link_channels, link_rays
 from nrsim.channel.tr38901.panel import PanelArray
 
@@ -58,21 +59,25 @@ def evolution(cfg, bs, ue, tilt, n_slots: int) -> None:
     rays = link_rays(ch, dl.links, bs, ue, dl.fc_ghz, v)
     t1 = time.perf_counter()
     print(f"per-ray coefficients of {n} links: {t1 - t0:.2f} s, {rays.coef.nbytes / 2**20:.0f} MiB")
-    serving = np.arange(0, n, dl.cand.shape[1])
-    print(f"{'refresh per slot':<44} {'slots':>6} {'total s':>8} {'ms/slot':>8}")
-    for label, sel, n_prb in (("taps, all links", None, 0), ("H(f) 273 PRB, serving links", serving, 273),
-                              ("H(f) 50 PRB, serving links", serving, 50), ("H(f) 273 PRB, all links", None, 273)):
-        r = rays if sel is None else type(rays)(rays.coef[sel], rays.doppler_hz[sel], rays.tap[sel],
+    serving = np.arange(0, n, dl.cand.shape[1])  # one link per UE (the strongest candidate)
+    print(f"{'refresh per slot (0.5 ms)':<44} {'slots':>6} {'wall s':>8} {'cpu s':>8} {'ms/slot':>8}")
+    for label, sel, n_prb in (("taps, all links", None, 0), ("taps, one link per UE", serving, 0),
+                              ("taps + H(f) 273 PRB, one link per UE", serving, 273),
+                              ("taps + H(f) 106 PRB, one link per UE", serving, 106),
+                              ("taps + H(f) 50 PRB, one link per UE", serving, 50),
+                              ("taps + H(f) 273 PRB, all links", None, 273)):
+        r = rays if sel is None else RayChannel(rays.coef[sel], rays.doppler_hz[sel], rays.tap[sel],
                                                 rays.delays_s[sel])
         f = prb_frequencies_hz(max(n_prb, 1), 30e3)
         slots = n_slots if (sel is not None or n_prb == 0) else max(1, n_slots // 20)
-        t0 = time.perf_counter()
-        for s in range(slots):
-            taps = taps_at(r, s * SLOT_S)
+        gen = taps_every(r, SLOT_S)
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(slots):
+            _, taps = next(gen)
             if n_prb:
                 frequency_response(taps, r.delays_s, f)
-        dt = time.perf_counter() - t0
-        print(f"{label:<44} {slots:>6} {dt:>8.2f} {1e3 * dt / slots:>8.2f}")
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        print(f"{label:<44} {slots:>6} {dt:>8.2f} {dc:>8.2f} {1e3 * dt / slots:>8.2f}")
 
 
 def main() -> None:

@@ -300,6 +300,59 @@ def _taps_at_kernel(coef, nu, tap, t_s, out):  # pragma: no cover - compiled
                     out[li, k, u, s] += coef[li, r, u, s] * g
 
 
+@jit_parallel
+def _advance_kernel(coef, tap, phasor, step, out):  # pragma: no cover - compiled
+    n_link, n_ray, n_rx, n_tx = coef.shape
+    for li in numba.prange(n_link):
+        for k in range(out.shape[1]):
+            for u in range(n_rx):
+                for s in range(n_tx):
+                    out[li, k, u, s] = 0.0
+        for r in range(n_ray):
+            k = tap[li, r]
+            if k < 0:
+                continue
+            g = np.complex64(phasor[li, r])
+            for u in range(n_rx):
+                for s in range(n_tx):
+                    out[li, k, u, s] += coef[li, r, u, s] * g
+            phasor[li, r] *= step[li, r]
+
+
+@jit_parallel
+def _phasor_kernel(nu, t_s, out):  # pragma: no cover - compiled
+    two_pi_t = 2.0 * math.pi * t_s
+    for li in numba.prange(nu.shape[0]):
+        for r in range(nu.shape[1]):
+            out[li, r] = _cis(two_pi_t * nu[li, r])
+
+
+REANCHOR_STEPS = 1024
+"""Steps of the phasor recurrence of :func:`taps_every` between exact evaluations."""
+
+
+def taps_every(rays: RayChannel, dt_s: float, t0_s: float = 0.0):
+    """Generator of (t [s], taps [link, tap, rx, tx] complex64) at t0, t0 + dt, t0 + 2 dt, ...
+    (e.g. every slot): the Doppler phasor of each ray advances by one multiplication per step
+    (exp(j 2 pi nu (t + dt)) = exp(j 2 pi nu t) exp(j 2 pi nu dt), recomputed exactly every
+    :data:`REANCHOR_STEPS` steps), so a step costs one complex product per ray and port pair.
+    The same output array is reused: copy it to keep it beyond the next step. Equals
+    :func:`taps_at` to single precision."""
+    n_link, _, n_rx, n_tx = rays.coef.shape
+    out = np.zeros((n_link, rays.n_taps, n_rx, n_tx), dtype=np.complex64)
+    phasor = np.empty(rays.doppler_hz.shape, dtype=np.complex128)
+    step = np.empty_like(phasor)
+    _phasor_kernel(rays.doppler_hz, float(dt_s), step)
+    k = 0
+    while True:
+        t = t0_s + k * dt_s
+        if k % REANCHOR_STEPS == 0:
+            _phasor_kernel(rays.doppler_hz, float(t), phasor)
+        _advance_kernel(rays.coef, rays.tap, phasor, step, out)
+        yield t, out
+        k += 1
+
+
 def taps_at(rays: RayChannel, t_s: float) -> NDArray[np.complex128]:
     """Delay taps [link, tap, rx, tx] complex128 at time ``t_s`` [s] from the drop-time rays
     (eq. 7.5-22 with the Doppler term; the delays are ``rays.delays_s``)."""
@@ -315,8 +368,8 @@ def _freq_kernel(taps, delays, f0, df, freqs, uniform, out):  # pragma: no cover
     n_f = out.shape[3]
     n_rt = n_rx * n_tx
     for li in numba.prange(n_link):
-        acc = np.zeros((n_f, n_rt), dtype=np.complex128)
-        c = np.empty(n_rt, dtype=np.complex128)
+        acc = np.zeros((n_f, n_rt), dtype=np.complex64)
+        c = np.empty(n_rt, dtype=np.complex64)
         for t in range(n_tap):
             nz = False
             for u in range(n_rx):
@@ -331,14 +384,15 @@ def _freq_kernel(taps, delays, f0, df, freqs, uniform, out):  # pragma: no cover
                 ph = _cis(-2.0 * math.pi * f0 * tau)
                 step = _cis(-2.0 * math.pi * df * tau)
                 for k in range(n_f):
+                    ph32 = np.complex64(ph)
                     for j in range(n_rt):
-                        acc[k, j] += c[j] * ph
+                        acc[k, j] += c[j] * ph32
                     ph *= step
             else:
                 for k in range(n_f):
-                    ph = _cis(-2.0 * math.pi * freqs[k] * tau)
+                    ph32 = np.complex64(_cis(-2.0 * math.pi * freqs[k] * tau))
                     for j in range(n_rt):
-                        acc[k, j] += c[j] * ph
+                        acc[k, j] += c[j] * ph32
         for u in range(n_rx):
             for s in range(n_tx):
                 for k in range(n_f):
@@ -351,8 +405,9 @@ def frequency_response(
     """H(f) = sum_tap c_tap exp(-j 2 pi f tau_tap): taps [link, tap, rx, tx], delays
     [link, tap] [s], frequencies [prb] [Hz, relative to the carrier] -> complex64
     [link, rx, tx, prb]. Evenly spaced frequencies (PRB centres) use the phase recurrence
-    e^{-j 2 pi (f + df) tau} = e^{-j 2 pi f tau} e^{-j 2 pi df tau} (relative error below
-    1e-13 over 273 PRBs); others evaluate each phase."""
+    e^{-j 2 pi (f + df) tau} = e^{-j 2 pi f tau} e^{-j 2 pi df tau} (in double precision;
+    relative error below 1e-13 over 273 PRBs); others evaluate each phase. The sum over taps
+    is accumulated in single precision, the precision of the output."""
     f = np.ascontiguousarray(freq_hz, dtype=np.float64)
     n_link, _, n_rx, n_tx = taps.shape
     out = np.empty((n_link, n_rx, n_tx, f.shape[0]), dtype=np.complex64)
