@@ -36,7 +36,7 @@ from nrsim.channel.large_scale import field_area, large_scale_block, make_los_fi
 from nrsim.channel.tr38901 import pathloss
 from nrsim.channel.tr38901.antenna import angles_from_vector_deg
 from nrsim.channel.tr38901.coefficients import frequency_response, prb_frequencies_hz
-from nrsim.channel.tr38901.links import Links, link_channels
+from nrsim.channel.tr38901.links import Links, link_channels, link_spreads
 from nrsim.channel.tr38901.lsp import LspFields
 from nrsim.channel.tr38901.panel import PanelArray, port_gain_dbi
 from nrsim.config.schema import ScenarioConfig
@@ -224,7 +224,7 @@ def full_drop_metrics(
     cand, ls_gain_db = dl.cand, dl.ls_gain_db
     n_ue, k = cand.shape
     ch = link_channels(dl.links, dl.scenario, dl.fc_ghz, dl.fields, bs, ue_panel,
-                       key=cluster_key(cfg.seed, drop))
+                       key=cluster_key(cfg.seed, drop), spreads=False)
     freqs = prb_frequencies_hz(N_PRB_SV, PRB_SCS_HZ)
     h = frequency_response(ch.taps, ch.delays_s, freqs)  # [link, rx, tx, prb]
     p = np.abs(h) ** 2
@@ -237,14 +237,15 @@ def full_drop_metrics(
     cand_ls0 = (10.0 ** (ls_gain_db[rows[:, None], cand] / 10.0)).sum(axis=1)
     interf = rsrp0.sum(axis=1) - rsrp0[rows, srv] + (all_ls0 - cand_ls0)
     srv_link = rows * k + srv
+    sp = link_spreads(ch, srv_link)  # of the serving links only
     out = {
         "coupling_loss": 10.0 * np.log10(rsrp[rows, srv]),
         "wideband_sir": 10.0 * np.log10(rsrp0[rows, srv] / interf),
-        "delay_spread": ch.spreads["ds_s"][srv_link] * 1e9,
-        "asd": ch.spreads["asd_deg"][srv_link],
-        "asa": ch.spreads["asa_deg"][srv_link],
-        "zsd": ch.spreads["zsd_deg"][srv_link],
-        "zsa": ch.spreads["zsa_deg"][srv_link],
+        "delay_spread": sp["ds_s"] * 1e9,
+        "asd": sp["asd_deg"],
+        "asa": sp["asa_deg"],
+        "zsd": sp["zsd_deg"],
+        "zsa": sp["zsa_deg"],
     }
     if config == 2:
         hs = np.moveaxis(h[srv_link], -1, 1).astype(np.complex128)  # [ue, prb, rx, tx]

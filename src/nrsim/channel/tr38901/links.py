@@ -14,7 +14,8 @@ drop, in any order or chunking.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -100,7 +101,9 @@ class LinkChannels:
     powers without antenna patterns (circular spread of TR 25.996 Annex A for azimuths,
     power-weighted RMS for zeniths); lsp : dict of float64 [link] (the drawn LSPs);
     clusters : the rays of the UE-site pairs (padded to the largest cluster count) and
-    pair : int64 [link], each link's row in it (for :func:`link_rays`)."""
+    pair : int64 [link], each link's row in it (for :func:`link_rays`); cluster_gain
+    float64 [pair, cluster] and los_amplitude [pair]: the 7.6 attenuations (power factor of
+    each cluster, amplitude factor of the direct path; 1 without options)."""
 
     taps: NDArray[np.complex128]
     delays_s: NDArray[np.float64]
@@ -109,6 +112,7 @@ class LinkChannels:
     lsp: dict[str, NDArray[np.float64]]
     clusters: ClusterSet | None = field(default=None, repr=False)
     pair: NDArray[np.int64] | None = field(default=None, repr=False)
+    cluster_gain: NDArray[np.float64] | None = field(default=None, repr=False)
     los_amplitude: NDArray[np.float64] | None = field(default=None, repr=False)
 
 
@@ -181,7 +185,6 @@ def link_channels(
     per_pair = {k: np.zeros(n_pair) for k in ("k_lin", "los_aod_deg", "los_zod_deg", "los_aoa_deg", "los_zoa_deg",
                                                "c_ds_s", "delay_offset_s")}
     strongest = np.zeros((n_pair, 2), dtype=np.int64)
-    sp = {k: np.full(n_pair, np.nan) for k in SPREAD_NAMES}
     lsp_out = {k: np.full(n_pair, np.nan) for k in ("ds_s", "asd_deg", "asa_deg", "zsd_deg", "zsa_deg", "k_db")}
     for c in range(3):
         idx = np.flatnonzero(cond == c)
@@ -205,32 +208,25 @@ def link_channels(
         strongest[idx] = cs.strongest
         for k in lsp_out:
             lsp_out[k][idx] = getattr(lsps, k)
-        if spreads:
-            rays = ray_power_table(cs)
-            sp["ds_s"][idx] = rms_delay_spread_s(rays["delay_s"], rays["power"])
-            sp["asd_deg"][idx] = circular_angle_spread_deg(rays["aod_deg"], rays["power"])
-            sp["asa_deg"][idx] = circular_angle_spread_deg(rays["aoa_deg"], rays["power"])
-            sp["zsd_deg"][idx] = rms_delay_spread_s(rays["zod_deg"], rays["power"])
-            sp["zsa_deg"][idx] = rms_delay_spread_s(rays["zoa_deg"], rays["power"])
     # 7.6 options: per-cluster power factors and the direct path's amplitude
-    power = arr["power"]
+    gain = np.ones((n_pair, n_max))
     los_amp = np.ones(n_pair)
     if options.oxygen and n_pair:
         los_link = cond == 0
         ol_db = oxygen_loss_db(fc_ghz, pl.d_3d_m[:, None], arr["delay_s"],
                                np.where(los_link, 0.0, per_pair["delay_offset_s"])[:, None])
-        power = power * 10.0 ** (-ol_db / 10.0)
+        gain = gain * 10.0 ** (-ol_db / 10.0)
         los_amp = los_amp * 10.0 ** (-oxygen_loss_db(fc_ghz, pl.d_3d_m, 0.0, 0.0) / 20.0)
     if options.blockage is not None and n_pair:
         wl = SPEED_OF_LIGHT_M_S / (fc_ghz * 1e9)
         blk = draw_blockers(options.blockage, options.blockage_key, pl.ue)
         att_db = blockage_attenuation_db(options.blockage, blk, arr["cluster_aoa_deg"], arr["cluster_zoa_deg"], wl)
-        power = power * 10.0 ** (-att_db / 10.0)
+        gain = gain * 10.0 ** (-att_db / 10.0)
         att_los = blockage_attenuation_db(options.blockage, blk, per_pair["los_aoa_deg"][:, None],
                                           per_pair["los_zoa_deg"][:, None], wl)[:, 0]
         los_amp = los_amp * 10.0 ** (-att_los / 20.0)
     cs_all = ClusterSet(
-        delay_s=arr["delay_s"], power=power, aod_deg=arr["aod_deg"], aoa_deg=arr["aoa_deg"],
+        delay_s=arr["delay_s"], power=arr["power"], aod_deg=arr["aod_deg"], aoa_deg=arr["aoa_deg"],
         zod_deg=arr["zod_deg"], zoa_deg=arr["zoa_deg"], xpr_lin=arr["xpr_lin"], phase_rad=arr["phase_rad"],
         k_lin=per_pair["k_lin"], los_aod_deg=per_pair["los_aod_deg"], los_zod_deg=per_pair["los_zod_deg"],
         los_aoa_deg=per_pair["los_aoa_deg"], los_zoa_deg=per_pair["los_zoa_deg"], strongest=strongest,
@@ -238,11 +234,40 @@ def link_channels(
         cluster_aoa_deg=arr["cluster_aoa_deg"], cluster_zoa_deg=arr["cluster_zoa_deg"],
     )
     wavelength_m = SPEED_OF_LIGHT_M_S / (fc_ghz * 1e9)
-    taps, delays = channel_taps(cs_all, tx_panel, rx_panel, links.bearing_deg, links.downtilt_deg, links.d_3d_m,
-                                wavelength_m, pair=pair, los_amplitude=los_amp)
-    return LinkChannels(taps=taps, delays_s=delays, condition=cond_link,
-                        spreads={k: v[pair] for k, v in sp.items()}, lsp={k: v[pair] for k, v in lsp_out.items()},
-                        clusters=cs_all, pair=pair, los_amplitude=los_amp)
+    taps, delays = channel_taps(replace(cs_all, power=cs_all.power * gain), tx_panel, rx_panel, links.bearing_deg,
+                                links.downtilt_deg, links.d_3d_m, wavelength_m, pair=pair, los_amplitude=los_amp)
+    ch = LinkChannels(taps=taps, delays_s=delays, condition=cond_link,
+                      spreads={k: np.full(n_link, np.nan) for k in SPREAD_NAMES},
+                      lsp={k: v[pair] for k, v in lsp_out.items()},
+                      clusters=cs_all, pair=pair, cluster_gain=gain, los_amplitude=los_amp)
+    if spreads:
+        ch.spreads.update(link_spreads(ch, np.arange(n_link)))
+    return ch
+
+
+def _take(cs: ClusterSet, rows: NDArray[np.int64]) -> ClusterSet:
+    """The rows ``rows`` of every per-link array of ``cs``."""
+    out = {}
+    for f in dataclass_fields(cs):
+        v = getattr(cs, f.name)
+        if isinstance(v, np.ndarray) and v.ndim >= 1 and v.shape[0] == cs.n_links:
+            v = v[rows]
+        out[f.name] = v
+    return ClusterSet(**out)
+
+
+def link_spreads(ch: LinkChannels, idx: NDArray[np.int64]) -> dict[str, NDArray[np.float64]]:
+    """DS [s], ASD, ASA (circular, TR 25.996 Annex A), ZSD, ZSA [deg] of the links ``idx``
+    [n] from their ray powers without antenna patterns (K-factor and direct path included,
+    blockage and oxygen absorption not: the propagation's spreads of 7.8.2)."""
+    rays = ray_power_table(_take(ch.clusters, ch.pair[np.asarray(idx, dtype=np.int64)]))
+    return {
+        "ds_s": rms_delay_spread_s(rays["delay_s"], rays["power"]),
+        "asd_deg": circular_angle_spread_deg(rays["aod_deg"], rays["power"]),
+        "asa_deg": circular_angle_spread_deg(rays["aoa_deg"], rays["power"]),
+        "zsd_deg": rms_delay_spread_s(rays["zod_deg"], rays["power"]),
+        "zsa_deg": rms_delay_spread_s(rays["zoa_deg"], rays["power"]),
+    }
 
 
 def link_rays(
@@ -257,5 +282,6 @@ def link_rays(
     velocities ``velocity_mps`` float64 [link, 3] [m/s] (GCS), for
     :func:`nrsim.channel.tr38901.coefficients.taps_at` (time evolution, eq. 7.5-22)."""
     wavelength_m = SPEED_OF_LIGHT_M_S / (fc_ghz * 1e9)
-    return ray_coefficients(ch.clusters, tx_panel, rx_panel, links.bearing_deg, links.downtilt_deg, links.d_3d_m,
+    cs = replace(ch.clusters, power=ch.clusters.power * ch.cluster_gain)
+    return ray_coefficients(cs, tx_panel, rx_panel, links.bearing_deg, links.downtilt_deg, links.d_3d_m,
                             wavelength_m, velocity_mps, pair=ch.pair, los_amplitude=ch.los_amplitude)
