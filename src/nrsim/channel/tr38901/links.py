@@ -50,7 +50,7 @@ class Links:
     ue_xy_m : float64 [link, 2]; site : int64; los, indoor : bool;
     d_2d_m, d_3d_m, h_ut_m, h_bs_m : float64 [m];
     los_aod_deg, los_zod_deg : float64, GCS direction BS -> UE [deg];
-    sf_unit : float64, the large-scale model's shadow fading / sigma_SF;
+    sf_unit : float64, the large-scale model's shadow fading (a loss) / sigma_SF;
     bearing_deg, downtilt_deg : float64, orientation of the link's BS panel [deg].
     """
 
