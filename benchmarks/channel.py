@@ -77,7 +77,7 @@ def evolution(cfg, bs, ue, tilt, n_slots: int) -> None:
             if n_prb:
                 frequency_response(taps, r.delays_s, f)
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
-        print(f"{label:<44} {slots:>6} {dt:>8.2f} {dc:>8.2f} {1e3 * dt / slots:>8.2f}")
+        print(f"{label:<44} {slots:>6} {dt:>8.2f} {dc:>8.2f} {1e3 * dt / slots:>8.2f}", flush=True)
 
 
 def main() -> None:

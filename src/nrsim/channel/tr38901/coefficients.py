@@ -26,8 +26,11 @@ directly; :func:`ray_coefficients` keeps every ray's coefficient and Doppler fre
 that :func:`taps_at` refreshes the taps at any t without the antenna fields (the per-slot
 refresh).
 
-The per-ray work is compiled (:data:`nrsim.compiled.jit_parallel`, one link per iteration, so
-the result does not depend on the number of threads).
+The per-ray work of a drop is compiled with threads (:data:`nrsim.compiled.jit_parallel`, one
+link per iteration, so the result does not depend on the number of threads); the per-slot
+kernels (the tap refresh and the frequency response) are serial: per call they run for
+milliseconds, where thread start-up and, on a shared machine, contention cost more than they
+gain (measured: 2 threads 2-5x slower than 1 at load 3 on 2 cores).
 """
 
 from __future__ import annotations
@@ -285,7 +288,7 @@ def ray_coefficients(
     return RayChannel(coef=coef, doppler_hz=nu, tap=tap, delays_s=delays)
 
 
-@jit_parallel
+@jit
 def _taps_at_kernel(coef, nu, tap, t_s, out):  # pragma: no cover - compiled
     n_link, n_ray, n_rx, n_tx = coef.shape
     two_pi_t = 2.0 * math.pi * t_s
@@ -300,7 +303,7 @@ def _taps_at_kernel(coef, nu, tap, t_s, out):  # pragma: no cover - compiled
                     out[li, k, u, s] += coef[li, r, u, s] * g
 
 
-@jit_parallel
+@jit
 def _advance_kernel(coef, tap, phasor, step, out):  # pragma: no cover - compiled
     n_link, n_ray, n_rx, n_tx = coef.shape
     for li in numba.prange(n_link):
@@ -319,7 +322,7 @@ def _advance_kernel(coef, tap, phasor, step, out):  # pragma: no cover - compile
             phasor[li, r] *= step[li, r]
 
 
-@jit_parallel
+@jit
 def _phasor_kernel(nu, t_s, out):  # pragma: no cover - compiled
     two_pi_t = 2.0 * math.pi * t_s
     for li in numba.prange(nu.shape[0]):
@@ -362,7 +365,7 @@ def taps_at(rays: RayChannel, t_s: float) -> NDArray[np.complex128]:
     return out
 
 
-@jit_parallel
+@jit
 def _freq_kernel(taps, delays, f0, df, freqs, uniform, out):  # pragma: no cover - compiled
     n_link, n_tap, n_rx, n_tx = taps.shape
     n_f = out.shape[3]
