@@ -8,9 +8,9 @@ from nrsim.calibration.full import TOLERANCE, full_reference, run_full_case
 CHECKED_PERCENTS = (10.0, 50.0, 90.0)
 LOG_METRICS = {"delay_spread", "asd", "asa", "zsd", "zsa"}
 KNOWN_MISSES = {
-    ("zsa", 10.0): "lower ZSA tail ~0.23 log10 below the average (3.9 vs 6.5 deg), from the "
-    "LOS links (K-weighted direct path, UMi LOS lgZSA mu 0.65); cause not yet confirmed, "
-    "see docs/calibration.md",
+    ("zsa", 10.0): "lower ZSA tail ~0.2 log10 below the average (about 4 vs 6.5 deg): O2I links "
+    "(80 % of the serving links) with V17's intra-cluster c_ZSA = 3 deg; the curves are "
+    "reproduced with c_ZSA = 7 deg for O2I (docs/calibration.md)",
 }
 """Metric points that miss the tolerance, reported as findings (not excused by a wider
 tolerance); they are not asserted here."""

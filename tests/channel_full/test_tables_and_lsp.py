@@ -126,3 +126,17 @@ def test_lsp_fields_are_spatially_correlated():
     a = f.normals("nlos", np.tile([[d, d]], (n_sites, 1)), site, np.zeros(n_sites))[:, I_DS]
     b = f.normals("nlos", np.tile([[2 * d, d]], (n_sites, 1)), site, np.zeros(n_sites))[:, I_DS]
     assert np.corrcoef(a, b)[0, 1] == pytest.approx(np.exp(-1.0), abs=0.12)
+
+
+def test_shadow_fading_enters_as_a_gain():
+    """The large-scale model's shadow fading is a loss; Table 7.5-6's SF is a gain (DS-SF
+    correlation -0.4 in UMa NLOS: stronger links have smaller DS). A link with 2 sigma less
+    loss must get a smaller DS than one with 2 sigma more loss, on the same field values."""
+    p = lsp_parameters("uma", "nlos", 6.0)
+    f = LspFields("uma", 6.0, np.zeros(2), 100.0, 1, rng=np.random.default_rng(0))
+    xy = np.array([[10.0, 10.0], [10.0, 10.0]])
+    z = f.normals("nlos", xy, np.array([0, 0]), np.array([-2.0, 2.0]))  # [strong, weak]
+    np.testing.assert_array_equal(z[:, I_SF], [2.0, -2.0])
+    lsps = lsps_from_normals(z, p, 0.5, 0.3, 0.0)
+    assert lsps.ds_s[0] < lsps.ds_s[1] and lsps.asd_deg[0] < lsps.asd_deg[1]
+    assert np.log10(lsps.ds_s[1] / lsps.ds_s[0]) == pytest.approx(-p.corr[I_DS, I_SF] * 4 * p.sigma[I_DS])

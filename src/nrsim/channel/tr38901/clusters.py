@@ -3,7 +3,10 @@ delay and angle spreads computed from them (TR 25.996 V17.0.0, Annex A).
 
 Every function is vectorised over links: arrays are ``[link, cluster]`` or
 ``[link, cluster, ray]``; all links of one call share one scenario and condition
-(:class:`nrsim.channel.tr38901.lsp.LspParameters`). Random draws use the caller's ``rng``.
+(:class:`nrsim.channel.tr38901.lsp.LspParameters`). Random draws use the caller's ``rng``:
+a :class:`numpy.random.Generator`, or the per-link keyed variates of
+:class:`nrsim.channel.tr38901.draws.LinkDraws` (what the channel uses), which make each
+link's rays independent of the other links computed with it.
 """
 
 from __future__ import annotations
@@ -83,13 +86,15 @@ def los_delay_scaling(k_db: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def cluster_delays_s(
     ds_s: NDArray[np.float64], r_tau: float, n_clusters: int, *, rng: np.random.Generator
-) -> NDArray[np.float64]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Step 5, eqs. (7.5-1)-(7.5-2): tau'_n = -r_tau DS ln(X_n), X_n ~ U(0, 1), normalised
-    to the smallest and sorted. ``ds_s`` [link] -> [link, cluster] [s] (first delay 0)."""
+    to the smallest and sorted. ``ds_s`` [link] -> ([link, cluster] [s] (first delay 0),
+    min_n tau'_n [link] [s], the tau_Delta of the oxygen absorption of 7.6.1)."""
     x = 1.0 - rng.random((ds_s.shape[0], n_clusters))  # in (0, 1]
     tau = -r_tau * ds_s[:, None] * np.log(x)
-    tau = np.sort(tau - tau.min(axis=1, keepdims=True), axis=1)
-    return tau
+    tau_min = tau.min(axis=1)
+    tau = np.sort(tau - tau_min[:, None], axis=1)
+    return tau, tau_min
 
 
 def cluster_powers(
@@ -210,8 +215,12 @@ class ClusterSet:
         Directions of the direct path.
     strongest : int64 [link, 2]
         The two strongest clusters, split into sub-clusters (step 11).
-    c_ds_s : float
+    c_ds_s : float or float64 [link]
         Cluster delay spread of the sub-cluster delays [s].
+    delay_offset_s : float64 [link]
+        min tau'_n of step 5 before the normalisation [s] (tau_Delta of 7.6.1 for NLOS).
+    cluster_aoa_deg, cluster_zoa_deg : float64 [link, cluster]
+        Cluster arrival angles of step 7 (azimuth wrapped, zenith folded) [deg] (blockage).
     """
 
     delay_s: NDArray[np.float64]
@@ -228,7 +237,10 @@ class ClusterSet:
     los_aoa_deg: NDArray[np.float64]
     los_zoa_deg: NDArray[np.float64]
     strongest: NDArray[np.int64]
-    c_ds_s: float
+    c_ds_s: float | NDArray[np.float64]
+    delay_offset_s: NDArray[np.float64] | None = None
+    cluster_aoa_deg: NDArray[np.float64] | None = None
+    cluster_zoa_deg: NDArray[np.float64] | None = None
 
     @property
     def n_links(self) -> int:
@@ -242,7 +254,8 @@ class ClusterSet:
         n_rays = self.aod_deg.shape[2]
         out = np.repeat(self.delay_s[:, :, None], n_rays, axis=2)
         rows = np.arange(self.n_links)[:, None]
-        out[rows, self.strongest, :] += off[sub][None, None, :n_rays] * self.c_ds_s
+        c_ds = np.broadcast_to(np.asarray(self.c_ds_s, dtype=np.float64), (self.n_links,))
+        out[rows, self.strongest, :] += off[sub][None, None, :n_rays] * c_ds[:, None, None]
         return out
 
 
@@ -274,7 +287,7 @@ def generate_clusters(
     los_aoa = wrap_azimuth_deg(los_aod_deg + 180.0)
     los_zoa = 180.0 - los_zod_deg
     # step 5
-    tau = cluster_delays_s(lsps.ds_s, params.r_tau, n, rng=rng)
+    tau, tau_min = cluster_delays_s(lsps.ds_s, params.r_tau, n, rng=rng)
     # step 6
     p = cluster_powers(tau, lsps.ds_s, params.r_tau, params.zeta_db, rng=rng)
     p_ang = los_powers(p, k_lin) if los else p
@@ -315,6 +328,7 @@ def generate_clusters(
         xpr_lin=10.0 ** (xpr_db / 10.0), phase_rad=phase, k_lin=k_lin,
         los_aod_deg=np.asarray(los_aod_deg, dtype=np.float64), los_zod_deg=np.asarray(los_zod_deg, dtype=np.float64),
         los_aoa_deg=los_aoa, los_zoa_deg=los_zoa, strongest=strongest, c_ds_s=params.c_ds_s,
+        delay_offset_s=tau_min, cluster_aoa_deg=wrap_azimuth_deg(aoa_c), cluster_zoa_deg=fold_zenith_deg(zoa_c),
     )
 
 

@@ -11,9 +11,16 @@ where ``z`` holds one unit-variance Gaussian per LSP, spatially correlated per s
 LSP's own correlation distance (exponential autocorrelation, 7.5 step 4 / 7.6.3.1, the
 site fields of :mod:`nrsim.channel.shadowing_field`), and ``sqrt(C)`` is the lower Cholesky
 factor of the cross-correlation matrix ``C`` with SF ordered first. Ordering SF first makes
-``x_SF = z_SF``: the SF variate is the unit shadow fading the large-scale model already drew
-(``shadow_fading_db / sigma_SF``), so the clustered channel and the calibrated large-scale
-model share one shadow fading and one LOS state; no second SF is drawn.
+``x_SF = z_SF``: the SF variate is the unit shadow fading the large-scale model already drew,
+so the clustered channel and the calibrated large-scale model share one shadow fading and one
+LOS state; no second SF is drawn.
+
+Sign of SF: in Table 7.5-6 (as in WINNER II, where these correlations come from) SF is the
+shadowing *gain* of the received power: DS, ASD and ASA correlate negatively with it (strong
+links have small spreads) and K positively in UMi/InH LOS. nrsim's large-scale model adds its
+``shadow_fading_db`` to the path loss (a loss). :meth:`LspFields.normals` therefore takes
+``z_SF = -shadow_fading_db / sigma_SF``; with the loss itself the correlations would act with
+the wrong sign (the serving links, which have less loss, would get larger spreads).
 
 Conditions: ``"los"``, ``"nlos"`` and ``"o2i"`` (indoor UEs of UMa and UMi-Street Canyon use
 the O2I column of Table 7.5-6 whatever the outdoor LOS state; their ZSD and ZoD offset follow
@@ -244,7 +251,7 @@ class LinkLsps:
 
     ds_s [s]; asd_deg, asa_deg, zsd_deg, zsa_deg [deg] (capped); k_db [dB] (NaN without
     LOS); mu_lgzsd (for the ZoD ray spread of 7.5 step 7); zod_offset_deg [deg]; sf_unit
-    (the unit SF variate shared with the large-scale model)."""
+    (the unit SF variate as a gain: minus the large-scale model's unit shadow-fading loss)."""
 
     ds_s: NDArray[np.float64]
     asd_deg: NDArray[np.float64]
@@ -265,7 +272,7 @@ def lsps_from_normals(
     zod_offset_deg: ArrayLike,
 ) -> LinkLsps:
     """LSPs from independent unit Gaussians ``z`` [link, 7] (:data:`LSP_NAMES` order;
-    ``z[:, 0]`` is the large-scale model's unit shadow fading), TR 38.901 7.5 step 4:
+    ``z[:, 0]`` is the unit SF as a gain, :meth:`LspFields.normals`), TR 38.901 7.5 step 4:
     x = sqrt(C) z, lgX = mu + sigma x, and the angle-spread caps. ``mu_lgzsd``,
     ``sigma_lgzsd``, ``zod_offset_deg`` [link] come from :func:`zsd_parameters`."""
     z = np.asarray(z, dtype=np.float64)
@@ -324,11 +331,13 @@ class LspFields:
         self, condition: str, ue_xy_m: NDArray[np.float64], site_idx: NDArray[np.int64],
         sf_unit: NDArray[np.float64],
     ) -> NDArray[np.float64]:
-        """z [link, 7] of links (UE position [link, 2], site [link]) in ``condition``;
-        ``z[:, 0] = sf_unit`` [link], the large-scale model's unit shadow fading."""
+        """z [link, 7] of links (UE position [link, 2], site [link]) in ``condition``.
+        ``sf_unit`` [link] is the large-scale model's unit shadow fading, a loss
+        (``shadow_fading_db / sigma_SF``); ``z[:, 0] = -sf_unit``, the TR's SF as a gain
+        (module docstring)."""
         n = ue_xy_m.shape[0]
         z = np.zeros((n, 7))
-        z[:, I_SF] = sf_unit
+        z[:, I_SF] = -np.asarray(sf_unit, dtype=np.float64)  # loss -> gain (module docstring)
         site = np.asarray(site_idx, dtype=np.int64)[:, None]
         for i in range(1, 7):
             f = self.fields.get((condition, i))

@@ -17,16 +17,44 @@ weights w_e (port virtualisation); its field towards a direction r (GCS unit vec
 
 The legacy single-column antenna of 7.3.1, eq. (7.3-1), is the panel (M, 1, 1, 1, 1),
 vertical polarisation, one port with w_m = exp(-j 2 pi m d_V cos theta_etilt) / sqrt(M).
+
+Array response by its Kronecker structure: the elements of a port form a uniform M x N grid
+(one polarisation of one panel, or a single element), and the port weight depends on the row
+only, so the sum over the port's M N elements factors into a row sum and a column sum::
+
+    AF_port(r') = w0 e^{j 2 pi (r'_y y0 + r'_z z0)} [sum_m e^{j 2 pi m d_V (r'_z - cos theta_etilt)}]
+                  [sum_n e^{j 2 pi n d_H r'_y}]
+
+(y0, z0: the port's first element; w0 = 1/sqrt(M N) or 1), M + N terms instead of M N.
+:func:`port_field_core` evaluates it per direction in compiled code with the element
+pattern and the polarisation rotation; it is the one implementation used by the channel
+coefficients (:mod:`.coefficients`) and by :func:`port_fields`. :meth:`PanelArray.elements`
+lists the individual elements (positions, slants, port weights), the form the tests sum
+element by element as an oracle.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nrsim.channel.tr38901.antenna import element_pattern_db, gcs_to_lcs_angles
+from nrsim.channel.tr38901.antenna import (
+    A_MAX_DB,
+    G_E_MAX_DBI,
+    PHI_3DB_DEG,
+    SLA_V_DB,
+    THETA_3DB_DEG,
+    element_gain_core,
+    horizontal_attenuation_core,
+    lcs_angles_core,
+    vertical_attenuation_core,
+    wrap_angle_core,
+)
+from nrsim.compiled import jit, ufunc
 from nrsim.errors import ConfigError
 
 SLANTS = ("x45", "vh", "v")
@@ -116,7 +144,149 @@ class PanelArray:
 
     @property
     def n_ports(self) -> int:
-        return int(self.elements()[2].max()) + 1
+        return int(self.port_table().shape[0])
+
+    def port_table(self) -> NDArray[np.float64]:
+        """The ports as uniform sub-arrays, float64 [port, :data:`PORT_COLUMNS`]: cos and sin
+        of the slant zeta, the first element's LCS position y0, z0 [wavelengths], rows M and
+        columns N of the port's elements, their spacings d_V, d_H [wavelengths], cos of the
+        electrical tilt (row weights e^{-j 2 pi m d_V cos theta_etilt}) and the weight norm
+        w0 (module docstring). Cached per panel; read-only."""
+        return _port_table(self)
+
+    @property
+    def pattern(self) -> bool:
+        """True for the Table 7.3-1 element pattern, False for isotropic elements."""
+        return self.element == "3gpp"
+
+
+PORT_COLUMNS = 10
+_PT_COS_Z, _PT_SIN_Z, _PT_Y0, _PT_Z0, _PT_M, _PT_N, _PT_DV, _PT_DH, _PT_COS_ET, _PT_NORM = range(PORT_COLUMNS)
+
+
+@functools.lru_cache(maxsize=64)
+def _port_table(panel: PanelArray) -> NDArray[np.float64]:
+    zetas = {"x45": (45.0, -45.0), "vh": (0.0, 90.0), "v": (0.0,)}[panel.slant]
+    cos_et = math.cos(math.radians(panel.etilt_deg))
+    rows = []
+    for ig in range(panel.mg_rows):
+        for jg in range(panel.ng_cols):
+            y_p, z_p = jg * panel.dgh_wl, ig * panel.dgv_wl
+            for z in zetas:
+                zr = math.radians(z)
+                if panel.port_map == "element":
+                    for m in range(panel.m_rows):
+                        for n in range(panel.n_cols):
+                            rows.append((math.cos(zr), math.sin(zr), y_p + n * panel.dh_wl,
+                                         z_p + m * panel.dv_wl, 1, 1, panel.dv_wl, panel.dh_wl, 0.0, 1.0))
+                else:
+                    rows.append((math.cos(zr), math.sin(zr), y_p, z_p, panel.m_rows, panel.n_cols,
+                                 panel.dv_wl, panel.dh_wl, cos_et,
+                                 1.0 / math.sqrt(panel.m_rows * panel.n_cols)))
+    out = np.array(rows, dtype=np.float64)
+    out.setflags(write=False)
+    return out
+
+
+@jit
+def psi_components_core(cos_t: float, sin_t: float, cos_dp: float, sin_dp: float,
+                        cos_b: float, sin_b: float) -> tuple[float, float]:
+    """Real and imaginary parts of the argument of eq. (7.1-15) (gamma = 0):
+    cos b sin theta - sin b cos theta cos(phi - alpha) + j sin b sin(phi - alpha); psi is
+    their angle."""
+    return cos_b * sin_t - sin_b * cos_t * cos_dp, sin_b * sin_dp
+
+
+@jit
+def port_field_core(theta_deg: float, phi_deg: float, bearing_deg: float, cos_b: float, sin_b: float,
+                    table: NDArray[np.float64], pattern: bool, out: NDArray[np.complex128]) -> None:
+    """GCS field (F_theta, F_phi) of every port of a panel towards one GCS direction (zenith
+    ``theta_deg``, azimuth ``phi_deg``), written into ``out`` complex128 [port, 2].
+
+    The panel has bearing ``bearing_deg`` and mechanical downtilt beta (``cos_b``, ``sin_b``);
+    ``table`` is :meth:`PanelArray.port_table`, ``pattern`` selects the Table 7.3-1 element
+    (else isotropic). Steps: LCS angles (eqs. 7.1-7/7.1-8), element gain (Table 7.3-1), the
+    slant's LCS field rotated by psi (eqs. 7.3-4/7.3-5, 7.1-11, 7.1-15), times the port's
+    array factor in Kronecker form (module docstring)."""
+    two_pi = 2.0 * math.pi
+    if not pattern and sin_b == 0.0 and cos_b == 1.0:
+        # isotropic elements, no downtilt: only r' is needed; r'_z = cos theta,
+        # r'_y = sin theta sin(phi - alpha), and psi = arg(sin theta) = 0 (eq. 7.1-15)
+        t = math.radians(theta_deg)
+        a_y = two_pi * math.sin(t) * math.sin(math.radians(phi_deg - bearing_deg))
+        a_z = two_pi * math.cos(t)
+        amp, c_psi, s_psi = 1.0, 1.0, 0.0
+    else:
+        th_l, cos_tl, ph_l = lcs_angles_core(theta_deg, phi_deg - bearing_deg, cos_b, sin_b, 1.0, 0.0)
+        if pattern:
+            a_v = vertical_attenuation_core(th_l, THETA_3DB_DEG, SLA_V_DB)
+            a_h = horizontal_attenuation_core(wrap_angle_core(ph_l), PHI_3DB_DEG, A_MAX_DB)
+            amp = 10.0 ** (element_gain_core(a_v, a_h, A_MAX_DB, G_E_MAX_DBI) / 20.0)
+        else:
+            amp = 1.0
+        t = math.radians(theta_deg)
+        dp = math.radians(phi_deg - bearing_deg)
+        re, im = psi_components_core(math.cos(t), math.sin(t), math.cos(dp), math.sin(dp), cos_b, sin_b)
+        r = math.hypot(re, im)
+        if r > 0.0:
+            c_psi, s_psi = re / r, im / r
+        else:  # arg(0) = 0, as numpy.arctan2(0, 0)
+            c_psi, s_psi = 1.0, 0.0
+        st_l = math.sqrt(max(0.0, 1.0 - cos_tl * cos_tl))
+        a_y = two_pi * st_l * math.sin(math.radians(ph_l))  # 2 pi r'_y
+        a_z = two_pi * cos_tl  # 2 pi r'_z
+    row = 1.0 + 0.0j
+    col = 1.0 + 0.0j
+    prev_m, prev_n, prev_dv, prev_dh, prev_et = -1.0, -1.0, -1.0, -1.0, 2.0
+    for p in range(table.shape[0]):
+        m_rows, n_cols = table[p, _PT_M], table[p, _PT_N]
+        dv, dh, c_et = table[p, _PT_DV], table[p, _PT_DH], table[p, _PT_COS_ET]
+        if m_rows == 1.0:
+            row = 1.0 + 0.0j
+            prev_m = 1.0
+        elif m_rows != prev_m or dv != prev_dv or c_et != prev_et:
+            z = complex(math.cos(dv * (a_z - two_pi * c_et)), math.sin(dv * (a_z - two_pi * c_et)))
+            row, zk = 0.0j, 1.0 + 0.0j
+            for _ in range(int(m_rows)):
+                row += zk
+                zk *= z
+            prev_m, prev_dv, prev_et = m_rows, dv, c_et
+        if n_cols == 1.0:
+            col = 1.0 + 0.0j
+            prev_n = 1.0
+        elif n_cols != prev_n or dh != prev_dh:
+            z = complex(math.cos(dh * a_y), math.sin(dh * a_y))
+            col, zk = 0.0j, 1.0 + 0.0j
+            for _ in range(int(n_cols)):
+                col += zk
+                zk *= z
+            prev_n, prev_dh = n_cols, dh
+        ph0 = a_y * table[p, _PT_Y0] + a_z * table[p, _PT_Z0]
+        af = complex(math.cos(ph0), math.sin(ph0)) * row * col * (amp * table[p, _PT_NORM])
+        cz, sz = table[p, _PT_COS_Z], table[p, _PT_SIN_Z]
+        out[p, 0] = af * (c_psi * cz - s_psi * sz)  # F_theta, eq. (7.1-11)
+        out[p, 1] = af * (s_psi * cz + c_psi * sz)  # F_phi
+
+
+@jit
+def _port_fields_kernel(theta_deg: NDArray[np.float64], phi_deg: NDArray[np.float64],
+                        bearing_deg: NDArray[np.float64], downtilt_deg: NDArray[np.float64],
+                        table: NDArray[np.float64], pattern: bool) -> NDArray[np.complex128]:
+    n = theta_deg.shape[0]
+    out = np.empty((n, table.shape[0], 2), dtype=np.complex128)
+    for i in range(n):
+        b = math.radians(downtilt_deg[i])
+        port_field_core(theta_deg[i], phi_deg[i], bearing_deg[i], math.cos(b), math.sin(b), table, pattern, out[i])
+    return out
+
+
+@ufunc(["float64(float64, float64, float64, float64)"])
+def _psi_ufunc(theta_deg, phi_deg, bearing_deg, downtilt_deg):
+    t = math.radians(theta_deg)
+    dp = math.radians(phi_deg - bearing_deg)
+    b = math.radians(downtilt_deg)
+    re, im = psi_components_core(math.cos(t), math.sin(t), math.cos(dp), math.sin(dp), math.cos(b), math.sin(b))
+    return math.atan2(im, re)
 
 
 def field_rotation_psi_rad(
@@ -125,10 +295,9 @@ def field_rotation_psi_rad(
     """psi of TR 38.901 V17.0.0 eq. (7.1-15) with gamma = 0: the rotation of the polarised
     field from the LCS to the GCS, psi = arg(cos b sin t - sin b cos t cos(p - a)
     + j sin b sin(p - a)) [rad], elementwise."""
-    t = np.radians(np.asarray(theta_deg, dtype=np.float64))
-    dp = np.radians(np.asarray(phi_deg, dtype=np.float64) - np.asarray(bearing_deg, dtype=np.float64))
-    b = np.radians(np.asarray(downtilt_deg, dtype=np.float64))
-    return np.arctan2(np.sin(b) * np.sin(dp), np.cos(b) * np.sin(t) - np.sin(b) * np.cos(t) * np.cos(dp))
+    return np.asarray(_psi_ufunc(np.asarray(theta_deg, dtype=np.float64), np.asarray(phi_deg, dtype=np.float64),
+                                 np.asarray(bearing_deg, dtype=np.float64),
+                                 np.asarray(downtilt_deg, dtype=np.float64)), dtype=np.float64)
 
 
 def port_fields(
@@ -153,30 +322,11 @@ def port_fields(
     complex128 [..., port, 2]; |F|^2 summed over the 2 components is the port's power gain
     (linear) in that direction.
     """
-    th_l, ph_l = gcs_to_lcs_angles(theta_deg, phi_deg, bearing_deg, downtilt_deg)
-    psi = field_rotation_psi_rad(theta_deg, phi_deg, bearing_deg, downtilt_deg)
-    if panel.element == "3gpp":
-        amp = np.sqrt(10.0 ** (element_pattern_db(th_l, ph_l) / 10.0))
-    else:
-        amp = np.ones_like(th_l)
-    pos, zeta, port, wgt = panel.elements()
-    n_port = int(port.max()) + 1
-    t, p = np.radians(th_l), np.radians(ph_l)
-    r = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], axis=-1)  # [..., 3]
-    phase = np.exp(2j * np.pi * (r @ pos.T))  # [..., element]
-    # [element, port] virtualisation matrix
-    vmat = np.zeros((pos.shape[0], n_port), dtype=np.complex128)
-    vmat[np.arange(pos.shape[0]), port] = wgt
-    af = phase @ vmat  # [..., port]
-    zeta_port = np.zeros(n_port)
-    zeta_port[port] = zeta  # one slant per port
-    zr = np.radians(zeta_port)
-    cp, sp = np.cos(psi)[..., None], np.sin(psi)[..., None]
-    f_t_l = np.cos(zr)  # [port], LCS components per unit amplitude
-    f_p_l = np.sin(zr)
-    f_theta = amp[..., None] * (cp * f_t_l - sp * f_p_l)  # eq. (7.1-11)
-    f_phi = amp[..., None] * (sp * f_t_l + cp * f_p_l)
-    return np.stack([f_theta * af, f_phi * af], axis=-1)
+    th, ph, b, dt = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in
+                                           (theta_deg, phi_deg, bearing_deg, downtilt_deg)))
+    shape = th.shape
+    out = _port_fields_kernel(th.ravel(), ph.ravel(), b.ravel(), dt.ravel(), panel.port_table(), panel.pattern)
+    return out.reshape(*shape, panel.n_ports, 2)
 
 
 def port_gain_dbi(panel: PanelArray, theta_deg: ArrayLike, phi_deg: ArrayLike,
