@@ -42,6 +42,7 @@ import math
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, harq_step, mcs_for_sinr, olla_after
 
 
 DL, UL = 0, 1
@@ -79,14 +80,6 @@ def pusch_power_dbm(p0_dbm, alpha, pathloss_db, m_prb, mu, p_max_dbm):
     """TS 38.213 7.1.1 open-loop PUSCH power (Delta_TF = f = 0), scalar form of
     :func:`nrsim.radio.uplink.pusch_tx_power_dbm`."""
     return min(p_max_dbm, p0_dbm + 10.0 * math.log10((2.0 ** mu) * m_prb) + alpha * pathloss_db)
-
-
-@jit
-def _mcs_for_sinr(mcs_thr_db, sinr_db):
-    m = np.searchsorted(mcs_thr_db, sinr_db, side="right") - 1
-    if m < 0:
-        return 0
-    return min(m, mcs_thr_db.size - 1)
 
 
 # --- packet queues ---------------------------------------------------------------------------
@@ -168,32 +161,6 @@ def _queued(d, u, q_arrived, q_taken):
 
 # --- link abstraction ------------------------------------------------------------------------
 @jit
-def _tb_bler(acc_sinr_lin, s10_db, scale_db, n_cb):
-    """TB BLER at the chase-combined SINR: 1 - (1 - BLER_cb)^C, logistic code-block BLER
-    (nrsim.link.bler)."""
-    if n_cb <= 0:
-        return 0.0
-    if acc_sinr_lin <= 0.0:
-        return 1.0
-    z = (10.0 * math.log10(acc_sinr_lin) - s10_db) / scale_db
-    z = min(max(z, -700.0), 700.0)
-    p = 1.0 / (1.0 + 9.0 * math.exp(z))
-    return 1.0 - (1.0 - p) ** n_cb
-
-
-@jit
-def _eesm_add(x, beta, m, s):
-    """Running log-sum-exp of -x/beta: state (m, s) -> updated (m, s)."""
-    v = -x / beta
-    if v > m:
-        s = s * math.exp(m - v) + 1.0
-        m = v
-    else:
-        s += math.exp(v - m)
-    return m, s
-
-
-@jit
 def _sort_candidates(order, n, prio, ddl, metric, cand):
     """order[:n] = candidate positions sorted by (priority ascending, deadline ascending,
     metric descending, UE index): an allocation-free insertion sort (a cell has tens of
@@ -230,7 +197,7 @@ def run_slot_range(
     bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
     tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_sinr_db,
     ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
-    sched_kind, max_ues, pf_k, rtt, max_tx, olla_on, olla_up, olla_down, olla_max,
+    sched_kind, max_ues, pf_k, harq,
     cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
     pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
@@ -345,7 +312,7 @@ def run_slot_range(
                         continue
                     est = _estimate_db(d, u, c, reported_db, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
                                        ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                    m = _mcs_for_sinr(mcs_thr_db, est)
+                    m = mcs_for_sinr(mcs_thr_db, est)
                     rate = mcs_se[m] * n_re * n_prb / slot_s
                     if sched_kind == SCHED_RR:
                         metric[n_c] = float(t - last_served[d, u])
@@ -403,7 +370,7 @@ def run_slot_range(
                         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
                             est = _ul_estimate_db(u, c, got, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
                                                   ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                            m = _mcs_for_sinr(mcs_thr_db, est)
+                            m = mcs_for_sinr(mcs_thr_db, est)
                         tbs = tbs_tab[d, n_symb, m, got]
                         if tbs <= 0:
                             for r in range(n_rbg):
@@ -501,20 +468,21 @@ def run_slot_range(
                     inv = s_prb / i_rbg[r]
                     for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
                         x = inv * bank[row, q]
-                        mx, sm = _eesm_add(x, beta, mx, sm)
+                        mx, sm = eesm_add(x, beta, mx, sm)
                         lin_sum += x
                         n_used += 1
-                eff = -beta * (mx + math.log(sm / n_used))
-                h_ntx[d, u, p] += 1
-                h_acc[d, u, p] += eff
+                eff = eesm_value(beta, mx, sm, n_used)
                 mcs_i = h_mcs[d, u, p]
                 nprb_i = h_nprb[d, u, p]
                 ns = h_nsymb[d, u, p]
-                bler = _tb_bler(h_acc[d, u, p], s10_tab[d, ns, mcs_i, nprb_i], scale_tab[d, ns, mcs_i, nprb_i],
-                                ncb_tab[d, ns, mcs_i, nprb_i])
-                ack = counter_uniform(key, t, u, d) >= bler
-                first = h_ntx[d, u, p] == 1
-                dropped = (not ack) and h_ntx[d, u, p] >= max_tx
+                n_tx_i, acc_i, _, outcome = harq_step(
+                    h_ntx[d, u, p], h_acc[d, u, p], eff, s10_tab[d, ns, mcs_i, nprb_i], scale_tab[d, ns, mcs_i, nprb_i],
+                    ncb_tab[d, ns, mcs_i, nprb_i], counter_uniform(key, t, u, d), harq.max_tx)
+                h_ntx[d, u, p] = n_tx_i
+                h_acc[d, u, p] = acc_i
+                ack = outcome == HARQ_ACK
+                first = n_tx_i == 1
+                dropped = outcome == HARQ_DROP
                 if ack:
                     for f in range(N_LCH):
                         if h_part[d, u, p, f] > 0.0:
@@ -530,12 +498,8 @@ def run_slot_range(
                     h_act[d, u, p] = False
                     h_nact[d, u] -= 1
                 else:
-                    h_ready[d, u, p] = t + rtt
-                if olla_on and first:
-                    if ack:
-                        olla_db[d, u] = max(olla_db[d, u] - olla_down, -olla_max)
-                    else:
-                        olla_db[d, u] = min(olla_db[d, u] + olla_up, olla_max)
+                    h_ready[d, u, p] = t + harq.rtt_slots
+                olla_db[d, u] = olla_after(olla_db[d, u], first, ack, harq)
                 if meas:
                     if ack:
                         acc[d, u, ACC_BITS] += h_payload[d, u, p]

@@ -41,6 +41,7 @@ from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, m
 from nrsim.engine.slots import link_level
 from nrsim.engine.snapshot import build_layout
 from nrsim.errors import ConfigError
+from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
 from nrsim.link.frame import (
     numerology_mu,
@@ -351,9 +352,7 @@ class _Drop:
             np.ascontiguousarray(ll.cqi_thr_db), np.ascontiguousarray(ll.cqi_sinr_db),
             float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
             self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3,
-            self.sched, self.max_ues, 1.0 / sc.scheduler.pf_time_constant_slots, int(la.harq_rtt_slots),
-            int(la.harq_max_transmissions), bool(la.olla), float(la.olla_step_db),
-            float(la.olla_step_db * la.olla_target_bler / (1.0 - la.olla_target_bler)), float(la.olla_max_offset_db),
+            self.sched, self.max_ues, 1.0 / sc.scheduler.pf_time_constant_slots, harq_olla(la),
             int(la.cqi_period_slots), self.cqi_delay, self.csi_ring, self.csi_ok, self.reported_db, self.last_util,
             self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived, self.q_taken,
             self.q_delivered, self.q_discarded, self.q_floor,

@@ -13,17 +13,17 @@ Shared conventions (all powers per PRB, linear):
 
 Per-PRB DL SINR (TR 38.901 fast fading on top of the large-scale gains):
     sinr[u, p] = S_u |h_u0(p)|^2 / (sum_k active[c_k, rbg(p)] I_uk |h_uk(p)|^2 + resid[u] + N)
-EESM over the PRBs of a transmission (nrsim.link.eesm) with a running log-sum-exp.
+EESM over the PRBs of a transmission with the shared accumulator of
+:mod:`nrsim.link.adaptation` (``eesm_add`` / ``eesm_value``).
 """
 
 from __future__ import annotations
-
-import math
 
 import numba
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.link.adaptation import eesm_add, eesm_value
 
 # Serial on purpose: per slot each kernel runs for about a millisecond, where thread start-up
 # and, on a shared 2-core machine, contention cost more than they gain (measured: 2 OpenMP
@@ -74,18 +74,10 @@ def dl_tx_sinr(tx_ue, tx_rbg, tx_beta, rbg_first_prb, link_cell, link_rx_mw, row
             n = rbg_first_prb[r + 1] - p0
             _rbg_sinr(u, r, p0, n, link_cell, link_rx_mw, rows, bank, active, resid_mw, noise_mw, buf)
             for j in range(n):
-                y = -buf[j] / beta
-                if y > m:
-                    acc = acc * math.exp(m - y) + 1.0
-                    m = y
-                else:
-                    acc += math.exp(y - m)
+                m, acc = eesm_add(buf[j], beta, m, acc)
             n_tot += n
         out_n_prb[i] = n_tot
-        if n_tot == 0:
-            out_eff_lin[i] = 0.0
-        else:
-            out_eff_lin[i] = -beta * (m + math.log(acc / n_tot))
+        out_eff_lin[i] = eesm_value(beta, m, acc, n_tot)
 
 
 @_pjit
@@ -110,11 +102,8 @@ def csi_measure(meas_ue, rbg_first_prb, link_cell, link_rx_mw, rows, bank, activ
             n = rbg_first_prb[r + 1] - p0
             _rbg_sinr(u, r, p0, n, link_cell, link_rx_mw, rows, bank, active, resid_mw, noise_mw, buf)
             mean = 0.0
-            gmin = buf[0]
             for j in range(n):
                 mean += buf[j]
-                if buf[j] < gmin:
-                    gmin = buf[j]
             tot += mean
             n_tot += n
             mean /= n
@@ -125,10 +114,11 @@ def csi_measure(meas_ue, rbg_first_prb, link_cell, link_rx_mw, rows, bank, activ
             got = 0
             while q > 0:
                 beta = cqi_beta[q - 1]
+                m = -np.inf
                 acc = 0.0
                 for j in range(n):
-                    acc += math.exp(-(buf[j] - gmin) / beta)
-                eff = gmin - beta * math.log(acc / n)
+                    m, acc = eesm_add(buf[j], beta, m, acc)
+                eff = eesm_value(beta, m, acc, n)
                 if eff >= cqi_thr_lin[q - 1]:
                     got = q
                     break
@@ -211,19 +201,10 @@ def ul_tx_sinr(tx_ue, tx_rbg, tx_p_prb_mw, tx_beta, rbg_first_prb, serving, serv
             for p in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
                 g = s0 * bank[rows[u, 0], p] / (i_mw[c, p] + noise_mw)
                 tot += g
-                y = -g / beta
-                if y > m:
-                    acc = acc * math.exp(m - y) + 1.0
-                    m = y
-                else:
-                    acc += math.exp(y - m)
+                m, acc = eesm_add(g, beta, m, acc)
                 n += 1
-        if n == 0:
-            out_eff_lin[i] = 0.0
-            out_mean_lin[i] = 0.0
-        else:
-            out_eff_lin[i] = -beta * (m + math.log(acc / n))
-            out_mean_lin[i] = tot / n
+        out_eff_lin[i] = eesm_value(beta, m, acc, n)
+        out_mean_lin[i] = tot / n if n > 0 else 0.0
 
 
 @jit

@@ -41,6 +41,7 @@ from nrsim.engine import slot_kernels as sk
 from nrsim.engine.slot_harq import HarqEntity
 from nrsim.engine.slot_setup import SlotDrop, slot_drop
 from nrsim.engine.snapshot import build_layout
+from nrsim.link.adaptation import mcs_for_sinr_array
 from nrsim.link.bler import bler_curves
 from nrsim.link.frame import (
     numerology_mu,
@@ -100,8 +101,8 @@ class LinkLevel:
 
     def mcs_for_sinr(self, sinr_db: NDArray[np.float64]) -> NDArray[np.int64]:
         """Highest MCS whose 10 %-BLER SNR is <= ``sinr_db`` (MCS 0 below all)."""
-        m = np.searchsorted(self.mcs_thr_db, sinr_db, side="right") - 1
-        return np.clip(m, 0, self.mcs_thr_db.size - 1).astype(np.int64)
+        x = np.asarray(sinr_db, dtype=np.float64)
+        return mcs_for_sinr_array(np.ascontiguousarray(self.mcs_thr_db), np.ascontiguousarray(x))
 
 
 def link_level(mcs_table_index: int) -> LinkLevel:
