@@ -42,13 +42,13 @@ import math
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.scheduler.metric import SCHED_QOS, SCHED_QOS_EDF, pf_average, policy_metric
 from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, harq_step, mcs_for_sinr, olla_after
 
 
 DL, UL = 0, 1
 ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, ACC_PRB, ACC_DROPPED, ACC_MCS = range(10)
 N_ACC = 10
-SCHED_PF, SCHED_RR, SCHED_QOS, SCHED_QOS_EDF = 0, 1, 2, 3
 NO_PRIORITY = 1 << 30
 N_LCH = 2
 """Queues (logical channels) per UE and direction: 0 voice (5QI 1), 1 video and best effort;
@@ -197,7 +197,7 @@ def run_slot_range(
     bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
     tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_sinr_db,
     ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
-    sched_kind, max_ues, pf_k, harq,
+    sched, max_ues, harq,
     cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
     pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
@@ -314,19 +314,16 @@ def run_slot_range(
                                        ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
                     m = mcs_for_sinr(mcs_thr_db, est)
                     rate = mcs_se[m] * n_re * n_prb / slot_s
-                    if sched_kind == SCHED_RR:
-                        metric[n_c] = float(t - last_served[d, u])
-                    else:
-                        metric[n_c] = rate / max(pf_avg_bps[d, u], 1.0)
+                    metric[n_c] = policy_metric(sched, rate, pf_avg_bps[d, u], float(t - last_served[d, u]))
                     prio[n_c] = 0.0
                     ddl[n_c] = 0.0
-                    if sched_kind >= SCHED_QOS:  # the highest-priority non-empty channel's head
+                    if sched.kind == SCHED_QOS or sched.kind == SCHED_QOS_EDF:  # the highest-priority non-empty channel's head
                         for f in range(N_LCH):
                             qq = N_LCH * d + f
                             h = q_head[qq, u]
                             if h < q_arr[qq, u]:
                                 prio[n_c] = pk_prio[h]
-                                if sched_kind == SCHED_QOS_EDF:
+                                if sched.kind == SCHED_QOS_EDF:
                                     ddl[n_c] = pk_deadline[h]
                                 break
                     cand[n_c] = u
@@ -518,7 +515,7 @@ def run_slot_range(
             # 6. scheduler state
             for u in range(n_ue):
                 b = max(sched_bits[u], 0.0)
-                pf_avg_bps[d, u] = (1.0 - pf_k) * pf_avg_bps[d, u] + pf_k * b / slot_s
+                pf_avg_bps[d, u] = pf_average(pf_avg_bps[d, u], b, slot_s, sched.pf_forget)
                 if b > 0.0:
                     last_served[d, u] = t
             if d == DL:

@@ -57,6 +57,8 @@ from nrsim.link.tbs import n_re_per_prb, transport_block_size
 from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.radio.uplink import pusch_tx_power_dbm
 from nrsim.rng import stream
+from nrsim.scheduler.metric import policy_metric_array as ul_metric
+from nrsim.scheduler.metric import scheduler_params
 from nrsim.scheduler import (
     MaxCI,
     ProportionalFair,
@@ -144,6 +146,7 @@ def make_scheduler(cfg: ScenarioConfig, n_ue: int, traffic=None) -> Scheduler:
         hol = getattr(traffic, "head_of_line", None)
         return QosAware(
             n_ue, head_of_line=hol, edf=s.qos_edf, time_constant_slots=s.pf_time_constant_slots, max_ues_per_slot=s.max_ues_per_slot,
+            alpha=s.pf_alpha, beta=s.pf_beta,
         )
     return load_scheduler_plugin(str(s.plugin), n_ue, dict(s.plugin_params))
 
@@ -295,6 +298,9 @@ class _SlotSimulation:
             self.ul_i_avg_mw = np.zeros(self.n_cells)
             self.ul_avg_bps = np.ones(self.n_ue)
             self.ul_last_served = np.full(self.n_ue, -1, dtype=np.int64)
+            # the UL runs the compiled built-in policies (a plugin or qos: PF)
+            s = sc.scheduler
+            self.ul_sched = scheduler_params(s if s.name in ("pf", "rr", "max_ci") else s.model_copy(update={"name": "pf"}))
             self.pathloss_db = -sd.coupling_gain_db[np.arange(self.n_ue), self.serving]
             # the desired signal after maximum-ratio combining over the gNB's receive antennas
             self.serving_gain_lin = np.ascontiguousarray(gain_lin[np.arange(self.n_ue), self.serving] * ul.bs_rx_antennas)
@@ -450,13 +456,8 @@ class _SlotSimulation:
         p_ref_dbm = pusch_tx_power_dbm(ul.p0_dbm, ul.alpha, self.pathloss_db, m_ref_prb, self.mu, ul.p_max_dbm)
         est_ref_db = p_ref_dbm - lin_to_db(m_ref_prb) + lin_to_db(self.serving_gain_lin / serv_in_mw) - h.olla_offset_db
         se_bit_per_re = ll.mcs_se[ll.mcs_for_sinr(est_ref_db)]  # wideband rate proxy
-        name = sc.scheduler.name
-        if name == "rr":
-            metric = (slot - self.ul_last_served).astype(np.float64)
-        elif name == "max_ci":
-            metric = se_bit_per_re.astype(np.float64)
-        else:
-            metric = se_bit_per_re / self.ul_avg_bps
+        rate_bps = se_bit_per_re * (n_re * self.n_prb / self.slot_s)
+        metric = ul_metric(self.ul_sched, rate_bps, self.ul_avg_bps, (slot - self.ul_last_served).astype(np.float64))
         metric = np.where(eligible, metric, -np.inf)
         order = np.lexsort((np.arange(self.n_ue), -metric, self.serving))
         cell_sorted = self.serving[order]
