@@ -75,3 +75,24 @@ def test_olla_and_harq_step() -> None:
     n, acc, bler, out = la.harq_step(n, acc, 0.1, 0.0, 1.0, 1, 0.5, 3)
     assert (n, out) == (3, la.HARQ_DROP)
     assert la.harq_step(0, 0.0, 100.0, 0.0, 1.0, 1, 0.5, 3)[3] == la.HARQ_ACK
+
+
+def test_subband_cqi_is_the_highest_cqi_whose_eesm_meets_its_threshold() -> None:
+    ll = link_level(1)
+    thr = np.ascontiguousarray(10 ** (ll.cqi_thr_db / 10))
+    beta = np.ascontiguousarray(ll.cqi_beta)
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(1, 17))
+        x = 10 ** (rng.uniform(-10, 30) / 10) * rng.exponential(1.0, n)  # Rayleigh-faded PRBs
+        ref = 0
+        for q in range(15, 0, -1):  # brute force over all CQIs
+            if float(eesm_effective_sinr_lin(x, beta[q - 1])) >= thr[q - 1] * (1 + 1e-12):
+                ref = q
+                break
+        got = la.subband_cqi(x, n, thr, beta)
+        assert got == ref or (ref > 0 and abs(float(eesm_effective_sinr_lin(x, beta[ref - 1])) / thr[ref - 1] - 1) < 1e-9)
+    # one resource: the CQI is the number of thresholds its SINR meets
+    for s_db in (-20.0, 0.0, 7.3, 40.0):
+        one = np.array([10 ** (s_db / 10)])
+        assert la.subband_cqi(one, 1, thr, beta) == int(np.searchsorted(ll.cqi_thr_db, s_db, side="right"))

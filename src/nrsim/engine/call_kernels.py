@@ -4,7 +4,7 @@ One call of :func:`run_slot_range` simulates the slots ``t0 .. t1-1`` of one mob
 (serving cells, who may transmit and the large-scale channel are fixed within a step), both
 link directions, for all UEs: packet arrivals and delay-budget discard, HARQ retransmissions,
 the QoS-aware scheduler per cell, TBS, per-PRB SINR with fast fading, EESM, chase combining,
-TB BLER, OLLA, in-order delivery and the periodic wideband CSI report.
+TB BLER, OLLA, in-order delivery and the periodic subband CSI report.
 
 Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``):
 
@@ -44,7 +44,16 @@ import numpy as np
 
 from nrsim.compiled import jit
 from nrsim.scheduler.metric import SCHED_QOS, SCHED_QOS_EDF, pf_average, policy_metric
-from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, harq_step, mcs_for_sinr, olla_after
+from nrsim.link.adaptation import (
+    HARQ_ACK,
+    HARQ_DROP,
+    eesm_add,
+    eesm_value,
+    harq_step,
+    mcs_for_sinr,
+    olla_after,
+    subband_cqi,
+)
 
 
 DL, UL = 0, 1
@@ -116,7 +125,8 @@ class Frame(NamedTuple):
     mcs_thr_db: np.ndarray
     mcs_se: np.ndarray
     mcs_beta: np.ndarray
-    cqi_thr_db: np.ndarray
+    cqi_thr_lin: np.ndarray
+    cqi_beta: np.ndarray
     cqi_sinr_db: np.ndarray
     noise_prb_mw: float
     ul: UlParams
@@ -416,11 +426,27 @@ def _ul_estimate_db(fr, st, mac, u, c, m_prb):
 
 
 @jit
-def _estimate_db(fr, st, mac, d, u, c):
-    """The gNB's SINR estimate for the rate of UE u: DL the reported CQI's SINR, UL the
-    power-controlled SINR per PRB on one PRB (not power-limited), each minus OLLA [dB]."""
+def _dl_estimate_db(fr, mac, h, u, p):
+    """The gNB's DL SINR estimate of UE u on the RBGs of process p (all RBGs for p < 0): the
+    PRB-weighted mean of the reported subband CQIs' SINRs, minus OLLA [dB] (the static slot
+    engine's rule)."""
+    tot = 0.0
+    n = 0
+    for r in range(mac.reported_db.shape[1]):
+        if p < 0 or h.rbg[DL, u, p, r]:
+            w = fr.rbg_first_prb[r + 1] - fr.rbg_first_prb[r]
+            tot += w * mac.reported_db[u, r]
+            n += w
+    return tot / max(n, 1) - mac.olla_db[DL, u]
+
+
+@jit
+def _estimate_db(fr, st, mac, h, d, u, c):
+    """The gNB's wideband SINR estimate for the rate of UE u: DL from the reported subband
+    CQIs, UL the power-controlled SINR per PRB on one PRB (not power-limited), each minus
+    OLLA [dB]."""
     if d == DL:
-        return mac.reported_db[u] - mac.olla_db[DL, u]
+        return _dl_estimate_db(fr, mac, h, u, -1)
     return _ul_estimate_db(fr, st, mac, u, c, 1)
 
 
@@ -437,7 +463,7 @@ def _candidates(t, d, c, n_re, fr, st, q, h, mac, sc):
             continue
         if _queued(q, d, u) <= TOL_BITS or sc.h_nact[d, u] >= h.act.shape[2]:
             continue
-        m = mcs_for_sinr(fr.mcs_thr_db, _estimate_db(fr, st, mac, d, u, c))
+        m = mcs_for_sinr(fr.mcs_thr_db, _estimate_db(fr, st, mac, h, d, u, c))
         rate = fr.mcs_se[m] * n_re * n_prb / fr.slot_s
         sc.metric[n_c] = policy_metric(fr.sched, rate, mac.pf_avg_bps[d, u], float(t - mac.last_served[d, u]))
         sc.prio[n_c] = 0.0
@@ -529,6 +555,8 @@ def _new_transmissions(t, d, c, n_symb, n_re, meas, n_tx, n_sched, fr, st, q, h,
         got, n_free = _take_rbgs(fr, h, sc, d, u, p, need_prb, n_free)
         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
             m = mcs_for_sinr(fr.mcs_thr_db, _ul_estimate_db(fr, st, mac, u, c, got))
+        else:  # DL: MCS for the reports of the allocated subbands
+            m = mcs_for_sinr(fr.mcs_thr_db, _dl_estimate_db(fr, mac, h, u, p))
         tbs = fr.tbs[d, n_symb, m, got]
         if tbs <= 0:
             for r in range(sc.free.size):
@@ -748,19 +776,22 @@ def _apply_csi_reports(t, fr, mac):
     if src < 0:
         return
     ring = src % mac.csi_ring.shape[0]
-    for u in range(mac.reported_db.size):
+    for u in range(mac.reported_db.shape[0]):
         if mac.csi_ok[ring, u]:
-            mac.reported_db[u] = mac.csi_ring[ring, u]
+            mac.reported_db[u, :] = mac.csi_ring[ring, u, :]
             mac.csi_ok[ring, u] = False
 
 
 @jit
 def _csi_measure(t, meas, fr, st, mac):
-    """7. Wideband CSI of the UEs due to report (interference of the last DL slot's load):
-    mutual-information average over one PRB per RBG (``bank_rbg``) -> effective SINR -> CQI."""
+    """7. CSI of the UEs due to report (interference of the last DL slot's load): subband CQI
+    per RBG (:func:`nrsim.link.adaptation.subband_cqi`, the static slot engine's model) from
+    the SINR of the RBG's middle PRB (``bank_rbg``: the fading of one PRB per subband, not all
+    its PRBs, for speed); the counters take the mutual-information average of these SINRs."""
     n_cells = mac.last_util.size
     n_rbg = st.bank_rbg.shape[1]
     ring = t % mac.csi_ring.shape[0]
+    one = np.empty(1)
     mean_last = 0.0
     for c in range(n_cells):
         mean_last += mac.last_util[c]
@@ -778,10 +809,10 @@ def _csi_measure(t, meas, fr, st, mac):
         row = st.f_base[u] + (st.f_off[u] + t) % st.f_period[u]
         mi = 0.0
         for r in range(n_rbg):
-            mi += math.log2(1.0 + inv * st.bank_rbg[row, r])
+            one[0] = inv * st.bank_rbg[row, r]
+            mi += math.log2(1.0 + one[0])
+            mac.csi_ring[ring, u, r] = fr.cqi_sinr_db[subband_cqi(one, 1, fr.cqi_thr_lin, fr.cqi_beta)]
         eff_db = 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
-        cq = np.searchsorted(fr.cqi_thr_db, eff_db, side="right")  # CQI 0..15
-        mac.csi_ring[ring, u] = fr.cqi_sinr_db[cq]
         mac.csi_ok[ring, u] = True
         if meas:
             mac.acc[DL, u, ACC_SINR_DB] += eff_db

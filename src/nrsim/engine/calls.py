@@ -21,7 +21,7 @@ UL reads it too: TDD reciprocity); DL interferers are the ``slots.n_interferers`
 cells per UE with their per-RBG activity and no fast fading, the rest at the mean load;
 UL interference from the UEs scheduled in other cells on the same RBGs, without fast
 fading; the gNB knows the UL buffers (ideal BSR); scheduling is wideband (RBGs in index
-order), the MCS from the reported wideband CQI minus OLLA.
+order), the MCS from the reported subband CQIs of the allocated RBGs minus OLLA.
 """
 
 from __future__ import annotations
@@ -283,9 +283,9 @@ class _Drop:
         self.acc = np.zeros((2, n, ck.N_ACC))
         self.cell_acc = np.zeros((2, n_cells, 2))
         self.cqi_delay = max(int(la.cqi_delay_slots), 1)
-        self.csi_ring = np.zeros((self.cqi_delay + 1, n))
+        self.csi_ring = np.zeros((self.cqi_delay + 1, n, n_rbg))
         self.csi_ok = np.zeros((self.cqi_delay + 1, n), dtype=bool)
-        self.reported_db = np.zeros(n)
+        self.reported_db = np.zeros((n, n_rbg))  # SINR of the reported subband CQIs [dB]
         self.last_util = np.ones(n_cells)
         self.ul_i_avg = np.zeros(n_cells)
         self.key = np.uint64(link_key(cfg.seed, drop) ^ 0x5DEECE66D)
@@ -320,7 +320,7 @@ class _Drop:
         re-establishment: HARQ reset, data forwarded, OLLA reset, CSI from the new cell)."""
         if not self.started:
             self.serving = serving.astype(np.int64).copy()
-            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))
+            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))[:, None]
             self.started = True
             return
         moved = np.flatnonzero(serving != self.serving)
@@ -329,7 +329,7 @@ class _Drop:
             ck.flush_harq(moved, self.harq(), self.queues())
             self.olla_db[:, moved] = 0.0
             self.csi_ok[:, moved] = False
-            self.reported_db[moved] = self.geometry_db(moved)
+            self.reported_db[moved] = self.geometry_db(moved)[:, None]
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
@@ -350,7 +350,7 @@ class _Drop:
                           UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3)
         return ck.Frame(self.slot_s, int(sc.warmup_slots), self.key, self.pat_dl_symb, self.pat_ul, tb.re_per_prb,
                         self.rbg_first_prb, tb.tbs_bits, tb.n_cb, tb.s10_db, tb.scale_db, c(ll.mcs_thr_db),
-                        c(ll.mcs_se), c(ll.mcs_beta), c(ll.cqi_thr_db), c(ll.cqi_sinr_db), self.noise_prb_mw, ulp,
+                        c(ll.mcs_se), c(ll.mcs_beta), c(db_to_lin(ll.cqi_thr_db)), c(ll.cqi_beta), c(ll.cqi_sinr_db), self.noise_prb_mw, ulp,
                         self.sched, self.max_ues, harq_olla(la), int(la.cqi_period_slots), self.cqi_delay)
 
     def queues(self) -> ck.Queues:

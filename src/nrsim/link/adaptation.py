@@ -2,6 +2,7 @@
 slot run, :mod:`nrsim.engine.slot_kernels` / :mod:`nrsim.engine.slot_harq`, and the mobile
 call loop, :mod:`nrsim.engine.call_kernels`) compute
 
+- the subband CQI of a CSI report (:func:`subband_cqi`, TS 38.214 5.2.2.1),
 - the EESM effective SINR (running log-sum-exp accumulator, :func:`eesm_add` /
   :func:`eesm_value`; formula and references in :mod:`nrsim.link.eesm`),
 - the MCS for an effective SINR estimate minus the OLLA offset (:func:`mcs_for_sinr`),
@@ -46,6 +47,32 @@ def eesm_value(beta: float, m: float, s: float, n: int) -> float:
     if n <= 0:
         return 0.0
     return -beta * (m + math.log(s / n))
+
+
+@jit
+def subband_cqi(sinr_lin, n: int, cqi_thr_lin, cqi_beta) -> int:
+    """CQI of one subband from the SINRs ``sinr_lin[:n]`` of its resources: the highest q in
+    1..15 whose EESM SINR, with the beta of q's MCS (``cqi_beta`` [15]), reaches q's 10 %-BLER
+    threshold ``cqi_thr_lin`` [15] (TS 38.214 5.2.2.1: the highest CQI whose transport block
+    would be received with BLER <= 0.1); 0 (out of range) when none. The scan starts at the
+    CQI of the mean SINR, an upper bound because EESM <= arithmetic mean for any beta."""
+    mean = 0.0
+    for j in range(n):
+        mean += sinr_lin[j]
+    mean /= n
+    q = 0
+    while q < cqi_thr_lin.shape[0] and cqi_thr_lin[q] <= mean:
+        q += 1
+    while q > 0:
+        beta = cqi_beta[q - 1]
+        m = -math.inf
+        acc = 0.0
+        for j in range(n):
+            m, acc = eesm_add(sinr_lin[j], beta, m, acc)
+        if eesm_value(beta, m, acc, n) >= cqi_thr_lin[q - 1]:
+            return q
+        q -= 1
+    return 0
 
 
 @jit
