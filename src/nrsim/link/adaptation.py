@@ -79,14 +79,15 @@ def subband_cqi(sinr_lin, n: int, cqi_thr_lin, cqi_beta) -> int:
 def mcs_for_sinr(mcs_thr_db, sinr_db: float) -> int:
     """Highest MCS whose 10 %-BLER SNR ``mcs_thr_db`` [mcs] (ascending) is <= ``sinr_db``;
     MCS 0 below all. ``sinr_db`` is the estimate after the OLLA offset."""
-    m = 0
-    n = mcs_thr_db.shape[0]
-    # thresholds are few (<= 32) and ascending: a linear scan from the top is cheapest
-    for i in range(n - 1, -1, -1):
-        if mcs_thr_db[i] <= sinr_db:
-            m = i
-            break
-    return m
+    lo = 0
+    hi = mcs_thr_db.shape[0]  # bisection: count of thresholds <= sinr_db is in [lo, hi]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if mcs_thr_db[mid] <= sinr_db:
+            lo = mid + 1
+        else:
+            hi = mid
+    return max(lo - 1, 0)
 
 
 @jit
