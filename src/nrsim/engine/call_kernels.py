@@ -6,6 +6,10 @@ link directions, for all UEs: packet arrivals and delay-budget discard, HARQ ret
 the QoS-aware scheduler per cell, TBS, per-PRB SINR with fast fading, EESM, chase combining,
 TB BLER, OLLA, in-order delivery and the periodic subband CSI report.
 
+The arrays travel grouped in named tuples (:class:`Frame`, :class:`Step`, :class:`Queues`,
+:class:`Harq`, :class:`Mac`); link adaptation and the scheduler metric are the shared cores of
+:mod:`nrsim.link.adaptation` and :mod:`nrsim.scheduler.metric`.
+
 Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``):
 
 - ``rx_prb_mw`` float64 [ue, cell]: DL received power per PRB without fast fading [mW];
