@@ -22,14 +22,14 @@ With TDL-C fading the engines disagree today (this module's settings, seeds 1-2,
 the call engine's mean user throughput is 23 % lower (1.69 vs 2.19 x 10^7 bit/s; median
 1.54 vs 2.81, -45 %) and its mean MCS 3.8 lower (12.6 vs 16.4), at the same BLER (0.104 vs
 0.104) and PRB use (0.97 vs 0.96); without fading: mean throughput -1.1 %, median -11 %,
-BLER 0.097 vs 0.101, MCS 14.9 vs 14.6. These numbers were measured before the engines
-shared their link-adaptation cores and CSI model; with the shared subband CQI (the call
-engine samples one PRB per subband) the call engine gives 1.695 (was 1.692) x 10^7 bit/s and
-MCS 12.6 with fading, so the CSI model was not the cause. The cause is the scheduler: the
-call engine schedules wideband, RBGs in index order, while the slot engine gives each RBG
-to the UE with the best PF metric on it (frequency-selective multi-user diversity). The
-fading test is an expected failure (strict) until
-both engines share one scheduler; then it must pass as a regression test.
+BLER 0.097 vs 0.101, MCS 14.9 vs 14.6. The CSI models differ (call engine: one wideband
+CQI from a mutual-information average over one PRB per RBG; slot engine: subband CQI by
+EESM per RBG, TS 38.214 5.2.2.1), but that is not the cause: a trial with the slot engine's
+subband CQI in the call engine (one PRB per subband) gave 1.695 (was 1.692) x 10^7 bit/s and
+MCS 12.6. The cause is the scheduler: the call engine schedules wideband, RBGs in index
+order, while the slot engine gives each RBG to the UE with the best PF metric on it
+(frequency-selective multi-user diversity). The fading test is an expected failure (strict)
+until both engines share one scheduler; then it must pass as a regression test.
 """
 
 from __future__ import annotations

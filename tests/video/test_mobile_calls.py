@@ -81,13 +81,12 @@ def test_compiled_queue_matches_qos_packets() -> None:
     done = np.full(ue.size, np.nan)
     disc = np.zeros(ue.size, dtype=bool)
     inflight: list[tuple[int, float]] = []
-    qs = ck.Queues(q_first, q_end, q_arr, q_head, q_ndone, q["arrived"], q["taken"], q["delivered"], q["discarded"],
-                   q["floor"], t, deadline, cum, np.full(ue.size, 2.0), done, disc)
     for step in range(400):
         now = step * 0.0025
         ref.advance_to(now)
         for u in range(n):
-            ck.advance_queue(qs, 0, u, now, 0.0)
+            ck.advance_queue(0, u, now, q_first, q_end, q_arr, q_head, q["arrived"], q["taken"], q["discarded"],
+                             q["floor"], t, deadline, cum, disc, 0.0)
         queued = ref.queued_bits()
         mine = q["arrived"][0] - q["taken"][0]
         np.testing.assert_allclose(mine, queued, atol=1e-6)
@@ -96,7 +95,7 @@ def test_compiled_queue_matches_qos_packets() -> None:
         for u in range(n):
             if take[u] > 0:
                 q["taken"][0, u] += take[u]
-                ck._head_forward(qs, 0, u)
+                ck._head_forward(0, u, q_head, q_arr, q["taken"], cum)
                 inflight.append((u, float(take[u])))
         ack = np.zeros(n)
         back = np.zeros(n)
@@ -113,11 +112,11 @@ def test_compiled_queue_matches_qos_packets() -> None:
         ref.give_back(back)
         for u in range(n):
             if back[u] > 0:
-                ck.give_back(qs, 0, u, back[u])
+                ck.give_back(0, u, back[u], q_first, q_head, q["taken"], q["discarded"], q["floor"], cum)
         ref.deliver(ack, now + 0.0025)
         for u in range(n):
             if ack[u] > 0:
-                ck._deliver(qs, 0, u, ack[u], now + 0.0025)
+                ck._deliver(0, u, ack[u], now + 0.0025, q_end, q_ndone, q["delivered"], q["discarded"], cum, done)
     log = ref.packet_log()
     np.testing.assert_array_equal(disc, log.discarded)
     np.testing.assert_array_equal(done, log.completion_s)
@@ -297,13 +296,7 @@ def test_flush_harq_forwards_unacknowledged_bits() -> None:
     h_pay[0, 0, [1, 3], 0] = [300.0, 900.0]  # 1200 bits in flight
     h_act[0, 1, 0] = True
     h_pay[0, 1, 0, 0] = 500.0
-    z = np.zeros((4, n))
-    qs = ck.Queues(q_first, q_first, q_head, q_head, q_first, z, q_taken, z, q_disc, q_floor, np.zeros(3), np.zeros(3),
-                   pk_cum, np.zeros(3), np.zeros(3), np.zeros(3, dtype=bool))
-    zi = np.zeros((2, n, p_n), dtype=np.int64)
-    hs = ck.Harq(h_act, zi, zi, zi, zi, zi, np.zeros((2, n, p_n)), h_pay, np.zeros((2, n, p_n)),
-                 np.zeros((2, n, p_n, 1), dtype=bool))
-    ck.flush_harq(np.array([0]), hs, qs)
+    ck.flush_harq(np.array([0]), h_act, h_pay, q_first, q_head, q_taken, q_disc, q_floor, pk_cum)
     assert not h_act[:, 0].any() and h_act[0, 1, 0]  # only UE 0 was flushed
     assert q_taken[0, 0] == pytest.approx(600.0) and q_taken[0, 1] == 500.0
     assert q_head[0, 0] == 0  # packet 0 has untaken bits again

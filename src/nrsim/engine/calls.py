@@ -21,7 +21,7 @@ UL reads it too: TDD reciprocity); DL interferers are the ``slots.n_interferers`
 cells per UE with their per-RBG activity and no fast fading, the rest at the mean load;
 UL interference from the UEs scheduled in other cells on the same RBGs, without fast
 fading; the gNB knows the UL buffers (ideal BSR); scheduling is wideband (RBGs in index
-order), the MCS from the reported subband CQIs of the allocated RBGs minus OLLA.
+order), the MCS from the reported wideband CQI minus OLLA.
 """
 
 from __future__ import annotations
@@ -283,9 +283,9 @@ class _Drop:
         self.acc = np.zeros((2, n, ck.N_ACC))
         self.cell_acc = np.zeros((2, n_cells, 2))
         self.cqi_delay = max(int(la.cqi_delay_slots), 1)
-        self.csi_ring = np.zeros((self.cqi_delay + 1, n, n_rbg))
+        self.csi_ring = np.zeros((self.cqi_delay + 1, n))
         self.csi_ok = np.zeros((self.cqi_delay + 1, n), dtype=bool)
-        self.reported_db = np.zeros((n, n_rbg))  # SINR of the reported subband CQIs [dB]
+        self.reported_db = np.zeros(n)
         self.last_util = np.ones(n_cells)
         self.ul_i_avg = np.zeros(n_cells)
         self.key = np.uint64(link_key(cfg.seed, drop) ^ 0x5DEECE66D)
@@ -294,7 +294,6 @@ class _Drop:
         self.max_ues = np.array([s.max_ues_per_slot or UNLIMITED_UES, sc.uplink.max_ues_per_slot], dtype=np.int64)
         self.serving = np.zeros(n, dtype=np.int64)
         self.started = False
-        self._frame: ck.Frame | None = None
 
     def channel(self, rx_dbm: NDArray[np.float64]) -> None:
         """New large-scale channel: received power per PRB [ue, cell], coupling gains, the
@@ -320,51 +319,45 @@ class _Drop:
         re-establishment: HARQ reset, data forwarded, OLLA reset, CSI from the new cell)."""
         if not self.started:
             self.serving = serving.astype(np.int64).copy()
-            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))[:, None]
+            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))
             self.started = True
             return
         moved = np.flatnonzero(serving != self.serving)
         self.serving = serving.astype(np.int64).copy()
         if moved.size:
-            ck.flush_harq(moved, self.harq(), self.queues())
+            ck.flush_harq(moved, self.h_act, self.h_part, self.q_first, self.q_head, self.q_taken,
+                          self.q_discarded, self.q_floor, self.pk_cum)
             self.olla_db[:, moved] = 0.0
             self.csi_ok[:, moved] = False
-            self.reported_db[moved] = self.geometry_db(moved)[:, None]
+            self.reported_db[moved] = self.geometry_db(moved)
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
+        sc = self.cfg.slots
+        la = sc.link_adaptation
+        ul = sc.uplink
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
-        st = ck.Step(self.serving, can_tx, start, order, self.rx_prb_mw, self.gain_lin, self.top_cell,
-                     self.resid_prb_mw, self.bank, self.bank_rbg, self.f_base, self.f_off, self.f_period)
-        if self._frame is None:
-            self._frame = self.frame()
-        ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self._frame, st, self.queues(), self.harq(),
-                          self.mac())
-
-    def frame(self) -> ck.Frame:
-        """The drop's fixed inputs of the compiled loop."""
-        sc = self.cfg.slots
-        la, ul, ll, tb = sc.link_adaptation, sc.uplink, self.ll, self.tabs
-        c = np.ascontiguousarray
-        ulp = ck.UlParams(float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
-                          UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3)
-        return ck.Frame(self.slot_s, int(sc.warmup_slots), self.key, self.pat_dl_symb, self.pat_ul, tb.re_per_prb,
-                        self.rbg_first_prb, tb.tbs_bits, tb.n_cb, tb.s10_db, tb.scale_db, c(ll.mcs_thr_db),
-                        c(ll.mcs_se), c(ll.mcs_beta), c(db_to_lin(ll.cqi_thr_db)), c(ll.cqi_beta), c(ll.cqi_sinr_db), self.noise_prb_mw, ulp,
-                        self.sched, self.max_ues, harq_olla(la), int(la.cqi_period_slots), self.cqi_delay)
-
-    def queues(self) -> ck.Queues:
-        return ck.Queues(self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived,
-                         self.q_taken, self.q_delivered, self.q_discarded, self.q_floor, self.pk_t, self.pk_deadline,
-                         self.pk_cum, self.pk_prio, self.pk_done, self.pk_disc)
-
-    def harq(self) -> ck.Harq:
-        return ck.Harq(self.h_act, self.h_ready, self.h_ntx, self.h_mcs, self.h_nprb, self.h_nsymb, self.h_payload,
-                       self.h_part, self.h_acc, self.h_rbg)
-
-    def mac(self) -> ck.Mac:
-        return ck.Mac(self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc, self.csi_ring, self.csi_ok,
-                      self.reported_db, self.last_util, self.ul_i_avg)
+        ll = self.ll
+        tb = self.tabs
+        ck.run_slot_range(
+            k * self.n_sub, (k + 1) * self.n_sub, self.slot_s, sc.warmup_slots, self.key,
+            self.pat_dl_symb, self.pat_ul, tb.re_per_prb,
+            self.serving, can_tx, start, order,
+            self.rx_prb_mw, self.gain_lin, self.top_cell, self.resid_prb_mw, self.noise_prb_mw,
+            self.bank, self.bank_rbg, self.f_base, self.f_off, self.f_period, self.rbg_first_prb,
+            tb.tbs_bits, tb.n_cb, tb.s10_db, tb.scale_db, np.ascontiguousarray(ll.mcs_thr_db),
+            np.ascontiguousarray(ll.mcs_se), np.ascontiguousarray(ll.mcs_beta),
+            np.ascontiguousarray(ll.cqi_thr_db), np.ascontiguousarray(ll.cqi_sinr_db),
+            float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
+            self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3,
+            self.sched, self.max_ues, harq_olla(la),
+            int(la.cqi_period_slots), self.cqi_delay, self.csi_ring, self.csi_ok, self.reported_db, self.last_util,
+            self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived, self.q_taken,
+            self.q_delivered, self.q_discarded, self.q_floor,
+            self.pk_t, self.pk_deadline, self.pk_cum, self.pk_prio, self.pk_done, self.pk_disc,
+            self.h_act, self.h_ready, self.h_ntx, self.h_mcs, self.h_nprb, self.h_nsymb, self.h_payload,
+            self.h_part, self.h_acc, self.h_rbg, self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc,
+        )
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""

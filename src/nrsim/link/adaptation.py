@@ -50,6 +50,22 @@ def eesm_value(beta: float, m: float, s: float, n: int) -> float:
 
 
 @jit
+def cqi_thresholds_met(cqi_thr_lin, sinr_lin: float) -> int:
+    """How many of the ascending CQI thresholds ``cqi_thr_lin`` [15] ``sinr_lin`` meets: the
+    CQI of a subband of one resource (:func:`subband_cqi` with n = 1), an upper bound of the
+    CQI of any subband with that mean SINR."""
+    lo = 0
+    hi = cqi_thr_lin.shape[0]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if cqi_thr_lin[mid] <= sinr_lin:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@jit
 def subband_cqi(sinr_lin, n: int, cqi_thr_lin, cqi_beta) -> int:
     """CQI of one subband from the SINRs ``sinr_lin[:n]`` of its resources: the highest q in
     1..15 whose EESM SINR, with the beta of q's MCS (``cqi_beta`` [15]), reaches q's 10 %-BLER
@@ -60,9 +76,9 @@ def subband_cqi(sinr_lin, n: int, cqi_thr_lin, cqi_beta) -> int:
     for j in range(n):
         mean += sinr_lin[j]
     mean /= n
-    q = 0
-    while q < cqi_thr_lin.shape[0] and cqi_thr_lin[q] <= mean:
-        q += 1
+    q = cqi_thresholds_met(cqi_thr_lin, mean)
+    if n == 1:  # the EESM of one resource is its SINR
+        return q
     while q > 0:
         beta = cqi_beta[q - 1]
         m = -math.inf

@@ -49,10 +49,10 @@ def scheduler_params(s) -> SchedulerParams:
 @jit
 def pf_metric(rate_bps: float, avg_bps: float, alpha: float, beta: float) -> float:
     """Proportional-fair metric r^alpha / T^beta (+inf for T = 0 and r > 0)."""
-    t = avg_bps**beta
+    t = avg_bps if beta == 1.0 else avg_bps**beta  # x**1 == x exactly: skip pow in the classic case
     if t <= 0.0:
         return math.inf if rate_bps > 0.0 else 0.0
-    return rate_bps**alpha / t
+    return (rate_bps if alpha == 1.0 else rate_bps**alpha) / t
 
 
 @jit
