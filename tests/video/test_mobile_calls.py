@@ -16,6 +16,7 @@ from nrsim.cli.app import app
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.calls import link_tables, run_mobile_calls
 from nrsim.errors import ConfigError
+from nrsim.link.adaptation import tb_bler
 from nrsim.link.bler import transport_block_bler
 from nrsim.radio.uplink import pusch_tx_power_dbm
 from nrsim.traffic import QosPackets
@@ -53,7 +54,7 @@ def test_tabulated_tb_bler_matches_the_link_module() -> None:
         snr_db = rng.uniform(-10, 30)
         tbs = int(tabs.tbs_bits[d, ns, mcs, nprb])
         ref = float(transport_block_bler(snr_db, mcs, tbs, mcs_table_index=1))
-        got = ck._tb_bler(10 ** (snr_db / 10), tabs.s10_db[d, ns, mcs, nprb], tabs.scale_db[d, ns, mcs, nprb],
+        got = tb_bler(10 ** (snr_db / 10), tabs.s10_db[d, ns, mcs, nprb], tabs.scale_db[d, ns, mcs, nprb],
                           tabs.n_cb[d, ns, mcs, nprb])
         assert got == pytest.approx(ref, rel=1e-9, abs=1e-12)
 
@@ -227,7 +228,7 @@ def test_call_run_outputs_capacity_and_cli(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("override, field", [
     (["slots.traffic.model=full_buffer"], "slots.traffic.model"),
-    (["slots.scheduler.name=max_ci"], "slots.scheduler.name"),
+    (["slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:Sched"], "slots.scheduler.name"),
     (["mobility.step_ms=10.25", "mobility.channel_update_ms=102.5"], "mobility.step_ms"),
     (["slots.n_slots=5000"], "slots.n_slots"),
 ])

@@ -42,14 +42,15 @@ import math
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, harq_step, mcs_for_sinr, olla_after
 from nrsim.radio.uplink import pusch_power_core as pusch_power_dbm  # TS 38.213 7.1.1
 from nrsim.rng import counter_uniform_core
+from nrsim.scheduler.metric import SCHED_QOS, SCHED_QOS_EDF, pf_average, policy_metric
 
 
 DL, UL = 0, 1
 ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, ACC_PRB, ACC_DROPPED, ACC_MCS = range(10)
 N_ACC = 10
-SCHED_PF, SCHED_RR, SCHED_QOS, SCHED_QOS_EDF = 0, 1, 2, 3
 NO_PRIORITY = 1 << 30
 N_LCH = 2
 """Queues (logical channels) per UE and direction: 0 voice (5QI 1), 1 video and best effort;
@@ -61,14 +62,6 @@ def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
     """Uniform [0, 1) of (key, slot t, UE u, direction d): the one counter-based generator
     :func:`nrsim.rng.counter_uniform_core` with counters (u, t, d)."""
     return counter_uniform_core(key, u, t, d)
-
-
-@jit
-def _mcs_for_sinr(mcs_thr_db, sinr_db):
-    m = np.searchsorted(mcs_thr_db, sinr_db, side="right") - 1
-    if m < 0:
-        return 0
-    return min(m, mcs_thr_db.size - 1)
 
 
 # --- packet queues ---------------------------------------------------------------------------
@@ -150,32 +143,6 @@ def _queued(d, u, q_arrived, q_taken):
 
 # --- link abstraction ------------------------------------------------------------------------
 @jit
-def _tb_bler(acc_sinr_lin, s10_db, scale_db, n_cb):
-    """TB BLER at the chase-combined SINR: 1 - (1 - BLER_cb)^C, logistic code-block BLER
-    (nrsim.link.bler)."""
-    if n_cb <= 0:
-        return 0.0
-    if acc_sinr_lin <= 0.0:
-        return 1.0
-    z = (10.0 * math.log10(acc_sinr_lin) - s10_db) / scale_db
-    z = min(max(z, -700.0), 700.0)
-    p = 1.0 / (1.0 + 9.0 * math.exp(z))
-    return 1.0 - (1.0 - p) ** n_cb
-
-
-@jit
-def _eesm_add(x, beta, m, s):
-    """Running log-sum-exp of -x/beta: state (m, s) -> updated (m, s)."""
-    v = -x / beta
-    if v > m:
-        s = s * math.exp(m - v) + 1.0
-        m = v
-    else:
-        s += math.exp(v - m)
-    return m, s
-
-
-@jit
 def _sort_candidates(order, n, prio, ddl, metric, cand):
     """order[:n] = candidate positions sorted by (priority ascending, deadline ascending,
     metric descending, UE index): an allocation-free insertion sort (a cell has tens of
@@ -212,7 +179,7 @@ def run_slot_range(
     bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
     tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_sinr_db,
     ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
-    sched_kind, max_ues, pf_k, rtt, max_tx, olla_on, olla_up, olla_down, olla_max,
+    sched, max_ues, harq,
     cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
     pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
@@ -327,21 +294,18 @@ def run_slot_range(
                         continue
                     est = _estimate_db(d, u, c, reported_db, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
                                        ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                    m = _mcs_for_sinr(mcs_thr_db, est)
+                    m = mcs_for_sinr(mcs_thr_db, est)
                     rate = mcs_se[m] * n_re * n_prb / slot_s
-                    if sched_kind == SCHED_RR:
-                        metric[n_c] = float(t - last_served[d, u])
-                    else:
-                        metric[n_c] = rate / max(pf_avg_bps[d, u], 1.0)
+                    metric[n_c] = policy_metric(sched, rate, pf_avg_bps[d, u], float(t - last_served[d, u]))
                     prio[n_c] = 0.0
                     ddl[n_c] = 0.0
-                    if sched_kind >= SCHED_QOS:  # the highest-priority non-empty channel's head
+                    if sched.kind == SCHED_QOS or sched.kind == SCHED_QOS_EDF:  # the highest-priority non-empty channel's head
                         for f in range(N_LCH):
                             qq = N_LCH * d + f
                             h = q_head[qq, u]
                             if h < q_arr[qq, u]:
                                 prio[n_c] = pk_prio[h]
-                                if sched_kind == SCHED_QOS_EDF:
+                                if sched.kind == SCHED_QOS_EDF:
                                     ddl[n_c] = pk_deadline[h]
                                 break
                     cand[n_c] = u
@@ -385,7 +349,7 @@ def run_slot_range(
                         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
                             est = _ul_estimate_db(u, c, got, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
                                                   ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                            m = _mcs_for_sinr(mcs_thr_db, est)
+                            m = mcs_for_sinr(mcs_thr_db, est)
                         tbs = tbs_tab[d, n_symb, m, got]
                         if tbs <= 0:
                             for r in range(n_rbg):
@@ -483,20 +447,21 @@ def run_slot_range(
                     inv = s_prb / i_rbg[r]
                     for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
                         x = inv * bank[row, q]
-                        mx, sm = _eesm_add(x, beta, mx, sm)
+                        mx, sm = eesm_add(x, beta, mx, sm)
                         lin_sum += x
                         n_used += 1
-                eff = -beta * (mx + math.log(sm / n_used))
-                h_ntx[d, u, p] += 1
-                h_acc[d, u, p] += eff
+                eff = eesm_value(beta, mx, sm, n_used)
                 mcs_i = h_mcs[d, u, p]
                 nprb_i = h_nprb[d, u, p]
                 ns = h_nsymb[d, u, p]
-                bler = _tb_bler(h_acc[d, u, p], s10_tab[d, ns, mcs_i, nprb_i], scale_tab[d, ns, mcs_i, nprb_i],
-                                ncb_tab[d, ns, mcs_i, nprb_i])
-                ack = counter_uniform(key, t, u, d) >= bler
-                first = h_ntx[d, u, p] == 1
-                dropped = (not ack) and h_ntx[d, u, p] >= max_tx
+                n_tx_i, acc_i, _, outcome = harq_step(
+                    h_ntx[d, u, p], h_acc[d, u, p], eff, s10_tab[d, ns, mcs_i, nprb_i], scale_tab[d, ns, mcs_i, nprb_i],
+                    ncb_tab[d, ns, mcs_i, nprb_i], counter_uniform(key, t, u, d), harq.max_tx)
+                h_ntx[d, u, p] = n_tx_i
+                h_acc[d, u, p] = acc_i
+                ack = outcome == HARQ_ACK
+                first = n_tx_i == 1
+                dropped = outcome == HARQ_DROP
                 if ack:
                     for f in range(N_LCH):
                         if h_part[d, u, p, f] > 0.0:
@@ -512,12 +477,8 @@ def run_slot_range(
                     h_act[d, u, p] = False
                     h_nact[d, u] -= 1
                 else:
-                    h_ready[d, u, p] = t + rtt
-                if olla_on and first:
-                    if ack:
-                        olla_db[d, u] = max(olla_db[d, u] - olla_down, -olla_max)
-                    else:
-                        olla_db[d, u] = min(olla_db[d, u] + olla_up, olla_max)
+                    h_ready[d, u, p] = t + harq.rtt_slots
+                olla_db[d, u] = olla_after(olla_db[d, u], first, ack, harq)
                 if meas:
                     if ack:
                         acc[d, u, ACC_BITS] += h_payload[d, u, p]
@@ -536,7 +497,7 @@ def run_slot_range(
             # 6. scheduler state
             for u in range(n_ue):
                 b = max(sched_bits[u], 0.0)
-                pf_avg_bps[d, u] = (1.0 - pf_k) * pf_avg_bps[d, u] + pf_k * b / slot_s
+                pf_avg_bps[d, u] = pf_average(pf_avg_bps[d, u], b, slot_s, sched.pf_forget)
                 if b > 0.0:
                     last_served[d, u] = t
             if d == DL:

@@ -41,6 +41,7 @@ from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, m
 from nrsim.engine.slots import link_level
 from nrsim.engine.snapshot import build_layout
 from nrsim.errors import ConfigError
+from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
 from nrsim.link.frame import (
     numerology_mu,
@@ -55,6 +56,7 @@ from nrsim.link.numerology import n_rb
 from nrsim.link.tbs import code_block_segmentation, n_re_per_prb, transport_block_size
 from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.rng import link_key, stream
+from nrsim.scheduler.metric import scheduler_params
 from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
 from nrsim.units import db_to_lin, lin_to_db
 
@@ -64,7 +66,6 @@ MAX_SYMBOLS = 14
 UL_INTERFERENCE_FORGET = 0.1
 """Weight of the newest UL slot in the gNB's average interference per cell (EWMA)."""
 UNLIMITED_UES = 1 << 30
-_SCHED = {"pf": ck.SCHED_PF, "rr": ck.SCHED_RR}
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,11 @@ def check_call_config(cfg: ScenarioConfig) -> None:
             f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
             "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
             field="slots.traffic.model")
-    if sc.scheduler.name not in ("pf", "rr", "qos"):
+    if sc.scheduler.name == "plugin":
         raise ConfigError(
-            f"slots.scheduler.name = {sc.scheduler.name!r}: the mobile call engine supports "
-            "'qos', 'pf' and 'rr'", field="slots.scheduler.name")
+            "slots.scheduler.name = 'plugin': the mobile call engine runs the compiled built-in "
+            "schedulers 'qos', 'pf', 'rr' and 'max_ci' (a Python plugin has no compiled form)",
+            field="slots.scheduler.name")
     if cfg.interference.mode == "sparse":
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
@@ -288,10 +290,7 @@ class _Drop:
         self.ul_i_avg = np.zeros(n_cells)
         self.key = np.uint64(link_key(cfg.seed, drop) ^ 0x5DEECE66D)
         s = sc.scheduler
-        if s.name == "qos":
-            self.sched = ck.SCHED_QOS_EDF if s.qos_edf else ck.SCHED_QOS
-        else:
-            self.sched = _SCHED[s.name]
+        self.sched = scheduler_params(s)
         self.max_ues = np.array([s.max_ues_per_slot or UNLIMITED_UES, sc.uplink.max_ues_per_slot], dtype=np.int64)
         self.serving = np.zeros(n, dtype=np.int64)
         self.started = False
@@ -351,9 +350,7 @@ class _Drop:
             np.ascontiguousarray(ll.cqi_thr_db), np.ascontiguousarray(ll.cqi_sinr_db),
             float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
             self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3,
-            self.sched, self.max_ues, 1.0 / sc.scheduler.pf_time_constant_slots, int(la.harq_rtt_slots),
-            int(la.harq_max_transmissions), bool(la.olla), float(la.olla_step_db),
-            float(la.olla_step_db * la.olla_target_bler / (1.0 - la.olla_target_bler)), float(la.olla_max_offset_db),
+            self.sched, self.max_ues, harq_olla(la),
             int(la.cqi_period_slots), self.cqi_delay, self.csi_ring, self.csi_ok, self.reported_db, self.last_util,
             self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived, self.q_taken,
             self.q_delivered, self.q_discarded, self.q_floor,

@@ -21,8 +21,31 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from nrsim.link.bler import transport_block_bler
-from nrsim.units import lin_to_db
+from nrsim.compiled import jit
+from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, HARQ_RETRY, HarqOlla, harq_step, olla_after, olla_step_down_db
+from nrsim.link.bler import bler_curves
+from nrsim.link.mcs import mcs_table
+from nrsim.link.tbs import code_block_segmentation
+
+
+@jit
+def _transmit(ue, proc, eff_sinr_lin, uniforms, slot, p, st_n_tx, st_acc, st_ready, st_bler, olla_db,
+              out_outcome, out_bler):
+    """One transmission of each (ue[i], proc[i]) through the shared cores
+    (:func:`nrsim.link.adaptation.harq_step`, :func:`~nrsim.link.adaptation.olla_after`).
+    ``st_bler`` float64 [ue, proc, 3]: snr10_db, scale_db and code blocks of each TB."""
+    for i in range(ue.shape[0]):
+        u = ue[i]
+        q = proc[i]
+        n, acc, bler, outcome = harq_step(st_n_tx[u, q], st_acc[u, q], eff_sinr_lin[i], st_bler[u, q, 0],
+                                          st_bler[u, q, 1], int(st_bler[u, q, 2]), uniforms[i], p.max_tx)
+        st_n_tx[u, q] = n
+        st_acc[u, q] = acc
+        if outcome == HARQ_RETRY:
+            st_ready[u, q] = slot + p.rtt_slots
+        olla_db[u] = olla_after(olla_db[u], n == 1, outcome == HARQ_ACK, p)
+        out_outcome[i] = outcome
+        out_bler[i] = bler
 
 
 @dataclass(frozen=True)
@@ -58,8 +81,12 @@ class HarqEntity:
         self.mcs_table_index = int(mcs_table_index)
         self.olla = bool(olla)
         self.step_up_db = float(olla_step_db)
-        self.step_down_db = float(olla_step_db) * olla_target_bler / (1.0 - olla_target_bler)
+        self.step_down_db = float(olla_step_down_db(float(olla_step_db), float(olla_target_bler)))
         self.max_offset_db = float(olla_max_offset_db)
+        self.params = HarqOlla(self.max_transmissions, self.rtt_slots, self.olla, self.step_up_db,
+                               self.step_down_db, self.max_offset_db)
+        self._curves = bler_curves(self.mcs_table_index)
+        self._code_rate = mcs_table(self.mcs_table_index).code_rate
         shape = (n_ue, n_proc)
         self.active = np.zeros(shape, dtype=bool)
         self.ready_slot = np.zeros(shape, dtype=np.int64)
@@ -70,6 +97,8 @@ class HarqEntity:
         self.n_symb = np.zeros(shape, dtype=np.int64)
         self.rbg = np.zeros((*shape, n_rbg), dtype=bool)
         self.acc_sinr_lin = np.zeros(shape)
+        self.bler_params = np.zeros((*shape, 3))
+        """snr10_db, scale_db and code blocks C of each process's TB (nrsim.link.bler)."""
         self.olla_offset_db = np.zeros(n_ue)
 
     def retx_candidates(self, slot: int, n_symb: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -109,6 +138,11 @@ class HarqEntity:
         self.n_symb[ue, proc] = n_symb
         self.rbg[ue, proc] = rbg
         self.acc_sinr_lin[ue, proc] = 0.0
+        mcs = np.asarray(mcs, dtype=np.int64)
+        c, k = code_block_segmentation(tbs_bits, self._code_rate[mcs])
+        s10, sc = self._curves.parameters(mcs, np.maximum(k, 1))
+        self.bler_params[ue, proc] = np.stack([np.broadcast_to(s10, c.shape), np.broadcast_to(sc, c.shape),
+                                               np.asarray(c, dtype=np.float64)], axis=-1)
         return proc
 
     def transmit(
@@ -117,25 +151,17 @@ class HarqEntity:
     ) -> HarqOutcome:
         """Decode one transmission of each (ue, proc) at the chase-combined SINR; update the
         processes and OLLA. ``uniforms`` [tx] in [0, 1) decide the outcomes (NACK if u < BLER)."""
-        self.n_tx[ue, proc] += 1
-        self.acc_sinr_lin[ue, proc] += eff_sinr_lin
-        mcs = self.mcs[ue, proc]
-        with np.errstate(divide="ignore"):
-            snr_db = lin_to_db(self.acc_sinr_lin[ue, proc])
-        bler = transport_block_bler(snr_db, mcs, self.tbs_bits[ue, proc], mcs_table_index=self.mcs_table_index)
-        ack = uniforms >= bler
-        n_tx = self.n_tx[ue, proc]
-        first = n_tx == 1
-        dropped = ~ack & (n_tx >= self.max_transmissions)
+        ue = np.ascontiguousarray(ue, dtype=np.int64)
+        proc = np.ascontiguousarray(proc, dtype=np.int64)
+        outcome = np.empty(ue.size, dtype=np.int64)
+        bler = np.empty(ue.size)
         payload = self.payload_bits[ue, proc].copy()
+        _transmit(ue, proc, np.ascontiguousarray(eff_sinr_lin, dtype=np.float64),
+                  np.ascontiguousarray(uniforms, dtype=np.float64), int(slot), self.params, self.n_tx,
+                  self.acc_sinr_lin, self.ready_slot, self.bler_params, self.olla_offset_db, outcome, bler)
+        ack = outcome == HARQ_ACK
+        dropped = outcome == HARQ_DROP
+        first = self.n_tx[ue, proc] == 1
         done = ack | dropped
         self.active[ue[done], proc[done]] = False
-        retry = ~done
-        self.ready_slot[ue[retry], proc[retry]] = slot + self.rtt_slots
-        if self.olla and np.any(first):
-            f = first
-            delta = np.where(ack[f], -self.step_down_db, self.step_up_db)
-            off = self.olla_offset_db
-            np.add.at(off, ue[f], delta)  # (a UE may in principle send two TBs in one call)
-            np.clip(off, -self.max_offset_db, self.max_offset_db, out=off)
         return HarqOutcome(ack=ack, first=first, dropped=dropped, payload_bits=payload, bler=bler)

@@ -13,17 +13,17 @@ Shared conventions (all powers per PRB, linear):
 
 Per-PRB DL SINR (TR 38.901 fast fading on top of the large-scale gains):
     sinr[u, p] = S_u |h_u0(p)|^2 / (sum_k active[c_k, rbg(p)] I_uk |h_uk(p)|^2 + resid[u] + N)
-EESM over the PRBs of a transmission (nrsim.link.eesm) with a running log-sum-exp.
+EESM over the PRBs of a transmission with the shared accumulator of
+:mod:`nrsim.link.adaptation` (``eesm_add`` / ``eesm_value``).
 """
 
 from __future__ import annotations
-
-import math
 
 import numba
 import numpy as np
 
 from nrsim.compiled import jit
+from nrsim.link.adaptation import eesm_add, eesm_value, subband_cqi
 
 # Serial on purpose: per slot each kernel runs for about a millisecond, where thread start-up
 # and, on a shared 2-core machine, contention cost more than they gain (measured: 2 OpenMP
@@ -74,32 +74,18 @@ def dl_tx_sinr(tx_ue, tx_rbg, tx_beta, rbg_first_prb, link_cell, link_rx_mw, row
             n = rbg_first_prb[r + 1] - p0
             _rbg_sinr(u, r, p0, n, link_cell, link_rx_mw, rows, bank, active, resid_mw, noise_mw, buf)
             for j in range(n):
-                y = -buf[j] / beta
-                if y > m:
-                    acc = acc * math.exp(m - y) + 1.0
-                    m = y
-                else:
-                    acc += math.exp(y - m)
+                m, acc = eesm_add(buf[j], beta, m, acc)
             n_tot += n
         out_n_prb[i] = n_tot
-        if n_tot == 0:
-            out_eff_lin[i] = 0.0
-        else:
-            out_eff_lin[i] = -beta * (m + math.log(acc / n_tot))
+        out_eff_lin[i] = eesm_value(beta, m, acc, n_tot)
 
 
 @_pjit
 def csi_measure(meas_ue, rbg_first_prb, link_cell, link_rx_mw, rows, bank, active, resid_mw,
                 noise_mw, cqi_thr_lin, cqi_beta, out_cqi, out_wb_sinr_lin):
-    """Subband CQI (one subband per RBG) and wideband mean SINR of measuring UEs.
-
-    CQI of a subband = highest q in 1..15 whose EESM SINR over the subband's PRBs, with the
-    beta of q's MCS, reaches q's 10 %-BLER threshold ``cqi_thr_lin`` [15] (TS 38.214
-    5.2.2.1: the highest CQI whose transport block would be received with BLER <= 0.1);
-    0 (out of range) when none. The scan starts at the CQI of the subband's mean SINR, an
-    upper bound because EESM <= arithmetic mean for any beta."""
+    """Subband CQI (one subband per RBG, :func:`nrsim.link.adaptation.subband_cqi` over the
+    subband's PRBs) and wideband mean SINR of measuring UEs."""
     n_rbg = rbg_first_prb.shape[0] - 1
-    n_cqi = cqi_thr_lin.shape[0]
     buf = np.empty(MAX_RBG_PRB)
     for i in numba.prange(meas_ue.shape[0]):
         u = meas_ue[i]
@@ -109,31 +95,12 @@ def csi_measure(meas_ue, rbg_first_prb, link_cell, link_rx_mw, rows, bank, activ
             p0 = rbg_first_prb[r]
             n = rbg_first_prb[r + 1] - p0
             _rbg_sinr(u, r, p0, n, link_cell, link_rx_mw, rows, bank, active, resid_mw, noise_mw, buf)
-            mean = 0.0
-            gmin = buf[0]
+            s_r = 0.0
             for j in range(n):
-                mean += buf[j]
-                if buf[j] < gmin:
-                    gmin = buf[j]
-            tot += mean
+                s_r += buf[j]
+            tot += s_r
             n_tot += n
-            mean /= n
-            q = 0
-            while q < n_cqi and cqi_thr_lin[q] <= mean:
-                q += 1
-            # q = number of thresholds met by the mean (an upper bound of the CQI)
-            got = 0
-            while q > 0:
-                beta = cqi_beta[q - 1]
-                acc = 0.0
-                for j in range(n):
-                    acc += math.exp(-(buf[j] - gmin) / beta)
-                eff = gmin - beta * math.log(acc / n)
-                if eff >= cqi_thr_lin[q - 1]:
-                    got = q
-                    break
-                q -= 1
-            out_cqi[i, r] = got
+            out_cqi[i, r] = subband_cqi(buf, n, cqi_thr_lin, cqi_beta)
         out_wb_sinr_lin[i] = tot / max(n_tot, 1)
 
 
@@ -211,19 +178,10 @@ def ul_tx_sinr(tx_ue, tx_rbg, tx_p_prb_mw, tx_beta, rbg_first_prb, serving, serv
             for p in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
                 g = s0 * bank[rows[u, 0], p] / (i_mw[c, p] + noise_mw)
                 tot += g
-                y = -g / beta
-                if y > m:
-                    acc = acc * math.exp(m - y) + 1.0
-                    m = y
-                else:
-                    acc += math.exp(y - m)
+                m, acc = eesm_add(g, beta, m, acc)
                 n += 1
-        if n == 0:
-            out_eff_lin[i] = 0.0
-            out_mean_lin[i] = 0.0
-        else:
-            out_eff_lin[i] = -beta * (m + math.log(acc / n))
-            out_mean_lin[i] = tot / n
+        out_eff_lin[i] = eesm_value(beta, m, acc, n)
+        out_mean_lin[i] = tot / n if n > 0 else 0.0
 
 
 @jit

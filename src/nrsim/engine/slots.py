@@ -41,6 +41,7 @@ from nrsim.engine import slot_kernels as sk
 from nrsim.engine.slot_harq import HarqEntity
 from nrsim.engine.slot_setup import SlotDrop, slot_drop
 from nrsim.engine.snapshot import build_layout
+from nrsim.link.adaptation import mcs_for_sinr_array
 from nrsim.link.bler import bler_curves
 from nrsim.link.frame import (
     numerology_mu,
@@ -56,6 +57,8 @@ from nrsim.link.tbs import n_re_per_prb, transport_block_size
 from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.radio.uplink import pusch_tx_power_dbm
 from nrsim.rng import stream
+from nrsim.scheduler.metric import policy_metric_array as ul_metric
+from nrsim.scheduler.metric import scheduler_params
 from nrsim.scheduler import (
     MaxCI,
     ProportionalFair,
@@ -100,8 +103,8 @@ class LinkLevel:
 
     def mcs_for_sinr(self, sinr_db: NDArray[np.float64]) -> NDArray[np.int64]:
         """Highest MCS whose 10 %-BLER SNR is <= ``sinr_db`` (MCS 0 below all)."""
-        m = np.searchsorted(self.mcs_thr_db, sinr_db, side="right") - 1
-        return np.clip(m, 0, self.mcs_thr_db.size - 1).astype(np.int64)
+        x = np.asarray(sinr_db, dtype=np.float64)
+        return mcs_for_sinr_array(np.ascontiguousarray(self.mcs_thr_db), np.ascontiguousarray(x))
 
 
 def link_level(mcs_table_index: int) -> LinkLevel:
@@ -143,6 +146,7 @@ def make_scheduler(cfg: ScenarioConfig, n_ue: int, traffic=None) -> Scheduler:
         hol = getattr(traffic, "head_of_line", None)
         return QosAware(
             n_ue, head_of_line=hol, edf=s.qos_edf, time_constant_slots=s.pf_time_constant_slots, max_ues_per_slot=s.max_ues_per_slot,
+            alpha=s.pf_alpha, beta=s.pf_beta,
         )
     return load_scheduler_plugin(str(s.plugin), n_ue, dict(s.plugin_params))
 
@@ -294,6 +298,9 @@ class _SlotSimulation:
             self.ul_i_avg_mw = np.zeros(self.n_cells)
             self.ul_avg_bps = np.ones(self.n_ue)
             self.ul_last_served = np.full(self.n_ue, -1, dtype=np.int64)
+            # the UL runs the compiled built-in policies (a plugin or qos: PF)
+            s = sc.scheduler
+            self.ul_sched = scheduler_params(s if s.name in ("pf", "rr", "max_ci") else s.model_copy(update={"name": "pf"}))
             self.pathloss_db = -sd.coupling_gain_db[np.arange(self.n_ue), self.serving]
             # the desired signal after maximum-ratio combining over the gNB's receive antennas
             self.serving_gain_lin = np.ascontiguousarray(gain_lin[np.arange(self.n_ue), self.serving] * ul.bs_rx_antennas)
@@ -449,13 +456,8 @@ class _SlotSimulation:
         p_ref_dbm = pusch_tx_power_dbm(ul.p0_dbm, ul.alpha, self.pathloss_db, m_ref_prb, self.mu, ul.p_max_dbm)
         est_ref_db = p_ref_dbm - lin_to_db(m_ref_prb) + lin_to_db(self.serving_gain_lin / serv_in_mw) - h.olla_offset_db
         se_bit_per_re = ll.mcs_se[ll.mcs_for_sinr(est_ref_db)]  # wideband rate proxy
-        name = sc.scheduler.name
-        if name == "rr":
-            metric = (slot - self.ul_last_served).astype(np.float64)
-        elif name == "max_ci":
-            metric = se_bit_per_re.astype(np.float64)
-        else:
-            metric = se_bit_per_re / self.ul_avg_bps
+        rate_bps = se_bit_per_re * (n_re * self.n_prb / self.slot_s)
+        metric = ul_metric(self.ul_sched, rate_bps, self.ul_avg_bps, (slot - self.ul_last_served).astype(np.float64))
         metric = np.where(eligible, metric, -np.inf)
         order = np.lexsort((np.arange(self.n_ue), -metric, self.serving))
         cell_sorted = self.serving[order]

@@ -28,7 +28,7 @@ from nrsim._version import __version__
 from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.identity import geo_metadata
-from nrsim.engine.calls import run_mobile_calls
+from nrsim.engine.calls import check_call_config, run_mobile_calls
 from nrsim.engine.mobility import run_mobility
 from nrsim.engine.slots import run_slots
 from nrsim.engine.snapshot import area_drop_polygons, build_layout, is_sparse, snapshot_drop
@@ -221,32 +221,9 @@ class CallsMode(RunMode):
     kind = "calls"
 
     def check(self, cfg: ScenarioConfig) -> None:
-        """The capabilities of the mobile call engine (:mod:`nrsim.engine.calls`)."""
+        """The capabilities of the mobile call engine (:func:`nrsim.engine.calls.check_call_config`)."""
         _check_moving(cfg)
-        sc = cfg.slots
-        if sc.traffic.model != "video_call":
-            raise ConfigError(
-                f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
-                "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
-                field="slots.traffic.model")
-        if sc.scheduler.name not in ("pf", "rr", "qos"):
-            raise ConfigError(f"slots.scheduler.name = {sc.scheduler.name!r}: the mobile call engine supports "
-                              "'qos', 'pf' and 'rr'", field="slots.scheduler.name")
-        slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
-        ratio = cfg.mobility.step_ms / slot_ms
-        if abs(ratio - round(ratio)) > 1e-9:
-            raise ConfigError(f"mobility.step_ms = {cfg.mobility.step_ms:g} must be a multiple of the slot "
-                              f"({slot_ms:g} ms at {cfg.radio.scs_khz} kHz)", field="mobility.step_ms")
-        n_slots = int(round(cfg.mobility.duration_s * 1e3 / slot_ms))
-        default = type(sc).model_fields["n_slots"].default
-        if sc.n_slots not in (default, n_slots):
-            raise ConfigError(
-                f"slots.n_slots = {sc.n_slots}: a run with moving UEs lasts mobility.duration_s "
-                f"(= {cfg.mobility.duration_s:g} s = {n_slots} slots); leave slots.n_slots unset",
-                field="slots.n_slots")
-        if sc.warmup_slots >= n_slots:
-            raise ConfigError(f"slots.warmup_slots = {sc.warmup_slots} must be < the {n_slots} slots of "
-                              f"mobility.duration_s = {cfg.mobility.duration_s:g}", field="slots.warmup_slots")
+        check_call_config(cfg)
         super().check(cfg)
 
     def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,

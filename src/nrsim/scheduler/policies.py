@@ -8,6 +8,7 @@ from numpy.typing import NDArray
 
 from nrsim.errors import ConfigError
 from nrsim.scheduler.base import SchedulerInput, assign_by_metric
+from nrsim.scheduler.metric import pf_metric_array
 
 
 class ProportionalFair:
@@ -39,14 +40,16 @@ class ProportionalFair:
         self.average_rate_bps = np.full(n_ue, float(initial_rate_bps))
 
     def allocate(self, inp: SchedulerInput) -> NDArray[np.bool_]:
-        r_inst = inp.rate_bits / inp.slot_duration_s
-        with np.errstate(divide="ignore"):
-            metric = r_inst**self.alpha / (self.average_rate_bps[:, None] ** self.beta)
-        return assign_by_metric(metric, inp, max_ues_per_cell=self.max_ues_per_slot)
+        return assign_by_metric(self.metric(inp), inp, max_ues_per_cell=self.max_ues_per_slot)
+
+    def metric(self, inp: SchedulerInput) -> NDArray[np.float64]:
+        """r_inst^alpha / T^beta [ue, rbg] (:func:`nrsim.scheduler.metric.pf_metric`)."""
+        r_inst = np.ascontiguousarray(inp.rate_bits / inp.slot_duration_s, dtype=np.float64)
+        return pf_metric_array(r_inst, self.average_rate_bps, self.alpha, self.beta)
 
     def update(self, inp: SchedulerInput, scheduled_bits: NDArray[np.float64]) -> None:
         k = 1.0 / self.time_constant_slots
-        self.average_rate_bps *= 1.0 - k
+        self.average_rate_bps *= 1.0 - k  # T <- (1 - k) T + k r_served (scheduler.metric.pf_average)
         self.average_rate_bps += k * (np.asarray(scheduled_bits) / inp.slot_duration_s)
 
 
@@ -108,15 +111,17 @@ class QosAware:
         edf: bool = True,
         time_constant_slots: float = 100.0,
         max_ues_per_slot: int | None = None,
+        alpha: float = 1.0,
+        beta: float = 1.0,
     ) -> None:
         self.head_of_line = head_of_line
         self.edf = bool(edf)
         self.max_ues_per_slot = max_ues_per_slot
-        self._pf = ProportionalFair(n_ue, time_constant_slots=time_constant_slots, max_ues_per_slot=max_ues_per_slot)
+        self._pf = ProportionalFair(n_ue, time_constant_slots=time_constant_slots, alpha=alpha, beta=beta,
+                                    max_ues_per_slot=max_ues_per_slot)
 
     def allocate(self, inp: SchedulerInput) -> NDArray[np.bool_]:
-        r_inst = inp.rate_bits / inp.slot_duration_s
-        pf = r_inst / self._pf.average_rate_bps[:, None]  # [ue, rbg], >= 0
+        pf = self._pf.metric(inp)  # [ue, rbg], >= 0
         if self.head_of_line is None:
             return assign_by_metric(pf, inp, max_ues_per_cell=self.max_ues_per_slot)
         gbr, prio, deadline, hol_bits = self.head_of_line()

@@ -1,0 +1,117 @@
+"""The same static scenario through the static slot engine (:func:`nrsim.engine.slots.run_slots`)
+and the mobile-call engine with a static mobility model (:func:`nrsim.engine.calls.run_mobile_calls`,
+``mobility.model = "static"``, speed 0): what both report must agree (issue 12, item 2).
+
+Scenario: UMa 7 sites x 3 sectors, ISD 200 m, DL only, every UE on a video call whose
+30 Mbit/s stream saturates its cell (PRB use > 90 %: the throughput is the cell capacity
+share, as under full buffer, which the call engine does not offer), QoS scheduler with PF
+among the calls, fast fading at 0 km/h or none. The UE drop and large-scale channel come
+from the same named streams; the packets, fading traces and HARQ draws come from each
+engine's own streams, so the engines agree only statistically.
+
+Tolerances (pooled over ``SEEDS``):
+- ``THROUGHPUT_REL_TOL`` 8 %: without fast fading the seed-to-seed difference of the mean
+  user throughput is -1..-5 % (the call engine reads the shadowing bilinearly and puts the
+  cells beyond its ``n_interferers`` at their mean utilisation; the packets differ).
+- ``BLER_ABS_TOL`` 0.02: both engines run OLLA to 10 %; first-transmission BLERs of
+  0.083..0.093 were measured in both.
+- ``PRB_ABS_TOL`` 0.05 on the mean PRB utilisation of saturated cells.
+- ``MCS_ABS_TOL`` 1.0 on the mean first-transmission MCS.
+
+With TDL-C fading the engines disagree today (this module's settings, seeds 1-2, pooled):
+the call engine's mean user throughput is 23 % lower (1.69 vs 2.19 x 10^7 bit/s; median
+1.54 vs 2.81, -45 %) and its mean MCS 3.8 lower (12.6 vs 16.4), at the same BLER (0.104 vs
+0.104) and PRB use (0.97 vs 0.96); without fading: mean throughput -1.1 %, median -11 %,
+BLER 0.097 vs 0.101, MCS 14.9 vs 14.6. The CSI models differ (call engine: one wideband
+CQI from a mutual-information average over one PRB per RBG; slot engine: subband CQI by
+EESM per RBG, TS 38.214 5.2.2.1), but that is not the cause: a trial with the slot engine's
+subband CQI in the call engine (one PRB per subband) gave 1.695 (was 1.692) x 10^7 bit/s and
+MCS 12.6. The cause is the scheduler: the call engine schedules wideband, RBGs in index
+order, while the slot engine gives each RBG to the UE with the best PF metric on it
+(frequency-selective multi-user diversity). The fading test is an expected failure (strict)
+until both engines share one scheduler; then it must pass as a regression test.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import nrsim
+from nrsim.engine.calls import run_mobile_calls
+from nrsim.engine.slots import run_slots
+
+SEEDS = (1, 2)
+THROUGHPUT_REL_TOL = 0.08
+BLER_ABS_TOL = 0.02
+PRB_ABS_TOL = 0.05
+MCS_ABS_TOL = 1.0
+DURATION_S = 0.5
+"""1,000 slots at 30 kHz, 200 of them warm-up."""
+
+COMMON = [
+    "deployment.rings=1", "deployment.ue.per_sector=5", "deployment.isd_m=200",
+    "channel.o2i_high_loss_fraction=0.2", "radio.ue_noise_figure_db=7",
+    "slots.enabled=true", "slots.warmup_slots=200",
+    "slots.traffic.model=video_call", "slots.traffic.background_ftp_share=0",
+    "slots.traffic.video_bitrate_bps=3e7", "slots.traffic.voice=false",
+    "slots.scheduler.name=qos", "slots.scheduler.qos_edf=false",
+    "slots.uplink.enabled=false", "slots.fading.ue_speed_kmh=0",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def _run(engine: str, fading: bool, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ov = [*COMMON, f"slots.fading.enabled={str(fading).lower()}"]
+    if engine == "calls":
+        cfg = nrsim.load_config("mobility-uma", [*ov, "mobility.model=static", f"mobility.duration_s={DURATION_S}"],
+                                seed=seed)
+        res = run_mobile_calls(cfg)
+        assert int(res.ue["handovers"].sum()) == 0  # static UEs keep their cell
+        return res.ue, res.cell
+    n_slots = int(round(DURATION_S / 0.5e-3))
+    cfg = nrsim.load_config("mobility-uma", [*ov, "mobility.enabled=false", f"slots.n_slots={n_slots}"], seed=seed)
+    res = run_slots(cfg)
+    return (pd.concat([pd.DataFrame(d.ue) for d in res.drops], ignore_index=True),
+            pd.concat([pd.DataFrame(d.cell) for d in res.drops], ignore_index=True))
+
+
+def _summary(engine: str, fading: bool) -> dict[str, float]:
+    ues, cells = zip(*(_run(engine, fading, s) for s in SEEDS))
+    ue = pd.concat(ues, ignore_index=True)
+    cell = pd.concat(cells, ignore_index=True)
+    thr = ue["throughput_bps"].to_numpy()
+    return {
+        "n_ue": len(ue),
+        "thr_mean": float(thr.mean()),
+        "thr_p10": float(np.percentile(thr, 10)),
+        "thr_p50": float(np.percentile(thr, 50)),
+        "bler": float(np.nanmean(ue["bler_first_tx"])),
+        "prb": float(cell["prb_utilisation"].mean()),
+        "mcs": float(np.nanmean(ue["mean_mcs"])),
+    }
+
+
+def _check(fading: bool) -> None:
+    a, b = _summary("slots", fading), _summary("calls", fading)
+    msg = f"slots {a} vs calls {b}"
+    assert a["n_ue"] == b["n_ue"], msg  # the same UE drop
+    assert a["prb"] > 0.9 and b["prb"] > 0.9, msg  # saturated cells
+    assert b["thr_mean"] == pytest.approx(a["thr_mean"], rel=THROUGHPUT_REL_TOL), msg
+    assert b["thr_p50"] == pytest.approx(a["thr_p50"], rel=2 * THROUGHPUT_REL_TOL), msg
+    assert b["bler"] == pytest.approx(a["bler"], abs=BLER_ABS_TOL), msg
+    assert b["prb"] == pytest.approx(a["prb"], abs=PRB_ABS_TOL), msg
+    assert b["mcs"] == pytest.approx(a["mcs"], abs=MCS_ABS_TOL), msg
+
+
+def test_static_scenario_agrees_between_engines_without_fading() -> None:
+    _check(fading=False)
+
+
+@pytest.mark.xfail(strict=True, reason="wideband scheduling in RBG index order (calls) vs "
+                   "frequency-selective PF per RBG (slots): calls 23 % lower throughput with TDL-C fading (module doc)")
+def test_static_scenario_agrees_between_engines_with_fading() -> None:
+    _check(fading=True)
