@@ -41,10 +41,10 @@ def cholesky_inplace(m, n):
 
 
 @jit
-def chol_inv_diag(ell, n, work, out):
-    """Diagonal of (L L^H)^-1 from the lower Cholesky factor ell[:n, :n] into out[:n]:
-    [M^-1]_kk = sum_j |(L^-1)_jk|^2 (work: complex scratch of at least n x n)."""
-    for k in range(n):  # column k of L^-1 by forward substitution
+def lower_inverse_into(ell, n, work):
+    """work[:n, :n] = L^-1 for the lower Cholesky factor ell[:n, :n], column k by forward
+    substitution (the strict upper triangle of work is zeroed)."""
+    for k in range(n):
         for i in range(n):
             if i < k:
                 work[i, k] = 0.0
@@ -53,6 +53,14 @@ def chol_inv_diag(ell, n, work, out):
             for t in range(k, i):
                 s -= ell[i, t] * work[t, k]
             work[i, k] = s / ell[i, i].real
+
+
+@jit
+def chol_inv_diag(ell, n, work, out):
+    """Diagonal of (L L^H)^-1 from the lower Cholesky factor ell[:n, :n] into out[:n]:
+    [M^-1]_kk = sum_j |(L^-1)_jk|^2 (work: complex scratch of at least n x n)."""
+    lower_inverse_into(ell, n, work)
+    for k in range(n):
         acc = 0.0
         for i in range(k, n):
             acc += work[i, k].real * work[i, k].real + work[i, k].imag * work[i, k].imag
@@ -96,15 +104,7 @@ def whiten_into(ell, n_rx, h, n_col, out):
 def chol_inverse(ell, n, work, out):
     """Full (L L^H)^-1 = L^-H L^-1 from the lower Cholesky factor ell[:n, :n] into out[:n, :n]
     (work: complex scratch of at least n x n, holds L^-1 on return)."""
-    for k in range(n):
-        for i in range(n):
-            if i < k:
-                work[i, k] = 0.0
-                continue
-            s = 1.0 + 0j if i == k else 0j
-            for t in range(k, i):
-                s -= ell[i, t] * work[t, k]
-            work[i, k] = s / ell[i, i].real
+    lower_inverse_into(ell, n, work)
     for i in range(n):
         for j in range(n):
             acc = 0j
