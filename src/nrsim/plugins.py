@@ -44,16 +44,25 @@ def check_plugins_allowed(cfg: ScenarioConfig, allow_plugins: bool) -> None:
     names code and ``allow_plugins`` is false. When allowed, check (without importing it)
     that each named file exists, so that a wrong path fails before any work."""
     for field, value in named_code(cfg):
-        if not allow_plugins:
-            raise PluginNotAllowedError(
-                f"{field} = {value!r} names Python code, which nrsim runs only when allowed: pass "
-                f"{ALLOW_OPTION} (nrsim run, nrsim compare) or allow_plugins=True (nrsim.run, "
-                "nrsim.compare.compare) if you trust this file", field=field)
-        path_text = value.rsplit(":", 1)[0]
-        try:
-            is_file = Path(path_text).is_file()
-        except (OSError, ValueError):
-            is_file = False
-        if not is_file:
-            raise ConfigError(f"{field} = {value!r}: the file {path_text!r} does not exist; allowed "
-                              "'path/to/file.py:ClassName'", field=field)
+        check_code_field(field, value, allow_plugins, where=(
+            f"{ALLOW_OPTION} (nrsim run, nrsim compare) or allow_plugins=True (nrsim.run, nrsim.compare.compare)"),
+            attribute="ClassName")
+
+
+def check_code_field(field: str, value: str, allow_plugins: bool, *, where: str, attribute: str) -> None:
+    """One field naming code, ``'path/to/file.py:<attribute>'``: raise
+    :class:`PluginNotAllowedError` when ``allow_plugins`` is false (``where`` names the option
+    and argument that allow it); when allowed, raise :class:`ConfigError` if the file does not
+    exist (checked without importing it)."""
+    if not allow_plugins:
+        raise PluginNotAllowedError(
+            f"{field} = {value!r} names Python code, which nrsim runs only when allowed: pass "
+            f"{where} if you trust this file", field=field)
+    path_text = value.rsplit(":", 1)[0]
+    try:
+        is_file = Path(path_text).is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
+        raise ConfigError(f"{field} = {value!r}: the file {path_text!r} does not exist; allowed "
+                          f"'path/to/file.py:{attribute}'", field=field)

@@ -18,14 +18,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib.util
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
 from nrsim.errors import ConfigError
-from nrsim.plugins import ALLOW_OPTION, PluginNotAllowedError
+from nrsim.plugins import ALLOW_OPTION, check_code_field
 from nrsim.policy.planner import PlanSites
 from nrsim.policy.schema import Policy, restricted_vendors
 
@@ -38,19 +37,9 @@ def check_policy_plugin_allowed(policy: Policy, allow_plugins: bool) -> None:
     spec = policy.strategy.plugin
     if spec is None:
         return
-    if not allow_plugins:
-        raise PluginNotAllowedError(
-            f"{PLUGIN_FIELD} = {spec!r} names Python code, which nrsim runs only when allowed: pass "
-            f"{ALLOW_OPTION} (nrsim policy) or allow_plugins=True (nrsim.policy.run_policy) if you trust this file",
-            field=PLUGIN_FIELD)
-    path = spec.rsplit(":", 1)[0]
-    try:
-        ok = Path(path).is_file()
-    except (OSError, ValueError):
-        ok = False
-    if not ok:
-        raise ConfigError(f"{PLUGIN_FIELD} = {spec!r}: the file {path!r} does not exist; allowed "
-                          "'path/to/file.py:function'", field=PLUGIN_FIELD)
+    check_code_field(PLUGIN_FIELD, spec, allow_plugins,
+                     where=f"{ALLOW_OPTION} (nrsim policy) or allow_plugins=True (nrsim.policy.run_policy)",
+                     attribute="function")
 
 
 def _positions(keys: NDArray[np.float64], reverse: bool) -> NDArray[np.int64]:
