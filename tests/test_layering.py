@@ -24,7 +24,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "nrsim"
 
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("nrsim._version", "nrsim.units", "nrsim.errors", "nrsim.compiled", "nrsim.rng"),
+    ("nrsim._version", "nrsim._lazy", "nrsim.units", "nrsim.errors", "nrsim.compiled", "nrsim.rng"),
     # the clause formulas, spec tables, scenario registry and the spatially correlated fields:
     # pure physics over arrays that imports nothing above layer 0
     ("nrsim.channel.tr38901", "nrsim.channel.field_read", "nrsim.channel.shadowing_field"),

@@ -9,9 +9,9 @@ pandas or Dask; ``tests/test_layering.py`` reads the table as import edges
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from nrsim._lazy import lazy_attributes
 from nrsim._version import __version__
 from nrsim.errors import (
     ArgumentTypeError,
@@ -46,17 +46,7 @@ _LAZY: dict[str, str] = {
 """Public name -> the module that defines it, imported on first access."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nrsim' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("nrsim", _LAZY, globals())
 
 
 __all__ = [

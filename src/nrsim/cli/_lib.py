@@ -6,8 +6,9 @@ edges (docs/architecture.md). Public names come from the lazy :mod:`nrsim` names
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from nrsim._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from nrsim.kpi.outdir import check_output
@@ -18,13 +19,7 @@ _LAZY: dict[str, str] = {
 """Name -> the module that defines it."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nrsim.cli._lib' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_attributes("nrsim.cli._lib", _LAZY, globals())
 
 
 __all__ = sorted(_LAZY)

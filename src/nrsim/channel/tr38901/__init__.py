@@ -17,8 +17,7 @@ from :mod:`nrsim.channel.tr38901.los_probability`.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from nrsim._lazy import lazy_attributes
 
 _LAZY: dict[str, str] = {
     "MIN_D_3D_M": "nrsim.channel.tr38901.pathloss",
@@ -58,14 +57,4 @@ _LAZY: dict[str, str] = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'nrsim.channel.tr38901' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_attributes("nrsim.channel.tr38901", _LAZY, globals())
