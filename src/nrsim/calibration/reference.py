@@ -126,29 +126,32 @@ def _read_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body)))
 
 
-def _group(rows: list[dict[str, str]], key_fn) -> dict[tuple, list[dict[str, str]]]:
-    out: dict[tuple, list[dict[str, str]]] = {}
-    for row in rows:
-        key = key_fn(row)
-        if key is not None:
-            out.setdefault(key, []).append(row)
+def _curves(
+    name: str, scenarios: dict[str, str], metrics: dict[str, str], *, phase_prefix: str | None = None
+) -> dict[tuple[str, float, str], list[dict[str, str]]]:
+    """Rows of the reference CSV ``name`` grouped by (nrsim scenario, carrier [GHz], nrsim
+    metric), the file's names mapped through ``scenarios`` and ``metrics`` (other rows, and
+    rows whose ``phase`` does not start with ``phase_prefix``, dropped), each group in
+    ascending ``cdf_percent``."""
+    out: dict[tuple[str, float, str], list[dict[str, str]]] = {}
+    for row in _read_rows(name):
+        scen = scenarios.get(row["scenario"])
+        metric = metrics.get(row["metric"])
+        if scen is None or metric is None:
+            continue
+        if phase_prefix is not None and not row["phase"].startswith(phase_prefix):
+            continue
+        out.setdefault((scen, float(row["carrier_GHz"]), metric), []).append(row)
+    for group in out.values():
+        group.sort(key=lambda r: float(r["cdf_percent"]))
     return out
 
 
 @functools.cache
 def _average_references() -> dict[tuple[str, float, str], MetricReference]:
-    rows = _read_rows(AVERAGE_FILE)
-
-    def key(row: dict[str, str]) -> tuple | None:
-        scen = _AVERAGE_SCENARIOS.get(row["scenario"])
-        metric = _AVERAGE_METRICS.get(row["metric"])
-        if scen is None or metric is None or not row["phase"].startswith("large_scale"):
-            return None
-        return scen, float(row["carrier_GHz"]), metric
-
     out = {}
-    for (scen, fc, metric), group in _group(rows, key).items():
-        group.sort(key=lambda r: float(r["cdf_percent"]))
+    curves = _curves(AVERAGE_FILE, _AVERAGE_SCENARIOS, _AVERAGE_METRICS, phase_prefix="large_scale")
+    for (scen, fc, metric), group in curves.items():
         out[(scen, fc, metric)] = MetricReference(
             scenario=scen,
             fc_ghz=fc,
@@ -163,18 +166,8 @@ def _average_references() -> dict[tuple[str, float, str], MetricReference]:
 
 @functools.cache
 def _spread_references() -> dict[tuple[str, float, str], MetricReference]:
-    rows = _read_rows(SPREAD_FILE)
-
-    def key(row: dict[str, str]) -> tuple | None:
-        scen = _SPREAD_SCENARIOS.get(row["scenario"])
-        metric = _SPREAD_METRICS.get(row["metric"])
-        if scen is None or metric is None:
-            return None
-        return scen, float(row["carrier_GHz"]), metric
-
     out = {}
-    for (scen, fc, metric), group in _group(rows, key).items():
-        group.sort(key=lambda r: float(r["cdf_percent"]))
+    for (scen, fc, metric), group in _curves(SPREAD_FILE, _SPREAD_SCENARIOS, _SPREAD_METRICS).items():
         n_comp = int(max(int(r["n_companies"]) for r in group))
         out[(scen, fc, metric)] = MetricReference(
             scenario=scen,
