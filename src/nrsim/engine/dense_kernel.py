@@ -44,7 +44,7 @@ from nrsim.channel.tr38901.antenna import (
     wrap_angle_core,
 )
 from nrsim.channel.tr38901.los_probability import los_probability_core
-from nrsim.channel.tr38901.pathloss import pathloss_core, rma_breakpoint_core, uma_effective_height_core
+from nrsim.channel.tr38901.pathloss import pathloss_core, sigma_sf_los_core, uma_effective_height_core
 from nrsim.channel.tr38901.scenarios import PL_UMA
 from nrsim.rng import LINK_VARIATE_HE_1M, LINK_VARIATE_HE_LEVEL, LINK_VARIATE_LOS, link_uniform_core
 
@@ -184,22 +184,14 @@ def drop_kernel(
                 b_d2[j, kk] = d2d
                 b_los[j, kk] = los
                 if sf_on and soft_los:  # both fields: the link mixes LOS and NLOS
-                    f = site_f_los[s]
-                    sig = site_sig_los[s]
-                    if site_sig_los_after_bp[s] != sig:  # RMa: sigma beyond d_BP (note 5)
-                        if d2d > rma_breakpoint_core(fc_ghz, site_h[s], hu):
-                            sig = site_sig_los_after_bp[s]
-                    b_f[j, kk] = f
-                    b_sf[j, kk] = sig
+                    b_f[j, kk] = site_f_los[s]
+                    b_sf[j, kk] = sigma_sf_los_core(site_sig_los[s], site_sig_los_after_bp[s], d2d, fc_ghz, site_h[s], hu)
                     b_fn[j, kk] = site_f_nlos[s]
                     b_sfn[j, kk] = site_sig_nlos[s]
                 elif sf_on:
                     if los:
                         f = site_f_los[s]
-                        sig = site_sig_los[s]
-                        if site_sig_los_after_bp[s] != sig:  # RMa: sigma beyond d_BP (note 5)
-                            if d2d > rma_breakpoint_core(fc_ghz, site_h[s], hu):
-                                sig = site_sig_los_after_bp[s]
+                        sig = sigma_sf_los_core(site_sig_los[s], site_sig_los_after_bp[s], d2d, fc_ghz, site_h[s], hu)
                     else:
                         f = site_f_nlos[s]
                         sig = site_sig_nlos[s]

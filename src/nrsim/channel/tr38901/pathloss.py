@@ -57,6 +57,7 @@ __all__ = [
     "pathloss_law_db",
     "breakpoint_core",
     "rma_breakpoint_core",
+    "sigma_sf_los_core",
     "uma_effective_height_core",
 ]
 
@@ -112,6 +113,18 @@ def breakpoint_core(fc_ghz: float, h_bs_m: float, h_ut_m: float, h_e_m: float) -
 def rma_breakpoint_core(fc_ghz: float, h_bs_m: float, h_ut_m: float) -> float:
     """d_BP = 2 pi h_BS h_UT fc / c [m] (Table 7.4.1-1 note 5)."""
     return 2.0 * math.pi * h_bs_m * h_ut_m * fc_ghz * 1e9 / C_TR38901_M_S
+
+
+@jit
+def sigma_sf_los_core(
+    sigma_db: float, sigma_after_bp_db: float, d_2d_m: float, fc_ghz: float, h_bs_m: float, h_ut_m: float
+) -> float:
+    """LOS shadow-fading sigma_SF [dB] of one link (Table 7.4.1-1): ``sigma_after_bp_db``
+    beyond the RMa breakpoint d_BP of note 5, else ``sigma_db``; scenarios without a
+    breakpoint carry the same value in both."""
+    if sigma_after_bp_db != sigma_db and d_2d_m > rma_breakpoint_core(fc_ghz, h_bs_m, h_ut_m):
+        return sigma_after_bp_db
+    return sigma_db
 
 
 @jit
