@@ -4,9 +4,12 @@ One call of :func:`run_slot_range` simulates the slots ``t0 .. t1-1`` of one mob
 (serving cells, who may transmit and the large-scale channel are fixed within a step), both
 link directions, for all UEs: packet arrivals and delay-budget discard, HARQ retransmissions,
 the QoS-aware scheduler per cell, TBS, per-PRB SINR with fast fading, EESM, chase combining,
-TB BLER, OLLA, in-order delivery and the periodic subband CSI report. The DL scheduler is
-frequency-selective (each RBG to the best UE on it, :func:`nrsim.scheduler.base.assign_rbgs_in_cell`);
-the UL one fills RBGs in index order (no per-RBG UL channel knowledge at the gNB).
+TB BLER, OLLA, in-order delivery and the periodic CSI report. With ``fss``
+(``slots.scheduler.frequency_selective``) the CSI is per subband (one per RBG) and the DL
+scheduler frequency-selective (each RBG to the best UE on it,
+:func:`nrsim.scheduler.base.assign_rbgs_in_cell`); without it (the default) one wideband CQI
+and RBGs in index order. The UL always fills RBGs in index order (no per-RBG UL channel
+knowledge at the gNB).
 
 Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``):
 
@@ -30,8 +33,8 @@ Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``
   5.4.3.1, without prioritised bit rates).
 - HARQ ``h_*`` [dir, ue, proc] (``h_rbg`` [dir, ue, proc, rbg]; ``h_part`` [dir, ue, proc,
   channel]: the TB's bits from each logical channel).
-- CSI: ``csi_ring`` [ring, ue, rbg] measured subband reports (SINR of the CQI [dB]),
-  ``reported_db`` [ue, rbg] the gNB's; ``last_act`` [cell, rbg] the last DL slot's activity.
+- CSI: ``csi_ring`` [ring, ue, rbg] measured subband reports (SINR of the CQI [dB]; wideband:
+  column 0), ``reported_db`` [ue, rbg] the gNB's (wideband: all columns equal); ``last_act`` [cell, rbg] the last DL slot's activity.
 - Counters ``acc`` [dir, ue, ACC_*] over slots >= ``warmup``; ``cell_acc`` [dir, cell, 2]:
   PRBs used, PRBs available.
 
@@ -218,9 +221,9 @@ def run_slot_range(
     serving, can_tx, cell_ue_start, cell_ue,
     rx_prb_mw, gain_lin, top_cell, resid_prb_mw, noise_prb_mw,
     bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
-    tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_lin, cqi_sinr_db,
+    tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_thr_lin, cqi_sinr_db,
     ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
-    sched, max_ues, harq,
+    sched, fss, max_ues, harq,
     cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util, last_act,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
     pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
@@ -280,8 +283,8 @@ def run_slot_range(
             ring = src % csi_ring.shape[0]
             for u in range(n_ue):
                 if csi_ok[ring, u]:
-                    for r in range(n_rbg):
-                        reported_db[u, r] = csi_ring[ring, u, r]
+                    for r in range(n_rbg):  # wideband (not fss): one report, in column 0
+                        reported_db[u, r] = csi_ring[ring, u, r if fss else 0]
                     dl_stale[u] = True
                     csi_ok[ring, u] = False
         # 2. packet arrivals and discard, both directions
@@ -351,7 +354,7 @@ def run_slot_range(
                     if h_nact[d, u] >= n_proc:
                         continue
                     waited = float(t - last_served[d, u])
-                    if d == DL:  # rate and metric per RBG from the subband CSI (frequency-selective)
+                    if d == DL and fss:  # rate and metric per RBG from the subband CSI (frequency-selective)
                         if dl_stale[u]:
                             se_sum = 0.0
                             for r in range(n_rbg):
@@ -365,9 +368,12 @@ def run_slot_range(
                             c_bits[n_c, r] = b_r
                             c_metric[n_c, r] = policy_metric(sched, b_r / slot_s, pf_avg_bps[d, u], waited)
                         c_rem[n_c] = queued + dl_se[u] * n_re  # one PRB of margin, as in the UL
-                    else:
-                        est = _ul_estimate_db(u, c, 1, olla_db, gain_lin, ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu,
-                                              ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)  # one PRB: not power-limited
+                    else:  # wideband: the reported CQI's SINR (DL) or one PRB's power-controlled SINR (UL)
+                        if d == DL:
+                            est = reported_db[u, 0] - olla_db[DL, u]
+                        else:  # one PRB: not power-limited
+                            est = _ul_estimate_db(u, c, 1, olla_db, gain_lin, ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu,
+                                                  ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
                         m = mcs_for_sinr(mcs_thr_db, est)
                         rate = mcs_se[m] * n_re * n_prb / slot_s
                         metric[n_c] = policy_metric(sched, rate, pf_avg_bps[d, u], waited)
@@ -389,7 +395,7 @@ def run_slot_range(
                 for r in range(n_rbg):
                     if free[r]:
                         n_free += 1
-                if d == DL and n_c > 0 and n_free > 0:
+                if d == DL and fss and n_c > 0 and n_free > 0:
                     # each free RBG to the best candidate on it (QoS rank, then the policy metric)
                     n_sched = assign_rbgs_in_cell(n_c, free, c_metric, c_bits, c_rem, prio, ddl, cand, max_ues[d],
                                                   n_sched, c_got, owner)
@@ -423,7 +429,7 @@ def run_slot_range(
                         n_tx += 1
                         if meas:
                             acc[d, u, ACC_NEW] += 1.0
-                elif n_c > 0 and n_free > 0:  # UL: no per-RBG channel knowledge at the gNB; RBGs in index order
+                elif n_c > 0 and n_free > 0:  # wideband (UL: no per-RBG channel knowledge): RBGs in index order
                     _sort_candidates(order, n_c, prio, ddl, metric, cand)
                     for oi in range(n_c):
                         if n_sched >= max_ues[d]:
@@ -435,11 +441,11 @@ def run_slot_range(
                         m = cand_mcs[order[oi]]
                         bits_prb = max(mcs_se[m] * n_re, 1.0)
                         need_prb = int(math.ceil(queued / bits_prb)) + 1
-                        # a power-limited UE gets no more PRBs than keep MCS 0 decodable
-                        g = gain_lin[u, c]
-                        gmin = 10.0 ** ((mcs_thr_db[0] + olla_db[UL, u]) / 10.0)
-                        m_cap = 10.0 ** (ul_pmax_dbm / 10.0) * g * ul_rx_gain / (gmin * (ul_i_avg_mw[c] + ul_noise_prb_mw))
-                        need_prb = max(min(need_prb, int(m_cap)), 1)
+                        if d == UL:  # a power-limited UE gets no more PRBs than keep MCS 0 decodable
+                            g = gain_lin[u, c]
+                            gmin = 10.0 ** ((mcs_thr_db[0] + olla_db[UL, u]) / 10.0)
+                            m_cap = 10.0 ** (ul_pmax_dbm / 10.0) * g * ul_rx_gain / (gmin * (ul_i_avg_mw[c] + ul_noise_prb_mw))
+                            need_prb = max(min(need_prb, int(m_cap)), 1)
                         p = 0
                         while h_act[d, u, p]:
                             p += 1
@@ -454,10 +460,10 @@ def run_slot_range(
                                 n_free -= 1
                                 h_rbg[d, u, p, r] = True
                                 got += rbg_n_prb[r]
-                        # power-limited UEs: MCS for the power spread over the allocation
-                        est = _ul_estimate_db(u, c, got, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
-                                              ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                        m = mcs_for_sinr(mcs_thr_db, est)
+                        if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
+                            est = _ul_estimate_db(u, c, got, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
+                                                  ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
+                            m = mcs_for_sinr(mcs_thr_db, est)
                         tbs = tbs_tab[d, n_symb, m, got]
                         if tbs <= 0:
                             for r in range(n_rbg):
@@ -597,6 +603,8 @@ def run_slot_range(
             if d == DL:
                 for c in range(n_cells):
                     last_util[c] = util[c]
+                    if not fss:
+                        continue
                     for r in range(n_rbg):
                         last_act[c, r] = act[c, r]
                         last_act_f[c, r] = 1.0 if act[c, r] else 0.0
@@ -608,7 +616,8 @@ def run_slot_range(
                     for r in range(n_rbg):
                         m_i += ul_i[c, r]
                     ul_i_avg_mw[c] = (1.0 - ul_forget) * ul_i_avg_mw[c] + ul_forget * m_i / n_rbg
-        # 7. subband CSI of the UEs due to report (interference of the last DL slot's activity per RBG)
+        # 7. CSI of the UEs due to report: subband (fss; interference of the last DL slot's activity
+        # per RBG) or wideband (not fss; the last DL slot's load per cell)
         ring = t % csi_ring.shape[0]
         mean_last = 0.0
         for c in range(n_cells):
@@ -618,6 +627,26 @@ def run_slot_range(
             if (t - u) % cqi_period != 0 or not can_tx[u]:
                 continue
             c = serving[u]
+            if not fss:  # one wideband CQI: interference of the last DL slot's load per cell
+                i_mw = resid_prb_mw[u] * mean_last + noise_prb_mw
+                for kk in range(k_top):
+                    cc = top_cell[u, kk]
+                    if cc != c:
+                        i_mw += rx_prb_mw[u, cc] * last_util[cc]
+                inv = rx_prb_mw[u, c] / i_mw
+                row = f_base[u] + (f_off[u] + t) % f_period[u]
+                # mutual-information average over one PRB per RBG (``bank_rbg``) -> effective SINR
+                mi = 0.0
+                for r in range(n_rbg):
+                    mi += math.log2(1.0 + inv * bank_rbg[row, r])
+                eff_db = 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
+                cq = np.searchsorted(cqi_thr_db, eff_db, side="right")  # CQI 0..15
+                csi_ring[ring, u, 0] = cqi_sinr_db[cq]
+                csi_ok[ring, u] = True
+                if meas:
+                    acc[DL, u, ACC_SINR_DB] += eff_db
+                    acc[DL, u, ACC_SINR_N] += 1.0
+                continue
             i_base = resid_prb_mw[u] * mean_last + noise_prb_mw
             s_mw = rx_prb_mw[u, c]
             row = f_base[u] + (f_off[u] + t) % f_period[u]
