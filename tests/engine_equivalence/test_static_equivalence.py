@@ -58,7 +58,7 @@ DURATION_S = 0.5
 """1,000 slots at 30 kHz, 200 of them warm-up."""
 WIDEBAND_FADING = {"thr_mean": 16917470.0, "thr_p50": 15372580.0, "mcs": 12.62582706065822,
                    "bler": 0.10434026487706988}
-"""The call engine with fading before frequency_selective existed (main at 1753502166, this
+"""The call engine with fading before ``frequency_selective`` existed (main at 1753502166, this
 module's settings, seeds 1-2, pooled): its default must reproduce them exactly."""
 
 COMMON = [

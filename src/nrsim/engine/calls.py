@@ -21,7 +21,8 @@ UL reads it too: TDD reciprocity); DL interferers are the ``slots.n_interferers`
 cells per UE with their per-RBG activity and no fast fading, the rest at the mean load;
 UL interference from the UEs scheduled in other cells on the same RBGs, without fast
 fading; the gNB knows the UL buffers (ideal BSR); scheduling is wideband (RBGs in index
-order), the MCS from the reported wideband CQI minus OLLA.
+order), the MCS from the reported wideband CQI minus OLLA, unless
+``slots.scheduler.frequency_selective`` (DL: subband CQI, each RBG to the best UE on it).
 """
 
 from __future__ import annotations
