@@ -375,6 +375,11 @@ class SlotSchedulerConfig(_Frozen):
     """``qos``: among GBR flows of equal 5QI priority, earliest deadline first (PF breaks
     ties); false: PF among all GBR flows of equal priority (no EDF overload domino effect;
     docs/video.md)."""
+    frequency_selective: bool = False
+    """Mobile call engine (``traffic.model = "video_call"`` with mobility): true: subband CQI (one
+    per RBG) and frequency-selective DL scheduling (each RBG to the best UE on it; slower, the
+    call benchmark ~40-60 %); false: one wideband CQI, RBGs in index order. The static slot
+    engine is always frequency-selective (docs/video.md)."""
     plugin: Annotated[str, Field(min_length=3, pattern=r"^.+:[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     """``path/to/file.py:ClassName`` of a user scheduler, built as ClassName(n_ue, **plugin_params)
     (``name = "plugin"``; downlink only). Python code: runs only with ``--allow-plugins``."""

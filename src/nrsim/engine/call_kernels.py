@@ -4,7 +4,12 @@ One call of :func:`run_slot_range` simulates the slots ``t0 .. t1-1`` of one mob
 (serving cells, who may transmit and the large-scale channel are fixed within a step), both
 link directions, for all UEs: packet arrivals and delay-budget discard, HARQ retransmissions,
 the QoS-aware scheduler per cell, TBS, per-PRB SINR with fast fading, EESM, chase combining,
-TB BLER, OLLA, in-order delivery and the periodic wideband CSI report.
+TB BLER, OLLA, in-order delivery and the periodic CSI report. With ``fss``
+(``slots.scheduler.frequency_selective``) the CSI is per subband (one per RBG) and the DL
+scheduler frequency-selective (each RBG to the best UE on it,
+:func:`nrsim.scheduler.base.assign_rbgs_in_cell`); without it (the default) one wideband CQI
+and RBGs in index order. The UL always fills RBGs in index order (no per-RBG UL channel
+knowledge at the gNB).
 
 Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``):
 
@@ -16,7 +21,7 @@ Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``
 - ``bank`` float32 [row, prb]: fast-fading power gain (unit mean) of the UE's serving link;
   row(t) = ``f_base`` + (``f_off`` + t) mod ``f_period`` [ue] (the UL reads the same trace:
   TDD reciprocity); ``bank_rbg`` float32 [row, rbg] the same at the middle PRB of each RBG
-  (a compact copy for the CSI reports).
+  (a compact copy for the wideband SINR KPI of the CSI reports).
 - Packets (flat, grouped by direction and UE, arrival order): ``pk_t`` arrival [s],
   ``pk_deadline`` [s], ``pk_cum`` cumulative end within (direction, UE) [bit], ``pk_prio``
   5QI priority level (lower first); outputs ``pk_done`` (end of the slot of the last bit's
@@ -28,6 +33,8 @@ Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``
   5.4.3.1, without prioritised bit rates).
 - HARQ ``h_*`` [dir, ue, proc] (``h_rbg`` [dir, ue, proc, rbg]; ``h_part`` [dir, ue, proc,
   channel]: the TB's bits from each logical channel).
+- CSI: ``csi_ring`` [ring, ue, rbg] measured subband reports (SINR of the CQI [dB]; wideband:
+  column 0), ``reported_db`` [ue, rbg] the gNB's (wideband: all columns equal); ``last_act`` [cell, rbg] the last DL slot's activity.
 - Counters ``acc`` [dir, ue, ACC_*] over slots >= ``warmup``; ``cell_acc`` [dir, cell, 2]:
   PRBs used, PRBs available.
 
@@ -42,9 +49,19 @@ import math
 import numpy as np
 
 from nrsim.compiled import jit
-from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, harq_step, mcs_for_sinr, olla_after
+from nrsim.link.adaptation import (
+    HARQ_ACK,
+    HARQ_DROP,
+    cqi_thresholds_met,
+    eesm_add,
+    eesm_value,
+    harq_step,
+    mcs_for_sinr,
+    olla_after,
+)
 from nrsim.radio.uplink import pusch_power_core as pusch_power_dbm  # TS 38.213 7.1.1
 from nrsim.rng import counter_uniform_core
+from nrsim.scheduler.base import assign_rbgs_in_cell
 from nrsim.scheduler.metric import SCHED_QOS, SCHED_QOS_EDF, pf_average, policy_metric
 
 
@@ -169,6 +186,33 @@ def _before(a, b, prio, ddl, metric, cand):
     return cand[a] < cand[b]
 
 
+@jit
+def _start_tb(d, u, p, m, got, n_symb, tbs, queued, q_arrived, q_taken, q_head, q_arr, pk_cum, h_act, h_nact,
+              h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part, h_acc, sched_bits):
+    """A new TB of UE u in HARQ process p: payload min(TBS, queued) taken from the logical
+    channels, voice first (logical channel prioritisation); returns the payload [bit]."""
+    payload = min(tbs, queued)
+    rem = payload
+    for f in range(N_LCH):
+        qq = N_LCH * d + f
+        part = min(rem, max(q_arrived[qq, u] - q_taken[qq, u], 0.0))
+        q_taken[qq, u] += part
+        _head_forward(qq, u, q_head, q_arr, q_taken, pk_cum)
+        h_part[d, u, p, f] = part
+        rem -= part
+    h_act[d, u, p] = True
+    h_nact[d, u] += 1
+    h_ready[d, u, p] = 0
+    h_ntx[d, u, p] = 0
+    h_mcs[d, u, p] = m
+    h_nprb[d, u, p] = got
+    h_nsymb[d, u, p] = n_symb
+    h_payload[d, u, p] = payload
+    h_acc[d, u, p] = 0.0
+    sched_bits[u] = payload
+    return payload
+
+
 # --- the slot loop ---------------------------------------------------------------------------
 @jit
 def run_slot_range(
@@ -177,10 +221,10 @@ def run_slot_range(
     serving, can_tx, cell_ue_start, cell_ue,
     rx_prb_mw, gain_lin, top_cell, resid_prb_mw, noise_prb_mw,
     bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
-    tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_sinr_db,
+    tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_thr_lin, cqi_sinr_db,
     ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
-    sched, max_ues, harq,
-    cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util,
+    sched, fss, max_ues, harq,
+    cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util, last_act,
     q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
     pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
     h_act, h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part, h_acc, h_rbg,
@@ -209,6 +253,21 @@ def run_slot_range(
     ul_cells = np.zeros(n_cells, dtype=np.bool_)
     util = np.zeros(n_cells)
     order = np.empty(n_ue, dtype=np.int64)
+    c_metric = np.empty((n_ue, n_rbg))  # DL candidates: scheduler metric and bits per RBG
+    c_bits = np.empty((n_ue, n_rbg))
+    c_rem = np.empty(n_ue)
+    c_got = np.empty(n_ue, dtype=np.int64)
+    owner = np.empty(n_rbg, dtype=np.int64)
+    dl_bits = np.empty((n_ue, n_rbg))  # DL bits per RBG at the reported CQI minus OLLA (cached)
+    dl_se = np.empty(n_ue)  # their mean spectral efficiency [bit/RE]
+    dl_stale = np.ones(n_ue, dtype=np.bool_)  # recompute after a report or an OLLA change
+    last_act_f = np.empty((n_cells, n_rbg))  # last_act as 0/1 (a branch-free CSI loop)
+    for c in range(n_cells):
+        for r in range(n_rbg):
+            last_act_f[c, r] = 1.0 if last_act[c, r] else 0.0
+    rbg_n_prb = np.empty(n_rbg, dtype=np.int64)
+    for r in range(n_rbg):
+        rbg_n_prb[r] = rbg_first_prb[r + 1] - rbg_first_prb[r]
     h_nact = np.zeros((2, n_ue), dtype=np.int64)  # active processes per direction and UE
     for d in range(2):
         for u in range(n_ue):
@@ -224,7 +283,9 @@ def run_slot_range(
             ring = src % csi_ring.shape[0]
             for u in range(n_ue):
                 if csi_ok[ring, u]:
-                    reported_db[u] = csi_ring[ring, u]
+                    for r in range(n_rbg):  # wideband (not fss): one report, in column 0
+                        reported_db[u, r] = csi_ring[ring, u, r if fss else 0]
+                    dl_stale[u] = True
                     csi_ok[ring, u] = False
         # 2. packet arrivals and discard, both directions
         for qq in range(2 * N_LCH):
@@ -292,11 +353,31 @@ def run_slot_range(
                         continue
                     if h_nact[d, u] >= n_proc:
                         continue
-                    est = _estimate_db(d, u, c, reported_db, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
-                                       ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                    m = mcs_for_sinr(mcs_thr_db, est)
-                    rate = mcs_se[m] * n_re * n_prb / slot_s
-                    metric[n_c] = policy_metric(sched, rate, pf_avg_bps[d, u], float(t - last_served[d, u]))
+                    waited = float(t - last_served[d, u])
+                    if d == DL and fss:  # rate and metric per RBG from the subband CSI (frequency-selective)
+                        if dl_stale[u]:
+                            se_sum = 0.0
+                            for r in range(n_rbg):
+                                se_r = mcs_se[mcs_for_sinr(mcs_thr_db, reported_db[u, r] - olla_db[DL, u])]
+                                dl_bits[u, r] = se_r * rbg_n_prb[r]  # per RE of a PRB
+                                se_sum += se_r
+                            dl_se[u] = se_sum / n_rbg
+                            dl_stale[u] = False
+                        for r in range(n_rbg):
+                            b_r = dl_bits[u, r] * n_re
+                            c_bits[n_c, r] = b_r
+                            c_metric[n_c, r] = policy_metric(sched, b_r / slot_s, pf_avg_bps[d, u], waited)
+                        c_rem[n_c] = queued + dl_se[u] * n_re  # one PRB of margin, as in the UL
+                    else:  # wideband: the reported CQI's SINR (DL) or one PRB's power-controlled SINR (UL)
+                        if d == DL:
+                            est = reported_db[u, 0] - olla_db[DL, u]
+                        else:  # one PRB: not power-limited
+                            est = _ul_estimate_db(u, c, 1, olla_db, gain_lin, ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu,
+                                                  ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
+                        m = mcs_for_sinr(mcs_thr_db, est)
+                        rate = mcs_se[m] * n_re * n_prb / slot_s
+                        metric[n_c] = policy_metric(sched, rate, pf_avg_bps[d, u], waited)
+                        cand_mcs[n_c] = m
                     prio[n_c] = 0.0
                     ddl[n_c] = 0.0
                     if sched.kind == SCHED_QOS or sched.kind == SCHED_QOS_EDF:  # the highest-priority non-empty channel's head
@@ -309,13 +390,46 @@ def run_slot_range(
                                     ddl[n_c] = pk_deadline[h]
                                 break
                     cand[n_c] = u
-                    cand_mcs[n_c] = m
                     n_c += 1
                 n_free = 0
                 for r in range(n_rbg):
                     if free[r]:
                         n_free += 1
-                if n_c > 0 and n_free > 0:
+                if d == DL and fss and n_c > 0 and n_free > 0:
+                    # each free RBG to the best candidate on it (QoS rank, then the policy metric)
+                    n_sched = assign_rbgs_in_cell(n_c, free, c_metric, c_bits, c_rem, prio, ddl, cand, max_ues[d],
+                                                  n_sched, c_got, owner)
+                    for i in range(n_c):
+                        if c_got[i] == 0:
+                            continue
+                        u = cand[i]
+                        p = 0
+                        while h_act[d, u, p]:
+                            p += 1
+                        got = 0
+                        est = 0.0
+                        for r in range(n_rbg):
+                            mine = free[r] and owner[r] == i
+                            h_rbg[d, u, p, r] = mine
+                            if mine:
+                                got += rbg_n_prb[r]
+                                est += rbg_n_prb[r] * (reported_db[u, r] - olla_db[DL, u])
+                        m = mcs_for_sinr(mcs_thr_db, est / got)  # TB MCS: PRB-weighted mean estimate [dB]
+                        tbs = tbs_tab[d, n_symb, m, got]
+                        if tbs <= 0:
+                            continue
+                        for r in range(n_rbg):
+                            if h_rbg[d, u, p, r]:
+                                free[r] = False
+                        _start_tb(d, u, p, m, got, n_symb, float(tbs), _queued(d, u, q_arrived, q_taken), q_arrived,
+                                  q_taken, q_head, q_arr, pk_cum, h_act, h_nact, h_ready, h_ntx, h_mcs, h_nprb,
+                                  h_nsymb, h_payload, h_part, h_acc, sched_bits)
+                        tx_ue[n_tx] = u
+                        tx_proc[n_tx] = p
+                        n_tx += 1
+                        if meas:
+                            acc[d, u, ACC_NEW] += 1.0
+                elif n_c > 0 and n_free > 0:  # wideband (UL: no per-RBG channel knowledge): RBGs in index order
                     _sort_candidates(order, n_c, prio, ddl, metric, cand)
                     for oi in range(n_c):
                         if n_sched >= max_ues[d]:
@@ -345,7 +459,7 @@ def run_slot_range(
                                 free[r] = False
                                 n_free -= 1
                                 h_rbg[d, u, p, r] = True
-                                got += rbg_first_prb[r + 1] - rbg_first_prb[r]
+                                got += rbg_n_prb[r]
                         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
                             est = _ul_estimate_db(u, c, got, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
                                                   ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
@@ -357,25 +471,9 @@ def run_slot_range(
                                     free[r] = True
                                     n_free += 1
                             continue
-                        payload = min(float(tbs), queued)
-                        rem = payload  # logical channel prioritisation: voice, then the rest
-                        for f in range(N_LCH):
-                            qq = N_LCH * d + f
-                            part = min(rem, max(q_arrived[qq, u] - q_taken[qq, u], 0.0))
-                            q_taken[qq, u] += part
-                            _head_forward(qq, u, q_head, q_arr, q_taken, pk_cum)
-                            h_part[d, u, p, f] = part
-                            rem -= part
-                        h_act[d, u, p] = True
-                        h_nact[d, u] += 1
-                        h_ready[d, u, p] = 0
-                        h_ntx[d, u, p] = 0
-                        h_mcs[d, u, p] = m
-                        h_nprb[d, u, p] = got
-                        h_nsymb[d, u, p] = n_symb
-                        h_payload[d, u, p] = payload
-                        h_acc[d, u, p] = 0.0
-                        sched_bits[u] = payload
+                        _start_tb(d, u, p, m, got, n_symb, float(tbs), queued, q_arrived, q_taken, q_head, q_arr,
+                                  pk_cum, h_act, h_nact, h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part,
+                                  h_acc, sched_bits)
                         tx_ue[n_tx] = u
                         tx_proc[n_tx] = p
                         n_tx += 1
@@ -479,6 +577,8 @@ def run_slot_range(
                 else:
                     h_ready[d, u, p] = t + harq.rtt_slots
                 olla_db[d, u] = olla_after(olla_db[d, u], first, ack, harq)
+                if d == DL and first:
+                    dl_stale[u] = True
                 if meas:
                     if ack:
                         acc[d, u, ACC_BITS] += h_payload[d, u, p]
@@ -503,6 +603,11 @@ def run_slot_range(
             if d == DL:
                 for c in range(n_cells):
                     last_util[c] = util[c]
+                    if not fss:
+                        continue
+                    for r in range(n_rbg):
+                        last_act[c, r] = act[c, r]
+                        last_act_f[c, r] = 1.0 if act[c, r] else 0.0
             else:
                 for c in range(n_cells):
                     if not ul_cells[c]:
@@ -511,7 +616,8 @@ def run_slot_range(
                     for r in range(n_rbg):
                         m_i += ul_i[c, r]
                     ul_i_avg_mw[c] = (1.0 - ul_forget) * ul_i_avg_mw[c] + ul_forget * m_i / n_rbg
-        # 7. wideband CSI of the UEs due to report (interference of the last DL slot's load)
+        # 7. CSI of the UEs due to report: subband (fss; interference of the last DL slot's activity
+        # per RBG) or wideband (not fss; the last DL slot's load per cell)
         ring = t % csi_ring.shape[0]
         mean_last = 0.0
         for c in range(n_cells):
@@ -521,23 +627,48 @@ def run_slot_range(
             if (t - u) % cqi_period != 0 or not can_tx[u]:
                 continue
             c = serving[u]
-            i_mw = resid_prb_mw[u] * mean_last + noise_prb_mw
+            if not fss:  # one wideband CQI: interference of the last DL slot's load per cell
+                i_mw = resid_prb_mw[u] * mean_last + noise_prb_mw
+                for kk in range(k_top):
+                    cc = top_cell[u, kk]
+                    if cc != c:
+                        i_mw += rx_prb_mw[u, cc] * last_util[cc]
+                inv = rx_prb_mw[u, c] / i_mw
+                row = f_base[u] + (f_off[u] + t) % f_period[u]
+                # mutual-information average over one PRB per RBG (``bank_rbg``) -> effective SINR
+                mi = 0.0
+                for r in range(n_rbg):
+                    mi += math.log2(1.0 + inv * bank_rbg[row, r])
+                eff_db = 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
+                cq = np.searchsorted(cqi_thr_db, eff_db, side="right")  # CQI 0..15
+                csi_ring[ring, u, 0] = cqi_sinr_db[cq]
+                csi_ok[ring, u] = True
+                if meas:
+                    acc[DL, u, ACC_SINR_DB] += eff_db
+                    acc[DL, u, ACC_SINR_N] += 1.0
+                continue
+            i_base = resid_prb_mw[u] * mean_last + noise_prb_mw
+            s_mw = rx_prb_mw[u, c]
+            row = f_base[u] + (f_off[u] + t) % f_period[u]
+            for r in range(n_rbg):
+                i_rbg[r] = i_base
             for kk in range(k_top):
                 cc = top_cell[u, kk]
                 if cc != c:
-                    i_mw += rx_prb_mw[u, cc] * last_util[cc]
-            inv = rx_prb_mw[u, c] / i_mw
-            row = f_base[u] + (f_off[u] + t) % f_period[u]
-            # mutual-information average over one PRB per RBG (``bank_rbg``) -> effective SINR
+                    g = rx_prb_mw[u, cc]
+                    for r in range(n_rbg):
+                        i_rbg[r] += g * last_act_f[cc, r]
             mi = 0.0
             for r in range(n_rbg):
-                mi += math.log2(1.0 + inv * bank_rbg[row, r])
-            eff_db = 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
-            cq = np.searchsorted(cqi_thr_db, eff_db, side="right")  # CQI 0..15
-            csi_ring[ring, u] = cqi_sinr_db[cq]
+                i_mw = i_rbg[r]
+                # one subband per RBG, measured on its middle PRB (``bank_rbg``; the EESM over all
+                # its PRBs, ``subband_cqi``, made the slot loop 3x slower: docs/video.md)
+                x = s_mw / i_mw * bank_rbg[row, r]
+                csi_ring[ring, u, r] = cqi_sinr_db[cqi_thresholds_met(cqi_thr_lin, x)]
+                mi += math.log2(1.0 + x)
             csi_ok[ring, u] = True
-            if meas:
-                acc[DL, u, ACC_SINR_DB] += eff_db
+            if meas:  # wideband SINR KPI: mutual-information average over the subbands
+                acc[DL, u, ACC_SINR_DB] += 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
                 acc[DL, u, ACC_SINR_N] += 1.0
 
 
@@ -551,11 +682,3 @@ def _ul_estimate_db(u, c, m_prb, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu,
     p_prb_mw = 10.0 ** (p_dbm / 10.0) / max(m_prb, 1)
     return 10.0 * math.log10(p_prb_mw * g * rx_gain / (i_avg_mw[c] + noise_prb_mw)) - olla_db[UL, u]
 
-
-@jit
-def _estimate_db(d, u, c, reported_db, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu, i_avg_mw, noise_prb_mw, rx_gain):
-    """The gNB's SINR estimate for the rate of UE u: DL the reported CQI's SINR, UL the
-    power-controlled SINR per PRB on one PRB (not power-limited), each minus OLLA [dB]."""
-    if d == DL:
-        return reported_db[u] - olla_db[DL, u]
-    return _ul_estimate_db(u, c, 1, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu, i_avg_mw, noise_prb_mw, rx_gain)

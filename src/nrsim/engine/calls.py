@@ -21,7 +21,8 @@ UL reads it too: TDD reciprocity); DL interferers are the ``slots.n_interferers`
 cells per UE with their per-RBG activity and no fast fading, the rest at the mean load;
 UL interference from the UEs scheduled in other cells on the same RBGs, without fast
 fading; the gNB knows the UL buffers (ideal BSR); scheduling is wideband (RBGs in index
-order), the MCS from the reported wideband CQI minus OLLA.
+order), the MCS from the reported wideband CQI minus OLLA, unless
+``slots.scheduler.frequency_selective`` (DL: subband CQI, each RBG to the best UE on it).
 """
 
 from __future__ import annotations
@@ -283,10 +284,12 @@ class _Drop:
         self.acc = np.zeros((2, n, ck.N_ACC))
         self.cell_acc = np.zeros((2, n_cells, 2))
         self.cqi_delay = max(int(la.cqi_delay_slots), 1)
-        self.csi_ring = np.zeros((self.cqi_delay + 1, n))
+        self.csi_ring = np.zeros((self.cqi_delay + 1, n, n_rbg))  # subband CSI (SINR of the CQI) [dB]
         self.csi_ok = np.zeros((self.cqi_delay + 1, n), dtype=bool)
-        self.reported_db = np.zeros(n)
+        self.reported_db = np.zeros((n, n_rbg))
         self.last_util = np.ones(n_cells)
+        self.last_act = np.ones((n_cells, n_rbg), dtype=bool)
+        self.cqi_thr_lin = np.ascontiguousarray(db_to_lin(self.ll.cqi_thr_db))
         self.ul_i_avg = np.zeros(n_cells)
         self.key = np.uint64(link_key(cfg.seed, drop) ^ 0x5DEECE66D)
         s = sc.scheduler
@@ -319,7 +322,7 @@ class _Drop:
         re-establishment: HARQ reset, data forwarded, OLLA reset, CSI from the new cell)."""
         if not self.started:
             self.serving = serving.astype(np.int64).copy()
-            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))
+            self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))[:, None]
             self.started = True
             return
         moved = np.flatnonzero(serving != self.serving)
@@ -329,7 +332,7 @@ class _Drop:
                           self.q_discarded, self.q_floor, self.pk_cum)
             self.olla_db[:, moved] = 0.0
             self.csi_ok[:, moved] = False
-            self.reported_db[moved] = self.geometry_db(moved)
+            self.reported_db[moved] = self.geometry_db(moved)[:, None]
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         sc = self.cfg.slots
@@ -347,11 +350,12 @@ class _Drop:
             self.bank, self.bank_rbg, self.f_base, self.f_off, self.f_period, self.rbg_first_prb,
             tb.tbs_bits, tb.n_cb, tb.s10_db, tb.scale_db, np.ascontiguousarray(ll.mcs_thr_db),
             np.ascontiguousarray(ll.mcs_se), np.ascontiguousarray(ll.mcs_beta),
-            np.ascontiguousarray(ll.cqi_thr_db), np.ascontiguousarray(ll.cqi_sinr_db),
+            np.ascontiguousarray(ll.cqi_thr_db), self.cqi_thr_lin, np.ascontiguousarray(ll.cqi_sinr_db),
             float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
             self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3,
-            self.sched, self.max_ues, harq_olla(la),
+            self.sched, bool(sc.scheduler.frequency_selective), self.max_ues, harq_olla(la),
             int(la.cqi_period_slots), self.cqi_delay, self.csi_ring, self.csi_ok, self.reported_db, self.last_util,
+            self.last_act,
             self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived, self.q_taken,
             self.q_delivered, self.q_discarded, self.q_floor,
             self.pk_t, self.pk_deadline, self.pk_cum, self.pk_prio, self.pk_done, self.pk_disc,

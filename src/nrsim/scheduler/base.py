@@ -150,3 +150,54 @@ def assign_by_metric(
         np.ascontiguousarray(inp.rate_bits, dtype=np.float64),
         int(max_ues_per_cell or 0),
     )
+
+
+@jit
+def assign_rbgs_in_cell(n_cand, free, metric, bits, remaining, prio, deadline_s, ue, max_ues, n_sched, n_got, owner):
+    """Frequency-selective greedy assignment of one cell's free RBGs among ``n_cand`` candidates
+    (compiled; the per-cell form of :func:`assign_by_metric` with QoS ranks).
+
+    RBG by RBG in index order, each ``free`` RBG [rbg] goes to the candidate first by (QoS
+    priority ``prio`` ascending, ``deadline_s`` ascending, ``metric`` [cand, rbg] on that RBG
+    descending, UE index ``ue`` ascending) whose data is not yet covered (``remaining`` [cand]
+    bits > 0; each RBG it gets takes ``bits`` [cand, rbg] off) and, once ``max_ues`` distinct
+    UEs are scheduled in the cell (``n_sched`` of them before, e.g. retransmissions), only to
+    one of those. Writes ``owner`` [rbg] (candidate position, -1 none; RBGs not ``free`` are
+    left as they are) and ``n_got`` [cand] (RBGs won); returns the new ``n_sched``."""
+    for i in range(n_cand):
+        n_got[i] = 0
+    for r in range(free.shape[0]):
+        if not free[r]:
+            continue
+        owner[r] = -1
+        best = -1
+        for i in range(n_cand):
+            if remaining[i] <= 0.0:
+                continue
+            if n_got[i] == 0 and n_sched >= max_ues:
+                continue
+            if best < 0:
+                best = i
+                continue
+            if prio[i] != prio[best]:
+                if prio[i] < prio[best]:
+                    best = i
+                continue
+            if deadline_s[i] != deadline_s[best]:
+                if deadline_s[i] < deadline_s[best]:
+                    best = i
+                continue
+            if metric[i, r] != metric[best, r]:
+                if metric[i, r] > metric[best, r]:
+                    best = i
+                continue
+            if ue[i] < ue[best]:
+                best = i
+        if best < 0:
+            continue
+        owner[r] = best
+        if n_got[best] == 0:
+            n_sched += 1
+        n_got[best] += 1
+        remaining[best] -= bits[best, r]
+    return n_sched
