@@ -179,6 +179,10 @@ def test_large_cog_has_overviews(tmp_path):
         assert ds.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG" and ds.units[0] == "dBm"
     back, meta = read_geotiff(p)
     np.testing.assert_array_equal(back, data)
+    small = write_geotiff(tmp_path / "small.tif", data[:80, :81], x0_e_m=500000.0, y0_n_m=5700000.0,
+                          resolution_m=50.0, epsg=32630, nodata=np.nan)
+    with rasterio.open(small) as ds:  # a city raster of one tile still gets one overview level
+        assert ds.overviews(1) == [2] and ds.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
     assert meta["x0_e_m"] == 500000.0 and meta["y0_n_m"] == 5700000.0 and meta["epsg"] == 32630
 
 

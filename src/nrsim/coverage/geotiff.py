@@ -4,8 +4,9 @@ One single-band, north-up file per layer in the area's WGS84 / UTM projection
 (EPSG:326zz/327zz) or, for generated layouts, a local frame without CRS; pixel-is-area;
 deflate-compressed 256 x 256 tiles in COG layout (GDAL COG driver: header and tile index
 first, overviews before the full-resolution tiles) with overviews (factors 2, 4, ... until
-the smallest fits in one tile, GDAL's ``OVERVIEWS=AUTO``: a raster of one tile or less has
-none), the band description and unit set, and nodata. Index rasters (serving / dominant
+the smallest fits in one tile, as GDAL's ``OVERVIEWS=AUTO``, and at least one level, so a
+city raster of one tile also has a half-resolution overview: :func:`overview_levels`), the
+band description and unit set, and nodata. Index rasters (serving / dominant
 cell) are uint8 (up to 254 cells) or uint16 (up to 65 534) with the largest value as nodata
 and a colour table (one colour per cell, nodata transparent); larger networks keep int32
 with nodata -1 and no colour table (GDAL allows colour tables on 8/16-bit bands only).
@@ -26,6 +27,17 @@ BLOCK = 256
 """COG tile size [px]."""
 GOLDEN = 0.6180339887498949
 """Hue step between consecutive cell indices (golden-ratio sequence: neighbours far apart)."""
+
+
+def overview_levels(n_rows: int, n_cols: int) -> int:
+    """Overview levels of a COG of ``n_rows`` x ``n_cols`` pixels: halve until the largest side
+    fits in one :data:`BLOCK` tile (GDAL's rule), at least 1 (rasters of 2 pixels or more)."""
+    side = max(n_rows, n_cols)
+    levels = 0
+    while side > BLOCK:
+        side = -(-side // 2)
+        levels += 1
+    return max(levels, 1 if max(n_rows, n_cols) >= 2 else 0)
 
 
 def write_geotiff(path: str | Path, data: NDArray, *, x0_e_m: float, y0_n_m: float, resolution_m: float,
@@ -57,7 +69,7 @@ def write_geotiff(path: str | Path, data: NDArray, *, x0_e_m: float, y0_n_m: flo
             if colormap is not None:
                 ds.write_colormap(1, colormap)
             rasterio.shutil.copy(ds, str(tmp), driver="COG", compress="DEFLATE", blocksize=BLOCK, overviews="AUTO",
-                                 resampling=resampling.upper())
+                                 overview_count=str(overview_levels(*data.shape)), resampling=resampling.upper())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
