@@ -29,3 +29,36 @@ def chromium() -> str:
     if os.environ.get("CI"):
         pytest.fail("Chromium is required in CI (apt-get install -y chromium)")
     pytest.skip("no Chromium on this machine")
+
+
+def _reference_large_scale(cfg, *, bilinear: bool = False, soft_los: bool = False):
+    """Drop 0 of ``cfg`` through the NumPy reference chain (layout, UE drop, O2I, shadowing and
+    LOS fields, one large-scale block) from the run's named streams, so a test can compare the
+    compiled drop kernel with it link by link. Returns (ues, layout, large-scale block)."""
+    from nrsim.channel.large_scale import large_scale_block, make_los_field, make_shadowing_fields, sample_ue_o2i
+    from nrsim.deployment import drop_ues
+    from nrsim.engine import build_layout, channel_params
+    from nrsim.rng import link_key, stream
+
+    layout = build_layout(cfg)
+    params = channel_params(cfg)
+    u = cfg.deployment.ue
+    ues = drop_ues(
+        layout, per_sector=u.per_sector, min_distance_2d_m=u.min_distance_2d_m,
+        indoor_fraction=u.indoor_fraction, outdoor_height_m=u.outdoor_height_m,
+        indoor_floors=u.indoor_floors, building_floors_min=u.building_floors_min,
+        building_floors_max=u.building_floors_max, indoor_height_m=u.indoor_height_m,
+        rng=stream(cfg.seed, "ue_drop", drop=0),
+    )
+    o2i = sample_ue_o2i(ues, params, rng=stream(cfg.seed, "o2i", drop=0))
+    fields = make_shadowing_fields(ues, layout, params, rng=stream(cfg.seed, "shadowing", drop=0))
+    los_field = make_los_field(ues, layout, params, rng=stream(cfg.seed, "los_field", drop=0))
+    ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields, link_key=link_key(cfg.seed, 0),
+                           los_field=los_field, bilinear=bilinear, soft_los=soft_los)
+    return ues, layout, ls
+
+
+@pytest.fixture
+def reference_large_scale():
+    """:func:`_reference_large_scale`: the NumPy reference chain of a drop."""
+    return _reference_large_scale

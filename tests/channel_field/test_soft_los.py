@@ -21,7 +21,7 @@ from nrsim.channel.field_read import (
     soft_los_state_array,
     std_normal_ppf_array,
 )
-from nrsim.channel.large_scale import large_scale_block, make_los_field, make_shadowing_fields, sample_ue_o2i
+from nrsim.channel.large_scale import large_scale_block, make_los_field, sample_ue_o2i
 from nrsim.channel.shadowing_field import SiteShadowingField
 from nrsim.channel.tr38901 import pathloss
 from nrsim.channel.tr38901.los_probability import los_probability
@@ -67,33 +67,19 @@ def test_soft_los_power_mix_hand_values() -> None:
     assert np.allclose(got, [100.0, 120.0, 102.967, 102.967], atol=5e-4)
 
 
-def _reference_soft(cfg):
+def _reference_soft(cfg, reference_large_scale):
     """Drop 0 of cfg through the NumPy reference chain, soft LOS (moving-UE reads)."""
-    layout = build_layout(cfg)
-    params = channel_params(cfg)
-    u = cfg.deployment.ue
-    ues = drop_ues(
-        layout, per_sector=u.per_sector, min_distance_2d_m=u.min_distance_2d_m,
-        indoor_fraction=u.indoor_fraction, outdoor_height_m=u.outdoor_height_m,
-        indoor_floors=u.indoor_floors, building_floors_min=u.building_floors_min,
-        building_floors_max=u.building_floors_max, indoor_height_m=u.indoor_height_m,
-        rng=stream(cfg.seed, "ue_drop", drop=0),
-    )
-    o2i = sample_ue_o2i(ues, params, rng=stream(cfg.seed, "o2i", drop=0))
-    fields = make_shadowing_fields(ues, layout, params, rng=stream(cfg.seed, "shadowing", drop=0))
-    los_field = make_los_field(ues, layout, params, rng=stream(cfg.seed, "los_field", drop=0))
-    ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields, link_key=link_key(cfg.seed, 0),
-                           los_field=los_field, bilinear=True, soft_los=True)
+    ues, _, ls = reference_large_scale(cfg, bilinear=True, soft_los=True)
     return ues, cfg.radio.tx_power_dbm + ls.coupling_gain_db.astype(np.float64)
 
 
 @pytest.mark.parametrize("preset, extra", [
     ("uma-default", []), ("rma-default", []), ("inh-office", []), ("uma-default", ["channel.shadowing=false"]),
 ])
-def test_kernel_soft_los_matches_reference(preset: str, extra: list[str]) -> None:
+def test_kernel_soft_los_matches_reference(preset: str, extra: list[str], reference_large_scale) -> None:
     """The compiled kernel's soft LOS (moving UEs) against the NumPy reference, every link."""
     cfg = nrsim.load_config(preset, ["deployment.ue.per_sector=6", "channel.los_spatial_consistency=true", *extra], drops=1)
-    ues, ref = _reference_soft(cfg)
+    ues, ref = _reference_soft(cfg, reference_large_scale)
     state = dataclasses.replace(prepare_drop(cfg, 0), bilinear=True, soft_los=True)
     rx = np.full(ref.shape, -np.inf, dtype=np.float32)
     radio_chunk(cfg, state, 0, ues.n_ue, rx_cells_dbm=rx)

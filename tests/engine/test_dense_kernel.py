@@ -9,36 +9,19 @@ import pytest
 import nrsim
 import dataclasses
 
-from nrsim.channel.large_scale import large_scale_block, make_los_field, make_shadowing_fields, sample_ue_o2i
-from nrsim.deployment import drop_ues
-from nrsim.engine import build_layout, channel_params, snapshot_drop
+from nrsim.engine import build_layout, snapshot_drop
 from nrsim.engine.snapshot import prepare_drop, radio_chunk
 from nrsim.link import SUBCARRIERS_PER_RB, n_rb
 from nrsim.radio import downlink_sinr, noise_power_dbm, rsrp_dbm, serving_cell
-from nrsim.rng import link_key, stream
 
 # The reference holds coupling gains in float32 (0.01 dB resolution at worst); the kernel
 # works in float64. Agreement to 1e-3 dB is far below any modelling tolerance.
 TOL_DB = 1e-3
 
 
-def _reference(cfg, bilinear: bool = False):
-    """Drop 0 of cfg through the NumPy reference path (one block)."""
-    layout = build_layout(cfg)
-    params = channel_params(cfg)
-    u = cfg.deployment.ue
-    ues = drop_ues(
-        layout, per_sector=u.per_sector, min_distance_2d_m=u.min_distance_2d_m,
-        indoor_fraction=u.indoor_fraction, outdoor_height_m=u.outdoor_height_m,
-        indoor_floors=u.indoor_floors, building_floors_min=u.building_floors_min,
-        building_floors_max=u.building_floors_max, indoor_height_m=u.indoor_height_m,
-        rng=stream(cfg.seed, "ue_drop", drop=0),
-    )
-    o2i = sample_ue_o2i(ues, params, rng=stream(cfg.seed, "o2i", drop=0))
-    fields = make_shadowing_fields(ues, layout, params, rng=stream(cfg.seed, "shadowing", drop=0))
-    los_field = make_los_field(ues, layout, params, rng=stream(cfg.seed, "los_field", drop=0))
-    ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields,
-                           link_key=link_key(cfg.seed, 0), los_field=los_field, bilinear=bilinear)
+def _reference(cfg, reference_large_scale, bilinear: bool = False):
+    """Drop 0 of cfg through the NumPy reference path (one block) and the radio functions."""
+    ues, layout, ls = reference_large_scale(cfg, bilinear=bilinear)
     rx = cfg.radio.tx_power_dbm + ls.coupling_gain_db.astype(np.float64)
     n_sc = n_rb(cfg.radio.bandwidth_mhz, cfg.radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
     rsrp = rsrp_dbm(rx, n_sc)
@@ -82,9 +65,10 @@ BILINEAR_CASES = [
     "preset, overrides, bilinear",
     [(*c, False) for c in CASES] + [(*c, True) for c in BILINEAR_CASES],
 )
-def test_kernel_matches_numpy_reference(preset: str, overrides: list[str], bilinear: bool) -> None:
+def test_kernel_matches_numpy_reference(preset: str, overrides: list[str], bilinear: bool,
+                                        reference_large_scale) -> None:
     cfg = nrsim.load_config(preset, overrides, drops=1)
-    ref = _reference(cfg, bilinear)
+    ref = _reference(cfg, reference_large_scale, bilinear)
     if bilinear:  # the field reads of moving UEs (engine.mobility)
         state = dataclasses.replace(prepare_drop(cfg, 0), bilinear=True)
         got = radio_chunk(cfg, state, 0, state.ues.n_ue)

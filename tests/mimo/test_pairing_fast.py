@@ -43,28 +43,16 @@ def _row_rates(sinr: NDArray, n_l: NDArray, l_tot: NDArray, eta: NDArray) -> NDA
 
 
 def _oracle_pair(g, sinr_su_lin, n_layers, avg_throughput, *, max_layers, epsilon=0.5, eligible=None):
+    """The greedy PF pairing written plainly in NumPy (inputs valid: pair_users checks them)."""
     g = np.asarray(g, dtype=np.complex128)
-    if g.ndim < 4:
-        raise ConfigError(f"g must be [..., ue, rbg, layer, tx]; got shape {g.shape}", field="g")
-    if not isinstance(max_layers, (int, np.integer)) or max_layers < 1:
-        raise ConfigError(f"max_layers = {max_layers!r} must be a whole number >= 1", field="max_layers")
-    if not 0.0 < epsilon <= 1.0:
-        raise ConfigError(f"epsilon = {epsilon!r} must be in (0, 1]", field="epsilon")
     lead, (n_ue, n_rbg, l_ue, n_tx) = g.shape[:-4], g.shape[-4:]
     sinr = np.broadcast_to(np.asarray(sinr_su_lin, dtype=np.float64), g.shape[:-1])
     n_l = np.broadcast_to(np.asarray(n_layers, dtype=np.int64), lead + (n_ue,))
     avg = np.broadcast_to(np.asarray(avg_throughput, dtype=np.float64), lead + (n_ue,))
     elig = (np.ones(lead + (n_ue, n_rbg), bool) if eligible is None
             else np.broadcast_to(np.asarray(eligible, dtype=bool), lead + (n_ue, n_rbg)))
-    if n_l.size and (n_l.min() < 1 or n_l.max() > l_ue):
-        raise ConfigError(f"n_layers must be in 1..{l_ue}", field="n_layers")
-    if np.any(avg <= 0):
-        raise ConfigError("avg_throughput must be > 0", field="avg_throughput")
-    # problems p = (lead, rbg) flattened: [p, ue, ...]
-    n_lead = int(np.prod(lead, dtype=np.int64))
+    n_lead = int(np.prod(lead, dtype=np.int64))  # problems p = (lead, rbg) flattened: [p, ue, ...]
     n_p = n_lead * n_rbg
-    if n_ue == 0 or n_p == 0:
-        raise ValueError('empty')
     gp = np.moveaxis(g.reshape((n_lead, n_ue, n_rbg, l_ue, n_tx)), 2, 1).reshape(n_p, n_ue, l_ue, n_tx)
     sp = np.moveaxis(sinr.reshape((n_lead, n_ue, n_rbg, l_ue)), 2, 1).reshape(n_p, n_ue, l_ue)
     nlp = np.repeat(n_l.reshape(n_lead, 1, n_ue), n_rbg, axis=1).reshape(n_p, n_ue)
