@@ -412,7 +412,9 @@ def test_csp_stops_markup_that_escaping_missed(hostile, browser, tmp_path) -> No
                   "return [r.left+r.width/2,r.top+r.height/2]})()")
     b.mouse("mousePressed", x, y)
     b.mouse("mouseReleased", x, y)
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10.0  # violation events are dispatched asynchronously: wait for them
+    while time.monotonic() < deadline and int(b.eval("document.body.getAttribute('data-errors') || '0'")) < 2:
+        time.sleep(0.1)
     state = b.eval("[document.title, typeof window.__pwned, document.body.getAttribute('data-pwned'),"
                    " document.getElementById('map').getAttribute('data-rendered'), document.body.getAttribute('data-errors')]")
     assert state[:4] == ["nrsim report: hostile", "undefined", None, "1"]
