@@ -97,3 +97,18 @@ def test_empty_and_bad_inputs() -> None:
         pair_users(np.ones((1, 1, 1, 4)), np.ones((1, 1, 1)), [1], [1.0], max_layers=0)
     with pytest.raises(ConfigError, match="epsilon"):
         pair_users(np.ones((1, 1, 1, 4)), np.ones((1, 1, 1)), [1], [1.0], max_layers=2, epsilon=0.0)
+
+
+def test_uplink_pairing_keeps_each_ues_power() -> None:
+    """Two unit channels at correlation c with c^2 = 0.9 (eta = 1 - c^2 = 0.1 for both), SU
+    SINR 100 each. Downlink (power split): 2 log2(1 + 50 * 0.1) = 5.17 < log2(101) = 6.66, not
+    paired. Uplink (each UE keeps its power, ZF receiver loss only): 2 log2(1 + 100 * 0.1) =
+    6.92 > 6.66, paired, log2(11) each."""
+    c = np.sqrt(0.9)
+    g = np.array([[1.0, 0, 0, 0], [c, np.sqrt(1 - c * c), 0, 0]], complex)[:, None, None, :]
+    args = (g, np.full((2, 1, 1), 100.0), [1, 1], [1.0, 1.0])
+    dl = pair_users(*args, max_layers=4, epsilon=1.0)
+    assert dl.selected[:, 0].sum() == 1
+    ul = pair_users(*args, max_layers=4, epsilon=1.0, power_split=False)
+    assert ul.selected[:, 0].tolist() == [True, True]
+    np.testing.assert_allclose(ul.est_se_bps_hz[:, 0], np.log2(11.0), rtol=1e-9)

@@ -183,3 +183,21 @@ def test_eigen_precoder_reaches_the_singular_values() -> None:
         eigen_precoder(h, 5)
     with pytest.raises(ConfigError, match="layers"):
         zf_precoder(_cn(rng, 5, 4))
+
+
+def test_zf_precoder_matches_numpy_inverse_oracle():
+    """The compiled (Cholesky) ZF/RZF equals G^H (G G^H + alpha I)^-1 by numpy.linalg.inv with
+    the columns scaled to 1/sqrt(layer), batched with a per-problem alpha."""
+    rng = np.random.default_rng(5)
+    g = _cn(rng, 3, 4, 6, 16)  # [cell, rbg, layer, tx]
+    alpha = rng.uniform(0.0, 2.0, (3, 4))
+    alpha[0, 0] = 0.0
+    w_ref = np.conj(np.swapaxes(g, -1, -2)) @ np.linalg.inv(
+        g @ np.conj(np.swapaxes(g, -1, -2)) + alpha[..., None, None] * np.eye(6))
+    w_ref = w_ref / (np.linalg.norm(w_ref, axis=-2, keepdims=True) * np.sqrt(6))
+    np.testing.assert_allclose(zf_precoder(g, regularisation=alpha), w_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_zf_precoder_dependent_layers_give_nan():
+    g = np.ones((2, 4), np.complex128)  # two identical rows: G G^H singular
+    assert np.isnan(zf_precoder(g)).all()

@@ -35,10 +35,11 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nrsim.compiled import jit
+from nrsim.compiled import jit, jit_parallel
 from nrsim.errors import ConfigError
 from nrsim.link import cqi_sinr_thresholds_db, cqi_table, eesm_effective_sinr_lin, mcs_table
 from nrsim.mimo.codebook import Type1Codebook, Type1Config, dft_beam, index_ranges, type1_codebook
@@ -344,14 +345,14 @@ must not choose between them."""
 
 
 @jit
-def _rank_search_kernel(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i1, best_i2, sinr_out):
+def _rank_search_range(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i1, best_i2, sinr_out, lo, hi):
     """Per leading entry b of hw [b, sb, n, rx, tx]: over the i1 rows cand[b, :n_cand[b]]
     (ascending) of the codebook (grid, scale, col_beam, col_coef of :class:`_BeamStructure`),
     the i2 per subband maximising sum_{n, layer} log2(1 + SINR) and the i1 maximising its sum
     over subbands (first maximum wins, as numpy.argmax, with capacities within
     CAPACITY_TIE_RTOL taken as equal); writes best_i1 [b], best_i2 [b, sb] and the chosen SINR
     [b, sb, n, r]. H W is assembled from the projections y_p = H_p v of the beams in use."""
-    n_b, n_sb, n_s, n_rx, n_tx = hw.shape
+    n_sb, n_s, n_rx = hw.shape[1], hw.shape[2], hw.shape[3]
     n_i2, rank, n_blk = col_coef.shape[1], col_coef.shape[2], col_coef.shape[3]
     n_g, blk = grid.shape
     loc = np.empty(n_g, np.int64)
@@ -362,7 +363,7 @@ def _rank_search_kernel(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_
     work = np.empty((rank, rank), np.complex128)
     g_out = np.empty(rank)
     cur = np.empty(n_sb, np.int64)
-    for b in range(n_b):
+    for b in range(lo, hi):
         loc[:] = n_g
         n_used = 0
         for ci in range(n_cand[b]):
@@ -409,6 +410,20 @@ def _rank_search_kernel(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_
             for t in range(n_s):
                 _assemble(y, loc, col_beam, col_coef, best_i1[b], best_i2[b, s], s, t, a)
                 whitened_sinr_into(a, n_rx, rank, m, work, sinr_out[b, s, t])
+
+
+CSI_CHUNK = 4
+"""Reports per thread task of :func:`_rank_search_kernel` (each is about 0.1-0.5 ms)."""
+
+
+@jit_parallel
+def _rank_search_kernel(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i1, best_i2, sinr_out):
+    """:func:`_rank_search_range` over every report, CSI_CHUNK reports per thread task."""
+    n_b = hw.shape[0]
+    n_chunk = (n_b + CSI_CHUNK - 1) // CSI_CHUNK
+    for c in numba.prange(n_chunk):
+        _rank_search_range(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i1, best_i2, sinr_out,
+                           c * CSI_CHUNK, min(n_b, (c + 1) * CSI_CHUNK))
 
 
 @jit

@@ -40,10 +40,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nrsim.compiled import jit
+from nrsim.compiled import jit, jit_parallel
 from nrsim.errors import ConfigError
 from nrsim.mimo.smallmat import chol_inv_diag, chol_inverse, cholesky_inplace
 
@@ -80,11 +81,11 @@ def _eta(inv_diag, norm2):
 
 
 @jit
-def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, sel, n_rows_out, est):
+def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel, n_rows_out, est, lo, hi):
     """Greedy PF SUS per problem p (module docstring); gp [p, ue, layer, tx], sp [p, ue, layer],
     nlp int [p, ue], wp = 1 / R_avg [p, ue], ep bool [p, ue]; writes sel [p, ue],
     n_rows_out [p] and est [p, ue] (zeroed by the caller)."""
-    n_p, n_ue, l_ue, n_tx = gp.shape
+    n_ue, l_ue, n_tx = gp.shape[1], gp.shape[2], gp.shape[3]
     big_l = max_layers
     r_norm2 = np.zeros(big_l)
     r_sinr = np.zeros(big_l)
@@ -107,7 +108,7 @@ def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, sel, n_row
     xs = np.zeros((big_l, l_ue), np.complex128)
     emat = np.zeros((l_ue, l_ue), np.complex128)
     ymat = np.zeros((l_ue, l_ue), np.complex128)
-    for p in range(n_p):
+    for p in range(lo, hi):
         # eligibility, principal-layer directions, own Grams
         n_alive = 0
         for u in range(n_ue):
@@ -178,10 +179,10 @@ def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, sel, n_row
                         zvec[j] = acc / chol[j, j].real
                         q += zvec[j].real ** 2 + zvec[j].imag ** 2
                     eta = _eta(ginv[i, i].real + q, r_norm2[i])
-                    score += r_w[i] * np.log2(1.0 + r_sinr[i] * (r_nl[i] / l_tot) * eta)
+                    score += r_w[i] * np.log2(1.0 + r_sinr[i] * (r_nl[i] / l_tot if split else 1.0) * eta)
                 for j in range(nl):
                     eta = _eta(sdiag[j], gn2[u, j])
-                    score += wp[p, u] * np.log2(1.0 + sp[p, u, j] * (nl / l_tot) * eta)
+                    score += wp[p, u] * np.log2(1.0 + sp[p, u, j] * (nl / l_tot if split else 1.0) * eta)
                 if score > best_score:
                     best_score = score
                     best = u
@@ -266,13 +267,27 @@ def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, sel, n_row
             metric = best_score
         for i in range(n):
             eta = _eta(ginv[i, i].real, r_norm2[i])
-            est[p, r_owner[i]] += np.log2(1.0 + r_sinr[i] * (r_nl[i] / n) * eta)
+            est[p, r_owner[i]] += np.log2(1.0 + r_sinr[i] * (r_nl[i] / n if split else 1.0) * eta)
         n_rows_out[p] = n
+
+
+PAIR_CHUNK = 16
+"""Problems (cell x RBG) per thread task of :func:`_pair_kernel`."""
+
+
+@jit_parallel
+def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel, n_rows_out, est):
+    """:func:`_pair_range` over every problem, PAIR_CHUNK problems per thread task."""
+    n_p = gp.shape[0]
+    n_chunk = (n_p + PAIR_CHUNK - 1) // PAIR_CHUNK
+    for c in numba.prange(n_chunk):
+        _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel, n_rows_out, est,
+                    c * PAIR_CHUNK, min(n_p, (c + 1) * PAIR_CHUNK))
 
 
 def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_throughput: ArrayLike, *,
                max_layers: int, epsilon: float = 0.5, eligible: ArrayLike | None = None,
-               shortlist: int | None = None) -> MuGroups:
+               shortlist: int | None = None, power_split: bool = True) -> MuGroups:
     """Greedy PF semi-orthogonal MU-MIMO pairing per RBG (module docstring).
 
     Parameters
@@ -295,6 +310,12 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
     shortlist : int, optional
         Candidates per cell and RBG: the ``shortlist`` eligible UEs of the largest SU PF
         metric (default: all).
+    power_split : bool
+        True (downlink): the cell's power is split equally over the group's L layers, so a
+        UE's SU SINR on layer i is scaled by (L_u / L) eta_i. False (uplink MU-MIMO, SRS-based
+        pairing with ``g`` the UEs' receive signatures at the base station): every UE keeps
+        its own transmit power, the scaling is eta_i only (the ZF receiver's noise
+        enhancement; ``power_share`` is then still 1 / n_layers, for bookkeeping only).
 
     Returns
     -------
@@ -335,6 +356,7 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
     n_rows = np.zeros(n_p, np.int64)
     est = np.zeros((n_p, n_ue))
     _pair_kernel(gp, sp, nlp, wp, ep, int(max_layers), float(epsilon), n_ue if shortlist is None else int(shortlist),
+                 bool(power_split),
                  sel, n_rows, est)
 
     def back(a: NDArray, tail: tuple[int, ...] = ()) -> NDArray:

@@ -20,8 +20,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from nrsim.compiled import jit
 from nrsim.errors import ConfigError
 from nrsim.mimo.receiver import hermitian
+from nrsim.mimo.smallmat import cholesky_inplace, lower_h_solve_into, whiten_into
 
 
 def _svd(h: ArrayLike) -> tuple[NDArray, NDArray, NDArray]:
@@ -87,13 +89,52 @@ def zf_precoder(g: ArrayLike, *, regularisation: ArrayLike = 0.0) -> NDArray[np.
     Returns
     -------
     complex128 [..., tx, layer]: column k has norm 1/sqrt(layer) (equal power split); with
-    alpha = 0, G W is diagonal (no inter-layer interference on the exact channel).
+    alpha = 0, G W is diagonal (no inter-layer interference on the exact channel). Compiled
+    (Cholesky of the layer x layer Gram matrix, no explicit inverse); NaN where G G^H +
+    alpha I is singular.
     """
     g = np.asarray(g, dtype=np.complex128)
-    n_layer = g.shape[-2]
-    if n_layer > g.shape[-1]:
-        raise ConfigError(f"{n_layer} layers over {g.shape[-1]} transmit antennas: ZF needs layers <= antennas",
+    n_layer, n_tx = g.shape[-2:]
+    if n_layer > n_tx:
+        raise ConfigError(f"{n_layer} layers over {n_tx} transmit antennas: ZF needs layers <= antennas",
                           field="layers")
-    alpha = np.asarray(regularisation, dtype=np.float64)[..., None, None]
-    w = hermitian(g) @ np.linalg.inv(g @ hermitian(g) + alpha * np.eye(n_layer))
-    return w / (np.linalg.norm(w, axis=-2, keepdims=True) * np.sqrt(n_layer))
+    lead = g.shape[:-2]
+    n = int(np.prod(lead, dtype=np.int64))
+    alpha = np.broadcast_to(np.asarray(regularisation, dtype=np.float64), lead).reshape(n)
+    if alpha.size and not np.all(alpha >= 0.0):
+        raise ConfigError("regularisation must be >= 0", field="regularisation")
+    out = np.empty((n, n_tx, n_layer), np.complex128)
+    _zf_kernel(np.ascontiguousarray(g.reshape(n, n_layer, n_tx)), np.ascontiguousarray(alpha), out)
+    return out.reshape(lead + (n_tx, n_layer))
+
+
+@jit
+def _zf_kernel(g, alpha, out):
+    """Per problem i: W = G^H (G G^H + alpha I)^-1 by the Cholesky factor L of the Gram matrix
+    (W^H = L^-H L^-1 G: a forward and a backward substitution), each column scaled to norm
+    1/sqrt(layer); a singular Gram (ZF of dependent layers) gives NaN columns."""
+    n, n_layer, n_tx = g.shape
+    gram = np.empty((n_layer, n_layer), np.complex128)
+    x = np.empty((n_layer, n_tx), np.complex128)
+    inv_sqrt_l = 1.0 / np.sqrt(n_layer)
+    for i in range(n):
+        for a in range(n_layer):
+            for b in range(a, n_layer):
+                acc = 0j
+                for t in range(n_tx):
+                    acc += g[i, b, t] * np.conj(g[i, a, t])
+                gram[b, a] = acc
+                gram[a, b] = np.conj(acc)
+            gram[a, a] = gram[a, a].real + alpha[i]
+        if not cholesky_inplace(gram, n_layer):
+            out[i] = np.nan
+            continue
+        whiten_into(gram, n_layer, g[i], n_tx, x)  # L^-1 G
+        lower_h_solve_into(gram, n_layer, x, n_tx)  # L^-H L^-1 G = W^H
+        for a in range(n_layer):
+            nrm = 0.0
+            for t in range(n_tx):
+                nrm += x[a, t].real ** 2 + x[a, t].imag ** 2
+            f = inv_sqrt_l / np.sqrt(nrm) if nrm > 0.0 else np.nan
+            for t in range(n_tx):
+                out[i, t, a] = np.conj(x[a, t]) * f

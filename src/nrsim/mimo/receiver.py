@@ -22,12 +22,11 @@ All powers in watts per resource element; shapes broadcast over leading axes, e.
 
 from __future__ import annotations
 
-import math
-
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nrsim.compiled import jit
+from nrsim.compiled import jit, jit_parallel
 from nrsim.errors import ConfigError
 from nrsim.mimo.smallmat import cholesky_inplace, whiten_into, whitened_sinr_into
 
@@ -144,11 +143,16 @@ def mmse_sinr(h_eff: ArrayLike, r_cov: ArrayLike) -> NDArray[np.float64]:
     return post_combining_sinr(mmse_combiner(h_eff, r_diag), h_eff, r)
 
 
+PARALLEL_CHUNK = 64
+"""Samples per thread task of the threaded kernels (:data:`nrsim.compiled.jit_parallel`):
+large enough that the scratch allocated per task costs nothing, small enough to balance."""
+
+
 @jit
-def _irc_kernel(h_eff, h_int, w_bank, w_index, power_w, noise_w, out):
-    """Per sample i: R = noise I + sum_k p_k (H_k W_k)(H_k W_k)^H, L = chol(R), the post-MMSE
-    SINR of L^-1 H_eff into out[i]."""
-    n, n_rx, n_layer = h_eff.shape
+def _irc_range(h_eff, h_int, w_bank, w_index, power_w, noise_w, out, lo, hi):
+    """Per sample i in lo..hi-1: R = noise I + sum_k p_k (H_k W_k)(H_k W_k)^H, L = chol(R), the
+    post-MMSE SINR of L^-1 H_eff into out[i]."""
+    n_rx, n_layer = h_eff.shape[1], h_eff.shape[2]
     n_k, n_tx = h_int.shape[1], h_int.shape[3]
     l_int = w_bank.shape[2]
     r = np.empty((n_rx, n_rx), np.complex128)
@@ -156,25 +160,25 @@ def _irc_kernel(h_eff, h_int, w_bank, w_index, power_w, noise_w, out):
     aw = np.empty((n_rx, n_layer), np.complex128)
     m = np.empty((n_layer, n_layer), np.complex128)
     work = np.empty((n_layer, n_layer), np.complex128)
-    for i in range(n):
+    for i in range(lo, hi):
         r[:, :] = 0.0
         for x in range(n_rx):
             r[x, x] = noise_w[i]
         for k in range(n_k):
-            amp = math.sqrt(power_w[i, k])
-            w = w_index[i, k]
+            pw = power_w[i, k]
+            w = w_bank[w_index[i, k]]
             for x in range(n_rx):
                 for c in range(l_int):
                     acc = 0j
                     for t in range(n_tx):
-                        acc += h_int[i, k, x, t] * w_bank[w, t, c]
-                    a[x, c] = amp * acc
+                        acc += h_int[i, k, x, t] * w[t, c]
+                    a[x, c] = acc
             for x in range(n_rx):
                 for y in range(x, n_rx):
                     acc = 0j
                     for c in range(l_int):
                         acc += a[y, c] * np.conj(a[x, c])
-                    r[y, x] += acc
+                    r[y, x] += pw * acc
         for x in range(n_rx):  # Hermitian: mirror the lower triangle
             for y in range(x + 1, n_rx):
                 r[x, y] = np.conj(r[y, x])
@@ -184,6 +188,16 @@ def _irc_kernel(h_eff, h_int, w_bank, w_index, power_w, noise_w, out):
             continue
         whiten_into(r, n_rx, h_eff[i], n_layer, aw)
         whitened_sinr_into(aw, n_rx, n_layer, m, work, out[i])
+
+
+@jit_parallel
+def _irc_kernel(h_eff, h_int, w_bank, w_index, power_w, noise_w, out):
+    """:func:`_irc_range` over every sample, PARALLEL_CHUNK samples per thread task."""
+    n = h_eff.shape[0]
+    n_chunk = (n + PARALLEL_CHUNK - 1) // PARALLEL_CHUNK
+    for c in numba.prange(n_chunk):
+        _irc_range(h_eff, h_int, w_bank, w_index, power_w, noise_w, out, c * PARALLEL_CHUNK,
+                   min(n, (c + 1) * PARALLEL_CHUNK))
 
 
 def mmse_irc_sinr_interferers(h_eff: ArrayLike, h_int: ArrayLike, w_bank: ArrayLike, w_index: ArrayLike,
@@ -207,7 +221,9 @@ def mmse_irc_sinr_interferers(h_eff: ArrayLike, h_int: ArrayLike, w_bank: ArrayL
     float64 [..., layer], linear SINR (>= 0); NaN where R is not positive definite.
     """
     h_eff = np.asarray(h_eff, dtype=np.complex128)
-    h_int = np.asarray(h_int, dtype=np.complex128)
+    h_int = np.asarray(h_int)
+    if h_int.dtype not in (np.complex64, np.complex128):
+        h_int = h_int.astype(np.complex128)
     w_bank = np.ascontiguousarray(w_bank, dtype=np.complex128)
     lead = h_eff.shape[:-2]
     n_rx, n_layer = h_eff.shape[-2:]

@@ -111,3 +111,15 @@ def chol_inverse(ell, n, work, out):
             for t in range(max(i, j), n):
                 acc += np.conj(work[t, i]) * work[t, j]
             out[i, j] = acc
+
+
+@jit
+def lower_h_solve_into(ell, n, x, n_col):
+    """x[:n, :n_col] <- L^-H x in place for the lower Cholesky factor ell[:n, :n] (backward
+    substitution with the conjugate transpose)."""
+    for c in range(n_col):
+        for i in range(n - 1, -1, -1):
+            s = x[i, c]
+            for t in range(i + 1, n):
+                s -= np.conj(ell[t, i]) * x[t, c]
+            x[i, c] = s / ell[i, i].real
