@@ -104,6 +104,8 @@ def _element_sum(panel, th, ph, b, dt):
     PanelArray(3, 2, "x45", mg_rows=2, ng_cols=1, dgv_wl=1.7, etilt_deg=95.0),
     PanelArray(1, 1, "vh", element="isotropic", port_map="element"),
     PanelArray(2, 2, "x45", element="isotropic"),
+    PanelArray(8, 4, "x45", port_map="subarray", subarray_rows=2, etilt_deg=100.0),
+    PanelArray(4, 2, "vh", mg_rows=2, dgv_wl=2.1, port_map="subarray", subarray_rows=4, etilt_deg=96.0),
 ])
 def test_kronecker_array_response_matches_element_sum(panel):
     rng = np.random.default_rng(0)

@@ -60,9 +60,14 @@ from nrsim.errors import ConfigError
 SLANTS = ("x45", "vh", "v")
 """Polarisation layouts: ``"x45"`` (P = 2, zeta = +45/-45 deg), ``"vh"`` (P = 2, 0/90 deg),
 ``"v"`` (P = 1, 0 deg: vertical)."""
-PORT_MAPS = ("panel_polarisation", "element")
+PORT_MAPS = ("panel_polarisation", "element", "subarray")
 """``"panel_polarisation"``: the M x N elements of one polarisation in one panel form one port
-(ports ordered panel-major, then polarisation); ``"element"``: every element is a port."""
+(ports ordered panel-major, then polarisation); ``"element"``: every element is a port;
+``"subarray"``: every K = ``subarray_rows`` vertically adjacent elements of one column and
+polarisation form one port (TXRU virtualisation, sub-array partition model of TR 36.897
+V13.0.0, 5.2.2: weights w_k = exp(-j 2 pi (k - 1) d_V cos theta_etilt) / sqrt(K), k = 1..K),
+ports ordered panel, polarisation, row group (M / K of them), column: e.g. 32 ports from
+(M, N, P) = (8, 4, 2) with K = 2, or from (8, 8, 2) with K = 4."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,10 @@ class PanelArray:
     dv_wl, dh_wl : element spacing [wavelengths]; dgv_wl, dgh_wl : panel spacing [wavelengths].
     element : ``"3gpp"`` (Table 7.3-1 pattern, 8 dBi) or ``"isotropic"`` (0 dBi).
     port_map : one of :data:`PORT_MAPS`.
-    etilt_deg : zenith angle of the vertical DFT steering of a virtualised port (90 = none).
+    etilt_deg : zenith angle of the vertical DFT steering of a virtualised port (90 = none;
+        e.g. 102 = 12 deg electrical downtilt).
+    subarray_rows : elements per port along a column for ``port_map="subarray"`` (K, divides
+        M; ignored by the other port maps).
     """
 
     m_rows: int
@@ -92,6 +100,7 @@ class PanelArray:
     element: str = "3gpp"
     port_map: str = "panel_polarisation"
     etilt_deg: float = 90.0
+    subarray_rows: int = 1
 
     def __post_init__(self) -> None:
         for name in ("m_rows", "n_cols", "mg_rows", "ng_cols"):
@@ -103,6 +112,12 @@ class PanelArray:
         if self.port_map not in PORT_MAPS:
             raise ConfigError(f"port_map = {self.port_map!r}; allowed: {', '.join(PORT_MAPS)}",
                               field="port_map")
+        k = self.subarray_rows
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1 or self.m_rows % k:
+            raise ConfigError(f"subarray_rows = {k!r} must be a whole number >= 1 that divides m_rows = "
+                              f"{self.m_rows}", field="subarray_rows")
+        if not 0.0 <= self.etilt_deg <= 180.0:
+            raise ConfigError(f"etilt_deg = {self.etilt_deg!r} must be in 0..180", field="etilt_deg")
         if self.element not in ("3gpp", "isotropic"):
             raise ConfigError(f"element = {self.element!r}; allowed: 3gpp, isotropic", field="element")
 
@@ -133,6 +148,12 @@ class PanelArray:
                             if self.port_map == "element":
                                 port.append(k)
                                 wgt.append(1.0 + 0j)
+                            elif self.port_map == "subarray":
+                                sub = self.subarray_rows
+                                n_grp = self.m_rows // sub
+                                port.append(((panel * self.n_pol + ip) * n_grp + m // sub) * self.n_cols + n)
+                                wgt.append(np.exp(-2j * np.pi * (m % sub) * self.dv_wl
+                                                  * np.cos(np.radians(self.etilt_deg))) / np.sqrt(sub))
                             else:
                                 port.append(panel * self.n_pol + ip)
                                 wgt.append(np.exp(-2j * np.pi * m * self.dv_wl
@@ -179,6 +200,13 @@ def _port_table(panel: PanelArray) -> NDArray[np.float64]:
                         for n in range(panel.n_cols):
                             rows.append((math.cos(zr), math.sin(zr), y_p + n * panel.dh_wl,
                                          z_p + m * panel.dv_wl, 1, 1, panel.dv_wl, panel.dh_wl, 0.0, 1.0))
+                elif panel.port_map == "subarray":
+                    sub = panel.subarray_rows
+                    for g in range(panel.m_rows // sub):
+                        for n in range(panel.n_cols):
+                            rows.append((math.cos(zr), math.sin(zr), y_p + n * panel.dh_wl,
+                                         z_p + g * sub * panel.dv_wl, sub, 1, panel.dv_wl, panel.dh_wl, cos_et,
+                                         1.0 / math.sqrt(sub)))
                 else:
                     rows.append((math.cos(zr), math.sin(zr), y_p, z_p, panel.m_rows, panel.n_cols,
                                  panel.dv_wl, panel.dh_wl, cos_et,
