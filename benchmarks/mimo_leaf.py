@@ -14,14 +14,20 @@ Stages per slot, as the engine would call them:
            (staggered_csi_ues; 57 UEs for a 10-slot period), i1 preselection with
            --beams candidate beams per rank, 1 channel sample per subband.
   pairing  pair_users for 57 cells x 18 RBGs (PF, 4 layers per UE, <= 16 layers, shortlist).
-  zf       layer_channels (SVD per UE and RBG) + zf_precoder per cell and RBG (16 layers).
+  zf       layer_channels (Gram eigendecomposition per UE and RBG) of the UEs whose SRS
+           estimate arrives in the slot (srs_ues, --srs-period; the others keep theirs) +
+           zf_precoder per cell and RBG (16 layers, compiled Cholesky).
   sinr     MMSE-IRC per UE and RBG with 8 precoded interferers (mmse_irc_sinr_interferers,
            precoders from a bank of 57 cells x 18 RBGs); the EESM per layer over the RBGs
            of a transport block is nrsim.link's and costs next to nothing.
   ssb      L1-RSRP of 8 beams x 9 cells per UE over 20 PRBs, every 40 slots (20 ms SSB period).
-Reference rows (not in the total): the exhaustive CSI search per UE report and the NumPy
-per-PRB IRC SINR of the first version of this package.
-Usage: python benchmarks/mimo_leaf.py [--csi-period K] [--beams B] [--shortlist S] [--repeat R]
+Reference rows (not in the total): the exhaustive CSI search per UE report, the NumPy
+per-PRB IRC SINR of the first version of this package, the layer channels of every UE each
+slot, the SINR with 4 precoded interferers (the rest as white noise), and the uplink MMSE-IRC
+(64 receive antennas, 8 co-scheduled layers and 8 interfering layers per cell and RBG).
+Kernels with threads (CSI, pairing, IRC) use numba's thread count (NUMBA_NUM_THREADS).
+Usage: python benchmarks/mimo_leaf.py [--csi-period K] [--srs-period K] [--beams B] [--shortlist S]
+       [--repeat R]
 Prints a table and the peak memory; asserts nothing.
 """
 
@@ -49,6 +55,7 @@ from nrsim.mimo import (
 )
 from nrsim.mimo.csi import DEFAULT_BEAM_CANDIDATES, staggered_csi_ues
 from nrsim.mimo.receiver import mmse_irc_sinr_interferers
+from nrsim.mimo.uplink import SrsParams, srs_ues, ul_mmse_irc_sinr
 
 N_CELL, N_UE, N_RX, N_TX = 57, 570, 4, 32
 N_PRB, N_SB, N_RBG = 273, 18, 18
@@ -80,6 +87,7 @@ def _peak_rss_mib() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--csi-period", type=int, default=10, help="slots between CSI reports of a UE")
+    ap.add_argument("--srs-period", type=int, default=10, help="slots between SRS of a UE")
     ap.add_argument("--beams", type=int, default=DEFAULT_BEAM_CANDIDATES, help="candidate beams per rank")
     ap.add_argument("--shortlist", type=int, default=8, help="pairing candidates per cell and RBG")
     ap.add_argument("--exhaustive-ues", type=int, default=2, help="UEs timed for the exhaustive search")
@@ -106,14 +114,20 @@ def main() -> None:
     rows.append((f"pairing (57 cells x 18 RBGs, shortlist {a.shortlist})", f, t, 1.0, True))
 
     h_ue = _cn(rng, N_CELL, 10, N_RBG, N_RX, N_TX)
+    lc_all, _ = layer_channels(h_ue, 2)  # [cell, ue, rbg, 2, tx], kept between SRS
+    srs = SrsParams(period_slots=a.srs_period, delay_slots=2)
+    fresh = srs_ues(N_UE, 2, srs)  # UEs (cell-major) whose SRS estimate arrives in this slot
 
     def zf():
-        lc, _ = layer_channels(h_ue, 2)  # [cell, ue, rbg, 2, tx]
-        grp = np.moveaxis(lc[:, :8], 1, 2).reshape(N_CELL, N_RBG, 16, N_TX)  # 8 UEs x 2 layers
+        lc = lc_all.reshape(N_UE, N_RBG, 2, N_TX)
+        lc[fresh] = layer_channels(h_ue.reshape(N_UE, N_RBG, N_RX, N_TX)[fresh], 2)[0]
+        grp = np.moveaxis(lc_all[:, :8], 1, 2).reshape(N_CELL, N_RBG, 16, N_TX)  # 8 UEs x 2 layers
         zf_precoder(grp, regularisation=0.1)
 
     f, t = _timed(zf, a.repeat)
-    rows.append(("zf (SVD per UE/RBG + ZF 16 layers)", f, t, 1.0, True))
+    rows.append((f"zf ({len(fresh)} SRS UEs' layer channels + ZF 16 layers)", f, t, 1.0, True))
+    f, t = _timed(lambda: layer_channels(h_ue, 2), 0)
+    rows.append(("  ref: layer channels of every UE", f, f, 1.0, False))
 
     h_srv = _cn(rng, N_UE, N_RBG, N_RX, 4)  # effective serving channel, 4 layers
     h_int = _cn(rng, N_UE, N_RBG, N_INT, N_RX, N_TX)
@@ -121,6 +135,13 @@ def main() -> None:
     idx = rng.integers(0, N_CELL * N_RBG, (N_UE, N_RBG, N_INT))
     f, t = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int, bank, idx, 1.0, 0.1), a.repeat)
     rows.append(("sinr (IRC per UE and RBG, 8 interferers)", f, t, 1.0, True))
+    h_int4, idx4 = np.ascontiguousarray(h_int[:, :, :4]), np.ascontiguousarray(idx[:, :, :4])
+    f, t = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int4, bank, idx4, 1.0, 0.5), a.repeat)
+    rows.append(("  ref: sinr, 4 precoded interferers + white", f, t, 1.0, False))
+    h_ul = _cn(rng, N_CELL, N_RBG, 64, 8)  # 8 co-scheduled layers at 64 rx
+    a_ul = _cn(rng, N_CELL, N_RBG, 64, 8)  # 8 interfering layers
+    f, t = _timed(lambda: ul_mmse_irc_sinr(h_ul, a_ul, 1.0), a.repeat)
+    rows.append(("  ref: ul MMSE-IRC 64 rx, 8 + 8 layers", f, t, 1.0, False))
     p = a.ref_prb
     w_int = bank[idx[:, :1]]  # [ue, 1, k, tx, l]
 

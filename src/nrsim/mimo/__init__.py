@@ -37,6 +37,14 @@ from nrsim.mimo.receiver import (
     rbg_sample_prbs,
     whitened_mmse_sinr,
 )
+from nrsim.mimo.uplink import (
+    SrsParams,
+    pair_uplink_users,
+    srs_channel_estimate,
+    srs_ues,
+    ul_layer_signatures,
+    ul_mmse_irc_sinr,
+)
 from nrsim.mimo.ssb import (
     best_beam,
     consolidate_cell_rsrp_dbm,
@@ -47,6 +55,12 @@ from nrsim.mimo.ssb import (
 )
 
 __all__ = [
+    "SrsParams",
+    "pair_uplink_users",
+    "srs_channel_estimate",
+    "srs_ues",
+    "ul_layer_signatures",
+    "ul_mmse_irc_sinr",
     "MuGroups",
     "pair_users",
     "best_beam",
