@@ -5,7 +5,7 @@ slot engine, or moving UEs when ``mobility.enabled``) for several numbers of cal
 (UEs per cell = calls / (1 - ``background_ftp_share``), rounded) and report the
 satisfied-call share of each (docs/video.md). With ``slots.traffic.capacity_seeds`` > 1 each
 point runs with several seeds and their calls are pooled; :func:`capacity_estimate` gives the
-crossings of the 95 % target and of the 90 % one (the XR capacity of TR 38.838 V17.0.0 /
+crossings of the 95 % target and of the 90 % one (the XR capacity of TR 38.838 V17.0.0 and
 TR 38.835 V18.0.0: UEs per cell with at least 90 % of UEs satisfied), each with a confidence
 interval and the per-seed crossings; ``capacity_refine`` adds the whole numbers of calls per
 cell between the points around each crossing.
@@ -27,7 +27,7 @@ from nrsim.rng import stream
 CAPACITY_TARGET = 0.95
 """Satisfied-call share that defines the capacity (the issue's 95 %)."""
 XR_TARGET = 0.90
-"""Satisfied-UE share of the XR capacity (TR 38.838 V17.0.0 clause 4.1.4, TR 38.835 V18.0.0:
+"""Satisfied-UE share of the XR capacity (TR 38.838 V17.0.0 and TR 38.835 V18.0.0, XR capacity:
 the number of UEs per cell with at least 90 % of UEs satisfied)."""
 CI_LEVEL = 0.95
 """Two-sided level of the capacity confidence interval."""
