@@ -161,11 +161,10 @@ def pool_seeds(table):
         share = g["satisfied_share"].to_numpy(dtype=np.float64)
         rows.append({
             "calls_per_cell_target": int(n), "calls_per_cell": float(g["calls_per_cell"].mean()),
-            "n_calls": int(tot), "n_satisfied": n_sat,
-            "satisfied_share": n_sat / tot if tot > 0 else float("nan"),
+            "n_calls": int(tot), "satisfied_share": n_sat / tot if tot > 0 else float("nan"),
             "dl_satisfied_share": wmean("dl_satisfied_share"), "ul_satisfied_share": wmean("ul_satisfied_share"),
             "handovers_per_ue_per_min": wmean("handovers_per_ue_per_min"),
-            "n_seeds": int(len(g)),
+            "n_satisfied": n_sat, "n_seeds": int(len(g)),
             "satisfied_share_min": float(np.nanmin(share)) if np.isfinite(share).any() else float("nan"),
             "satisfied_share_max": float(np.nanmax(share)) if np.isfinite(share).any() else float("nan"),
         })
