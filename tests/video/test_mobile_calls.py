@@ -214,7 +214,9 @@ def test_call_run_outputs_capacity_and_cli(tmp_path: Path) -> None:
     assert {"mobility", "calls", "video_capacity"} <= set(s)
     cap = pd.read_parquet(out / "capacity.parquet")
     assert list(cap.columns) == ["calls_per_cell_target", "calls_per_cell", "n_calls", "satisfied_share",
-                                 "dl_satisfied_share", "ul_satisfied_share", "handovers_per_ue_per_min"]
+                                 "dl_satisfied_share", "ul_satisfied_share", "handovers_per_ue_per_min",
+                                 "n_satisfied", "n_seeds", "satisfied_share_min", "satisfied_share_max"]
+    assert (cap["n_seeds"] == 1).all()
     assert cap["calls_per_cell_target"].tolist() == [1, 3]
     assert ((cap["satisfied_share"] >= 0) & (cap["satisfied_share"] <= 1)).all()
     vc = s["video_capacity"]

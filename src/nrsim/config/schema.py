@@ -285,6 +285,22 @@ class HandoverConfig(_Frozen):
     (TR 36.839 models the downlink command only)."""
     access_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] = -8.0
     """Lowest target-cell wideband SINR for random access [dB] (TR 36.839: Qout)."""
+    harq_reset_at_handover: bool = True
+    """Mobile call runs: at a handover or re-establishment the UE's HARQ processes (both
+    directions) are flushed and their unacknowledged bits go back to the queue for the target
+    (MAC reset at reconfigurationWithSync, TS 38.321 V17 5.12; data forwarding, TS 38.300 V17
+    9.2.3.2). ``false`` (ablation): the processes carry on in the target cell."""
+    olla_reset_at_handover: bool = True
+    """Mobile call runs: at a handover or re-establishment the OLLA offsets (both directions)
+    restart from ``olla_start_offset_db`` (the target has no outer-loop history of the UE).
+    ``false`` (ablation, or one gNB that keeps the UE's offset): they are kept."""
+    olla_start_offset_db: Annotated[float, Field(ge=-40.0, le=40.0)] = 0.0
+    """OLLA offset [dB] that a reset starts from (positive: a conservative MCS, backed off by
+    this much); bounded in use by ``slots.link_adaptation.olla_max_offset_db``."""
+    csi_reset_at_handover: bool = True
+    """Mobile call runs: at a handover or re-establishment the gNB's DL CSI of the UE restarts
+    from its full-load wideband SINR in the new cell, and reports measured on the old cell
+    are dropped. ``false`` (ablation): the last and the pending reports are kept."""
 
     @model_validator(mode="after")
     def _a5_on_rsrp(self) -> "HandoverConfig":
@@ -435,6 +451,13 @@ class SlotTrafficConfig(_Frozen):
     and report the capacity curve, satisfied-call share against calls per cell, and the
     calls per cell that keep 95 % of calls satisfied (``capacity.parquet``,
     ``kpis.video_capacity``; docs/video.md). Empty: no sweep."""
+    capacity_seeds: Annotated[int, Field(ge=1, le=100)] = 1
+    """Runs per capacity point, with seeds ``seed``, ``seed + 1``, ...; the point's calls are
+    pooled, and the capacity comes with a confidence interval and the per-seed crossings
+    (``kpis.video_capacity``; docs/video.md)."""
+    capacity_refine: bool = False
+    """After the sweep, also run every whole number of calls per cell strictly between the two
+    points around the 95 % and the 90 % crossings (a finer grid where it matters)."""
 
     @model_validator(mode="after")
     def _capacity_ascending(self) -> "SlotTrafficConfig":
@@ -486,6 +509,9 @@ class SlotFadingConfig(_Frozen):
     bank_rows: Annotated[int, Field(ge=256, le=4_194_304)] = 65_536
     """Precomputed trace rows (realisations x trace slots) per speed class; memory
     bank_rows x N_RB x 4 bytes per class."""
+    doppler_speed_kmh: Annotated[float, Field(ge=0.0, le=500.0)] | None = None
+    """Mobile call runs: the speed [km/h] that sets every UE's Doppler spread (ablation, e.g.
+    3: slow fading for the vehicles too). Unset: each UE's own speed."""
 
 
 class SlotUplinkConfig(_Frozen):

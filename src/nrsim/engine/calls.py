@@ -197,6 +197,8 @@ class _Drop:
         fad = sc.fading
         freqs = prb_centre_frequencies_hz(self.n_prb, radio.scs_khz)
         speeds_kmh = np.round(md.speed_ms * 3.6, 6)
+        if sc.fading.doppler_speed_kmh is not None:  # ablation: one Doppler spread for every UE
+            speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
         if fad.enabled:
             classes, cls = np.unique(speeds_kmh, return_inverse=True)
             bank = build_fading_bank(fad.model, fad.delay_spread_ns * 1e-9, freqs, classes, cfg.channel.fc_ghz,
@@ -278,7 +280,10 @@ class _Drop:
         self.h_part = np.zeros((2, n, P, ck.N_LCH))
         self.h_acc = np.zeros((2, n, P))
         self.h_rbg = np.zeros((2, n, P, n_rbg), dtype=bool)
-        self.olla_db = z()
+        # OLLA offsets [dir, ue] start (and restart at a handover) from the configured offset
+        lim = float(la.olla_max_offset_db)
+        self.olla_start_db = float(np.clip(cfg.mobility.handover.olla_start_offset_db, -lim, lim))
+        self.olla_db = np.full((2, n), self.olla_start_db)
         self.pf_avg = np.ones((2, n))
         self.last_served = np.zeros((2, n), dtype=np.int64)
         self.acc = np.zeros((2, n, ck.N_ACC))
@@ -317,22 +322,32 @@ class _Drop:
         s = self.rx_prb_mw[ues, self.serving[ues]]
         return lin_to_db(s / (self.rx_prb_mw[ues].sum(axis=1) - s + self.noise_prb_mw))
 
-    def serve(self, serving: NDArray[np.int64]) -> None:
-        """Serving cells of this step; UEs whose cell changed are flushed (handover or
-        re-establishment: HARQ reset, data forwarded, OLLA reset, CSI from the new cell)."""
+    def serve(self, serving: NDArray[np.int64], link_lost: NDArray[np.bool_] | None = None) -> None:
+        """Serving cells [ue] of this step; UEs whose cell changed, and those in
+        ``link_lost`` [ue] (a radio-link failure or failed handover: RRC re-establishment, also
+        when it returns to the same cell), are flushed: HARQ reset with the data forwarded,
+        OLLA reset, CSI from the new cell (each as ``mobility.handover`` switches it). The
+        re-establishment resets the MAC (TS 38.331 V17 5.3.7.2) whichever cell it ends in."""
         if not self.started:
             self.serving = serving.astype(np.int64).copy()
             self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))[:, None]
             self.started = True
             return
-        moved = np.flatnonzero(serving != self.serving)
+        changed = serving != self.serving
+        if link_lost is not None:
+            changed = changed | np.asarray(link_lost, dtype=bool)
+        moved = np.flatnonzero(changed)
         self.serving = serving.astype(np.int64).copy()
         if moved.size:
-            ck.flush_harq(moved, self.h_act, self.h_part, self.q_first, self.q_head, self.q_taken,
-                          self.q_discarded, self.q_floor, self.pk_cum)
-            self.olla_db[:, moved] = 0.0
-            self.csi_ok[:, moved] = False
-            self.reported_db[moved] = self.geometry_db(moved)[:, None]
+            ho = self.cfg.mobility.handover
+            if ho.harq_reset_at_handover:
+                ck.flush_harq(moved, self.h_act, self.h_part, self.q_first, self.q_head, self.q_taken,
+                              self.q_discarded, self.q_floor, self.pk_cum)
+            if ho.olla_reset_at_handover:
+                self.olla_db[:, moved] = self.olla_start_db
+            if ho.csi_reset_at_handover:
+                self.csi_ok[:, moved] = False
+                self.reported_db[moved] = self.geometry_db(moved)[:, None]
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         sc = self.cfg.slots
@@ -425,10 +440,13 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
         # activity of the interferers; it starts at radio.load
         cp_load = np.full(layout.n_cells, float(cfg.radio.load))
         a_load = min(cfg.mobility.step_ms / 1e3 / CONTROL_LOAD_TAU_S, 1.0)
+        rlf_until = None  # re-establishment deadlines seen so far [ue]: a new one is a new failure
         for k, t_s, updated, rx_dbm, hstate in mobility_steps(cfg, md, params, load=cp_load):
             if updated:
                 dr.channel(rx_dbm)
-            dr.serve(hstate.serving)
+            lost = None if rlf_until is None else hstate.in_rlf_until_s != rlf_until
+            rlf_until = hstate.in_rlf_until_s.copy()
+            dr.serve(hstate.serving, lost)
             can_tx = hstate.transmitting(t_s)
             dr.run_step(k, np.ascontiguousarray(can_tx))
             cp_load += a_load * (dr.last_util - cp_load)

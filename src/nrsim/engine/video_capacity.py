@@ -3,22 +3,37 @@
 :func:`capacity_table` / :func:`video_capacity` run a ``video_call`` scenario (the static
 slot engine, or moving UEs when ``mobility.enabled``) for several numbers of calls per cell
 (UEs per cell = calls / (1 - ``background_ftp_share``), rounded) and report the
-satisfied-call share of each (docs/video.md).
+satisfied-call share of each (docs/video.md). With ``slots.traffic.capacity_seeds`` > 1 each
+point runs with several seeds and their calls are pooled; :func:`capacity_estimate` gives the
+crossings of the 95 % target and of the 90 % one (the XR capacity of TR 38.838 V17.0.0 and
+TR 38.835 V18.0.0: UEs per cell with at least 90 % of UEs satisfied), each with a confidence
+interval and the per-seed crossings; ``capacity_refine`` adds the whole numbers of calls per
+cell between the points around each crossing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from nrsim.config.schema import ScenarioConfig
 from nrsim.errors import ConfigError
+from nrsim.rng import stream
 
 CAPACITY_TARGET = 0.95
 """Satisfied-call share that defines the capacity (the issue's 95 %)."""
+XR_TARGET = 0.90
+"""Satisfied-UE share of the XR capacity (TR 38.838 V17.0.0 and TR 38.835 V18.0.0, XR capacity:
+the number of UEs per cell with at least 90 % of UEs satisfied)."""
+CI_LEVEL = 0.95
+"""Two-sided level of the capacity confidence interval."""
+CI_DRAWS = 4000
+"""Draws of the satisfied shares behind the interval (its percentiles then move by well
+under 0.05 calls per cell between streams)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +47,8 @@ class VideoCapacity:
     satisfied_share: NDArray[np.float64]
     capacity_calls_per_cell: float
     target: float
+    ci_calls_per_cell: tuple[float, float] = (float("nan"), float("nan"))
+    """``CI_LEVEL`` confidence interval of the capacity (:func:`crossing_interval`)."""
 
 
 def capacity_crossing(calls: Sequence[float], share: Sequence[float], target: float = CAPACITY_TARGET) -> float:
@@ -49,7 +66,7 @@ def capacity_crossing(calls: Sequence[float], share: Sequence[float], target: fl
     return float(x0 + (y0 - target) / (y0 - y1) * (x1 - x0))
 
 
-def _with_calls_per_cell(cfg: ScenarioConfig, calls: int) -> ScenarioConfig:
+def with_calls_per_cell(cfg: ScenarioConfig, calls: int) -> ScenarioConfig:
     """``cfg`` with UEs per sector for ``calls`` calls per cell (UEs = calls / (1 - the
     background FTP share), rounded) and no capacity sweep of its own."""
     bg = cfg.slots.traffic.background_ftp_share
@@ -58,6 +75,9 @@ def _with_calls_per_cell(cfg: ScenarioConfig, calls: int) -> ScenarioConfig:
     tr = cfg.slots.traffic.model_copy(update={"capacity_calls_per_cell": []})
     slots = cfg.slots.model_copy(update={"traffic": tr})
     return cfg.model_copy(update={"deployment": dep, "slots": slots})
+
+
+_with_calls_per_cell = with_calls_per_cell  # the former private name (nrsim.sizing uses it)
 
 
 def _check(cfg: ScenarioConfig, calls_per_cell: Sequence[int]) -> list[int]:
@@ -76,9 +96,11 @@ def _point(cfg: ScenarioConfig, progress=None) -> dict[str, float]:
 
         res = run_mobile_calls(cfg, progress=progress)
         k = res.kpis["calls"]
+        c = res.ue[res.ue["call"].to_numpy(dtype=bool)]
         return {"calls_per_cell": k["calls_per_cell"], "n_calls": k["n_calls"], "satisfied_share": k["satisfied_share"],
                 "dl_satisfied_share": k["dl_satisfied_share"], "ul_satisfied_share": k["ul_satisfied_share"],
-                "handovers_per_ue_per_min": res.kpis["mobility"]["handovers_per_ue_per_min"]}
+                "handovers_per_ue_per_min": res.kpis["mobility"]["handovers_per_ue_per_min"],
+                "n_satisfied": int(c["call_satisfied"].to_numpy(dtype=bool).sum())}
     from nrsim.engine.slots import run_slots
     from nrsim.kpi.slot_metrics import slot_tables
 
@@ -86,13 +108,18 @@ def _point(cfg: ScenarioConfig, progress=None) -> dict[str, float]:
     calls = ue["call"].to_numpy(dtype=bool)
     share = float(ue["call_satisfied"].to_numpy()[calls].mean()) if calls.any() else float("nan")
     return {"calls_per_cell": calls.sum() / max(len(cell), 1), "n_calls": int(calls.sum()), "satisfied_share": share,
-            "dl_satisfied_share": share, "ul_satisfied_share": float("nan"), "handovers_per_ue_per_min": float("nan")}
+            "dl_satisfied_share": share, "ul_satisfied_share": float("nan"), "handovers_per_ue_per_min": float("nan"),
+            "n_satisfied": int(ue["call_satisfied"].to_numpy(dtype=bool)[calls].sum())}
 
 
-def capacity_point(cfg: ScenarioConfig, calls_per_cell: int) -> dict[str, float]:
-    """One row of the capacity table: ``cfg`` run at ``calls_per_cell`` calls per cell (a
-    module-level function, so that a process pool or Dask cluster can run the points)."""
-    return {"calls_per_cell_target": int(calls_per_cell), **_point(_with_calls_per_cell(cfg, int(calls_per_cell)))}
+def capacity_point(cfg: ScenarioConfig, calls_per_cell: int, seed: int | None = None) -> dict[str, float]:
+    """One row of the capacity table: ``cfg`` run at ``calls_per_cell`` calls per cell, with
+    ``seed`` (default: the config's) (a module-level function, so that a process pool or Dask
+    cluster can run the points)."""
+    run_cfg = _with_calls_per_cell(cfg, int(calls_per_cell))
+    if seed is not None:
+        run_cfg = run_cfg.model_copy(update={"seed": int(seed)})
+    return {"calls_per_cell_target": int(calls_per_cell), "seed": int(run_cfg.seed), **_point(run_cfg)}
 
 
 def check_capacity_points(cfg: ScenarioConfig, calls_per_cell: Sequence[int]) -> list[int]:
@@ -100,31 +127,169 @@ def check_capacity_points(cfg: ScenarioConfig, calls_per_cell: Sequence[int]) ->
     return _check(cfg, calls_per_cell)
 
 
-def capacity_table(cfg: ScenarioConfig, calls_per_cell: Sequence[int], *, progress=None):
-    """One run of ``cfg`` per entry of ``calls_per_cell`` (ascending; same seed): a
-    DataFrame with columns ``calls_per_cell_target``, ``calls_per_cell`` (measured: calls /
+Job = tuple[int, int]
+"""(calls per cell, seed) of one run of a sweep."""
+RunJobs = Callable[[list[Job]], list[dict[str, Any]]]
+
+
+def capacity_jobs(cfg: ScenarioConfig, calls_per_cell: Sequence[int]) -> list[Job]:
+    """The runs of a sweep over ``calls_per_cell``: every point with seeds ``cfg.seed`` ..
+    ``cfg.seed + slots.traffic.capacity_seeds - 1``."""
+    n_seeds = int(cfg.slots.traffic.capacity_seeds)
+    return [(int(n), int(cfg.seed) + i) for n in calls_per_cell for i in range(n_seeds)]
+
+
+def pool_seeds(table):
+    """One row per point of a per-run capacity table (columns of :func:`capacity_point`):
+    ``calls_per_cell`` the mean over seeds, ``n_calls`` and ``n_satisfied`` summed,
+    ``satisfied_share`` = n_satisfied / n_calls (the pooled calls), DL/UL shares and
+    handovers weighted by the calls, ``n_seeds``, and the per-seed range
+    ``satisfied_share_min`` / ``satisfied_share_max``. Sorted by ``calls_per_cell_target``."""
+    import pandas as pd
+
+    rows = []
+    for n, g in table.groupby("calls_per_cell_target", sort=True):
+        w = g["n_calls"].to_numpy(dtype=np.float64)
+        tot = float(w.sum())
+
+        def wmean(col: str, g=g, w=w, tot=tot) -> float:
+            v = g[col].to_numpy(dtype=np.float64)
+            ok = np.isfinite(v) & (w > 0)
+            return float(np.sum(v[ok] * w[ok]) / np.sum(w[ok])) if ok.any() else float("nan")
+
+        n_sat = int(g["n_satisfied"].sum()) if "n_satisfied" in g else int(round(wmean("satisfied_share") * tot))
+        share = g["satisfied_share"].to_numpy(dtype=np.float64)
+        rows.append({
+            "calls_per_cell_target": int(n), "calls_per_cell": float(g["calls_per_cell"].mean()),
+            "n_calls": int(tot), "satisfied_share": n_sat / tot if tot > 0 else float("nan"),
+            "dl_satisfied_share": wmean("dl_satisfied_share"), "ul_satisfied_share": wmean("ul_satisfied_share"),
+            "handovers_per_ue_per_min": wmean("handovers_per_ue_per_min"),
+            "n_satisfied": n_sat, "n_seeds": int(len(g)),
+            "satisfied_share_min": float(np.nanmin(share)) if np.isfinite(share).any() else float("nan"),
+            "satisfied_share_max": float(np.nanmax(share)) if np.isfinite(share).any() else float("nan"),
+        })
+    return pd.DataFrame(rows)
+
+
+def crossing_interval(calls: Sequence[float], n_calls: Sequence[int], n_satisfied: Sequence[int], target: float,
+                      *, rng: np.random.Generator, level: float = CI_LEVEL, n_draws: int = CI_DRAWS
+                      ) -> tuple[float, float]:
+    """Confidence interval of :func:`capacity_crossing` for points ``calls`` [point]
+    (ascending) with ``n_satisfied`` of ``n_calls`` [point] calls satisfied: each point's
+    share is drawn from its Jeffreys posterior Beta(k + 1/2, n - k + 1/2) (Brown, Cai and
+    DasGupta, Statist. Sci. 16(2), 2001: the Jeffreys interval of a binomial proportion; it
+    stays informative at k = n), the crossing is taken of every draw, and the interval is
+    the central ``level`` of the crossings. It treats calls as independent; calls of one run
+    share the cells' load, so with several seeds compare the per-seed crossings too."""
+    x = np.asarray(calls, dtype=np.float64)
+    n = np.asarray(n_calls, dtype=np.float64)
+    k = np.asarray(n_satisfied, dtype=np.float64)
+    if x.size == 0 or np.any(n <= 0):
+        return float("nan"), float("nan")
+    draws = rng.beta(k[None, :] + 0.5, n[None, :] - k[None, :] + 0.5, size=(int(n_draws), x.size))  # [draw, point]
+    cross = np.array([capacity_crossing(x, d, target) for d in draws])
+    a = (1.0 - level) / 2.0
+    lo, hi = np.quantile(cross, [a, 1.0 - a])
+    return float(lo), float(hi)
+
+
+def refine_points(pooled, targets: Sequence[float] = (CAPACITY_TARGET, XR_TARGET)) -> list[int]:
+    """Whole numbers of calls per cell strictly between the two points of ``pooled``
+    (:func:`pool_seeds`) around each target's crossing (the last point at or above it and
+    the first below it), not yet in the table."""
+    tgt = pooled["calls_per_cell_target"].to_numpy(dtype=np.int64)
+    y = pooled["satisfied_share"].to_numpy(dtype=np.float64)
+    extra: set[int] = set()
+    for target in targets:
+        below = np.flatnonzero(~(y >= target))
+        if below.size == 0 or below[0] == 0:
+            continue
+        i = int(below[0])
+        extra.update(range(int(tgt[i - 1]) + 1, int(tgt[i])))
+    return sorted(extra - set(int(v) for v in tgt))
+
+
+def capacity_table(cfg: ScenarioConfig, calls_per_cell: Sequence[int], *, progress=None,
+                   run_jobs: RunJobs | None = None, pooled: bool = True):
+    """The runs of ``cfg`` at each entry of ``calls_per_cell`` (ascending), each with
+    ``slots.traffic.capacity_seeds`` seeds (``seed``, ``seed + 1``, ...), plus the refined
+    points with ``slots.traffic.capacity_refine``. Returns the pooled table
+    (:func:`pool_seeds`: ``calls_per_cell_target``, ``calls_per_cell`` (measured: calls /
     cells), ``n_calls``, ``satisfied_share``, ``dl_satisfied_share``, ``ul_satisfied_share``
-    (NaN for the static engine, whose uplink carries no calls) and
-    ``handovers_per_ue_per_min`` (NaN without mobility). ``progress(done, total)`` counts
-    the time steps (or slots) of all points together."""
+    (NaN for the static engine, whose uplink carries no calls), ``handovers_per_ue_per_min``
+    (NaN without mobility), ``n_satisfied``, ``n_seeds``, ``satisfied_share_min/max``), or
+    with ``pooled = False`` one row per run (with ``seed``). ``run_jobs`` maps a list of
+    (calls, seed) jobs to their rows (default: serially in this process);
+    ``progress(done, total)`` counts the time steps (or slots) of the serial runs together."""
     import pandas as pd
 
     pts = _check(cfg, calls_per_cell)
-    rows = []
-    for i, n in enumerate(pts):
-        cb = None
-        if progress is not None:
-            cb = (lambda done, total, i=i: progress(i * total + done, len(pts) * total))
-        rows.append({"calls_per_cell_target": n, **_point(_with_calls_per_cell(cfg, n), cb)})
-    return pd.DataFrame(rows)
+    jobs = capacity_jobs(cfg, pts)
+    if run_jobs is None:
+        run_jobs = _serial_runner(cfg, progress, len(jobs))
+    rows = list(run_jobs(jobs))
+    if cfg.slots.traffic.capacity_refine:
+        extra = refine_points(pool_seeds(pd.DataFrame(rows)))
+        if extra:
+            rows += list(run_jobs(capacity_jobs(cfg, extra)))
+    long = pd.DataFrame(rows).sort_values(["calls_per_cell_target", "seed"], kind="stable").reset_index(drop=True)
+    return pool_seeds(long) if pooled else long
+
+
+def _serial_runner(cfg: ScenarioConfig, progress, n_planned: int) -> RunJobs:
+    """Runs jobs one after the other; progress over ``n_planned`` runs (more with refinement)."""
+    done = [0]
+
+    def run(jobs: list[Job]) -> list[dict[str, Any]]:
+        out = []
+        for n, seed in jobs:
+            cb = None
+            if progress is not None:
+                i = done[0]
+                total_runs = max(n_planned, i + 1)
+                cb = (lambda d, total, i=i, k=total_runs: progress(i * total + d, k * total))
+            run_cfg = _with_calls_per_cell(cfg, n).model_copy(update={"seed": int(seed)})
+            out.append({"calls_per_cell_target": int(n), "seed": int(seed), **_point(run_cfg, cb)})
+            done[0] += 1
+        return out
+
+    return run
+
+
+def capacity_estimate(long, *, rng: np.random.Generator,
+                      targets: Sequence[float] = (CAPACITY_TARGET, XR_TARGET)) -> dict[float, dict[str, Any]]:
+    """Per target share: ``capacity_calls_per_cell`` (the crossing of the pooled curve),
+    ``ci`` ([low, high], :func:`crossing_interval`) and ``per_seed`` (the crossing of each
+    seed's own curve, seeds in ascending order) from a per-run table (``pooled = False`` of
+    :func:`capacity_table`; a pooled or one-seed table works too)."""
+    pooled = pool_seeds(long) if "seed" in long else long
+    x = pooled["calls_per_cell"].to_numpy(dtype=np.float64)
+    y = pooled["satisfied_share"].to_numpy(dtype=np.float64)
+    n = pooled["n_calls"].to_numpy(dtype=np.int64)
+    k = (pooled["n_satisfied"].to_numpy(dtype=np.int64) if "n_satisfied" in pooled
+         else np.rint(y * n).astype(np.int64))
+    out: dict[float, dict[str, Any]] = {}
+    for target in targets:
+        per_seed: list[float] = []
+        if "seed" in long:
+            for _, g in long.sort_values(["seed", "calls_per_cell_target"]).groupby("seed", sort=True):
+                per_seed.append(capacity_crossing(g["calls_per_cell"].to_numpy(dtype=np.float64),
+                                                  g["satisfied_share"].to_numpy(dtype=np.float64), target))
+        out[target] = {"capacity_calls_per_cell": capacity_crossing(x, y, target) if x.size else float("nan"),
+                       "ci": list(crossing_interval(x, n, k, target, rng=rng)) if x.size else [float("nan")] * 2,
+                       "per_seed": per_seed}
+    return out
 
 
 def video_capacity(
     cfg: ScenarioConfig, calls_per_cell: Sequence[int], *, target: float = CAPACITY_TARGET
 ) -> VideoCapacity:
-    """Run ``cfg`` (slot engine or moving UEs, ``slots.traffic.model = "video_call"``) once per
-    entry of ``calls_per_cell`` (ascending) and return the capacity curve."""
+    """Run ``cfg`` (slot engine or moving UEs, ``slots.traffic.model = "video_call"``) at each
+    entry of ``calls_per_cell`` (ascending; ``capacity_seeds`` seeds each) and return the
+    capacity curve with its confidence interval."""
     t = capacity_table(cfg, calls_per_cell)
     x = t["calls_per_cell"].to_numpy(dtype=np.float64)
     y = t["satisfied_share"].to_numpy(dtype=np.float64)
-    return VideoCapacity(x, y, capacity_crossing(x, y, target), float(target))
+    ci = crossing_interval(x, t["n_calls"].to_numpy(), t["n_satisfied"].to_numpy(), target,
+                           rng=stream(cfg.seed, "capacity/interval"))
+    return VideoCapacity(x, y, capacity_crossing(x, y, target), float(target), ci)

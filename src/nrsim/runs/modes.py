@@ -34,10 +34,13 @@ from nrsim.engine.slots import run_slots
 from nrsim.engine.snapshot import area_drop_polygons, build_layout, is_sparse, snapshot_drop
 from nrsim.engine.video_capacity import (
     CAPACITY_TARGET,
-    capacity_crossing,
+    CI_LEVEL,
+    XR_TARGET,
+    capacity_estimate,
     capacity_point,
     capacity_table,
     check_capacity_points,
+    pool_seeds,
 )
 from nrsim.errors import ConfigError
 from nrsim.kpi.metrics import snapshot_kpis
@@ -45,6 +48,7 @@ from nrsim.kpi.slot_metrics import slot_kpis, slot_tables
 from nrsim.link.frame import slot_duration_s
 from nrsim.parallel.backends import make_backend
 from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute as execute_chunks
+from nrsim.rng import stream
 from nrsim.runs.result import Kpis, Provenance, Result, Tables
 from nrsim.runs.stages import drop_stages, staged_progress, sweep_stages
 from nrsim.runs.writer import write_result
@@ -171,9 +175,11 @@ class SlotsMode(RunMode):
         kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
         if cfg.slots.traffic.model == "video_call" and cfg.slots.traffic.capacity_calls_per_cell:
             say(f"capacity sweep: {len(cfg.slots.traffic.capacity_calls_per_cell)} points")
-        capacity = (capacity_sweep(cfg, None, plan) if cfg.slots.traffic.model == "video_call" else None)
-        if capacity is not None:
-            kpis["video_capacity"] = capacity_kpis(capacity)
+        runs = (capacity_sweep(cfg, None, plan) if cfg.slots.traffic.model == "video_call" else None)
+        capacity = None
+        if runs is not None:
+            capacity = pool_seeds(runs)
+            kpis["video_capacity"] = capacity_kpis(runs, seed=cfg.seed)
         return make_result(cfg, self.kind, kpis, {"ue": ue, "ue_slots": ue_slots, "cell": cell,
                                                   "cell_slots": cell_slots, "capacity": capacity})
 
@@ -241,10 +247,12 @@ class CallsMode(RunMode):
             main_cb = lambda done, total: cb(done, total * n_runs)  # noqa: E731
             sweep_cb = lambda done, total: cb(total // (n_runs - 1) + done, total + total // (n_runs - 1))  # noqa: E731
         res = run_mobile_calls(cfg, progress=main_cb)
-        capacity = capacity_sweep(cfg, sweep_cb, plan)
+        runs = capacity_sweep(cfg, sweep_cb, plan)
         kpis: dict[str, Any] = dict(res.kpis)
-        if capacity is not None:
-            kpis["video_capacity"] = capacity_kpis(capacity)
+        capacity = None
+        if runs is not None:
+            capacity = pool_seeds(runs)
+            kpis["video_capacity"] = capacity_kpis(runs, seed=cfg.seed)
         return make_result(cfg, self.kind, kpis, {"ue_calls": res.ue, "cell_calls": res.cell,
                                                   "handover_events": res.events, "capacity": capacity})
 
@@ -266,35 +274,58 @@ def mode_for(cfg: ScenarioConfig) -> RunMode:
 
 
 def capacity_sweep(cfg: ScenarioConfig, progress: ProgressCallback | None, plan: RunPlan) -> pd.DataFrame | None:
-    """The capacity curve of ``slots.traffic.capacity_calls_per_cell`` (None when empty). With
-    ``workers``/``scheduler`` the points run in parallel on Dask (each point is a whole run
-    with the same seed: the table is the same as the serial one)."""
+    """The runs of the capacity curve of ``slots.traffic.capacity_calls_per_cell`` (None when
+    empty): one row per (point, seed), refined points included
+    (:func:`nrsim.engine.video_capacity.capacity_table` with ``pooled = False``). With
+    ``workers``/``scheduler`` the runs go in parallel on Dask (each is a whole run with its
+    seed: the table is the same as the serial one)."""
     pts = list(cfg.slots.traffic.capacity_calls_per_cell)
     if not pts:
         return None
     if not plan.workers and not plan.scheduler:
-        return capacity_table(cfg, pts, progress=progress)
+        return capacity_table(cfg, pts, progress=progress, pooled=False)
     pts = check_capacity_points(cfg, pts)
-    backend = make_backend(plan.workers, plan.scheduler)
-    rows: dict[int, dict[str, float]] = {}
-    try:
-        for i, row in backend.map_unordered(capacity_point, [(cfg, n) for n in pts]):
-            rows[i] = row
-            if progress is not None:  # in the serial sweep's units (time steps or slots)
-                units = (_n_steps(cfg) if cfg.mobility.enabled else cfg.slots.n_slots) * cfg.drops
-                progress(len(rows) * units, len(pts) * units)
-    finally:
-        backend.close()
-    return pd.DataFrame([rows[i] for i in range(len(pts))])
+    units = (_n_steps(cfg) if cfg.mobility.enabled else cfg.slots.n_slots) * cfg.drops
+    planned = len(pts) * cfg.slots.traffic.capacity_seeds
+    finished = [0]
+
+    def run_jobs(jobs: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        backend = make_backend(plan.workers, plan.scheduler)
+        rows: dict[int, dict[str, Any]] = {}
+        try:
+            for i, row in backend.map_unordered(capacity_point, [(cfg, n, seed) for n, seed in jobs]):
+                rows[i] = row
+                finished[0] += 1
+                if progress is not None:  # in the serial sweep's units (time steps or slots)
+                    progress(finished[0] * units, max(planned, finished[0]) * units)
+        finally:
+            backend.close()
+        return [rows[i] for i in range(len(jobs))]
+
+    return capacity_table(cfg, pts, run_jobs=run_jobs, pooled=False)
 
 
-def capacity_kpis(table: pd.DataFrame) -> dict[str, Any]:
-    """``kpis.video_capacity`` of a capacity table."""
-    x = table["calls_per_cell"].to_numpy()
-    y = table["satisfied_share"].to_numpy()
+def capacity_kpis(table: pd.DataFrame, *, seed: int = 1) -> dict[str, Any]:
+    """``kpis.video_capacity`` of a capacity table (one row per run with ``seed``, or one per
+    point): the 95 % crossing of the pooled curve (``capacity_calls_per_cell``), its
+    confidence interval and per-seed crossings, the same for the 90 % XR target, and the
+    pooled points (docs/video.md). The interval's draws use stream ``capacity/interval``
+    of ``seed``."""
+    pooled = pool_seeds(table) if "seed" in table else table
+    y = pooled["satisfied_share"].to_numpy()
+    est = capacity_estimate(table, rng=stream(seed, "capacity/interval"))
+    e95, e90 = est[CAPACITY_TARGET], est[XR_TARGET]
     return {
         "target_satisfied_share": CAPACITY_TARGET,
-        "capacity_calls_per_cell": capacity_crossing(x, y, CAPACITY_TARGET),
+        "capacity_calls_per_cell": e95["capacity_calls_per_cell"],
         "reached": bool(y[0] >= CAPACITY_TARGET) if len(y) else False,
-        "points": table.to_dict(orient="records"),
+        "points": pooled.to_dict(orient="records"),
+        "ci_level": CI_LEVEL,
+        "capacity_ci_calls_per_cell": e95["ci"],
+        "capacity_per_seed": e95["per_seed"],
+        "seeds_per_point": int(pooled["n_seeds"].max()) if "n_seeds" in pooled and len(pooled) else 1,
+        "xr_target_satisfied_share": XR_TARGET,
+        "xr_capacity_calls_per_cell": e90["capacity_calls_per_cell"],
+        "xr_capacity_ci_calls_per_cell": e90["ci"],
+        "xr_capacity_per_seed": e90["per_seed"],
     }
