@@ -51,24 +51,14 @@ LAZY_DEPENDENCIES = frozenset({"matplotlib", "dask", "distributed", "tifffile", 
 Dask, GIS, SciPy, Arrow), optional, or (numba) configured per worker process."""
 
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
-    ("nrsim/deployment/guards.py", "nrsim.engine"): "item 1: guards read the layout from engine.snapshot",
-    ("nrsim/calibration/runner.py", "nrsim"): "item 4: read __version__ from nrsim._version",
-    ("nrsim/parallel/resume.py", "nrsim"): "item 4: read __version__ from nrsim._version",
 }
 """(file, unit imported) -> the issue-12 item that removes this upward import."""
 
 ALLOWED_LAZY_NRSIM: dict[str, str] = {
-    "nrsim/deployment/guards.py": "item 1 (physics core) moves the geometry guards",
-    "nrsim/engine/snapshot.py": "item 1: area/site-list drops imported lazily",
     "nrsim/engine/calls.py": "item 2 (one slot core) replaces this engine",
     "nrsim/engine/slots.py": "item 2 (one slot core)",
     "nrsim/engine/video_capacity.py": "item 2: the capacity sweep on the one slot core",
-    "nrsim/coverage/probability.py": "item 1: coverage on the physics core",
-    "nrsim/coverage/raster.py": "item 1: coverage on the physics core",
     "nrsim/sizing.py": "item 1: sizing reads the scenario registry",
-    "nrsim/parallel/backends.py": "item 4: tasks imported at the top",
-    "nrsim/parallel/resume.py": "item 4: __version__ from nrsim._version",
-    "nrsim/calibration/runner.py": "item 4: outdir/plots imported at the top",
 }
 """Files (not yet rewritten) that still import nrsim (or pandas) inside functions, with the
 issue-12 item that rewrites them."""
