@@ -11,7 +11,10 @@
 
 Known violations in code that issue 12 items 1 and 2 rewrite are listed, each with the item
 that removes it, in :data:`ALLOWED_BACK_EDGES` and :data:`ALLOWED_LAZY_NRSIM`; an entry that
-no longer matches anything fails too, so the lists only shrink."""
+no longer matches anything fails too, so the lists only shrink.
+
+The tests mirror ``src``: every folder of ``tests/`` but the cross-cutting ones
+(:data:`CROSS_CUTTING_TEST_FOLDERS`) names the package or module it tests."""
 
 from __future__ import annotations
 
@@ -246,3 +249,36 @@ def test_lazy_tables_are_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sys.modules[__name__], "SRC", fake)
     with pytest.raises(AssertionError, match="config/__init__.py:2 imports nrsim.engine"):
         test_no_import_goes_up_a_layer()
+
+
+TESTS = Path(__file__).resolve().parent
+
+CROSS_CUTTING_TEST_FOLDERS = frozenset({"data", "docs", "examples", "fuzz"})
+"""Folders of ``tests/`` that test the project as a whole, not one package: reference data
+(``data``), the documentation, the examples and notebooks, the fuzz tests of every entry point."""
+
+
+def test_test_folders_mirror_src(tmp_path: Path) -> None:
+    """Every folder under ``tests/`` (but the cross-cutting ones) is named after the package or
+    module of ``src/nrsim`` it tests, at the same place: ``tests/channel/tr38901`` tests
+    ``nrsim.channel.tr38901``, ``tests/plugins`` tests ``nrsim/plugins.py`` (issue 12 item 5).
+    A planted folder that names nothing fails."""
+
+    def strays(tests: Path) -> list[str]:
+        out = []
+        for folder in sorted(p for p in tests.rglob("*") if p.is_dir()):
+            rel = folder.relative_to(tests)
+            if rel.parts[0] in CROSS_CUTTING_TEST_FOLDERS or any(p.startswith((".", "__")) for p in rel.parts):
+                continue
+            target = SRC.joinpath(*rel.parts)
+            if not (target.is_dir() or target.with_suffix(".py").is_file()):
+                out.append(rel.as_posix())
+        return out
+
+    found = strays(TESTS)
+    assert not found, f"test folders that name no package or module of src/nrsim (move their tests): {found}"
+    fake = tmp_path / "tests"
+    (fake / "channel" / "tr38901").mkdir(parents=True)
+    (fake / "channel" / "tr38901_extra").mkdir()
+    (fake / "fuzz" / "anything").mkdir(parents=True)
+    assert strays(fake) == ["channel/tr38901_extra"]
