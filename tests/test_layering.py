@@ -11,7 +11,10 @@
 
 Known violations in code that issue 12 items 1 and 2 rewrite are listed, each with the item
 that removes it, in :data:`ALLOWED_BACK_EDGES` and :data:`ALLOWED_LAZY_NRSIM`; an entry that
-no longer matches anything fails too, so the lists only shrink."""
+no longer matches anything fails too, so the lists only shrink.
+
+The tests mirror ``src``: every folder of ``tests/`` but the cross-cutting ones
+(:data:`CROSS_CUTTING_TEST_FOLDERS`) names the package or module it tests."""
 
 from __future__ import annotations
 
@@ -51,24 +54,14 @@ LAZY_DEPENDENCIES = frozenset({"matplotlib", "dask", "distributed", "tifffile", 
 Dask, GIS, SciPy, Arrow), optional, or (numba) configured per worker process."""
 
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
-    ("nrsim/deployment/guards.py", "nrsim.engine"): "item 1: guards read the layout from engine.snapshot",
-    ("nrsim/calibration/runner.py", "nrsim"): "item 4: read __version__ from nrsim._version",
-    ("nrsim/parallel/resume.py", "nrsim"): "item 4: read __version__ from nrsim._version",
 }
 """(file, unit imported) -> the issue-12 item that removes this upward import."""
 
 ALLOWED_LAZY_NRSIM: dict[str, str] = {
-    "nrsim/deployment/guards.py": "item 1 (physics core) moves the geometry guards",
-    "nrsim/engine/snapshot.py": "item 1: area/site-list drops imported lazily",
     "nrsim/engine/calls.py": "item 2 (one slot core) replaces this engine",
     "nrsim/engine/slots.py": "item 2 (one slot core)",
     "nrsim/engine/video_capacity.py": "item 2: the capacity sweep on the one slot core",
-    "nrsim/coverage/probability.py": "item 1: coverage on the physics core",
-    "nrsim/coverage/raster.py": "item 1: coverage on the physics core",
     "nrsim/sizing.py": "item 1: sizing reads the scenario registry",
-    "nrsim/parallel/backends.py": "item 4: tasks imported at the top",
-    "nrsim/parallel/resume.py": "item 4: __version__ from nrsim._version",
-    "nrsim/calibration/runner.py": "item 4: outdir/plots imported at the top",
 }
 """Files (not yet rewritten) that still import nrsim (or pandas) inside functions, with the
 issue-12 item that rewrites them."""
@@ -256,3 +249,36 @@ def test_lazy_tables_are_edges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(sys.modules[__name__], "SRC", fake)
     with pytest.raises(AssertionError, match="config/__init__.py:2 imports nrsim.engine"):
         test_no_import_goes_up_a_layer()
+
+
+TESTS = Path(__file__).resolve().parent
+
+CROSS_CUTTING_TEST_FOLDERS = frozenset({"data", "docs", "examples", "fuzz"})
+"""Folders of ``tests/`` that test the project as a whole, not one package: reference data
+(``data``), the documentation, the examples and notebooks, the fuzz tests of every entry point."""
+
+
+def test_test_folders_mirror_src(tmp_path: Path) -> None:
+    """Every folder under ``tests/`` (but the cross-cutting ones) is named after the package or
+    module of ``src/nrsim`` it tests, at the same place: ``tests/channel/tr38901`` tests
+    ``nrsim.channel.tr38901``, ``tests/plugins`` tests ``nrsim/plugins.py`` (issue 12 item 5).
+    A planted folder that names nothing fails."""
+
+    def strays(tests: Path) -> list[str]:
+        out = []
+        for folder in sorted(p for p in tests.rglob("*") if p.is_dir()):
+            rel = folder.relative_to(tests)
+            if rel.parts[0] in CROSS_CUTTING_TEST_FOLDERS or any(p.startswith((".", "__")) for p in rel.parts):
+                continue
+            target = SRC.joinpath(*rel.parts)
+            if not (target.is_dir() or target.with_suffix(".py").is_file()):
+                out.append(rel.as_posix())
+        return out
+
+    found = strays(TESTS)
+    assert not found, f"test folders that name no package or module of src/nrsim (move their tests): {found}"
+    fake = tmp_path / "tests"
+    (fake / "channel" / "tr38901").mkdir(parents=True)
+    (fake / "channel" / "tr38901_extra").mkdir()
+    (fake / "fuzz" / "anything").mkdir(parents=True)
+    assert strays(fake) == ["channel/tr38901_extra"]

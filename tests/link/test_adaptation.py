@@ -96,3 +96,14 @@ def test_subband_cqi_is_the_highest_cqi_whose_eesm_meets_its_threshold() -> None
     for s_db in (-20.0, 0.0, 7.3, 40.0):
         one = np.array([10 ** (s_db / 10)])
         assert la.subband_cqi(one, 1, thr, beta) == int(np.searchsorted(ll.cqi_thr_db, s_db, side="right"))
+
+
+def test_count_at_most_is_searchsorted_right() -> None:
+    """The one bisection of link adaptation (CQI thresholds met, MCS for an SINR) against
+    ``numpy.searchsorted(side="right")``, ties and both ends included."""
+    rng = np.random.default_rng(12)
+    for n in (0, 1, 2, 15, 28):
+        thr = np.sort(rng.integers(-5, 6, n).astype(np.float64))  # integer values: many ties
+        for x in np.concatenate([thr, thr + 0.5, [-np.inf, -10.0, 10.0, np.inf]]):
+            assert la.count_at_most(thr, float(x)) == np.searchsorted(thr, x, side="right")
+            assert la.mcs_for_sinr(thr, float(x)) == max(int(np.searchsorted(thr, x, side="right")) - 1, 0)

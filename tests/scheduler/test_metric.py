@@ -12,7 +12,7 @@ from nrsim.engine.calls import run_mobile_calls
 from nrsim.engine.slots import run_slots
 from nrsim.scheduler import metric as sm
 
-# a static, saturated DL-only call scenario (tests/engine_equivalence): the throughput is the
+# a static, saturated DL-only call scenario (tests/engine/test_static_equivalence.py): the throughput is the
 # cell capacity share, so the policy decides who gets it
 CALLS = [
     "deployment.rings=1", "deployment.ue.per_sector=4", "deployment.isd_m=200",

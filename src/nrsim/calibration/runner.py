@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from nrsim import __version__
+from nrsim._version import __version__
 from nrsim.api import load_config, run
 from nrsim.calibration.cases import METRICS, CalibrationCase, resolve_cases
 from nrsim.calibration.compare import (
@@ -33,7 +33,9 @@ from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine.snapshot import build_layout
 from nrsim.errors import ConfigError
+from nrsim.kpi.outdir import claim_output
 from nrsim.kpi.writers import atomic_directory, write_json
+from nrsim.report.plots import plot_cdf
 
 DEFAULT_UES_PER_CASE: int = 100_000
 """UEs per case when ``drops`` is not given: the drops are the fewest that reach this many
@@ -217,8 +219,6 @@ def calibrate(
         For an ``out_dir`` that must not be replaced or that another run is writing; raised
         before any case runs.
     """
-    from nrsim.kpi.outdir import claim_output
-
     chosen = resolve_cases(cases)
     _check_drops(drops)
     configs = [case_config(c, drops=drops, seed=seed) for c in chosen]  # validate all first
@@ -332,8 +332,6 @@ PERCENTILE_TABLE_HEADER = [
 
 
 def _write_plot(folder: Path, cr: CaseResult, key: str, mr: MetricResult) -> None:
-    from nrsim.report.plots import plot_cdf
-
     info = METRICS[key]
     ref = mr.reference
     reference = band = None

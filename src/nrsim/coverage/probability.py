@@ -50,8 +50,14 @@ from nrsim.channel.tr38901 import pathloss as tr_pathloss
 from nrsim.channel.tr38901.los_probability import los_probability
 from nrsim.coverage.raster import Grid, make_grid, points_in_polygons
 from nrsim.deployment.area import area_polygons, read_area_file
+from nrsim.deployment.build import build_layout, site_scenarios
 from nrsim.deployment.geometry import link_geometry
 from nrsim.deployment.layout import Layout
+from nrsim.deployment.sites import config_site_list
+from nrsim.engine.candidates import nearest_sites
+from nrsim.engine.snapshot import is_sparse
+from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
+from nrsim.radio.link_budget import noise_power_dbm
 
 __all__ = [
     "LinkStatistics", "ProbabilityMaps", "link_statistics", "mixture_cdf", "mixture_median_db",
@@ -98,8 +104,6 @@ def link_statistics(cfg, layout: Layout, xy_m: NDArray[np.float64],
     """Link statistics of outdoor points ``xy_m`` [pixel, 2] to every site (or to the sites
     ``sites`` [pixel, k]), from the TR 38.901 functions the engine uses (7.3, 7.4.1,
     7.4.2)."""
-    from nrsim.engine.snapshot import site_scenarios
-
     n = xy_m.shape[0]
     h_ut = np.full(n, float(cfg.deployment.ue.outdoor_height_m))
     geo = link_geometry(xy_m, h_ut, layout.site_xy_m, layout.site_height_m, layout.wrap_shifts_m)
@@ -332,16 +336,9 @@ def probability_maps(cfg, *, layout: Layout | None = None, grid: Grid | None = N
     """Median best-server RSRP, dominance map and P(RSRP >= t), P(SINR >= t) per pixel for
     t in ``coverage.rsrp_threshold_dbm`` + ``coverage.probability_rsrp_thresholds_dbm`` and
     ``coverage.sinr_threshold_db`` + ``coverage.probability_sinr_thresholds_db``."""
-    from nrsim.engine.candidates import nearest_sites
-    from nrsim.engine.snapshot import build_layout, is_sparse
-    from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
-    from nrsim.radio.link_budget import noise_power_dbm
-
     layout = layout if layout is not None else build_layout(cfg)
     projection = None
     if cfg.deployment.layout == "sites":
-        from nrsim.deployment.sites import config_site_list
-
         projection = config_site_list(cfg).projection
     if grid is None:
         polys = None

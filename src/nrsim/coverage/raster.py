@@ -20,8 +20,13 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.channel.large_scale import UeO2I
 from nrsim.deployment.area import area_polygons, points_in_polygons, read_area_file
+from nrsim.deployment.build import build_layout
 from nrsim.deployment.layout import Layout
+from nrsim.deployment.sites import config_site_list
+from nrsim.deployment.ue_drop import UeDrop
+from nrsim.engine.snapshot import prepare_drop, radio_chunk
 from nrsim.errors import ConfigError
 
 __all__ = [
@@ -91,16 +96,10 @@ def coverage_maps(cfg, *, layout: Layout | None = None, drop: int = 0,
 
     Throughput [bit/s] = (1 - overhead) x bandwidth x spectral efficiency(SINR) /
     ``coverage.users_per_cell``; interferers transmit at ``radio.load``."""
-    from nrsim.channel.large_scale import UeO2I
-    from nrsim.deployment.ue_drop import UeDrop
-    from nrsim.engine.snapshot import build_layout, prepare_drop, radio_chunk
-
     layout = layout if layout is not None else build_layout(cfg)
     projection = None
     polys = None
     if cfg.deployment.layout == "sites":
-        from nrsim.deployment.sites import config_site_list
-
         projection = config_site_list(cfg).projection
         if cfg.coverage.area_file:
             polys = [p for _, p in read_area_file(cfg.coverage.area_file, projection)]

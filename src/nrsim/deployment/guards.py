@@ -22,6 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nrsim.channel.tr38901.scenarios import scenario as scenario_row
+from nrsim.deployment.area import sample_in_polygons
+from nrsim.deployment.build import area_drop_polygons, build_layout, site_scenarios
+from nrsim.deployment.layout import INH_HALL_X_M, INH_HALL_Y_M, hex_layout
+from nrsim.deployment.sites import config_site_list
+from nrsim.deployment.ue_drop import site_images_m
 from nrsim.errors import ConfigError, ModelValidityWarning
 
 MIN_DROP_AREA_SHARE = 0.01
@@ -95,8 +100,6 @@ def _site_labels(cfg, layout) -> list[str]:
     """A name of every site for messages: ``row 12 (site 'A')`` for site lists, else
     ``site 12``."""
     if cfg.deployment.layout == "sites":
-        from nrsim.deployment.sites import config_site_list
-
         cells = config_site_list(cfg).cells
         first = cells.groupby("site", sort=True)[["row", "site_id"]].first()
         return [f"row {r} (site {s!r})" for r, s in zip(first["row"], first["site_id"], strict=True)]
@@ -128,8 +131,6 @@ def _site_radius_m(layout) -> NDArray[np.float64]:
 
 def area_sample_m(polygons_m, n: int = AREA_SAMPLE_POINTS) -> NDArray[np.float64]:
     """A fixed (seeded, reproducible) uniform sample [n, 2] of the union of the polygons."""
-    from nrsim.deployment.area import sample_in_polygons
-
     return sample_in_polygons(list(polygons_m), n, rng=np.random.default_rng(0x5EED))
 
 
@@ -174,8 +175,6 @@ def _lattice_distances() -> NDArray[np.float64]:
     with ISD 1 to the nearest site (own or neighbour): the drop area of every inner cell."""
     from scipy.spatial import cKDTree
 
-    from nrsim.deployment.layout import hex_layout
-
     lattice = hex_layout(2, 1.0, 25.0, wraparound=False).site_xy_m
     pts = clover_cell_grid(np.asarray([30.0]), np.asarray([1.0 / 3.0]), 200)[0]
     return np.sort(cKDTree(lattice).query(pts)[0])
@@ -194,8 +193,6 @@ def _cell_shares_beyond(layout, sites: NDArray[np.int64], min_d_m: float) -> NDA
     (:func:`clover_cell_grid`) at least ``min_d_m`` from every site and wrap-around image.
     float64 [len(sites)]."""
     from scipy.spatial import cKDTree
-
-    from nrsim.deployment.ue_drop import site_images_m
 
     radius = _site_radius_m(layout)
     per = np.bincount(layout.cell_site, minlength=layout.n_sites)
@@ -240,8 +237,6 @@ def check_min_distance(cfg, layout, area_polygons_m=None) -> None:
                 "(TR 38.901 Table 7.8-1 minimum BS-UE distance)", field="deployment.ue.min_distance_2d_m")
         return
     if layout.kind == "inh-office":
-        from nrsim.deployment.layout import INH_HALL_X_M, INH_HALL_Y_M
-
         gx, gy = np.meshgrid(np.linspace(*INH_HALL_X_M, 241), np.linspace(*INH_HALL_Y_M, 101))
         d, _ = _nearest_site_m(np.stack([gx.ravel(), gy.ravel()], axis=1), layout)
         share = float(np.mean(d >= min_d))
@@ -312,8 +307,6 @@ def check_distance_validity(cfg, layout, area_polygons_m=None) -> None:
     policy = cfg.channel.validity
     if policy == "ignore" or layout.kind == "inh-office" or layout.n_sites == 0:
         return
-    from nrsim.engine.snapshot import site_scenarios
-
     env = np.asarray(site_scenarios(cfg, layout))
     d_max = np.asarray([max_valid_d_2d_m(e) for e in env])  # [site]
     cells = np.bincount(layout.cell_site, minlength=layout.n_sites)
@@ -373,8 +366,6 @@ def check_geometry(cfg, layout, area_polygons_m=None) -> None:
 def check_config_geometry(cfg) -> None:
     """:func:`check_geometry` of a resolved scenario (its layout and, for area drops, its
     area polygons); called by :func:`nrsim.load_config`."""
-    from nrsim.engine.snapshot import area_drop_polygons, build_layout
-
     layout = build_layout(cfg)
     polys = area_drop_polygons(cfg, layout)[0] if cfg.deployment.ue.placement == "area" else None
     check_geometry(cfg, layout, polys)

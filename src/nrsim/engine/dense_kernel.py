@@ -24,7 +24,7 @@ import math
 import numba
 import numpy as np
 
-from nrsim.compiled import jit_parallel
+from nrsim.compiled import jit, jit_parallel
 
 from nrsim.channel.field_read import (  # the scalar core shared with the reference chain
     field_bilinear,
@@ -52,6 +52,53 @@ ANT_OMNI, ANT_ELEMENT, ANT_COLUMN = 0, 1, 2
 LN10_OVER_10 = math.log(10.0) / 10.0  # 10^(x/10) = exp(x ln10 / 10)
 SF_CHUNK = 32
 """UEs per work item of the kernel (shadowing values are gathered site-major per item)."""
+
+
+@jit
+def grid_positions(ue_x, ue_y, i0, f_org, f_step, f_n, bilinear, gx, gy, fx, fy):
+    """Grid positions of UEs ``i0 .. i0 + m - 1`` on every field grid, written into ``gx``,
+    ``gy`` [m, field] (int64 grid indices) and, for the ``bilinear`` read, ``fx``, ``fy``
+    [m, field] (float64 fractions; untouched by the nearest-point read)
+    (:func:`nrsim.channel.field_read.grid_coord`, :func:`~nrsim.channel.field_read.grid_nearest`)."""
+    for j in range(gx.shape[0]):
+        for f in range(gx.shape[1]):
+            if bilinear:
+                gx[j, f], fx[j, f] = grid_coord(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
+                gy[j, f], fy[j, f] = grid_coord(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+            else:
+                gx[j, f] = grid_nearest(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
+                gy[j, f] = grid_nearest(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+
+
+@jit
+def link_site_values(site_values, cand, n_cand, i0, m):
+    """``site_values[s]`` of the candidate site s of every link of UEs ``i0 .. i0 + m - 1``:
+    int64 [m, k] (entries beyond a UE's ``n_cand`` are left unset)."""
+    out = np.empty((m, cand.shape[1]), dtype=np.int64)
+    for j in range(m):
+        for kk in range(n_cand[i0 + j]):
+            out[j, kk] = site_values[cand[i0 + j, kk]]
+    return out
+
+
+@jit
+def scale_by_field_reads(out, field_of_link, cand, n_cand, i0, fields, f_n, f_off, gx, gy, fx, fy, f_rho, bilinear):
+    """Multiply ``out[j, kk]`` [m, k] by the value of field ``field_of_link[j, kk]`` for the
+    candidate site ``cand[i0 + j, kk]`` at UE ``i0 + j``: the bilinear read (``fx``, ``fy``,
+    ``f_rho``) or the nearest grid point's (:mod:`nrsim.channel.field_read`), at the grid
+    positions ``gx``, ``gy`` [m, field] of :func:`grid_positions`. Candidate-major, the reads
+    alone in a tight loop (independent cache misses the processor can overlap)."""
+    for kk in range(out.shape[1]):
+        for j in range(out.shape[0]):
+            if kk >= n_cand[i0 + j]:
+                continue
+            s = cand[i0 + j, kk]
+            f = field_of_link[j, kk]
+            if bilinear:
+                out[j, kk] *= field_bilinear(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
+                                             fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1])
+            else:
+                out[j, kk] *= field_nearest(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f])
 
 
 @jit_parallel
@@ -104,7 +151,7 @@ def drop_kernel(
         b_los = np.zeros((m, k_max), dtype=np.bool_)
         b_sf = np.zeros((m, k_max))
         b_f = np.zeros((m, k_max), dtype=np.int64)
-        b_g = np.zeros((m, k_max)) if los_sc else np.zeros((0, 0))
+        b_g = np.ones((m, k_max)) if los_sc else np.zeros((0, 0))  # the LOS field per link (7.6.3.1)
         # soft LOS (7.6.3.3): LOS_soft per link, and the NLOS shadow fading next to the LOS one
         b_s = np.zeros((m, k_max)) if soft_los else np.zeros((0, 0))
         b_sfn = np.zeros((m, k_max)) if soft_los else np.zeros((0, 0))
@@ -113,42 +160,23 @@ def drop_kernel(
         gy = np.zeros((m, n_fields), dtype=np.int64)
         fx = np.zeros((m, n_fields))
         fy = np.zeros((m, n_fields))
-        gl_x = gx
-        gl_y = gy
-        if los_sc and bilinear and not soft_los:  # nearest grid indices for the hard LOS-state reads
-            gl_x = np.zeros((m, n_fields), dtype=np.int64)
-            gl_y = np.zeros((m, n_fields), dtype=np.int64)
-            for j in range(m):
-                for f in range(n_fields):
-                    gl_x[j, f] = grid_nearest(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
-                    gl_y[j, f] = grid_nearest(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
         if sf_on or los_sc:
-            for j in range(m):
-                for f in range(n_fields):
-                    if bilinear:
-                        gx[j, f], fx[j, f] = grid_coord(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
-                        gy[j, f], fy[j, f] = grid_coord(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
-                    else:
-                        gx[j, f] = grid_nearest(ue_x[i0 + j], f_org[f, 0], f_step[f], f_n[f])
-                        gy[j, f] = grid_nearest(ue_y[i0 + j], f_org[f, 1], f_step[f], f_n[f])
+            grid_positions(ue_x, ue_y, i0, f_org, f_step, f_n, bilinear, gx, gy, fx, fy)
         if los_sc:
             # the LOS-field reads (7.6.3.1) alone in a tight loop, like the shadowing reads
             # below (nearest grid point: the LOS state is binary, and the grid points carry
             # the exact exponential correlation of Table 7.6.3.1-2)
             # (the soft state of moving UEs reads it bilinearly: continuous along the path)
-            for kk in range(k_max):
-                for j in range(m):
-                    if kk >= n_cand[i0 + j]:
-                        continue
-                    s = cand[i0 + j, kk]
-                    fl = site_f_lst[s]
-                    if soft_los:
-                        b_g[j, kk] = field_bilinear(
-                            fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gx[j, fl], gy[j, fl],
-                            fx[j, fl], fy[j, fl], f_rho[fl, 0], f_rho[fl, 1],
-                        )
-                    else:
-                        b_g[j, kk] = field_nearest(fields[fl], f_n[fl], f_off[fl, s, 0], f_off[fl, s, 1], gl_x[j, fl], gl_y[j, fl])
+            b_fl = link_site_values(site_f_lst, cand, n_cand, i0, m)
+            if soft_los or not bilinear:
+                scale_by_field_reads(b_g, b_fl, cand, n_cand, i0, fields, f_n, f_off, gx, gy, fx, fy, f_rho,
+                                     soft_los)
+            else:  # nearest grid indices for the hard LOS-state reads
+                gl_x = np.zeros((m, n_fields), dtype=np.int64)
+                gl_y = np.zeros((m, n_fields), dtype=np.int64)
+                grid_positions(ue_x, ue_y, i0, f_org, f_step, f_n, False, gl_x, gl_y, fx, fy)
+                scale_by_field_reads(b_g, b_fl, cand, n_cand, i0, fields, f_n, f_off, gl_x, gl_y, fx, fy, f_rho,
+                                     False)
         for kk in range(k_max):
             for j in range(m):
                 i = i0 + j
@@ -200,37 +228,10 @@ def drop_kernel(
         if sf_on:
             # the field reads alone in a tight loop: independent loads the processor can
             # overlap (the reads are cache misses; the work above would serialise them)
-            # (one loop per read mode, without a branch inside)
-            if bilinear:
-                for kk in range(k_max):
-                    for j in range(m):
-                        if kk >= n_cand[i0 + j]:
-                            continue
-                        s = cand[i0 + j, kk]
-                        f = b_f[j, kk]
-                        b_sf[j, kk] *= field_bilinear(
-                            fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
-                            fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1],
-                        )
-                if soft_los:
-                    for kk in range(k_max):
-                        for j in range(m):
-                            if kk >= n_cand[i0 + j]:
-                                continue
-                            s = cand[i0 + j, kk]
-                            f = b_fn[j, kk]
-                            b_sfn[j, kk] *= field_bilinear(
-                                fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f],
-                                fx[j, f], fy[j, f], f_rho[f, 0], f_rho[f, 1],
-                            )
-            else:
-                for kk in range(k_max):
-                    for j in range(m):
-                        if kk >= n_cand[i0 + j]:
-                            continue
-                        s = cand[i0 + j, kk]
-                        f = b_f[j, kk]
-                        b_sf[j, kk] *= field_nearest(fields[f], f_n[f], f_off[f, s, 0], f_off[f, s, 1], gx[j, f], gy[j, f])
+            scale_by_field_reads(b_sf, b_f, cand, n_cand, i0, fields, f_n, f_off, gx, gy, fx, fy, f_rho, bilinear)
+            if soft_los:
+                scale_by_field_reads(b_sfn, b_fn, cand, n_cand, i0, fields, f_n, f_off, gx, gy, fx, fy, f_rho,
+                                     bilinear)
         # pass 2, UE-major: every cell of every candidate site, reduced on the fly
         for i in range(i0, i1):
             j = i - i0

@@ -10,8 +10,6 @@ and link packages.
 
 from __future__ import annotations
 
-import functools
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,12 +28,12 @@ from nrsim.channel.tr38901 import antenna as tr_antenna
 from nrsim.channel.tr38901.scenarios import scenario as scenario_row
 from nrsim.engine import dense_kernel as dk
 from nrsim.config.schema import ScenarioConfig
-from nrsim.deployment.layout import Layout, hex_layout, inh_office_layout
+from nrsim.deployment.build import area_positions, build_layout, site_scenarios
+from nrsim.deployment.layout import Layout
 from nrsim.deployment.identity import CellIdentity, cell_identity, ue_identity_columns
-from nrsim.deployment.national import national_layout
 from nrsim.deployment.ue_drop import UeDrop, drop_ues
 from nrsim.engine.candidates import nearest_sites
-from nrsim.errors import ConfigError, show_value
+from nrsim.errors import ConfigError
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
 from nrsim.link.spectral_efficiency import attenuated_shannon_efficiency, cqi_spectral_efficiency
 from nrsim.radio.link_budget import noise_power_dbm, rsrp_dbm
@@ -52,35 +50,6 @@ CELL_COLUMNS: tuple[str, ...] = (
     "drop", "cell", "site", "x_m", "y_m", "bearing_deg", "n_ue",
     "throughput_bps", "spectral_efficiency_bps_per_hz",
 )
-
-
-def build_layout(cfg: ScenarioConfig) -> Layout:
-    dep = cfg.deployment
-    if dep.layout == "sites":  # a site list in lat/lon (nrsim.deployment.sites)
-        from nrsim.deployment.sites import config_layout
-
-        return config_layout(cfg)
-    if dep.layout == "national":
-        return _national(dep.national, dep.sectors_per_site)
-    if dep.layout == "inh-office":
-        return inh_office_layout(dep.bs_height_m, sectors_per_site=dep.sectors_per_site)
-    return hex_layout(
-        dep.rings,
-        dep.isd_m,
-        dep.bs_height_m,
-        sectors_per_site=dep.sectors_per_site,
-        wraparound=dep.wraparound,
-    )
-
-
-@functools.lru_cache(maxsize=4)
-def _national(nat, sectors_per_site: int) -> Layout:
-    return national_layout(
-        target_sites=nat.target_sites, side_km=nat.side_km, n_cities=nat.n_cities,
-        layout_seed=nat.layout_seed, core_isd_m=nat.core_isd_m, urban_isd_m=nat.urban_isd_m,
-        suburban_isd_m=nat.suburban_isd_m, largest_city_radius_km=nat.largest_city_radius_km,
-        sectors_per_site=sectors_per_site,
-    )
 
 
 def channel_params(cfg: ScenarioConfig) -> ChannelParams:
@@ -140,13 +109,6 @@ class DropState:
 _ANT_CODE = {"omni": dk.ANT_OMNI, "element": dk.ANT_ELEMENT, "column": dk.ANT_COLUMN}
 
 
-def site_scenarios(cfg: ScenarioConfig, layout: Layout) -> tuple[str, ...]:
-    """Path-loss scenario of every site."""
-    if layout.site_scenario is not None:
-        return layout.site_scenario
-    return (cfg.channel.scenario,) * layout.n_sites
-
-
 def is_sparse(cfg: ScenarioConfig, layout: Layout) -> bool:
     mode = cfg.interference.mode
     if mode == "dense":
@@ -183,7 +145,7 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         building_floors_min=ue_cfg.building_floors_min,
         building_floors_max=ue_cfg.building_floors_max,
         indoor_height_m=ue_cfg.indoor_height_m,
-        positions_m=_area_positions(cfg, layout, rng=stream(seed, "ue_area", drop=drop))
+        positions_m=area_positions(cfg, layout, rng=stream(seed, "ue_area", drop=drop))
         if ue_cfg.placement == "area" else None,
         rng=stream(seed, "ue_drop", drop=drop),
     )
@@ -256,61 +218,6 @@ def prepare_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None
         site_sig=(sig_l, sig_after, sig_n), site_fields=(f_los, f_nlos), fields=fields,
         site_cell_start=start, sparse=is_sparse(cfg, layout), site_f_lst=site_f_lst,
     )
-
-
-def area_drop_polygons(
-    cfg: ScenarioConfig, layout: Layout
-) -> tuple[list[NDArray[np.float64]], NDArray[np.float64] | None]:
-    """Polygons [k, 2] (local metres) and density weights (or None) of an area drop
-    (``deployment.ue.placement = "area"``); :class:`ConfigError` for a bad density file."""
-    from nrsim.deployment.area import area_polygons, read_area_file
-
-    projection = None
-    if cfg.deployment.layout == "sites":
-        from nrsim.deployment.sites import config_site_list
-
-        projection = config_site_list(cfg).projection
-    dens = cfg.deployment.ue.density_file
-    if dens:
-        if projection is None:
-            raise ConfigError(
-                "deployment.ue.density_file needs a geographic layout (deployment.layout = 'sites')",
-                field="deployment.ue.density_file",
-            )
-        items = read_area_file(dens, projection, field="deployment.ue.density_file", with_properties=True)
-        weights = []
-        for name, _, props in items:
-            w = props.get("weight")
-            try:  # float() of an integer beyond 1.8e308 raises OverflowError
-                ok = isinstance(w, (int, float)) and not isinstance(w, bool) and math.isfinite(float(w)) and w >= 0
-            except OverflowError:
-                ok = False
-            if not ok:
-                raise ConfigError(
-                    f"deployment.ue.density_file: polygon {show_value(name)} has weight {show_value(w)}; allowed: "
-                    "a number >= 0",
-                    field="deployment.ue.density_file",
-                )
-            weights.append(float(w))
-        if not any(w > 0 for w in weights):
-            raise ConfigError("deployment.ue.density_file: every weight is 0", field="deployment.ue.density_file")
-        return [p for _, p, _ in items], np.asarray(weights)
-    polys = None
-    if cfg.coverage.area_file and projection is not None:
-        polys = [p for _, p in read_area_file(cfg.coverage.area_file, projection)]
-    return area_polygons(layout, cfg.coverage.margin_m, polys), None
-
-
-def _area_positions(cfg: ScenarioConfig, layout: Layout, *, rng: np.random.Generator) -> NDArray[np.float64]:
-    """UE positions of an area drop: ``per_sector`` x cells UEs over the area polygons, each
-    at least ``min_distance_2d_m`` from every site (those closer are drawn again)."""
-    from nrsim.deployment.area import sample_in_polygons
-    from nrsim.deployment.ue_drop import keep_min_distance
-
-    polys, weights = area_drop_polygons(cfg, layout)
-    xy = sample_in_polygons(polys, cfg.deployment.ue.per_sector * layout.n_cells, weights=weights, rng=rng)
-    return keep_min_distance(layout, xy, cfg.deployment.ue.min_distance_2d_m,
-                             lambda k: sample_in_polygons(polys, k, weights=weights, rng=rng))
 
 
 def radio_chunk(

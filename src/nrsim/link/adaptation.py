@@ -50,19 +50,26 @@ def eesm_value(beta: float, m: float, s: float, n: int) -> float:
 
 
 @jit
-def cqi_thresholds_met(cqi_thr_lin, sinr_lin: float) -> int:
-    """How many of the ascending CQI thresholds ``cqi_thr_lin`` [15] ``sinr_lin`` meets: the
-    CQI of a subband of one resource (:func:`subband_cqi` with n = 1), an upper bound of the
-    CQI of any subband with that mean SINR."""
+def count_at_most(ascending, x: float) -> int:
+    """How many entries of the ascending array ``ascending`` are <= ``x`` (bisection, as
+    ``numpy.searchsorted(ascending, x, side="right")``)."""
     lo = 0
-    hi = cqi_thr_lin.shape[0]
+    hi = ascending.shape[0]  # the count is in [lo, hi]
     while lo < hi:
         mid = (lo + hi) // 2
-        if cqi_thr_lin[mid] <= sinr_lin:
+        if ascending[mid] <= x:
             lo = mid + 1
         else:
             hi = mid
     return lo
+
+
+@jit
+def cqi_thresholds_met(cqi_thr_lin, sinr_lin: float) -> int:
+    """How many of the ascending CQI thresholds ``cqi_thr_lin`` [15] ``sinr_lin`` meets: the
+    CQI of a subband of one resource (:func:`subband_cqi` with n = 1), an upper bound of the
+    CQI of any subband with that mean SINR."""
+    return count_at_most(cqi_thr_lin, sinr_lin)
 
 
 @jit
@@ -95,15 +102,7 @@ def subband_cqi(sinr_lin, n: int, cqi_thr_lin, cqi_beta) -> int:
 def mcs_for_sinr(mcs_thr_db, sinr_db: float) -> int:
     """Highest MCS whose 10 %-BLER SNR ``mcs_thr_db`` [mcs] (ascending) is <= ``sinr_db``;
     MCS 0 below all. ``sinr_db`` is the estimate after the OLLA offset."""
-    lo = 0
-    hi = mcs_thr_db.shape[0]  # bisection: count of thresholds <= sinr_db is in [lo, hi]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if mcs_thr_db[mid] <= sinr_db:
-            lo = mid + 1
-        else:
-            hi = mid
-    return max(lo - 1, 0)
+    return max(count_at_most(mcs_thr_db, sinr_db) - 1, 0)
 
 
 @jit

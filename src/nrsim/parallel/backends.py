@@ -11,6 +11,7 @@ from concurrent.futures import CancelledError
 from typing import Any
 
 from nrsim.errors import ConfigError, ExecutionError
+from nrsim.parallel.tasks import clear_caches
 
 Task = tuple[Any, ...]
 
@@ -27,8 +28,6 @@ class SerialBackend:
 
     def close(self) -> None:
         # the per-process drop cache can hold a national drop (about 1 GB): free it
-        from nrsim.parallel.tasks import clear_caches
-
         clear_caches()
 
 

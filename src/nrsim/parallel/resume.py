@@ -21,17 +21,12 @@ import shutil
 import warnings
 from pathlib import Path
 
+from nrsim._version import __version__
 from nrsim.errors import OutputWarning
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = 1
 PART_RECORD_SUFFIX = ".part.json"
-
-
-def _version() -> str:
-    from nrsim import __version__
-
-    return __version__
 
 
 def sha256_file(path: Path) -> str:
@@ -52,7 +47,7 @@ def open_work_folder(work: Path, config_hash: str) -> None:
     """Create ``work`` or reuse it; a folder of another nrsim version (or without a readable
     manifest) is emptied with a warning. Stale temporary files of killed tasks are removed."""
     work = Path(work)
-    manifest = {"format": MANIFEST_FORMAT, "nrsim_version": _version(), "config_hash": config_hash}
+    manifest = {"format": MANIFEST_FORMAT, "nrsim_version": __version__, "config_hash": config_hash}
     if work.is_dir():
         try:
             found = json.loads((work / MANIFEST_NAME).read_text(encoding="utf-8"))
@@ -75,7 +70,7 @@ def open_work_folder(work: Path, config_hash: str) -> None:
 def write_part_record(folder: Path, name: str, files: dict[str, str]) -> None:
     """Commit part ``name``: ``files`` maps each of its file names (in ``folder``) to the
     SHA-256 of its bytes."""
-    record = {"nrsim_version": _version(), "sha256": files}
+    record = {"nrsim_version": __version__, "sha256": files}
     _write_atomic(Path(folder) / f"{name}{PART_RECORD_SUFFIX}", json.dumps(record, indent=1) + "\n")
 
 
@@ -85,7 +80,7 @@ def part_is_complete(folder: Path, name: str, files: tuple[str, ...]) -> bool:
     folder = Path(folder)
     try:
         record = json.loads((folder / f"{name}{PART_RECORD_SUFFIX}").read_text(encoding="utf-8"))
-        if record.get("nrsim_version") != _version() or set(record.get("sha256", ())) != set(files):
+        if record.get("nrsim_version") != __version__ or set(record.get("sha256", ())) != set(files):
             return False
         return all(sha256_file(folder / f) == digest for f, digest in record["sha256"].items())
     except (OSError, ValueError, AttributeError, TypeError):

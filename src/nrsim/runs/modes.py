@@ -27,11 +27,12 @@ import pandas as pd
 from nrsim._version import __version__
 from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
+from nrsim.deployment.build import area_drop_polygons
 from nrsim.deployment.identity import geo_metadata
 from nrsim.engine.calls import check_call_config, run_mobile_calls
 from nrsim.engine.mobility import run_mobility
 from nrsim.engine.slots import run_slots
-from nrsim.engine.snapshot import area_drop_polygons, build_layout, is_sparse, snapshot_drop
+from nrsim.engine.snapshot import build_layout, is_sparse, snapshot_drop
 from nrsim.engine.video_capacity import (
     CAPACITY_TARGET,
     CI_LEVEL,

@@ -243,6 +243,16 @@ class Tables(Mapping[str, pd.DataFrame]):
         return f"Tables({', '.join(self._names)})"
 
 
+def _optional_table(name: str, doc: str) -> property:
+    """A read-only attribute of :class:`Result`: its table ``name``, or None when it has none."""
+
+    def table(self: Result) -> pd.DataFrame | None:
+        return self.tables[name] if name in self.tables else None
+
+    table.__doc__ = doc
+    return property(table)
+
+
 @dataclass(frozen=True, repr=False)
 class Result:
     """A run's result: ``kind``, resolved ``config``, ``provenance``, typed ``kpis`` and
@@ -286,28 +296,10 @@ class Result:
         name = PRIMARY_TABLES[self.kind][1]
         return self.tables[name] if name is not None and name in self.tables else pd.DataFrame()
 
-    def _optional(self, name: str) -> pd.DataFrame | None:
-        return self.tables[name] if name in self.tables else None
-
-    @property
-    def ue_slots(self) -> pd.DataFrame | None:
-        """Per-UE slot-level KPIs (slot runs; docs/slots.md)."""
-        return self._optional("ue_slots")
-
-    @property
-    def cell_slots(self) -> pd.DataFrame | None:
-        """Per-cell slot-level KPIs (slot runs)."""
-        return self._optional("cell_slots")
-
-    @property
-    def events(self) -> pd.DataFrame | None:
-        """Handover, failure and RLF events (mobility and call runs)."""
-        return self._optional("handover_events")
-
-    @property
-    def capacity(self) -> pd.DataFrame | None:
-        """The capacity curve of a capacity sweep."""
-        return self._optional("capacity")
+    ue_slots = _optional_table("ue_slots", "Per-UE slot-level KPIs (slot runs; docs/slots.md).")
+    cell_slots = _optional_table("cell_slots", "Per-cell slot-level KPIs (slot runs).")
+    events = _optional_table("handover_events", "Handover, failure and RLF events (mobility and call runs).")
+    capacity = _optional_table("capacity", "The capacity curve of a capacity sweep.")
 
     def __repr__(self) -> str:
         k = self.kpis

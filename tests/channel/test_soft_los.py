@@ -172,7 +172,7 @@ def test_los_state_autocorrelation_along_paths(scenario_d_corr: float) -> None:
     rho = exp(-d / d_corr) (Table 7.6.3.1-2: UMa 50 m, InH 10 m) the hard state must follow
     it within 0.05 at lags of 0.2-2 d_corr (measured within 0.03). The bilinear read of the
     soft state correlates a little more (interpolation smooths the exponential's cusp;
-    tests/channel_field/test_los_spatial_consistency.py): measured excess 0.12, 0.07-0.08,
+    tests/channel/test_los_spatial_consistency.py): measured excess 0.12, 0.07-0.08,
     0.03-0.05, 0.02 at 0.2, 0.5, 1, 2 d_corr; tolerance -0.03 < excess < 0.15."""
     lags = [round(x * scenario_d_corr) for x in (0.2, 0.5, 1.0, 2.0)]
     for bilinear in (False, True):
