@@ -52,7 +52,7 @@ them: 1 and N threads give the same bytes):
   UL reads the same trace: TDD reciprocity); ``bank_rbg`` float32 [row, rbg] at each RBG's
   middle PRB (CSI).
 - queues ``Q`` / packets ``PK``: :mod:`nrsim.traffic.queue`; HARQ ``H`` / ``h_rbg``, TB
-  tables ``TB`` and ``MCS``: :mod:`nrsim.link.harq`; ``CQ``, ``csi_ring``, ``csi_ok``:
+  tables ``TB`` and ``MCS`` (float64 [3, mcs], contiguous rows): :mod:`nrsim.link.harq`; ``CQ``, ``csi_ring``, ``csi_ok``:
   :mod:`nrsim.link.csi`.
 - frame: ``pat`` :data:`PATTERN_DTYPE` [slot of the TDD period], ``re_per_prb`` int64 [dir,
   n_symb], ``rbg_first_prb`` int64 [rbg + 1].
@@ -67,13 +67,12 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 
-from nrsim.compiled import jit, jit_parallel
+from nrsim.compiled import jit
 from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, mcs_for_sinr, olla_after
 from nrsim.link.csi import deliver_reports, subband_report, wideband_report
-from nrsim.link.harq import decode_tb, flush_harq, free_process, ready_process, release_dropped, start_tb
+from nrsim.link.harq import MCS_BETA, MCS_SE, MCS_THR, decode_tb, flush_harq, free_process, ready_process, release_dropped, start_tb
 from nrsim.radio.uplink import pusch_prb_power_mw, ul_prb_cap, ul_sinr_estimate_db
 from nrsim.rng import counter_uniform_core
 from nrsim.scheduler.base import assign_rbgs_in_cell
@@ -205,7 +204,7 @@ def _dl_subband_rates(P, u, UE, UD, UR, MCS, rbg_first_prb):
     n_rbg = UR.shape[1]
     se_sum = 0.0
     for r in range(n_rbg):
-        se_r = MCS[mcs_for_sinr(MCS["thr_db"], UR[u, r].reported_db - UD[DL, u].olla_db)].se
+        se_r = MCS[MCS_SE, mcs_for_sinr(MCS[MCS_THR], UR[u, r].reported_db - UD[DL, u].olla_db)]
         UR[u, r].dl_bits = se_r * (rbg_first_prb[r + 1] - rbg_first_prb[r])
         se_sum += se_r
     UE[u].dl_se = se_sum / n_rbg
@@ -234,8 +233,8 @@ def _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL
     else:  # one PRB: not power-limited
         est = ul_sinr_estimate_db(LINK[u, c].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
                                   CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
-    m = mcs_for_sinr(MCS["thr_db"], est)
-    rate = MCS[m].se * sl.n_re * n_prb / P.slot_s
+    m = mcs_for_sinr(MCS[MCS_THR], est)
+    rate = MCS[MCS_SE, m] * sl.n_re * n_prb / P.slot_s
     UE[i].metric = policy_metric(sched, rate, UD[d, u].pf_avg_bps, waited)
     UE[i].cand_mcs = m
 
@@ -306,7 +305,7 @@ def assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS
                 n_r = rbg_first_prb[r + 1] - rbg_first_prb[r]
                 got += n_r
                 est += n_r * (UR[u, r].reported_db - UD[DL, u].olla_db)
-        m = mcs_for_sinr(MCS["thr_db"], est / got)  # TB MCS: PRB-weighted mean estimate [dB]
+        m = mcs_for_sinr(MCS[MCS_THR], est / got)  # TB MCS: PRB-weighted mean estimate [dB]
         tbs = TB[d, sl.n_symb, m, got].tbs_bits
         if tbs <= 0:
             continue
@@ -320,10 +319,10 @@ def assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS
 def _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL):
     """PRBs that carry the queued bits at MCS m plus one; in the UL no more than keep MCS 0
     decodable at full power (power-limited UEs)."""
-    bits_prb = max(MCS[m].se * sl.n_re, 1.0)
+    bits_prb = max(MCS[MCS_SE, m] * sl.n_re, 1.0)
     need = int(math.ceil(queued / bits_prb)) + 1
     if sl.d == UL:
-        cap = ul_prb_cap(LINK[u, c].gain_lin, MCS[0].thr_db + UD[UL, u].olla_db, P.ul_pmax_dbm, CELL[c].ul_i_avg_mw,
+        cap = ul_prb_cap(LINK[u, c].gain_lin, MCS[MCS_THR, 0] + UD[UL, u].olla_db, P.ul_pmax_dbm, CELL[c].ul_i_avg_mw,
                          P.ul_noise_prb_mw, P.ul_rx_gain)
         need = max(min(need, int(cap)), 1)
     return need
@@ -355,7 +354,7 @@ def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LI
         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
             est = ul_sinr_estimate_db(LINK[u, c].gain_lin, got, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
                                       CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
-            m = mcs_for_sinr(MCS["thr_db"], est)
+            m = mcs_for_sinr(MCS[MCS_THR], est)
         tbs = TB[d, sl.n_symb, m, got].tbs_bits
         if tbs <= 0:
             for r in range(free.size):
@@ -369,34 +368,34 @@ def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LI
 
 
 @jit
-def schedule_cell(sl, P, sched, c, S):
+def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb):
     """Cell c in slot ``sl``: retransmissions, candidates, new TBs; marks its RBG activity."""
-    UE, UD, CELL, CR = S.UE, S.UD, S.CELL, S.CR
     for j in range(CELL[c].ue_start, CELL[c].ue_end):
         UD[sl.d, UE[j].pos_ue].sched_bits = 0.0
     CELL[c].n_tx = 0
     for r in range(CR.shape[1]):
         CR[c, r].free = True
-    n_sched = retransmissions(sl, P, c, UE, UD, S.H, S.h_rbg, CR, CELL)
-    n_c = collect_candidates(sl, P, sched, c, UE, UD, S.UR, S.H, S.Q, S.PK, S.LINK, S.MCS, CELL, S.rbg_first_prb)
+    n_sched = retransmissions(sl, P, c, UE, UD, H, h_rbg, CR, CELL)
+    n_c = collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb)
     if n_c > 0:
         if sl.d == DL and P.fss:
-            assign_subbands(sl, P, c, n_c, n_sched, UE, UD, S.UR, S.H, S.h_rbg, S.Q, S.PK, S.TB, S.MCS, CR, CELL,
-                            S.acc, S.rbg_first_prb)
+            assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb)
         else:
-            assign_in_order(sl, P, c, n_c, n_sched, UE, UD, S.H, S.h_rbg, S.Q, S.PK, S.TB, S.MCS, S.LINK, CR, CELL,
-                            S.acc, S.rbg_first_prb)
+            assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb)
     for r in range(CR.shape[1]):
         CR[c, r].act = not CR[c, r].free
 
 
-@jit_parallel
+@jit
 def schedule_slot(SL, PA, SA, S):
-    """:func:`schedule_cell` of every cell (in parallel: a cell touches only its own UEs' state).
-    ``SL`` and ``PA``: the slot and parameter records as arrays [1] (a parallel loop takes no
-    record argument)."""
-    for c in numba.prange(S.CELL.shape[0]):
-        schedule_cell(SL[0], PA[0], SA[0], c, S)
+    """:func:`schedule_cell` of every cell (a cell touches only its own UEs' state, so the order
+    of the cells does not matter). ``SL``, ``PA``, ``SA``: the slot, parameter and policy
+    records as arrays [1]."""
+    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
+    LINK, TB, MCS, acc, rbg_first_prb = S.LINK, S.TB, S.MCS, S.acc, S.rbg_first_prb
+    sl, P, sched = SL[0], PA[0], SA[0]
+    for c in range(CELL.shape[0]):
+        schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb)
 
 
 # --- 4. activity, UL interference ------------------------------------------------------------
@@ -432,13 +431,13 @@ def _ul_tx_power(P, UE, CELL, H, LINK):
                                                    P.ul_alpha, P.ul_pmax_dbm, P.mu)
 
 
-@jit_parallel
+@jit
 def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
     """UL interference per RBG at each receiving cell [mW]: the UEs scheduled in other cells on
     the same RBGs, without fast fading (summed in transmission order: thread-count free)."""
     _ul_tx_power(PA[0], UE, CELL, H, LINK)
     n_cells, n_rbg = CR.shape
-    for c in numba.prange(n_cells):
+    for c in range(n_cells):
         for r in range(n_rbg):
             CR[c, r].ul_i_mw = 0.0
         if not CELL[c].ul_rx:
@@ -484,7 +483,7 @@ def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_fir
         s_prb = LINK[u, c].rx_prb_mw
     else:
         s_prb = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin * P.ul_rx_gain
-    beta = MCS[H[sl.d, u, p].mcs].beta
+    beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
     row = UE[u].f_base + (UE[u].f_off + sl.t) % UE[u].f_period
     mx = -1e300
     sm = 0.0
@@ -549,22 +548,18 @@ def tx_outcome(sl, P, harq, u, p, eff_lin, mean_lin, UE, UD, H, TB, Q, PK, acc):
 
 
 @jit
-def transmit_cell(sl, P, harq, c, S):
-    """SINR and HARQ outcome of every transmission of cell c in this slot."""
-    UE = S.UE
-    for j in range(S.CELL[c].ue_start, S.CELL[c].ue_start + S.CELL[c].n_tx):
-        u = UE[j].tx_ue
-        p = UE[j].tx_proc
-        eff, mean = tx_sinr(sl, P, c, u, p, UE, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS, S.bank,
-                            S.rbg_first_prb)
-        tx_outcome(sl, P, harq, u, p, eff, mean, UE, S.UD, S.H, S.TB, S.Q, S.PK, S.acc)
-
-
-@jit_parallel
 def transmit_slot(SL, PA, HA, S):
-    """:func:`transmit_cell` of every cell (in parallel: per-UE state only, counter-based draws)."""
-    for c in numba.prange(S.CELL.shape[0]):
-        transmit_cell(SL[0], PA[0], HA[0], c, S)
+    """SINR and HARQ outcome of every transmission of this slot (cell by cell; per-UE state
+    only and counter-based draws, so the order does not matter)."""
+    UE, CELL, CR, LINK, top_cell, H, h_rbg, MCS = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS
+    UD, TB, Q, PK, acc, bank, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.bank, S.rbg_first_prb
+    sl, P, harq = SL[0], PA[0], HA[0]
+    for c in range(CELL.shape[0]):
+        for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
+            u = UE[j].tx_ue
+            p = UE[j].tx_proc
+            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb)
+            tx_outcome(sl, P, harq, u, p, eff, mean, UE, UD, H, TB, Q, PK, acc)
 
 
 # --- 6. scheduler state ------------------------------------------------------------------------
@@ -618,37 +613,33 @@ def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
 
 
 @jit
-def measure_csi_cell(t, meas, P, c, mean_last, S):
-    """CSI reports of cell c's UEs due in slot t (every ``cqi_period`` slots, staggered by UE
-    index; only UEs that may transmit): subband (fss) or wideband (:mod:`nrsim.link.csi`)."""
-    UE = S.UE
-    ring = t % S.csi_ring.shape[0]
-    for j in range(S.CELL[c].ue_start, S.CELL[c].ue_end):
-        u = UE[j].pos_ue
-        if (t - u) % P.cqi_period != 0 or not UE[u].can_tx:
-            continue
-        i_mw = _csi_interference(P, u, c, mean_last, UE, S.CELL, S.CR, S.LINK, S.top_cell)
-        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
-        s_mw = S.LINK[u, c].rx_prb_mw
-        if P.fss:
-            eff_db = subband_report(s_mw, S.CR["i_mw"][c], S.bank_rbg, row, S.CQ, S.csi_ring, ring, u)
-        else:
-            eff_db = wideband_report(s_mw / i_mw, S.bank_rbg, row, S.CQ, S.csi_ring, ring, u)
-        S.csi_ok[ring, u] = True
-        if meas:
-            S.acc[DL, u, ACC_SINR_DB] += eff_db
-            S.acc[DL, u, ACC_SINR_N] += 1.0
-
-
-@jit_parallel
 def measure_csi(t, meas, PA, S):
-    """:func:`measure_csi_cell` of every cell (in parallel: per-UE state only)."""
+    """CSI reports due in slot t (every ``cqi_period`` slots, staggered by UE index; only UEs
+    that may transmit): subband (fss) or wideband (:mod:`nrsim.link.csi`)."""
+    UE, CELL, CR, LINK, top_cell, bank_rbg, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.bank_rbg, S.CQ
+    csi_ring, csi_ok, acc = S.csi_ring, S.csi_ok, S.acc
+    P = PA[0]
     mean_last = 0.0
-    for c in range(S.CELL.shape[0]):
-        mean_last += S.CELL[c].last_util
-    mean_last /= S.CELL.shape[0]
-    for c in numba.prange(S.CELL.shape[0]):
-        measure_csi_cell(t, meas, PA[0], c, mean_last, S)
+    for c in range(CELL.shape[0]):
+        mean_last += CELL[c].last_util
+    mean_last /= CELL.shape[0]
+    ring = t % csi_ring.shape[0]
+    i_rbg = CR["i_mw"]
+    for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
+        if not UE[u].can_tx:
+            continue
+        c = UE[u].serving
+        i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell)
+        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
+        s_mw = LINK[u, c].rx_prb_mw
+        if P.fss:
+            eff_db = subband_report(s_mw, i_rbg[c], bank_rbg, row, CQ, csi_ring, ring, u)
+        else:
+            eff_db = wideband_report(s_mw / i_mw, bank_rbg, row, CQ, csi_ring, ring, u)
+        csi_ok[ring, u] = True
+        if meas:
+            acc[DL, u, ACC_SINR_DB] += eff_db
+            acc[DL, u, ACC_SINR_N] += 1.0
 
 
 # --- the slot loop -------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ from nrsim.link.frame import (
     slot_duration_s,
     slot_pattern,
 )
-from nrsim.link.harq import HARQ_DTYPE, mcs_records
+from nrsim.link.harq import HARQ_DTYPE, mcs_rows
 from nrsim.link.harq import TB_DTYPE as HARQ_TB_DTYPE
 from nrsim.link.mcs import mcs_table
 from nrsim.link.numerology import n_rb
@@ -318,7 +318,7 @@ class _Drop:
         for f, v in (("tbs_bits", self.tabs.tbs_bits), ("n_cb", self.tabs.n_cb), ("s10_db", self.tabs.s10_db),
                      ("scale_db", self.tabs.scale_db)):
             self.TB[f] = v
-        self.MCS = mcs_records(ll.mcs_thr_db, ll.mcs_se, ll.mcs_beta)
+        self.MCS = mcs_rows(ll.mcs_thr_db, ll.mcs_se, ll.mcs_beta)
         self.CQ = cqi_records(ll.cqi_thr_db, db_to_lin(ll.cqi_thr_db), ll.cqi_sinr_db)
         self.SL = np.zeros(1, dtype=ck.SLOT_DTYPE)
         self.serving = np.zeros(n, dtype=np.int64)

@@ -10,8 +10,9 @@ decode and flush them (the scalar cores are :func:`nrsim.link.adaptation.harq_st
 - ``TB`` :data:`TB_DTYPE` [dir, n_symb (0..14), mcs, n_prb (0..N_RB)]: TBS (TS 38.214 V17
   5.1.3.2), code blocks C (TS 38.212 V17 5.2.2) and the logistic BLER parameters of the
   code-block size (:mod:`nrsim.link.bler`).
-- ``MCS`` :data:`MCS_DTYPE` [mcs]: 10 %-BLER SINR threshold [dB], spectral efficiency [bit/RE]
-  and EESM beta of each MCS.
+- ``MCS`` float64 [3, mcs], rows ``MCS_THR`` 10 %-BLER SINR threshold [dB], ``MCS_SE`` spectral
+  efficiency [bit/RE], ``MCS_BETA`` EESM beta (rows, not a record: the threshold row is the
+  contiguous array that :func:`~nrsim.link.adaptation.mcs_for_sinr` bisects, per candidate).
 """
 
 from __future__ import annotations
@@ -29,14 +30,12 @@ HARQ_DTYPE = np.dtype([
 ], align=True)
 TB_DTYPE = np.dtype([("tbs_bits", np.int64), ("n_cb", np.int64), ("s10_db", np.float64), ("scale_db", np.float64)],
                     align=True)
-MCS_DTYPE = np.dtype([("thr_db", np.float64), ("se", np.float64), ("beta", np.float64)], align=True)
+MCS_THR, MCS_SE, MCS_BETA = 0, 1, 2
 
 
-def mcs_records(thr_db, se, beta):
-    """:data:`MCS_DTYPE` [mcs] from the three per-MCS arrays."""
-    m = np.zeros(len(thr_db), dtype=MCS_DTYPE)
-    m["thr_db"], m["se"], m["beta"] = thr_db, se, beta
-    return m
+def mcs_rows(thr_db, se, beta):
+    """The ``MCS`` table float64 [3, mcs] from the three per-MCS arrays."""
+    return np.ascontiguousarray(np.vstack([thr_db, se, beta]), dtype=np.float64)
 
 
 @jit
@@ -114,5 +113,5 @@ def flush_harq(ues, H, Q, PK):
                     release_dropped(H, Q, PK, d, u, p)
 
 
-__all__ = ["HARQ_ACK", "HARQ_DROP", "HARQ_DTYPE", "MCS_DTYPE", "TB_DTYPE", "decode_tb", "flush_harq",
-           "free_process", "mcs_records", "ready_process", "release_dropped", "start_tb"]
+__all__ = ["HARQ_ACK", "HARQ_DROP", "HARQ_DTYPE", "MCS_BETA", "MCS_SE", "MCS_THR", "TB_DTYPE", "decode_tb",
+           "flush_harq", "free_process", "mcs_rows", "ready_process", "release_dropped", "start_tb"]
