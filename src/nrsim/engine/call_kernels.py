@@ -9,7 +9,7 @@ lives in its leaf package:
 1. deliver the CSI reports due (:func:`nrsim.link.csi.deliver_reports`);
 2. advance the packet queues: arrivals and delay-budget discard
    (:func:`nrsim.traffic.queue.advance_queues`);
-3. per direction (0 = DL, 1 = UL), per cell (:func:`schedule_cell`, cells in parallel):
+3. per direction (0 = DL, 1 = UL), per cell (:func:`schedule_cell`):
    retransmissions on their own RBGs (:func:`retransmissions`), candidates with their rate,
    scheduler metric and QoS rank (:func:`collect_candidates`; metric
    :func:`nrsim.scheduler.metric.policy_metric`, MCS :func:`nrsim.link.adaptation.mcs_for_sinr`,
@@ -20,7 +20,7 @@ lives in its leaf package:
    starting TBs (:func:`nrsim.link.harq.start_tb`);
 4. activity and utilisation per cell (:func:`cell_activity`); UL interference at each
    receiving cell (:func:`ul_interference`);
-5. per transmission (cells in parallel, :func:`transmit_cell`): per-PRB SINR with fast
+5. per transmission (:func:`transmit_slot`): per-PRB SINR with fast
    fading, EESM, chase combining and TB decoding (:func:`nrsim.link.harq.decode_tb`), OLLA,
    in-order delivery or give-back (:func:`tx_outcome`);
 6. scheduler state: PF averages, last-served slots, the DL activity the next CSI sees and the
@@ -29,8 +29,9 @@ lives in its leaf package:
    :mod:`nrsim.link.csi`).
 
 State (record dtypes below; every random draw is a counter-based uniform keyed by (run key,
-slot, UE, direction), so results do not depend on the order or the thread that computes
-them: 1 and N threads give the same bytes):
+slot, UE, direction), and a cell's pieces touch only its own UEs' state, so results do not
+depend on the order in which cells are processed; the cell loops are serial today: a
+``prange`` over cells measured slower on a loaded 2-core machine, see the CHANGELOG):
 
 - ``P`` :data:`PARAM_DTYPE` (one record): run constants (slot length, warm-up, key, UL power
   control, noise per PRB, CSI period and delay, UE limits per slot).
@@ -390,7 +391,7 @@ def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, 
 def schedule_slot(SL, PA, SA, S):
     """:func:`schedule_cell` of every cell (a cell touches only its own UEs' state, so the order
     of the cells does not matter). ``SL``, ``PA``, ``SA``: the slot, parameter and policy
-    records as arrays [1]."""
+    records as arrays [1] (a numba parallel loop takes records only as arrays)."""
     UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
     LINK, TB, MCS, acc, rbg_first_prb = S.LINK, S.TB, S.MCS, S.acc, S.rbg_first_prb
     sl, P, sched = SL[0], PA[0], SA[0]
