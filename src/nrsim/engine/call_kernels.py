@@ -31,7 +31,7 @@ lives in its leaf package:
 State (record dtypes below; every random draw is a counter-based uniform keyed by (run key,
 slot, UE, direction), and a cell's pieces touch only its own UEs' state, so results do not
 depend on the order in which cells are processed; the cell loops are serial today: a
-``prange`` over cells measured slower on a loaded 2-core machine, see the CHANGELOG):
+``prange`` over cells measured slower on a loaded 2-core machine (issue 12 note)):
 
 - ``P`` :data:`PARAM_DTYPE` (one record): run constants (slot length, warm-up, key, UL power
   control, noise per PRB, CSI period and delay, UE limits per slot).
