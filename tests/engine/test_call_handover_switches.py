@@ -34,10 +34,10 @@ def _drop(*ov: str) -> _Drop:
 def _busy(dr: _Drop, u: int, bits: float = 1000.0) -> None:
     """UE u: OLLA at 7 dB in both directions and one DL HARQ process holding ``bits`` of video."""
     dr.olla_db[:, u] = 7.0
-    dr.h_act[ck.DL, u, 0] = True
-    dr.h_part[ck.DL, u, 0, 1] = bits
-    dr.q_taken[VIDEO_DL, u] = bits
-    dr.q_arrived[VIDEO_DL, u] = bits
+    dr.H["act"][ck.DL, u, 0] = True
+    dr.H["part_bits"][ck.DL, u, 0, 1] = bits
+    dr.Q["taken"][VIDEO_DL, u] = bits
+    dr.Q["arrived"][VIDEO_DL, u] = bits
 
 
 def test_radio_link_failure_back_to_the_same_cell_resets_the_link() -> None:
@@ -51,12 +51,12 @@ def test_radio_link_failure_back_to_the_same_cell_resets_the_link() -> None:
     lost[0] = True
     dr.serve(dr.serving.copy(), lost)
     assert dr.olla_db[:, 0].tolist() == [0.0, 0.0]
-    assert not dr.h_act[ck.DL, 0].any()
-    assert dr.q_taken[VIDEO_DL, 0] == 0.0  # the TB's bits are queued again
+    assert not dr.H["act"][ck.DL, 0].any()
+    assert dr.Q["taken"][VIDEO_DL, 0] == 0.0  # the TB's bits are queued again
     assert dr.reported_db[0, 0] == pytest.approx(dr.geometry_db(np.array([0]))[0])
     # the other UE keeps its state
     assert dr.olla_db[:, 1].tolist() == [7.0, 7.0]
-    assert dr.h_act[ck.DL, 1, 0] and dr.q_taken[VIDEO_DL, 1] == 1000.0
+    assert dr.H["act"][ck.DL, 1, 0] and dr.Q["taken"][VIDEO_DL, 1] == 1000.0
 
 
 def _handover(dr: _Drop, u: int = 0) -> None:
@@ -70,7 +70,7 @@ def test_handover_resets_by_default() -> None:
     _busy(dr, 0)
     _handover(dr)
     assert dr.olla_db[:, 0].tolist() == [0.0, 0.0]
-    assert not dr.h_act[ck.DL, 0].any() and dr.q_taken[VIDEO_DL, 0] == 0.0
+    assert not dr.H["act"][ck.DL, 0].any() and dr.Q["taken"][VIDEO_DL, 0] == 0.0
 
 
 def test_switches_keep_harq_and_olla() -> None:
@@ -78,7 +78,7 @@ def test_switches_keep_harq_and_olla() -> None:
     _busy(dr, 0)
     _handover(dr)
     assert dr.olla_db[:, 0].tolist() == [7.0, 7.0]
-    assert dr.h_act[ck.DL, 0, 0] and dr.q_taken[VIDEO_DL, 0] == 1000.0
+    assert dr.H["act"][ck.DL, 0, 0] and dr.Q["taken"][VIDEO_DL, 0] == 1000.0
 
 
 def test_olla_start_offset_at_start_and_reset_within_the_bound() -> None:

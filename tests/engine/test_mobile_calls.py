@@ -18,8 +18,11 @@ from nrsim.engine.calls import link_tables, run_mobile_calls
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import tb_bler
 from nrsim.link.bler import transport_block_bler
-from nrsim.radio.uplink import pusch_tx_power_dbm
+from nrsim.radio.uplink import pusch_power_core, pusch_tx_power_dbm
+from nrsim.link.harq import HARQ_DTYPE
 from nrsim.traffic import QosPackets
+from nrsim.traffic import queue as tq
+from nrsim.traffic.queue import PACKET_DTYPE, new_queues
 
 # --- compiled helpers against their NumPy references ----------------------------------------
 
@@ -40,7 +43,7 @@ def test_scalar_pusch_power_matches_the_vectorised_one() -> None:
         p0, alpha, pl = rng.uniform(-100, -50), rng.choice([0.4, 0.6, 0.8, 1.0]), rng.uniform(70, 160)
         m, mu = int(rng.integers(1, 273)), int(rng.integers(0, 3))
         ref = float(pusch_tx_power_dbm(p0, alpha, pl, m, mu, 23.0))
-        assert ck.pusch_power_dbm(p0, alpha, pl, m, mu, 23.0) == pytest.approx(ref, abs=1e-9)
+        assert pusch_power_core(p0, alpha, pl, m, mu, 23.0) == pytest.approx(ref, abs=1e-9)
 
 
 def test_tabulated_tb_bler_matches_the_link_module() -> None:
@@ -74,28 +77,25 @@ def test_compiled_queue_matches_qos_packets() -> None:
     csum = np.cumsum(size)
     cum = csum - np.concatenate([[0.0], csum])[first][ue]
     deadline = t + pdb
-    q = {k: np.zeros((2, n)) for k in ("arrived", "taken", "delivered", "discarded", "floor")}
-    q_first = np.vstack([first, first]).astype(np.int64)
-    q_end = np.vstack([end, end]).astype(np.int64)
-    q_arr, q_head, q_ndone = q_first.copy(), q_first.copy(), q_first.copy()
-    done = np.full(ue.size, np.nan)
-    disc = np.zeros(ue.size, dtype=bool)
+    PK = np.zeros(ue.size, dtype=PACKET_DTYPE)
+    PK["t_s"], PK["deadline_s"], PK["cum_bits"], PK["done_s"] = t, deadline, cum, np.nan
+    Q = new_queues(np.vstack([first, first]).astype(np.int64), np.vstack([end, end]).astype(np.int64))
+    tq.refresh_events(Q, PK)
     inflight: list[tuple[int, float]] = []
     for step in range(400):
         now = step * 0.0025
         ref.advance_to(now)
-        for u in range(n):
-            ck.advance_queue(0, u, now, q_first, q_end, q_arr, q_head, q["arrived"], q["taken"], q["discarded"],
-                             q["floor"], t, deadline, cum, disc, 0.0)
+        tq.advance_queues(Q[:1], PK, now, 0.0)  # queue 0 only: the sweep skips queues with no event due
         queued = ref.queued_bits()
-        mine = q["arrived"][0] - q["taken"][0]
+        mine = Q["arrived"][0] - Q["taken"][0]
         np.testing.assert_allclose(mine, queued, atol=1e-6)
         take = np.where(rng.random(n) < 0.4, np.minimum(queued, rng.uniform(0, 4000, n)), 0.0)
         ref.take(take)
+        parts = np.zeros(tq.N_LCH)
         for u in range(n):
             if take[u] > 0:
-                q["taken"][0, u] += take[u]
-                ck._head_forward(0, u, q_head, q_arr, q["taken"], cum)
+                tq.take_bits(Q, PK, 0, u, take[u], parts)  # DL: channel 0 first (the only one with packets)
+                assert parts[0] == pytest.approx(take[u]) and parts[1] == 0.0
                 inflight.append((u, float(take[u])))
         ack = np.zeros(n)
         back = np.zeros(n)
@@ -112,15 +112,16 @@ def test_compiled_queue_matches_qos_packets() -> None:
         ref.give_back(back)
         for u in range(n):
             if back[u] > 0:
-                ck.give_back(0, u, back[u], q_first, q_head, q["taken"], q["discarded"], q["floor"], cum)
+                tq.give_back(Q, PK, 0, u, back[u])
         ref.deliver(ack, now + 0.0025)
         for u in range(n):
             if ack[u] > 0:
-                ck._deliver(0, u, ack[u], now + 0.0025, q_end, q_ndone, q["delivered"], q["discarded"], cum, done)
+                tq.deliver(Q, PK, 0, u, ack[u], now + 0.0025)
+    done, disc = PK["done_s"], PK["disc"]
     log = ref.packet_log()
     np.testing.assert_array_equal(disc, log.discarded)
     np.testing.assert_array_equal(done, log.completion_s)
-    np.testing.assert_allclose(q["discarded"][0], ref.discarded_bits, atol=1e-6)
+    np.testing.assert_allclose(Q["discarded"][0], ref.discarded_bits, atol=1e-6)
     assert disc.any() and np.isfinite(done).any()
 
 
@@ -280,29 +281,27 @@ def test_flush_harq_forwards_unacknowledged_bits() -> None:
     """A handover resets the UE's HARQ processes; their bits return to its buffer (data
     forwarding) and are sent again by the target cell."""
     n, p_n = 2, 4
-    pk_cum = np.array([1000.0, 3000.0, 500.0])  # UE 0: packets 0, 1; UE 1: packet 2
-    q_first = np.array([[0, 2], [0, 2]], dtype=np.int64)
-    q_head = np.array([[1, 3], [1, 3]], dtype=np.int64)
-    q_taken = np.array([[1800.0, 500.0], [0.0, 0.0]])
-    q_disc = np.zeros((2, n))
-    q_floor = np.zeros((2, n))
+    PK = np.zeros(3, dtype=PACKET_DTYPE)
+    PK["cum_bits"] = [1000.0, 3000.0, 500.0]  # UE 0: packets 0, 1; UE 1: packet 2
+    PK["t_s"], PK["deadline_s"] = 0.0, np.inf
     # queues [N_LCH x direction + channel, ue]: the test uses DL channel 0 (queue 0) only
-    q_first = np.vstack([q_first, q_first])
-    q_head = np.vstack([q_head, q_head])
-    q_taken = np.vstack([q_taken, np.zeros((2, n))])
-    q_disc = np.zeros((4, n))
-    q_floor = np.zeros((4, n))
-    h_act = np.zeros((2, n, p_n), dtype=bool)
-    h_pay = np.zeros((2, n, p_n, ck.N_LCH))
-    h_act[0, 0, [1, 3]] = True
-    h_pay[0, 0, [1, 3], 0] = [300.0, 900.0]  # 1200 bits in flight
-    h_act[0, 1, 0] = True
-    h_pay[0, 1, 0, 0] = 500.0
-    ck.flush_harq(np.array([0]), h_act, h_pay, q_first, q_head, q_taken, q_disc, q_floor, pk_cum)
-    assert not h_act[:, 0].any() and h_act[0, 1, 0]  # only UE 0 was flushed
-    assert q_taken[0, 0] == pytest.approx(600.0) and q_taken[0, 1] == 500.0
-    assert q_head[0, 0] == 0  # packet 0 has untaken bits again
-    assert q_disc[0, 0] == 0.0
+    Q = new_queues(np.array([[0, 2], [3, 3], [3, 3], [3, 3]], dtype=np.int64),
+                   np.array([[2, 3], [3, 3], [3, 3], [3, 3]], dtype=np.int64))
+    Q["arr"][0] = [2, 3]
+    Q["head"][0] = [1, 3]
+    Q["taken"][0] = [1800.0, 500.0]
+    tq.refresh_events(Q, PK)
+    H = np.zeros((2, n, p_n), dtype=HARQ_DTYPE)
+    H["act"][0, 0, [1, 3]] = True
+    H["part_bits"][0, 0, [1, 3], 0] = [300.0, 900.0]  # 1200 bits in flight
+    H["act"][0, 1, 0] = True
+    H["part_bits"][0, 1, 0, 0] = 500.0
+    ck.flush_harq(np.array([0]), H, Q, PK)
+    assert not H["act"][:, 0].any() and H["act"][0, 1, 0]  # only UE 0 was flushed
+    assert Q["taken"][0, 0] == pytest.approx(600.0) and Q["taken"][0, 1] == 500.0
+    assert Q["head"][0, 0] == 0  # packet 0 has untaken bits again
+    assert Q["head_deadline_s"][0, 0] == np.inf  # event time follows the head
+    assert Q["discarded"][0, 0] == 0.0
 
 
 def test_voice_overtakes_a_video_frame_in_transmission(monkeypatch) -> None:

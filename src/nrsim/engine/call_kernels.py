@@ -1,78 +1,157 @@
-"""Compiled slot loop of the mobile call engine (:mod:`nrsim.engine.calls`), numba, cached.
+"""The compiled slot core of the mobile call engine (:mod:`nrsim.engine.calls`): small named
+pieces over NumPy record arrays, driven slot by slot by :func:`run_slot_range`.
 
 One call of :func:`run_slot_range` simulates the slots ``t0 .. t1-1`` of one mobility step
 (serving cells, who may transmit and the large-scale channel are fixed within a step), both
-link directions, for all UEs: packet arrivals and delay-budget discard, HARQ retransmissions,
-the QoS-aware scheduler per cell, TBS, per-PRB SINR with fast fading, EESM, chase combining,
-TB BLER, OLLA, in-order delivery and the periodic CSI report. With ``fss``
-(``slots.scheduler.frequency_selective``) the CSI is per subband (one per RBG) and the DL
-scheduler frequency-selective (each RBG to the best UE on it,
-:func:`nrsim.scheduler.base.assign_rbgs_in_cell`); without it (the default) one wideband CQI
-and RBGs in index order. The UL always fills RBGs in index order (no per-RBG UL channel
-knowledge at the gNB).
+link directions, for all UEs. Per slot the driver only sequences the pieces; each concept
+lives in its leaf package:
 
-Array conventions (direction axis first: 0 = DL, 1 = UL; then ``[..., ue, ...]``):
+1. deliver the CSI reports due (:func:`nrsim.link.csi.deliver_reports`);
+2. advance the packet queues: arrivals and delay-budget discard
+   (:func:`nrsim.traffic.queue.advance_queues`);
+3. per direction (0 = DL, 1 = UL), per cell (:func:`schedule_cell`):
+   retransmissions on their own RBGs (:func:`retransmissions`), candidates with their rate,
+   scheduler metric and QoS rank (:func:`collect_candidates`; metric
+   :func:`nrsim.scheduler.metric.policy_metric`, MCS :func:`nrsim.link.adaptation.mcs_for_sinr`,
+   UL estimate :func:`nrsim.radio.uplink.ul_sinr_estimate_db`), then either
+   frequency-selective RBG assignment (:func:`assign_subbands`, DL with
+   ``slots.scheduler.frequency_selective``; :func:`nrsim.scheduler.base.assign_rbgs_in_cell`)
+   or RBGs in index order by rank (:func:`assign_in_order`; :func:`nrsim.scheduler.cell.next_in_rank`),
+   starting TBs (:func:`nrsim.link.harq.start_tb`);
+4. activity and utilisation per cell (:func:`cell_activity`); UL interference at each
+   receiving cell (:func:`ul_interference`);
+5. per transmission (:func:`transmit_slot`): per-PRB SINR with fast
+   fading, EESM, chase combining and TB decoding (:func:`nrsim.link.harq.decode_tb`), OLLA,
+   in-order delivery or give-back (:func:`tx_outcome`);
+6. scheduler state: PF averages, last-served slots, the DL activity the next CSI sees and the
+   UL interference average (:func:`scheduler_state`);
+7. measure the CSI of the UEs due to report (:func:`measure_csi`;
+   :mod:`nrsim.link.csi`).
 
-- ``rx_prb_mw`` float64 [ue, cell]: DL received power per PRB without fast fading [mW];
-  ``gain_lin`` float64 [ue, cell]: coupling gain (UL: UE -> cell).
-- ``top_cell`` int64 [ue, k]: the k strongest cells of each UE (serving cell among them or
-  not); DL interference of these cells follows their per-RBG activity in the slot, the rest
-  (``resid_prb_mw`` [ue], per PRB at full load) is scaled by the mean utilisation of all cells.
-- ``bank`` float32 [row, prb]: fast-fading power gain (unit mean) of the UE's serving link;
-  row(t) = ``f_base`` + (``f_off`` + t) mod ``f_period`` [ue] (the UL reads the same trace:
-  TDD reciprocity); ``bank_rbg`` float32 [row, rbg] the same at the middle PRB of each RBG
-  (a compact copy for the wideband SINR KPI of the CSI reports).
-- Packets (flat, grouped by direction and UE, arrival order): ``pk_t`` arrival [s],
-  ``pk_deadline`` [s], ``pk_cum`` cumulative end within (direction, UE) [bit], ``pk_prio``
-  5QI priority level (lower first); outputs ``pk_done`` (end of the slot of the last bit's
-  ACK, NaN never) and ``pk_disc`` (discarded at the deadline).
-- Queue state ``q_*`` [queue, ue], queue = N_LCH x dir + logical channel (0: voice, 5QI 1;
-  1: video and best effort): first/end packet, arrived/head/completed packet pointers and
-  cumulative arrived/taken/delivered/discarded/floor bits (as :class:`nrsim.traffic.QosPackets`).
-  A new TB takes voice bits first, then the rest (logical channel prioritisation, TS 38.321
-  5.4.3.1, without prioritised bit rates).
-- HARQ ``h_*`` [dir, ue, proc] (``h_rbg`` [dir, ue, proc, rbg]; ``h_part`` [dir, ue, proc,
-  channel]: the TB's bits from each logical channel).
-- CSI: ``csi_ring`` [ring, ue, rbg] measured subband reports (SINR of the CQI [dB]; wideband:
-  column 0), ``reported_db`` [ue, rbg] the gNB's (wideband: all columns equal); ``last_act`` [cell, rbg] the last DL slot's activity.
-- Counters ``acc`` [dir, ue, ACC_*] over slots >= ``warmup``; ``cell_acc`` [dir, cell, 2]:
-  PRBs used, PRBs available.
+State (record dtypes below; every random draw is a counter-based uniform keyed by (run key,
+slot, UE, direction), and a cell's pieces touch only its own UEs' state, so results do not
+depend on the order in which cells are processed; the cell loops are serial today: a
+``prange`` over cells measured slower on a loaded 2-core machine (issue 12 note)):
 
-Models: docs/video.md (mobile calls). Random outcomes (HARQ decoding) come from SplitMix64
-counters keyed by (run key, slot, UE, direction), so they do not depend on call order.
+- ``P`` :data:`PARAM_DTYPE` (one record): run constants (slot length, warm-up, key, UL power
+  control, noise per PRB, CSI period and delay, UE limits per slot).
+- ``UE`` :data:`UE_DTYPE` [ue]: serving cell, may-transmit flag, residual DL interference per
+  PRB at full load beyond the k strongest cells [mW], fading trace (row(t) = ``f_base`` +
+  (``f_off`` + t) mod ``f_period``), the DL rate cache; and slot scratch indexed by
+  *position* j in the cells' UE order (``pos_ue`` [j], cells' ranges ``CELL.ue_start`` ..
+  ``ue_end``): candidates, their metric, QoS rank and remaining bits, the transmissions.
+- ``UD`` :data:`UE_DIR_DTYPE` [dir, ue]: OLLA offset [dB], PF average [bit/s], last slot
+  served, active HARQ processes, bits given this slot (-1: retransmitting).
+- ``UR`` :data:`UE_RBG_DTYPE` [ue, rbg]: the gNB's CSI (SINR of the reported CQI [dB]), DL
+  bits per RE of each RBG at that CQI minus OLLA (cache), candidate scratch per position.
+- ``CELL`` :data:`CELL_DTYPE` [cell]; ``CR`` :data:`CELL_RBG_DTYPE` [cell, rbg]: RBG
+  activity of this slot and of the last DL slot, UL interference [mW], scratch.
+- ``LINK`` :data:`LINK_DTYPE` [ue, cell]: DL received power per PRB without fast fading
+  [mW], coupling gain (UL: UE -> cell); ``top_cell`` int64 [ue, k] the k strongest cells of
+  each UE (their per-RBG activity interferes in the DL, the rest at the mean utilisation).
+- ``bank`` float32 [row, prb] fast-fading power gain (unit mean) of the UE's serving link (the
+  UL reads the same trace: TDD reciprocity); ``bank_rbg`` float32 [row, rbg] at each RBG's
+  middle PRB (CSI).
+- queues ``Q`` / packets ``PK``: :mod:`nrsim.traffic.queue`; HARQ ``H`` / ``h_rbg``, TB
+  tables ``TB`` and ``MCS`` (float64 [3, mcs], contiguous rows): :mod:`nrsim.link.harq`; ``CQ``, ``csi_ring``, ``csi_ok``:
+  :mod:`nrsim.link.csi`.
+- frame: ``pat`` :data:`PATTERN_DTYPE` [slot of the TDD period], ``re_per_prb`` int64 [dir,
+  n_symb], ``rbg_first_prb`` int64 [rbg + 1].
+- counters ``acc`` float64 [dir, ue, ACC_*] over slots >= ``P.warmup``; ``cell_acc`` [dir,
+  cell, 2]: PRBs used, PRBs available.
+
+Models: docs/video.md (mobile calls).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
 from nrsim.compiled import jit
-from nrsim.link.adaptation import (
-    HARQ_ACK,
-    HARQ_DROP,
-    cqi_thresholds_met,
-    eesm_add,
-    eesm_value,
-    harq_step,
-    mcs_for_sinr,
-    olla_after,
-)
-from nrsim.radio.uplink import pusch_power_core as pusch_power_dbm  # TS 38.213 7.1.1
+from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, mcs_for_sinr, olla_after
+from nrsim.link.csi import deliver_reports, subband_report, wideband_report
+from nrsim.link.harq import MCS_BETA, MCS_SE, MCS_THR, decode_tb, flush_harq, free_process, ready_process, release_dropped, start_tb
+from nrsim.radio.uplink import pusch_prb_power_mw, ul_prb_cap, ul_sinr_estimate_db
 from nrsim.rng import counter_uniform_core
 from nrsim.scheduler.base import assign_rbgs_in_cell
+from nrsim.scheduler.cell import fill_rbgs_in_order, next_in_rank
 from nrsim.scheduler.metric import SCHED_QOS, SCHED_QOS_EDF, pf_average, policy_metric
-
+from nrsim.traffic.queue import N_LCH, TOL_BITS, advance_queues, deliver, head_rank, queued_bits
 
 DL, UL = 0, 1
 ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, ACC_PRB, ACC_DROPPED, ACC_MCS = range(10)
 N_ACC = 10
 NO_PRIORITY = 1 << 30
-N_LCH = 2
-"""Queues (logical channels) per UE and direction: 0 voice (5QI 1), 1 video and best effort;
-queue index = N_LCH x direction + channel."""
-TOL_BITS = 1e-6
+
+PARAM_DTYPE = np.dtype([
+    ("slot_s", np.float64), ("warmup", np.int64), ("key", np.uint64), ("fss", np.bool_), ("mu", np.int64),
+    ("noise_prb_mw", np.float64), ("ul_noise_prb_mw", np.float64), ("ul_p0_dbm", np.float64),
+    ("ul_alpha", np.float64), ("ul_pmax_dbm", np.float64), ("ul_rx_gain", np.float64), ("ul_lag_s", np.float64),
+    ("ul_forget", np.float64), ("cqi_period", np.int64), ("cqi_delay", np.int64), ("max_ues_dl", np.int64),
+    ("max_ues_ul", np.int64),
+], align=True)
+UE_DTYPE = np.dtype([
+    ("serving", np.int64), ("can_tx", np.bool_), ("resid_prb_mw", np.float64), ("f_base", np.int64),
+    ("f_off", np.int64), ("f_period", np.int64), ("dl_se", np.float64), ("dl_stale", np.bool_),
+    # slot scratch by position in the cells' UE order
+    ("pos_ue", np.int64), ("cand", np.int64), ("cand_mcs", np.int64), ("metric", np.float64), ("prio", np.float64),
+    ("ddl", np.float64), ("rem", np.float64), ("got", np.int64), ("ranked", np.bool_), ("tx_ue", np.int64),
+    ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64),
+], align=True)
+UE_DIR_DTYPE = np.dtype([("olla_db", np.float64), ("pf_avg_bps", np.float64), ("last_served", np.int64),
+                         ("n_act", np.int64), ("sched_bits", np.float64)], align=True)
+UE_RBG_DTYPE = np.dtype([("reported_db", np.float64), ("dl_bits", np.float64), ("c_metric", np.float64),
+                         ("c_bits", np.float64)], align=True)
+CELL_DTYPE = np.dtype([("ue_start", np.int64), ("ue_end", np.int64), ("n_tx", np.int64), ("util", np.float64),
+                       ("last_util", np.float64), ("ul_i_avg_mw", np.float64), ("ul_rx", np.bool_)], align=True)
+CELL_RBG_DTYPE = np.dtype([("free", np.bool_), ("act", np.bool_), ("owner", np.int64), ("last_act", np.bool_),
+                           ("last_act_f", np.float64), ("ul_i_mw", np.float64), ("i_mw", np.float64)], align=True)
+LINK_DTYPE = np.dtype([("rx_prb_mw", np.float64), ("gain_lin", np.float64)], align=True)
+PATTERN_DTYPE = np.dtype([("dl_symb", np.int64), ("ul", np.bool_)], align=True)
+SLOT_DTYPE = np.dtype([("d", np.int64), ("t", np.int64), ("n_symb", np.int64), ("n_re", np.int64),
+                       ("meas", np.bool_), ("mean_util", np.float64)], align=True)
+"""The slot being simulated: direction, slot index, symbols, REs per PRB, counted (after the
+warm-up), mean PRB utilisation of all cells."""
+
+
+def as_record(params: NamedTuple) -> np.ndarray:
+    """A NamedTuple of scalars (int, float, bool) as a record array [1] with the same field
+    names (compiled code reads ``rec.name`` from either)."""
+    kinds = {bool: np.bool_, int: np.int64, float: np.float64}
+    dt = np.dtype([(name, kinds[type(v)]) for name, v in zip(params._fields, params)], align=True)
+    return np.array([tuple(params)], dtype=dt)
+
+
+class SlotState(NamedTuple):
+    """The arrays :func:`run_slot_range` reads and writes (unpacked once per call)."""
+
+    UE: np.ndarray
+    UD: np.ndarray
+    UR: np.ndarray
+    CELL: np.ndarray
+    CR: np.ndarray
+    LINK: np.ndarray
+    top_cell: np.ndarray
+    bank: np.ndarray
+    bank_rbg: np.ndarray
+    Q: np.ndarray
+    PK: np.ndarray
+    H: np.ndarray
+    h_rbg: np.ndarray
+    TB: np.ndarray
+    MCS: np.ndarray
+    CQ: np.ndarray
+    csi_ring: np.ndarray
+    csi_ok: np.ndarray
+    pat: np.ndarray
+    re_per_prb: np.ndarray
+    rbg_first_prb: np.ndarray
+    acc: np.ndarray
+    cell_acc: np.ndarray
+
 
 @jit
 def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
@@ -81,604 +160,539 @@ def counter_uniform(key: np.uint64, t: int, u: int, d: int) -> float:
     return counter_uniform_core(key, u, t, d)
 
 
-# --- packet queues ---------------------------------------------------------------------------
+# --- 3. scheduling of one cell ---------------------------------------------------------------
 @jit
-def _head_forward(qi, u, q_head, q_arr, q_taken, pk_cum):
-    while q_head[qi, u] < q_arr[qi, u] and pk_cum[q_head[qi, u]] <= q_taken[qi, u] + TOL_BITS:
-        q_head[qi, u] += 1
-
-
-@jit
-def advance_queue(qi, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded, q_floor,
-                  pk_t, pk_deadline, pk_cum, pk_disc, lag_s):
-    """Queue ``qi``, UE ``u``: packets with arrival <= t_s - lag_s join the buffer (``lag_s``:
-    the UL scheduling-request delay, 0 in the DL); head-of-line packets with deadline <= t_s
-    lose their untaken part (PDCP discard)."""
-    while q_arr[qi, u] < q_end[qi, u] and pk_t[q_arr[qi, u]] <= t_s - lag_s:
-        q_arrived[qi, u] = pk_cum[q_arr[qi, u]]
-        q_arr[qi, u] += 1
-    while True:
-        _head_forward(qi, u, q_head, q_arr, q_taken, pk_cum)
-        h = q_head[qi, u]
-        if h >= q_arr[qi, u] or pk_deadline[h] > t_s:
-            break
-        q_discarded[qi, u] += pk_cum[h] - q_taken[qi, u]
-        pk_disc[h] = True
-        q_taken[qi, u] = pk_cum[h]
-        q_floor[qi, u] = pk_cum[h]
+def _push_tx(UE, CELL, c, u, p):
+    j = CELL[c].ue_start + CELL[c].n_tx
+    UE[j].tx_ue = u
+    UE[j].tx_proc = p
+    CELL[c].n_tx += 1
 
 
 @jit
-def give_back(qi, u, bits, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
-    """Bits of a dropped (or forwarded) TB go back to the buffer, except those of packets
-    discarded since (counted as discarded)."""
-    new = q_taken[qi, u] - bits
-    lost = q_floor[qi, u] - new
-    if lost > 0.0:
-        q_discarded[qi, u] += lost
-    q_taken[qi, u] = max(new, q_floor[qi, u])
-    while q_head[qi, u] > q_first[qi, u] and pk_cum[q_head[qi, u] - 1] > q_taken[qi, u] + TOL_BITS:
-        q_head[qi, u] -= 1
+def retransmissions(sl, P, c, UE, UD, H, h_rbg, CR, CELL):
+    """Each UE of cell c with a process ready for retransmission (the earliest) gets it on its
+    own RBGs if they are free (at most ``max_ues`` UEs); returns the UEs scheduled."""
+    d, t = sl.d, sl.t
+    n_rbg = CR.shape[1]
+    max_ues = P.max_ues_dl if d == DL else P.max_ues_ul
+    n_sched = 0
+    for j in range(CELL[c].ue_start, CELL[c].ue_end):
+        u = UE[j].pos_ue
+        if not UE[u].can_tx or UD[d, u].n_act == 0:
+            continue
+        best = ready_process(H, d, u, t, sl.n_symb)
+        if best < 0 or n_sched >= max_ues:
+            continue
+        ok = True
+        for r in range(n_rbg):
+            if h_rbg[d, u, best, r] and not CR[c, r].free:
+                ok = False
+        if not ok:
+            continue
+        for r in range(n_rbg):
+            if h_rbg[d, u, best, r]:
+                CR[c, r].free = False
+        _push_tx(UE, CELL, c, u, best)
+        n_sched += 1
+        UD[d, u].sched_bits = -1.0  # retransmitting: no new TB this slot
+    return n_sched
 
 
 @jit
-def _deliver(qi, u, bits, t_end_s, q_end, q_ndone, q_delivered, q_discarded, pk_cum, pk_done):
-    q_delivered[qi, u] += bits
-    pos = q_delivered[qi, u] + q_discarded[qi, u]
-    while q_ndone[qi, u] < q_end[qi, u] and pk_cum[q_ndone[qi, u]] <= pos + TOL_BITS:
-        k = q_ndone[qi, u]
-        if math.isnan(pk_done[k]):
-            pk_done[k] = t_end_s
-        q_ndone[qi, u] += 1
+def _dl_subband_rates(P, u, UE, UD, UR, MCS, rbg_first_prb):
+    """Refresh UE u's DL bits per RE of each RBG at its reported subband CQIs minus OLLA."""
+    n_rbg = UR.shape[1]
+    se_sum = 0.0
+    for r in range(n_rbg):
+        se_r = MCS[MCS_SE, mcs_for_sinr(MCS[MCS_THR], UR[u, r].reported_db - UD[DL, u].olla_db)]
+        UR[u, r].dl_bits = se_r * (rbg_first_prb[r + 1] - rbg_first_prb[r])
+        se_sum += se_r
+    UE[u].dl_se = se_sum / n_rbg
+    UE[u].dl_stale = False
 
 
 @jit
-def flush_harq(ues, h_act, h_part, q_first, q_head, q_taken, q_discarded, q_floor, pk_cum):
-    """Handover or re-establishment of ``ues``: their HARQ processes (both directions) are
-    reset and the untransmitted/unacknowledged bits go back to their queues (data forwarding
-    to the target cell, TS 38.300 9.2.3.2)."""
-    for i in range(ues.size):
-        u = ues[i]
-        for d in range(2):
-            for p in range(h_act.shape[2]):
-                if h_act[d, u, p]:
-                    h_act[d, u, p] = False
-                    for f in range(N_LCH):
-                        if h_part[d, u, p, f] > 0.0:
-                            give_back(N_LCH * d + f, u, h_part[d, u, p, f], q_first, q_head, q_taken, q_discarded,
-                                      q_floor, pk_cum)
+def _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL, rbg_first_prb):
+    """Rate and scheduler metric of candidate position i (UE u): per RBG from the subband CSI
+    (DL, frequency-selective) or one wideband MCS (DL: reported CQI; UL: one PRB's power-
+    controlled SINR estimate)."""
+    d = sl.d
+    waited = float(sl.t - UD[d, u].last_served)
+    n_prb = rbg_first_prb[rbg_first_prb.size - 1]
+    if d == DL and P.fss:
+        if UE[u].dl_stale:
+            _dl_subband_rates(P, u, UE, UD, UR, MCS, rbg_first_prb)
+        for r in range(UR.shape[1]):
+            b_r = UR[u, r].dl_bits * sl.n_re
+            UR[i, r].c_bits = b_r
+            UR[i, r].c_metric = policy_metric(sched, b_r / P.slot_s, UD[d, u].pf_avg_bps, waited)
+        UE[i].rem = queued + UE[u].dl_se * sl.n_re  # one PRB of margin, as in the UL
+        return
+    if d == DL:
+        est = UR[u, 0].reported_db - UD[DL, u].olla_db
+    else:  # one PRB: not power-limited
+        est = ul_sinr_estimate_db(LINK[u, c].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
+                                  CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
+    m = mcs_for_sinr(MCS[MCS_THR], est)
+    rate = MCS[MCS_SE, m] * sl.n_re * n_prb / P.slot_s
+    UE[i].metric = policy_metric(sched, rate, UD[d, u].pf_avg_bps, waited)
+    UE[i].cand_mcs = m
 
 
 @jit
-def _queued(d, u, q_arrived, q_taken):
-    """Bits waiting in all logical channels of UE u in direction d."""
-    out = 0.0
-    for f in range(N_LCH):
-        out += max(q_arrived[N_LCH * d + f, u] - q_taken[N_LCH * d + f, u], 0.0)
-    return out
-
-
-# --- link abstraction ------------------------------------------------------------------------
-@jit
-def _sort_candidates(order, n, prio, ddl, metric, cand):
-    """order[:n] = candidate positions sorted by (priority ascending, deadline ascending,
-    metric descending, UE index): an allocation-free insertion sort (a cell has tens of
-    candidates)."""
-    for i in range(n):
-        order[i] = i
-    for i in range(1, n):
-        x = order[i]
-        j = i - 1
-        while j >= 0 and _before(x, order[j], prio, ddl, metric, cand):
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = x
-
-
-@jit
-def _before(a, b, prio, ddl, metric, cand):
-    if prio[a] != prio[b]:
-        return prio[a] < prio[b]
-    if ddl[a] != ddl[b]:
-        return ddl[a] < ddl[b]
-    if metric[a] != metric[b]:
-        return metric[a] > metric[b]
-    return cand[a] < cand[b]
+def collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb):
+    """UEs of cell c that may get a new TB (may transmit, not retransmitting, queued bits, an
+    idle HARQ process) at positions ``CELL.ue_start + i``; returns their count."""
+    d = sl.d
+    lo = CELL[c].ue_start
+    n_c = 0
+    for j in range(lo, CELL[c].ue_end):
+        u = UE[j].pos_ue
+        if not UE[u].can_tx or UD[d, u].sched_bits < 0.0:
+            continue
+        queued = queued_bits(Q, d, u)
+        if queued <= TOL_BITS or UD[d, u].n_act >= H.shape[2]:
+            continue
+        i = lo + n_c
+        _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL, rbg_first_prb)
+        prio, ddl = 0.0, 0.0
+        if sched.kind == SCHED_QOS or sched.kind == SCHED_QOS_EDF:  # the highest-priority non-empty channel's head
+            prio, ddl = head_rank(Q, PK, d, u)
+            if sched.kind != SCHED_QOS_EDF:
+                ddl = 0.0
+        UE[i].prio = prio
+        UE[i].ddl = ddl
+        UE[i].cand = u
+        n_c += 1
+    return n_c
 
 
 @jit
-def _start_tb(d, u, p, m, got, n_symb, tbs, queued, q_arrived, q_taken, q_head, q_arr, pk_cum, h_act, h_nact,
-              h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part, h_acc, sched_bits):
-    """A new TB of UE u in HARQ process p: payload min(TBS, queued) taken from the logical
-    channels, voice first (logical channel prioritisation); returns the payload [bit]."""
+def _new_tx(sl, c, u, p, m, got, tbs, queued, UE, UD, H, Q, PK, CELL, acc):
+    """Start a TB of min(TBS, queued) bits in process p and list the transmission."""
     payload = min(tbs, queued)
-    rem = payload
-    for f in range(N_LCH):
-        qq = N_LCH * d + f
-        part = min(rem, max(q_arrived[qq, u] - q_taken[qq, u], 0.0))
-        q_taken[qq, u] += part
-        _head_forward(qq, u, q_head, q_arr, q_taken, pk_cum)
-        h_part[d, u, p, f] = part
-        rem -= part
-    h_act[d, u, p] = True
-    h_nact[d, u] += 1
-    h_ready[d, u, p] = 0
-    h_ntx[d, u, p] = 0
-    h_mcs[d, u, p] = m
-    h_nprb[d, u, p] = got
-    h_nsymb[d, u, p] = n_symb
-    h_payload[d, u, p] = payload
-    h_acc[d, u, p] = 0.0
-    sched_bits[u] = payload
-    return payload
+    start_tb(H, Q, PK, sl.d, u, p, m, got, sl.n_symb, payload)
+    UD[sl.d, u].n_act += 1
+    UD[sl.d, u].sched_bits = payload
+    _push_tx(UE, CELL, c, u, p)
+    if sl.meas:
+        acc[sl.d, u, ACC_NEW] += 1.0
 
 
-# --- the slot loop ---------------------------------------------------------------------------
 @jit
-def run_slot_range(
-    t0, t1, slot_s, warmup, key,
-    pat_dl_symb, pat_ul, re_per_prb,
-    serving, can_tx, cell_ue_start, cell_ue,
-    rx_prb_mw, gain_lin, top_cell, resid_prb_mw, noise_prb_mw,
-    bank, bank_rbg, f_base, f_off, f_period, rbg_first_prb,
-    tbs_tab, ncb_tab, s10_tab, scale_tab, mcs_thr_db, mcs_se, mcs_beta, cqi_thr_db, cqi_thr_lin, cqi_sinr_db,
-    ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu, ul_noise_prb_mw, ul_i_avg_mw, ul_forget, ul_rx_gain, ul_lag_s,
-    sched, fss, max_ues, harq,
-    cqi_period, cqi_delay, csi_ring, csi_ok, reported_db, last_util, last_act,
-    q_first, q_end, q_arr, q_head, q_ndone, q_arrived, q_taken, q_delivered, q_discarded, q_floor,
-    pk_t, pk_deadline, pk_cum, pk_prio, pk_done, pk_disc,
-    h_act, h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part, h_acc, h_rbg,
-    olla_db, pf_avg_bps, last_served, acc, cell_acc,
-):
-    n_ue = serving.size
-    n_cells = rx_prb_mw.shape[1]
-    n_rbg = rbg_first_prb.size - 1
+def assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb):
+    """Frequency-selective DL: each free RBG to the best candidate on it (QoS rank, then the
+    policy metric; :func:`nrsim.scheduler.base.assign_rbgs_in_cell`); each winner's MCS from
+    the PRB-weighted mean of its RBGs' reports minus OLLA."""
+    d = sl.d
+    lo = CELL[c].ue_start
+    hi = lo + n_c
+    free = CR["free"][c]
+    owner = CR["owner"][c]
+    assign_rbgs_in_cell(n_c, free, UR["c_metric"][lo:hi], UR["c_bits"][lo:hi], UE["rem"][lo:hi], UE["prio"][lo:hi],
+                        UE["ddl"][lo:hi], UE["cand"][lo:hi], P.max_ues_dl, n_sched, UE["got"][lo:hi], owner)
+    for i in range(n_c):
+        if UE[lo + i].got == 0:
+            continue
+        u = UE[lo + i].cand
+        p = free_process(H, d, u)
+        got = 0
+        est = 0.0
+        for r in range(free.size):
+            mine = free[r] and owner[r] == i
+            h_rbg[d, u, p, r] = mine
+            if mine:
+                n_r = rbg_first_prb[r + 1] - rbg_first_prb[r]
+                got += n_r
+                est += n_r * (UR[u, r].reported_db - UD[DL, u].olla_db)
+        m = mcs_for_sinr(MCS[MCS_THR], est / got)  # TB MCS: PRB-weighted mean estimate [dB]
+        tbs = TB[d, sl.n_symb, m, got].tbs_bits
+        if tbs <= 0:
+            continue
+        for r in range(free.size):
+            if h_rbg[d, u, p, r]:
+                free[r] = False
+        _new_tx(sl, c, u, p, m, got, float(tbs), queued_bits(Q, d, u), UE, UD, H, Q, PK, CELL, acc)
+
+
+@jit
+def _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL):
+    """PRBs that carry the queued bits at MCS m plus one; in the UL no more than keep MCS 0
+    decodable at full power (power-limited UEs)."""
+    bits_prb = max(MCS[MCS_SE, m] * sl.n_re, 1.0)
+    need = int(math.ceil(queued / bits_prb)) + 1
+    if sl.d == UL:
+        cap = ul_prb_cap(LINK[u, c].gain_lin, MCS[MCS_THR, 0] + UD[UL, u].olla_db, P.ul_pmax_dbm, CELL[c].ul_i_avg_mw,
+                         P.ul_noise_prb_mw, P.ul_rx_gain)
+        need = max(min(need, int(cap)), 1)
+    return need
+
+
+@jit
+def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb):
+    """Wideband: candidates in rank order (QoS priority, deadline, metric, UE) each take the
+    free RBGs in index order that carry their queued bits (at most ``max_ues`` UEs)."""
+    d = sl.d
+    lo = CELL[c].ue_start
+    free = CR["free"][c]
+    max_ues = P.max_ues_dl if d == DL else P.max_ues_ul
+    n_free = 0
+    for r in range(free.size):
+        n_free += free[r]
+    for i in range(lo, lo + n_c):
+        UE[i].ranked = False
+    while n_sched < max_ues and n_free > 0:
+        i = next_in_rank(UE["prio"], UE["ddl"], UE["metric"], UE["cand"], UE["ranked"], lo, n_c)
+        if i < 0:
+            break
+        u = UE[i].cand
+        queued = queued_bits(Q, d, u)
+        m = UE[i].cand_mcs
+        p = free_process(H, d, u)
+        got = fill_rbgs_in_order(free, h_rbg[d, u, p], _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL),
+                                 rbg_first_prb)
+        if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
+            est = ul_sinr_estimate_db(LINK[u, c].gain_lin, got, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
+                                      CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
+            m = mcs_for_sinr(MCS[MCS_THR], est)
+        tbs = TB[d, sl.n_symb, m, got].tbs_bits
+        if tbs <= 0:
+            for r in range(free.size):
+                if h_rbg[d, u, p, r]:
+                    free[r] = True
+            continue
+        for r in range(free.size):
+            n_free -= h_rbg[d, u, p, r]
+        _new_tx(sl, c, u, p, m, got, float(tbs), queued, UE, UD, H, Q, PK, CELL, acc)
+        n_sched += 1
+
+
+@jit
+def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb):
+    """Cell c in slot ``sl``: retransmissions, candidates, new TBs; marks its RBG activity."""
+    for j in range(CELL[c].ue_start, CELL[c].ue_end):
+        UD[sl.d, UE[j].pos_ue].sched_bits = 0.0
+    CELL[c].n_tx = 0
+    for r in range(CR.shape[1]):
+        CR[c, r].free = True
+    n_sched = retransmissions(sl, P, c, UE, UD, H, h_rbg, CR, CELL)
+    n_c = collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb)
+    if n_c > 0:
+        if sl.d == DL and P.fss:
+            assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb)
+        else:
+            assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb)
+    for r in range(CR.shape[1]):
+        CR[c, r].act = not CR[c, r].free
+
+
+@jit
+def schedule_slot(SL, PA, SA, S):
+    """:func:`schedule_cell` of every cell (a cell touches only its own UEs' state, so the order
+    of the cells does not matter). ``SL``, ``PA``, ``SA``: the slot, parameter and policy
+    records as arrays [1] (a numba parallel loop takes records only as arrays)."""
+    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
+    LINK, TB, MCS, acc, rbg_first_prb = S.LINK, S.TB, S.MCS, S.acc, S.rbg_first_prb
+    sl, P, sched = SL[0], PA[0], SA[0]
+    for c in range(CELL.shape[0]):
+        schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb)
+
+
+# --- 4. activity, UL interference ------------------------------------------------------------
+@jit
+def cell_activity(SL, CELL, CR, rbg_first_prb, cell_acc):
+    """PRB utilisation of each cell in this slot (``CELL.util``; counted in ``cell_acc``) and
+    the mean over all cells (``SL.mean_util``)."""
+    sl = SL[0]
+    n_cells, n_rbg = CR.shape
     n_prb = rbg_first_prb[n_rbg]
-    n_proc = h_act.shape[2]
-    k_top = top_cell.shape[1]
-    period = pat_dl_symb.size
-    act = np.zeros((n_cells, n_rbg), dtype=np.bool_)
-    free = np.empty(n_rbg, dtype=np.bool_)
-    i_rbg = np.empty(n_rbg)
-    tx_ue = np.empty(n_ue, dtype=np.int64)
-    tx_proc = np.empty(n_ue, dtype=np.int64)
-    sched_bits = np.zeros(n_ue)
-    cand = np.empty(n_ue, dtype=np.int64)
-    cand_mcs = np.empty(n_ue, dtype=np.int64)
-    metric = np.empty(n_ue)
-    prio = np.empty(n_ue)
-    ddl = np.empty(n_ue)
-    ul_i = np.zeros((n_cells, n_rbg))
-    ul_p_prb = np.zeros(n_ue)
-    ul_cells = np.zeros(n_cells, dtype=np.bool_)
-    util = np.zeros(n_cells)
-    order = np.empty(n_ue, dtype=np.int64)
-    c_metric = np.empty((n_ue, n_rbg))  # DL candidates: scheduler metric and bits per RBG
-    c_bits = np.empty((n_ue, n_rbg))
-    c_rem = np.empty(n_ue)
-    c_got = np.empty(n_ue, dtype=np.int64)
-    owner = np.empty(n_rbg, dtype=np.int64)
-    dl_bits = np.empty((n_ue, n_rbg))  # DL bits per RBG at the reported CQI minus OLLA (cached)
-    dl_se = np.empty(n_ue)  # their mean spectral efficiency [bit/RE]
-    dl_stale = np.ones(n_ue, dtype=np.bool_)  # recompute after a report or an OLLA change
-    last_act_f = np.empty((n_cells, n_rbg))  # last_act as 0/1 (a branch-free CSI loop)
+    used_prb = 0.0
+    for c in range(n_cells):
+        util = 0.0
+        for r in range(n_rbg):
+            if CR[c, r].act:
+                util += rbg_first_prb[r + 1] - rbg_first_prb[r]
+        used_prb += util
+        if sl.meas:
+            cell_acc[sl.d, c, 0] += util
+            cell_acc[sl.d, c, 1] += n_prb
+        CELL[c].util = util / n_prb
+    sl.mean_util = used_prb / (n_prb * n_cells)
+
+
+@jit
+def _ul_tx_power(P, UE, CELL, H, LINK):
+    """PUSCH power per PRB of each UL transmission; marks the cells that receive."""
+    for c in range(CELL.shape[0]):
+        CELL[c].ul_rx = CELL[c].n_tx > 0
+        for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
+            u = UE[j].tx_ue
+            UE[u].ul_p_prb_mw = pusch_prb_power_mw(LINK[u, c].gain_lin, H[UL, u, UE[j].tx_proc].nprb, P.ul_p0_dbm,
+                                                   P.ul_alpha, P.ul_pmax_dbm, P.mu)
+
+
+@jit
+def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
+    """UL interference per RBG at each receiving cell [mW]: the UEs scheduled in other cells on
+    the same RBGs, without fast fading (summed in transmission order: thread-count free)."""
+    _ul_tx_power(PA[0], UE, CELL, H, LINK)
+    n_cells, n_rbg = CR.shape
     for c in range(n_cells):
         for r in range(n_rbg):
-            last_act_f[c, r] = 1.0 if last_act[c, r] else 0.0
-    rbg_n_prb = np.empty(n_rbg, dtype=np.int64)
+            CR[c, r].ul_i_mw = 0.0
+        if not CELL[c].ul_rx:
+            continue
+        for cs in range(n_cells):
+            if cs == c:
+                continue
+            for j in range(CELL[cs].ue_start, CELL[cs].ue_start + CELL[cs].n_tx):
+                u = UE[j].tx_ue
+                p = UE[j].tx_proc
+                g = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin
+                for r in range(n_rbg):
+                    if h_rbg[UL, u, p, r]:
+                        CR[c, r].ul_i_mw += g
+
+
+# --- 5. transmissions --------------------------------------------------------------------------
+@jit
+def _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg):
+    """Interference plus noise per PRB on each RBG of UE u's TB [mW] into ``CR[c].i_mw``: DL
+    the k strongest cells by their RBG activity plus the rest at the mean utilisation; UL the
+    cell's interference from other cells' UEs."""
+    n_rbg = CR.shape[1]
     for r in range(n_rbg):
-        rbg_n_prb[r] = rbg_first_prb[r + 1] - rbg_first_prb[r]
-    h_nact = np.zeros((2, n_ue), dtype=np.int64)  # active processes per direction and UE
-    for d in range(2):
-        for u in range(n_ue):
-            for p in range(n_proc):
-                if h_act[d, u, p]:
-                    h_nact[d, u] += 1
-    for t in range(t0, t1):
-        meas = t >= warmup
-        t_s = t * slot_s
-        # 1. CSI reports measured cqi_delay slots ago reach the gNB
-        src = t - cqi_delay
-        if src >= 0:
-            ring = src % csi_ring.shape[0]
-            for u in range(n_ue):
-                if csi_ok[ring, u]:
-                    for r in range(n_rbg):  # wideband (not fss): one report, in column 0
-                        reported_db[u, r] = csi_ring[ring, u, r if fss else 0]
-                    dl_stale[u] = True
-                    csi_ok[ring, u] = False
-        # 2. packet arrivals and discard, both directions
-        for qq in range(2 * N_LCH):
-            lag = ul_lag_s if qq >= N_LCH else 0.0
-            for u in range(n_ue):
-                a = q_arr[qq, u]
-                h = q_head[qq, u]
-                if (a >= q_end[qq, u] or pk_t[a] > t_s - lag) and (h >= a or pk_deadline[h] > t_s):
-                    continue  # nothing arrives or expires
-                advance_queue(qq, u, t_s, q_first, q_end, q_arr, q_head, q_arrived, q_taken, q_discarded,
-                              q_floor, pk_t, pk_deadline, pk_cum, pk_disc, lag)
-        k = t % period
-        for d in range(2):
-            if d == DL:
-                n_symb = pat_dl_symb[k]
-                if n_symb <= 0 or re_per_prb[DL, n_symb] <= 0:
-                    continue
-            else:
-                if not pat_ul[k]:
-                    continue
-                n_symb = 14
-            n_re = re_per_prb[d, n_symb]
-            act[:, :] = False
-            n_tx = 0
-            sched_bits[:] = 0.0
-            for c in range(n_cells):
-                free[:] = True
-                n_sched = 0
-                # 3a. retransmissions (earliest ready process of each UE) on their own RBGs
-                for j in range(cell_ue_start[c], cell_ue_start[c + 1]):
-                    u = cell_ue[j]
-                    if not can_tx[u]:
-                        continue
-                    if h_nact[d, u] == 0:
-                        continue
-                    best = -1
-                    for p in range(n_proc):
-                        if h_act[d, u, p] and h_ready[d, u, p] <= t and h_nsymb[d, u, p] <= n_symb:
-                            if best < 0 or h_ready[d, u, p] < h_ready[d, u, best]:
-                                best = p
-                    if best < 0 or n_sched >= max_ues[d]:
-                        continue
-                    ok = True
-                    for r in range(n_rbg):
-                        if h_rbg[d, u, best, r] and not free[r]:
-                            ok = False
-                    if not ok:
-                        continue
-                    for r in range(n_rbg):
-                        if h_rbg[d, u, best, r]:
-                            free[r] = False
-                    tx_ue[n_tx] = u
-                    tx_proc[n_tx] = best
-                    n_tx += 1
-                    n_sched += 1
-                    sched_bits[u] = -1.0  # retransmitting: no new TB this slot
-                # 3b. new transmissions: candidates with queued bits and a free process
-                n_c = 0
-                for j in range(cell_ue_start[c], cell_ue_start[c + 1]):
-                    u = cell_ue[j]
-                    if not can_tx[u] or sched_bits[u] < 0.0:
-                        continue
-                    queued = _queued(d, u, q_arrived, q_taken)
-                    if queued <= TOL_BITS:
-                        continue
-                    if h_nact[d, u] >= n_proc:
-                        continue
-                    waited = float(t - last_served[d, u])
-                    if d == DL and fss:  # rate and metric per RBG from the subband CSI (frequency-selective)
-                        if dl_stale[u]:
-                            se_sum = 0.0
-                            for r in range(n_rbg):
-                                se_r = mcs_se[mcs_for_sinr(mcs_thr_db, reported_db[u, r] - olla_db[DL, u])]
-                                dl_bits[u, r] = se_r * rbg_n_prb[r]  # per RE of a PRB
-                                se_sum += se_r
-                            dl_se[u] = se_sum / n_rbg
-                            dl_stale[u] = False
-                        for r in range(n_rbg):
-                            b_r = dl_bits[u, r] * n_re
-                            c_bits[n_c, r] = b_r
-                            c_metric[n_c, r] = policy_metric(sched, b_r / slot_s, pf_avg_bps[d, u], waited)
-                        c_rem[n_c] = queued + dl_se[u] * n_re  # one PRB of margin, as in the UL
-                    else:  # wideband: the reported CQI's SINR (DL) or one PRB's power-controlled SINR (UL)
-                        if d == DL:
-                            est = reported_db[u, 0] - olla_db[DL, u]
-                        else:  # one PRB: not power-limited
-                            est = _ul_estimate_db(u, c, 1, olla_db, gain_lin, ul_p0_dbm, ul_alpha, ul_pmax_dbm, mu,
-                                                  ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                        m = mcs_for_sinr(mcs_thr_db, est)
-                        rate = mcs_se[m] * n_re * n_prb / slot_s
-                        metric[n_c] = policy_metric(sched, rate, pf_avg_bps[d, u], waited)
-                        cand_mcs[n_c] = m
-                    prio[n_c] = 0.0
-                    ddl[n_c] = 0.0
-                    if sched.kind == SCHED_QOS or sched.kind == SCHED_QOS_EDF:  # the highest-priority non-empty channel's head
-                        for f in range(N_LCH):
-                            qq = N_LCH * d + f
-                            h = q_head[qq, u]
-                            if h < q_arr[qq, u]:
-                                prio[n_c] = pk_prio[h]
-                                if sched.kind == SCHED_QOS_EDF:
-                                    ddl[n_c] = pk_deadline[h]
-                                break
-                    cand[n_c] = u
-                    n_c += 1
-                n_free = 0
-                for r in range(n_rbg):
-                    if free[r]:
-                        n_free += 1
-                if d == DL and fss and n_c > 0 and n_free > 0:
-                    # each free RBG to the best candidate on it (QoS rank, then the policy metric)
-                    n_sched = assign_rbgs_in_cell(n_c, free, c_metric, c_bits, c_rem, prio, ddl, cand, max_ues[d],
-                                                  n_sched, c_got, owner)
-                    for i in range(n_c):
-                        if c_got[i] == 0:
-                            continue
-                        u = cand[i]
-                        p = 0
-                        while h_act[d, u, p]:
-                            p += 1
-                        got = 0
-                        est = 0.0
-                        for r in range(n_rbg):
-                            mine = free[r] and owner[r] == i
-                            h_rbg[d, u, p, r] = mine
-                            if mine:
-                                got += rbg_n_prb[r]
-                                est += rbg_n_prb[r] * (reported_db[u, r] - olla_db[DL, u])
-                        m = mcs_for_sinr(mcs_thr_db, est / got)  # TB MCS: PRB-weighted mean estimate [dB]
-                        tbs = tbs_tab[d, n_symb, m, got]
-                        if tbs <= 0:
-                            continue
-                        for r in range(n_rbg):
-                            if h_rbg[d, u, p, r]:
-                                free[r] = False
-                        _start_tb(d, u, p, m, got, n_symb, float(tbs), _queued(d, u, q_arrived, q_taken), q_arrived,
-                                  q_taken, q_head, q_arr, pk_cum, h_act, h_nact, h_ready, h_ntx, h_mcs, h_nprb,
-                                  h_nsymb, h_payload, h_part, h_acc, sched_bits)
-                        tx_ue[n_tx] = u
-                        tx_proc[n_tx] = p
-                        n_tx += 1
-                        if meas:
-                            acc[d, u, ACC_NEW] += 1.0
-                elif n_c > 0 and n_free > 0:  # wideband (UL: no per-RBG channel knowledge): RBGs in index order
-                    _sort_candidates(order, n_c, prio, ddl, metric, cand)
-                    for oi in range(n_c):
-                        if n_sched >= max_ues[d]:
-                            break
-                        if n_free == 0:
-                            break
-                        u = cand[order[oi]]
-                        queued = _queued(d, u, q_arrived, q_taken)
-                        m = cand_mcs[order[oi]]
-                        bits_prb = max(mcs_se[m] * n_re, 1.0)
-                        need_prb = int(math.ceil(queued / bits_prb)) + 1
-                        if d == UL:  # a power-limited UE gets no more PRBs than keep MCS 0 decodable
-                            g = gain_lin[u, c]
-                            gmin = 10.0 ** ((mcs_thr_db[0] + olla_db[UL, u]) / 10.0)
-                            m_cap = 10.0 ** (ul_pmax_dbm / 10.0) * g * ul_rx_gain / (gmin * (ul_i_avg_mw[c] + ul_noise_prb_mw))
-                            need_prb = max(min(need_prb, int(m_cap)), 1)
-                        p = 0
-                        while h_act[d, u, p]:
-                            p += 1
-                        got = 0
-                        for r in range(n_rbg):
-                            h_rbg[d, u, p, r] = False
-                        for r in range(n_rbg):
-                            if got >= need_prb:
-                                break
-                            if free[r]:
-                                free[r] = False
-                                n_free -= 1
-                                h_rbg[d, u, p, r] = True
-                                got += rbg_n_prb[r]
-                        if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
-                            est = _ul_estimate_db(u, c, got, olla_db, gain_lin, ul_p0_dbm, ul_alpha,
-                                                  ul_pmax_dbm, mu, ul_i_avg_mw, ul_noise_prb_mw, ul_rx_gain)
-                            m = mcs_for_sinr(mcs_thr_db, est)
-                        tbs = tbs_tab[d, n_symb, m, got]
-                        if tbs <= 0:
-                            for r in range(n_rbg):
-                                if h_rbg[d, u, p, r]:
-                                    free[r] = True
-                                    n_free += 1
-                            continue
-                        _start_tb(d, u, p, m, got, n_symb, float(tbs), queued, q_arrived, q_taken, q_head, q_arr,
-                                  pk_cum, h_act, h_nact, h_ready, h_ntx, h_mcs, h_nprb, h_nsymb, h_payload, h_part,
-                                  h_acc, sched_bits)
-                        tx_ue[n_tx] = u
-                        tx_proc[n_tx] = p
-                        n_tx += 1
-                        n_sched += 1
-                        if meas:
-                            acc[d, u, ACC_NEW] += 1.0
-                for r in range(n_rbg):
-                    act[c, r] = not free[r]
-            # 4. activity -> utilisation; UL interference at each receiving cell
-            util[:] = 0.0
-            used_prb = 0.0
-            for c in range(n_cells):
-                for r in range(n_rbg):
-                    if act[c, r]:
-                        util[c] += rbg_first_prb[r + 1] - rbg_first_prb[r]
-                used_prb += util[c]
-                if meas:
-                    cell_acc[d, c, 0] += util[c]
-                    cell_acc[d, c, 1] += n_prb
-                util[c] /= n_prb
-            mean_util = used_prb / (n_prb * n_cells)
-            if d == UL:
-                ul_i[:, :] = 0.0
-                ul_cells[:] = False
-                for i in range(n_tx):
-                    ul_cells[serving[tx_ue[i]]] = True
-                for i in range(n_tx):
-                    u = tx_ue[i]
-                    p = tx_proc[i]
-                    pl_db = -10.0 * math.log10(gain_lin[u, serving[u]])
-                    p_dbm = pusch_power_dbm(ul_p0_dbm, ul_alpha, pl_db, h_nprb[d, u, p], mu, ul_pmax_dbm)
-                    ul_p_prb[u] = 10.0 ** (p_dbm / 10.0) / h_nprb[d, u, p]
-                    for c in range(n_cells):
-                        if not ul_cells[c] or c == serving[u]:
-                            continue
-                        g = ul_p_prb[u] * gain_lin[u, c]
-                        for r in range(n_rbg):
-                            if h_rbg[d, u, p, r]:
-                                ul_i[c, r] += g
-            # 5. SINR per PRB of each transmission, EESM, chase combining, HARQ outcome
-            for i in range(n_tx):
-                u = tx_ue[i]
-                p = tx_proc[i]
-                c = serving[u]
-                beta = mcs_beta[h_mcs[d, u, p]]
-                row = f_base[u] + (f_off[u] + t) % f_period[u]
-                if d == DL:
-                    s_prb = rx_prb_mw[u, c]
-                    for r in range(n_rbg):
-                        if h_rbg[d, u, p, r]:
-                            acc_i = resid_prb_mw[u] * mean_util + noise_prb_mw
-                            for kk in range(k_top):
-                                cc = top_cell[u, kk]
-                                if cc != c and act[cc, r]:
-                                    acc_i += rx_prb_mw[u, cc]
-                            i_rbg[r] = acc_i
-                else:
-                    s_prb = ul_p_prb[u] * gain_lin[u, c] * ul_rx_gain
-                    for r in range(n_rbg):
-                        if h_rbg[d, u, p, r]:
-                            i_rbg[r] = ul_i[c, r] + ul_noise_prb_mw
-                mx = -1e300
-                sm = 0.0
-                n_used = 0
-                lin_sum = 0.0
-                for r in range(n_rbg):
-                    if not h_rbg[d, u, p, r]:
-                        continue
-                    inv = s_prb / i_rbg[r]
-                    for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
-                        x = inv * bank[row, q]
-                        mx, sm = eesm_add(x, beta, mx, sm)
-                        lin_sum += x
-                        n_used += 1
-                eff = eesm_value(beta, mx, sm, n_used)
-                mcs_i = h_mcs[d, u, p]
-                nprb_i = h_nprb[d, u, p]
-                ns = h_nsymb[d, u, p]
-                n_tx_i, acc_i, _, outcome = harq_step(
-                    h_ntx[d, u, p], h_acc[d, u, p], eff, s10_tab[d, ns, mcs_i, nprb_i], scale_tab[d, ns, mcs_i, nprb_i],
-                    ncb_tab[d, ns, mcs_i, nprb_i], counter_uniform(key, t, u, d), harq.max_tx)
-                h_ntx[d, u, p] = n_tx_i
-                h_acc[d, u, p] = acc_i
-                ack = outcome == HARQ_ACK
-                first = n_tx_i == 1
-                dropped = outcome == HARQ_DROP
-                if ack:
-                    for f in range(N_LCH):
-                        if h_part[d, u, p, f] > 0.0:
-                            _deliver(N_LCH * d + f, u, h_part[d, u, p, f], (t + 1) * slot_s, q_end, q_ndone,
-                                     q_delivered, q_discarded, pk_cum, pk_done)
-                    h_act[d, u, p] = False
-                    h_nact[d, u] -= 1
-                elif dropped:
-                    for f in range(N_LCH):
-                        if h_part[d, u, p, f] > 0.0:
-                            give_back(N_LCH * d + f, u, h_part[d, u, p, f], q_first, q_head, q_taken, q_discarded,
-                                      q_floor, pk_cum)
-                    h_act[d, u, p] = False
-                    h_nact[d, u] -= 1
-                else:
-                    h_ready[d, u, p] = t + harq.rtt_slots
-                olla_db[d, u] = olla_after(olla_db[d, u], first, ack, harq)
-                if d == DL and first:
-                    dl_stale[u] = True
-                if meas:
-                    if ack:
-                        acc[d, u, ACC_BITS] += h_payload[d, u, p]
-                    acc[d, u, ACC_TX] += 1.0
-                    acc[d, u, ACC_PRB] += nprb_i
-                    if first:
-                        acc[d, u, ACC_FIRST] += 1.0
-                        acc[d, u, ACC_MCS] += mcs_i
-                        if not ack:
-                            acc[d, u, ACC_FIRST_NACK] += 1.0
-                    if dropped:
-                        acc[d, u, ACC_DROPPED] += 1.0
-                    if d == UL:
-                        acc[d, u, ACC_SINR_DB] += 10.0 * math.log10(lin_sum / n_used)
-                        acc[d, u, ACC_SINR_N] += 1.0
-            # 6. scheduler state
-            for u in range(n_ue):
-                b = max(sched_bits[u], 0.0)
-                pf_avg_bps[d, u] = pf_average(pf_avg_bps[d, u], b, slot_s, sched.pf_forget)
-                if b > 0.0:
-                    last_served[d, u] = t
-            if d == DL:
-                for c in range(n_cells):
-                    last_util[c] = util[c]
-                    if not fss:
-                        continue
-                    for r in range(n_rbg):
-                        last_act[c, r] = act[c, r]
-                        last_act_f[c, r] = 1.0 if act[c, r] else 0.0
-            else:
-                for c in range(n_cells):
-                    if not ul_cells[c]:
-                        continue  # no UL reception measured in this cell this slot
-                    m_i = 0.0
-                    for r in range(n_rbg):
-                        m_i += ul_i[c, r]
-                    ul_i_avg_mw[c] = (1.0 - ul_forget) * ul_i_avg_mw[c] + ul_forget * m_i / n_rbg
-        # 7. CSI of the UEs due to report: subband (fss; interference of the last DL slot's activity
-        # per RBG) or wideband (not fss; the last DL slot's load per cell)
-        ring = t % csi_ring.shape[0]
-        mean_last = 0.0
-        for c in range(n_cells):
-            mean_last += last_util[c]
-        mean_last /= n_cells
-        for u in range(n_ue):
-            if (t - u) % cqi_period != 0 or not can_tx[u]:
-                continue
-            c = serving[u]
-            if not fss:  # one wideband CQI: interference of the last DL slot's load per cell
-                i_mw = resid_prb_mw[u] * mean_last + noise_prb_mw
-                for kk in range(k_top):
-                    cc = top_cell[u, kk]
-                    if cc != c:
-                        i_mw += rx_prb_mw[u, cc] * last_util[cc]
-                inv = rx_prb_mw[u, c] / i_mw
-                row = f_base[u] + (f_off[u] + t) % f_period[u]
-                # mutual-information average over one PRB per RBG (``bank_rbg``) -> effective SINR
-                mi = 0.0
-                for r in range(n_rbg):
-                    mi += math.log2(1.0 + inv * bank_rbg[row, r])
-                eff_db = 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
-                cq = np.searchsorted(cqi_thr_db, eff_db, side="right")  # CQI 0..15
-                csi_ring[ring, u, 0] = cqi_sinr_db[cq]
-                csi_ok[ring, u] = True
-                if meas:
-                    acc[DL, u, ACC_SINR_DB] += eff_db
-                    acc[DL, u, ACC_SINR_N] += 1.0
-                continue
-            i_base = resid_prb_mw[u] * mean_last + noise_prb_mw
-            s_mw = rx_prb_mw[u, c]
-            row = f_base[u] + (f_off[u] + t) % f_period[u]
-            for r in range(n_rbg):
-                i_rbg[r] = i_base
-            for kk in range(k_top):
+        if not h_rbg[sl.d, u, p, r]:
+            continue
+        if sl.d == DL:
+            acc_i = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
+            for kk in range(top_cell.shape[1]):
                 cc = top_cell[u, kk]
-                if cc != c:
-                    g = rx_prb_mw[u, cc]
-                    for r in range(n_rbg):
-                        i_rbg[r] += g * last_act_f[cc, r]
-            mi = 0.0
-            for r in range(n_rbg):
-                i_mw = i_rbg[r]
-                # one subband per RBG, measured on its middle PRB (``bank_rbg``; the EESM over all
-                # its PRBs, ``subband_cqi``, made the slot loop 3x slower: docs/video.md)
-                x = s_mw / i_mw * bank_rbg[row, r]
-                csi_ring[ring, u, r] = cqi_sinr_db[cqi_thresholds_met(cqi_thr_lin, x)]
-                mi += math.log2(1.0 + x)
-            csi_ok[ring, u] = True
-            if meas:  # wideband SINR KPI: mutual-information average over the subbands
-                acc[DL, u, ACC_SINR_DB] += 10.0 * math.log10(2.0 ** (mi / n_rbg) - 1.0 + 1e-30)
-                acc[DL, u, ACC_SINR_N] += 1.0
+                if cc != c and CR[cc, r].act:
+                    acc_i += LINK[u, cc].rx_prb_mw
+            CR[c, r].i_mw = acc_i
+        else:
+            CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
 
 
 @jit
-def _ul_estimate_db(u, c, m_prb, olla_db, gain_lin, p0_dbm, alpha, pmax_dbm, mu, i_avg_mw, noise_prb_mw, rx_gain):
-    """gNB estimate of the UL SINR per PRB of UE u on m_prb PRBs: power control, path loss,
-    receive combining gain and the cell's average interference, minus the OLLA offset [dB]."""
-    g = gain_lin[u, c]
-    pl_db = -10.0 * math.log10(g)
-    p_dbm = pusch_power_dbm(p0_dbm, alpha, pl_db, max(m_prb, 1), mu, pmax_dbm)
-    p_prb_mw = 10.0 ** (p_dbm / 10.0) / max(m_prb, 1)
-    return 10.0 * math.log10(p_prb_mw * g * rx_gain / (i_avg_mw[c] + noise_prb_mw)) - olla_db[UL, u]
+def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb):
+    """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]."""
+    _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg)
+    if sl.d == DL:
+        s_prb = LINK[u, c].rx_prb_mw
+    else:
+        s_prb = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin * P.ul_rx_gain
+    beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
+    row = UE[u].f_base + (UE[u].f_off + sl.t) % UE[u].f_period
+    mx = -1e300
+    sm = 0.0
+    n_used = 0
+    lin_sum = 0.0
+    for r in range(CR.shape[1]):
+        if not h_rbg[sl.d, u, p, r]:
+            continue
+        inv = s_prb / CR[c, r].i_mw
+        for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
+            x = inv * bank[row, q]
+            mx, sm = eesm_add(x, beta, mx, sm)
+            lin_sum += x
+            n_used += 1
+    return eesm_value(beta, mx, sm, n_used), lin_sum / n_used
 
+
+@jit
+def _count_tx(sl, u, h, ack, first, dropped, mean_sinr_lin, acc):
+    if ack:
+        acc[sl.d, u, ACC_BITS] += h.payload_bits
+    acc[sl.d, u, ACC_TX] += 1.0
+    acc[sl.d, u, ACC_PRB] += h.nprb
+    if first:
+        acc[sl.d, u, ACC_FIRST] += 1.0
+        acc[sl.d, u, ACC_MCS] += h.mcs
+        if not ack:
+            acc[sl.d, u, ACC_FIRST_NACK] += 1.0
+    if dropped:
+        acc[sl.d, u, ACC_DROPPED] += 1.0
+    if sl.d == UL:
+        acc[sl.d, u, ACC_SINR_DB] += 10.0 * math.log10(mean_sinr_lin)
+        acc[sl.d, u, ACC_SINR_N] += 1.0
+
+
+@jit
+def tx_outcome(sl, P, harq, u, p, eff_lin, mean_lin, UE, UD, H, TB, Q, PK, acc):
+    """Decode UE u's TB (counter-based draw), then deliver (ACK), give back (dropped) or wait
+    for the retransmission; OLLA; counters."""
+    d = sl.d
+    outcome = decode_tb(H, TB, d, u, p, eff_lin, counter_uniform(P.key, sl.t, u, d), harq.max_tx)
+    h = H[d, u, p]
+    ack = outcome == HARQ_ACK
+    first = h.ntx == 1
+    dropped = outcome == HARQ_DROP
+    if ack:
+        for f in range(N_LCH):
+            if h.part_bits[f] > 0.0:
+                deliver(Q, PK, N_LCH * d + f, u, h.part_bits[f], (sl.t + 1) * P.slot_s)
+        h.act = False
+        UD[d, u].n_act -= 1
+    elif dropped:
+        release_dropped(H, Q, PK, d, u, p)
+        UD[d, u].n_act -= 1
+    else:
+        h.ready = sl.t + harq.rtt_slots
+    UD[d, u].olla_db = olla_after(UD[d, u].olla_db, first, ack, harq)
+    if d == DL and first:
+        UE[u].dl_stale = True
+    if sl.meas:
+        _count_tx(sl, u, h, ack, first, dropped, mean_lin, acc)
+
+
+@jit
+def transmit_slot(SL, PA, HA, S):
+    """SINR and HARQ outcome of every transmission of this slot (cell by cell; per-UE state
+    only and counter-based draws, so the order does not matter)."""
+    UE, CELL, CR, LINK, top_cell, H, h_rbg, MCS = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS
+    UD, TB, Q, PK, acc, bank, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.bank, S.rbg_first_prb
+    sl, P, harq = SL[0], PA[0], HA[0]
+    for c in range(CELL.shape[0]):
+        for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
+            u = UE[j].tx_ue
+            p = UE[j].tx_proc
+            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb)
+            tx_outcome(sl, P, harq, u, p, eff, mean, UE, UD, H, TB, Q, PK, acc)
+
+
+# --- 6. scheduler state ------------------------------------------------------------------------
+@jit
+def scheduler_state(sl, P, sched, UD, CELL, CR):
+    """PF averages and last-served slots of every UE; DL: the activity the next CSI reports see;
+    UL: each receiving cell's average interference (EWMA)."""
+    d = sl.d
+    for u in range(UD.shape[1]):
+        b = max(UD[d, u].sched_bits, 0.0)
+        UD[d, u].pf_avg_bps = pf_average(UD[d, u].pf_avg_bps, b, P.slot_s, sched.pf_forget)
+        if b > 0.0:
+            UD[d, u].last_served = sl.t
+    n_cells, n_rbg = CR.shape
+    for c in range(n_cells):
+        if d == DL:
+            CELL[c].last_util = CELL[c].util
+            if P.fss:
+                for r in range(n_rbg):
+                    CR[c, r].last_act = CR[c, r].act
+                    CR[c, r].last_act_f = 1.0 if CR[c, r].act else 0.0
+        elif CELL[c].ul_rx:  # UL reception measured in this cell this slot
+            m_i = 0.0
+            for r in range(n_rbg):
+                m_i += CR[c, r].ul_i_mw
+            CELL[c].ul_i_avg_mw = (1.0 - P.ul_forget) * CELL[c].ul_i_avg_mw + P.ul_forget * m_i / n_rbg
+
+
+# --- 7. CSI measurement ------------------------------------------------------------------------
+@jit
+def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
+    """DL interference plus noise per PRB [mW] that UE u measures: wideband (returned) from the
+    last DL slot's load per cell, or per RBG (into ``CR[c].i_mw``; fss) from its activity."""
+    i_base = UE[u].resid_prb_mw * mean_last + P.noise_prb_mw
+    if not P.fss:
+        for kk in range(top_cell.shape[1]):
+            cc = top_cell[u, kk]
+            if cc != c:
+                i_base += LINK[u, cc].rx_prb_mw * CELL[cc].last_util
+        return i_base
+    n_rbg = CR.shape[1]
+    for r in range(n_rbg):
+        CR[c, r].i_mw = i_base
+    for kk in range(top_cell.shape[1]):
+        cc = top_cell[u, kk]
+        if cc != c:
+            g = LINK[u, cc].rx_prb_mw
+            for r in range(n_rbg):
+                CR[c, r].i_mw += g * CR[cc, r].last_act_f
+    return i_base
+
+
+@jit
+def measure_csi(t, meas, PA, S):
+    """CSI reports due in slot t (every ``cqi_period`` slots, staggered by UE index; only UEs
+    that may transmit): subband (fss) or wideband (:mod:`nrsim.link.csi`)."""
+    UE, CELL, CR, LINK, top_cell, bank_rbg, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.bank_rbg, S.CQ
+    csi_ring, csi_ok, acc = S.csi_ring, S.csi_ok, S.acc
+    P = PA[0]
+    mean_last = 0.0
+    for c in range(CELL.shape[0]):
+        mean_last += CELL[c].last_util
+    mean_last /= CELL.shape[0]
+    ring = t % csi_ring.shape[0]
+    i_rbg = CR["i_mw"]
+    for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
+        if not UE[u].can_tx:
+            continue
+        c = UE[u].serving
+        i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell)
+        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
+        s_mw = LINK[u, c].rx_prb_mw
+        if P.fss:
+            eff_db = subband_report(s_mw, i_rbg[c], bank_rbg, row, CQ, csi_ring, ring, u)
+        else:
+            eff_db = wideband_report(s_mw / i_mw, bank_rbg, row, CQ, csi_ring, ring, u)
+        csi_ok[ring, u] = True
+        if meas:
+            acc[DL, u, ACC_SINR_DB] += eff_db
+            acc[DL, u, ACC_SINR_N] += 1.0
+
+
+# --- the slot loop -------------------------------------------------------------------------------
+@jit
+def count_active(H, UD):
+    """Active HARQ processes per direction and UE (after a handover flush)."""
+    for d in range(H.shape[0]):
+        for u in range(H.shape[1]):
+            n = 0
+            for p in range(H.shape[2]):
+                n += H[d, u, p].act
+            UD[d, u].n_act = n
+
+
+@jit
+def slot_symbols(S, d, t):
+    """Symbols of direction d in slot t (0: no transmission) and REs per PRB."""
+    k = t % S.pat.shape[0]
+    if d == DL:
+        n_symb = S.pat[k].dl_symb
+        if n_symb <= 0 or S.re_per_prb[DL, n_symb] <= 0:
+            return 0, 0
+    else:
+        if not S.pat[k].ul:
+            return 0, 0
+        n_symb = 14
+    return n_symb, S.re_per_prb[d, n_symb]
+
+
+@jit
+def run_slot_range(t0, t1, PA, SA, HA, S, SL):
+    """Simulate slots ``t0 .. t1-1``: the pieces of the module docstring, in order. ``PA``
+    :data:`PARAM_DTYPE` [1] the run constants, ``SL`` :data:`SLOT_DTYPE` [1] the slot record
+    the pieces read, ``SA`` / ``HA`` [1] the scheduler policy and the HARQ/OLLA settings
+    (:func:`as_record` of :class:`nrsim.scheduler.metric.SchedulerParams` and
+    :class:`nrsim.link.adaptation.HarqOlla`; a parallel loop takes records as arrays only)."""
+    count_active(S.H, S.UD)
+    P = PA[0]
+    sl = SL[0]
+    for t in range(t0, t1):
+        meas = t >= P.warmup
+        deliver_reports(t, P.cqi_delay, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
+        advance_queues(S.Q, S.PK, t * P.slot_s, P.ul_lag_s)
+        for d in range(2):
+            n_symb, n_re = slot_symbols(S, d, t)
+            if n_symb <= 0:
+                continue
+            sl.d, sl.t, sl.n_symb, sl.n_re, sl.meas = d, t, n_symb, n_re, meas
+            schedule_slot(SL, PA, SA, S)
+            cell_activity(SL, S.CELL, S.CR, S.rbg_first_prb, S.cell_acc)
+            if d == UL:
+                ul_interference(PA, S.UE, S.CELL, S.CR, S.H, S.h_rbg, S.LINK)
+            transmit_slot(SL, PA, HA, S)
+            scheduler_state(sl, P, SA[0], S.UD, S.CELL, S.CR)
+        measure_csi(t, meas, PA, S)

@@ -44,6 +44,7 @@ from nrsim.engine.snapshot import build_layout
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
+from nrsim.link.csi import cqi_records
 from nrsim.link.frame import (
     numerology_mu,
     prb_bandwidth_hz,
@@ -52,6 +53,8 @@ from nrsim.link.frame import (
     slot_duration_s,
     slot_pattern,
 )
+from nrsim.link.harq import HARQ_DTYPE, mcs_rows
+from nrsim.link.harq import TB_DTYPE as HARQ_TB_DTYPE
 from nrsim.link.mcs import mcs_table
 from nrsim.link.numerology import n_rb
 from nrsim.link.tbs import code_block_segmentation, n_re_per_prb, transport_block_size
@@ -59,6 +62,7 @@ from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.rng import link_key, stream
 from nrsim.scheduler.metric import scheduler_params
 from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
+from nrsim.traffic.queue import PACKET_DTYPE, new_queues, refresh_events
 from nrsim.units import db_to_lin, lin_to_db
 
 ProgressCallback = Callable[[int, int], None]
@@ -249,7 +253,6 @@ class _Drop:
         prio_of = np.full(10, ck.NO_PRIORITY, dtype=np.int64)
         for q, v in FIVE_QI.items():
             prio_of[q] = v.priority
-        self.pk_prio = prio_of[self.pk_qi].astype(np.float64)
         ids = np.arange(nq * n)
         first = np.searchsorted(key, ids, side="left")
         end = np.searchsorted(key, ids, side="right")
@@ -257,49 +260,73 @@ class _Drop:
         # cumulative end of each packet within its queue
         csum -= np.concatenate([[0.0], csum])[first][key]
         del key
-        self.pk_cum = csum
+        # packet and queue records (nrsim.traffic.queue); the pk_*/q_* names are views of them
+        self.PK = np.empty(size.size, dtype=PACKET_DTYPE)
+        self.PK["t_s"] = self.pk_t
+        self.PK["deadline_s"] = self.pk_deadline
+        self.PK["cum_bits"] = csum
+        self.PK["prio"] = prio_of[self.pk_qi]
+        self.PK["done_s"] = np.nan
+        self.PK["disc"] = False
+        del csum
+        self.pk_t, self.pk_deadline = self.PK["t_s"], self.PK["deadline_s"]
+        self.pk_done, self.pk_disc = self.PK["done_s"], self.PK["disc"]
         self.pk_size = size
-        self.pk_done = np.full(size.size, np.nan)
-        self.pk_disc = np.zeros(size.size, dtype=bool)
-        self.q_first = first.reshape(nq, n).astype(np.int64)
-        self.q_end = end.reshape(nq, n).astype(np.int64)
-        self.q_arr = self.q_first.copy()
-        self.q_head = self.q_first.copy()
-        self.q_ndone = self.q_first.copy()
-        z = lambda: np.zeros((nq, n))  # noqa: E731
-        self.q_arrived, self.q_taken, self.q_delivered, self.q_discarded, self.q_floor = z(), z(), z(), z(), z()
-        # HARQ, OLLA, PF, CSI, counters
-        P = la.harq_processes
-        self.h_act = np.zeros((2, n, P), dtype=bool)
-        self.h_ready = np.zeros((2, n, P), dtype=np.int64)
-        self.h_ntx = np.zeros((2, n, P), dtype=np.int64)
-        self.h_mcs = np.zeros((2, n, P), dtype=np.int64)
-        self.h_nprb = np.zeros((2, n, P), dtype=np.int64)
-        self.h_nsymb = np.zeros((2, n, P), dtype=np.int64)
-        self.h_payload = np.zeros((2, n, P))
-        self.h_part = np.zeros((2, n, P, ck.N_LCH))
-        self.h_acc = np.zeros((2, n, P))
-        self.h_rbg = np.zeros((2, n, P, n_rbg), dtype=bool)
+        self.Q = new_queues(first.reshape(nq, n).astype(np.int64), end.reshape(nq, n).astype(np.int64))
+        refresh_events(self.Q, self.PK)
+        self.q_first, self.q_end = self.Q["first"], self.Q["end"]
+        # HARQ (nrsim.link.harq), per-UE, per-cell and CSI state (nrsim.engine.call_kernels)
+        self.H = np.zeros((2, n, la.harq_processes), dtype=HARQ_DTYPE)
+        self.h_rbg = np.zeros((2, n, la.harq_processes, n_rbg), dtype=bool)
+        self.UE = np.zeros(n, dtype=ck.UE_DTYPE)
+        self.UE["f_base"], self.UE["f_off"], self.UE["f_period"] = self.f_base, self.f_off, self.f_period
+        self.UE["dl_stale"] = True
+        self.UD = np.zeros((2, n), dtype=ck.UE_DIR_DTYPE)
+        self.UD["pf_avg_bps"] = 1.0
         # OLLA offsets [dir, ue] start (and restart at a handover) from the configured offset
         lim = float(la.olla_max_offset_db)
         self.olla_start_db = float(np.clip(cfg.mobility.handover.olla_start_offset_db, -lim, lim))
-        self.olla_db = np.full((2, n), self.olla_start_db)
-        self.pf_avg = np.ones((2, n))
-        self.last_served = np.zeros((2, n), dtype=np.int64)
+        self.UD["olla_db"] = self.olla_start_db
+        self.olla_db = self.UD["olla_db"]
+        self.UR = np.zeros((n, n_rbg), dtype=ck.UE_RBG_DTYPE)
+        self.reported_db = self.UR["reported_db"]
+        self.CELL = np.zeros(n_cells, dtype=ck.CELL_DTYPE)
+        self.CELL["last_util"] = 1.0
+        self.last_util = self.CELL["last_util"]
+        self.CR = np.zeros((n_cells, n_rbg), dtype=ck.CELL_RBG_DTYPE)
+        self.CR["last_act"] = True
+        self.CR["last_act_f"] = 1.0
         self.acc = np.zeros((2, n, ck.N_ACC))
         self.cell_acc = np.zeros((2, n_cells, 2))
         self.cqi_delay = max(int(la.cqi_delay_slots), 1)
         self.csi_ring = np.zeros((self.cqi_delay + 1, n, n_rbg))  # subband CSI (SINR of the CQI) [dB]
         self.csi_ok = np.zeros((self.cqi_delay + 1, n), dtype=bool)
-        self.reported_db = np.zeros((n, n_rbg))
-        self.last_util = np.ones(n_cells)
-        self.last_act = np.ones((n_cells, n_rbg), dtype=bool)
-        self.cqi_thr_lin = np.ascontiguousarray(db_to_lin(self.ll.cqi_thr_db))
-        self.ul_i_avg = np.zeros(n_cells)
         self.key = np.uint64(link_key(cfg.seed, drop) ^ 0x5DEECE66D)
         s = sc.scheduler
+        ul = sc.uplink
         self.sched = scheduler_params(s)
-        self.max_ues = np.array([s.max_ues_per_slot or UNLIMITED_UES, sc.uplink.max_ues_per_slot], dtype=np.int64)
+        self.harq = harq_olla(la)
+        self.SA, self.HA = ck.as_record(self.sched), ck.as_record(self.harq)
+        self.P = np.zeros(1, dtype=ck.PARAM_DTYPE)
+        for name, v in dict(
+            slot_s=self.slot_s, warmup=sc.warmup_slots, key=self.key, fss=bool(s.frequency_selective), mu=self.mu,
+            noise_prb_mw=self.noise_prb_mw, ul_noise_prb_mw=self.ul_noise_prb_mw, ul_p0_dbm=ul.p0_dbm,
+            ul_alpha=ul.alpha, ul_pmax_dbm=ul.p_max_dbm, ul_rx_gain=float(ul.bs_rx_antennas),
+            ul_lag_s=float(ul.scheduling_delay_ms) / 1e3, ul_forget=UL_INTERFERENCE_FORGET,
+            cqi_period=int(la.cqi_period_slots), cqi_delay=self.cqi_delay,
+            max_ues_dl=s.max_ues_per_slot or UNLIMITED_UES, max_ues_ul=ul.max_ues_per_slot,
+        ).items():
+            self.P[name] = v
+        self.pat = np.zeros(self.pat_dl_symb.size, dtype=ck.PATTERN_DTYPE)
+        self.pat["dl_symb"], self.pat["ul"] = self.pat_dl_symb, self.pat_ul
+        ll = self.ll
+        self.TB = np.zeros(self.tabs.tbs_bits.shape, dtype=HARQ_TB_DTYPE)
+        for f, v in (("tbs_bits", self.tabs.tbs_bits), ("n_cb", self.tabs.n_cb), ("s10_db", self.tabs.s10_db),
+                     ("scale_db", self.tabs.scale_db)):
+            self.TB[f] = v
+        self.MCS = mcs_rows(ll.mcs_thr_db, ll.mcs_se, ll.mcs_beta)
+        self.CQ = cqi_records(ll.cqi_thr_db, db_to_lin(ll.cqi_thr_db), ll.cqi_sinr_db)
+        self.SL = np.zeros(1, dtype=ck.SLOT_DTYPE)
         self.serving = np.zeros(n, dtype=np.int64)
         self.started = False
 
@@ -316,6 +343,9 @@ class _Drop:
         self.top_cell = np.ascontiguousarray(top, dtype=np.int64)
         rows = np.arange(self.n_ue)[:, None]
         self.resid_prb_mw = np.maximum(self.rx_prb_mw.sum(axis=1) - self.rx_prb_mw[rows, self.top_cell].sum(axis=1), 0.0)
+        self.LINK = np.empty(self.rx_prb_mw.shape, dtype=ck.LINK_DTYPE)
+        self.LINK["rx_prb_mw"], self.LINK["gain_lin"] = self.rx_prb_mw, self.gain_lin
+        self.UE["resid_prb_mw"] = self.resid_prb_mw
 
     def geometry_db(self, ues: NDArray[np.int64]) -> NDArray[np.float64]:
         """Wideband SINR of ``ues`` to their serving cell at full load [dB]."""
@@ -341,8 +371,7 @@ class _Drop:
         if moved.size:
             ho = self.cfg.mobility.handover
             if ho.harq_reset_at_handover:
-                ck.flush_harq(moved, self.h_act, self.h_part, self.q_first, self.q_head, self.q_taken,
-                              self.q_discarded, self.q_floor, self.pk_cum)
+                ck.flush_harq(moved, self.H, self.Q, self.PK)
             if ho.olla_reset_at_handover:
                 self.olla_db[:, moved] = self.olla_start_db
             if ho.csi_reset_at_handover:
@@ -350,38 +379,23 @@ class _Drop:
                 self.reported_db[moved] = self.geometry_db(moved)[:, None]
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
-        sc = self.cfg.slots
-        la = sc.link_adaptation
-        ul = sc.uplink
+        """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
-        ll = self.ll
-        tb = self.tabs
-        ck.run_slot_range(
-            k * self.n_sub, (k + 1) * self.n_sub, self.slot_s, sc.warmup_slots, self.key,
-            self.pat_dl_symb, self.pat_ul, tb.re_per_prb,
-            self.serving, can_tx, start, order,
-            self.rx_prb_mw, self.gain_lin, self.top_cell, self.resid_prb_mw, self.noise_prb_mw,
-            self.bank, self.bank_rbg, self.f_base, self.f_off, self.f_period, self.rbg_first_prb,
-            tb.tbs_bits, tb.n_cb, tb.s10_db, tb.scale_db, np.ascontiguousarray(ll.mcs_thr_db),
-            np.ascontiguousarray(ll.mcs_se), np.ascontiguousarray(ll.mcs_beta),
-            np.ascontiguousarray(ll.cqi_thr_db), self.cqi_thr_lin, np.ascontiguousarray(ll.cqi_sinr_db),
-            float(ul.p0_dbm), float(ul.alpha), float(ul.p_max_dbm), int(self.mu), self.ul_noise_prb_mw,
-            self.ul_i_avg, UL_INTERFERENCE_FORGET, float(ul.bs_rx_antennas), float(ul.scheduling_delay_ms) / 1e3,
-            self.sched, bool(sc.scheduler.frequency_selective), self.max_ues, harq_olla(la),
-            int(la.cqi_period_slots), self.cqi_delay, self.csi_ring, self.csi_ok, self.reported_db, self.last_util,
-            self.last_act,
-            self.q_first, self.q_end, self.q_arr, self.q_head, self.q_ndone, self.q_arrived, self.q_taken,
-            self.q_delivered, self.q_discarded, self.q_floor,
-            self.pk_t, self.pk_deadline, self.pk_cum, self.pk_prio, self.pk_done, self.pk_disc,
-            self.h_act, self.h_ready, self.h_ntx, self.h_mcs, self.h_nprb, self.h_nsymb, self.h_payload,
-            self.h_part, self.h_acc, self.h_rbg, self.olla_db, self.pf_avg, self.last_served, self.acc, self.cell_acc,
-        )
+        self.UE["serving"] = self.serving
+        self.UE["can_tx"] = can_tx
+        self.UE["pos_ue"] = order
+        self.CELL["ue_start"], self.CELL["ue_end"] = start[:-1], start[1:]
+        state = ck.SlotState(
+            self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.bank, self.bank_rbg,
+            self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
+            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc)
+        ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "bank_rbg", "h_rbg", "h_act", "h_ready", "h_ntx", "h_mcs", "h_nprb", "h_nsymb",
-                     "h_payload", "h_part", "h_acc", "rx_prb_mw", "gain_lin", "top_cell", "csi_ring", "csi_ok"):
+        for name in ("bank", "bank_rbg", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "csi_ring",
+                     "csi_ok", "UR"):
             setattr(self, name, None)
 
     def packet_log(self, d: int) -> PacketLog:

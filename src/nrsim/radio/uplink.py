@@ -62,3 +62,32 @@ def pusch_tx_power_dbm(
     with np.errstate(divide="ignore"):  # M_RB = 0 gives -inf
         return np.asarray(_pusch_ufunc(p0_dbm, alpha, pathloss_db, n_prb, np.int64(mu), p_max_dbm),
                           dtype=np.float64)
+
+
+@jit
+def pusch_prb_power_mw(gain_lin: float, n_prb: int, p0_dbm: float, alpha: float, p_max_dbm: float, mu: int) -> float:
+    """PUSCH power per PRB [mW] of a UE with coupling gain ``gain_lin`` to its serving cell
+    (path loss PL = -10 log10 gain) on ``n_prb`` PRBs (:func:`pusch_power_core`)."""
+    pl_db = -10.0 * math.log10(gain_lin)
+    p_dbm = pusch_power_core(p0_dbm, alpha, pl_db, n_prb, mu, p_max_dbm)
+    return 10.0 ** (p_dbm / 10.0) / n_prb
+
+
+@jit
+def ul_sinr_estimate_db(gain_lin: float, n_prb: int, p0_dbm: float, alpha: float, p_max_dbm: float, mu: int,
+                        i_mw: float, noise_mw: float, rx_gain_lin: float) -> float:
+    """gNB estimate of the UL SINR per PRB [dB] of a UE on ``n_prb`` PRBs (at least 1): power
+    control (:func:`pusch_prb_power_mw`), coupling gain, receive combining gain and the cell's
+    average interference ``i_mw`` plus noise ``noise_mw`` per PRB."""
+    m = max(n_prb, 1)
+    p_prb_mw = pusch_prb_power_mw(gain_lin, m, p0_dbm, alpha, p_max_dbm, mu)
+    return 10.0 * math.log10(p_prb_mw * gain_lin * rx_gain_lin / (i_mw + noise_mw))
+
+
+@jit
+def ul_prb_cap(gain_lin: float, min_sinr_db: float, p_max_dbm: float, i_mw: float, noise_mw: float,
+               rx_gain_lin: float) -> float:
+    """Most PRBs over which P_CMAX still reaches ``min_sinr_db`` per PRB (the SINR of MCS 0
+    plus the OLLA offset): a power-limited UE gets no more PRBs than that (float, not floored)."""
+    g_min = 10.0 ** (min_sinr_db / 10.0)
+    return 10.0 ** (p_max_dbm / 10.0) * gain_lin * rx_gain_lin / (g_min * (i_mw + noise_mw))
