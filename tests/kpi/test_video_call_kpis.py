@@ -86,7 +86,9 @@ def test_video_call_run_end_to_end(tmp_path: Path) -> None:
     assert v["satisfied_share"] == pytest.approx(calls["call_satisfied"].mean())
     # light load (about 2 Mbit/s per call in 20 MHz): video is carried at its offered rate
     assert calls["video_bitrate_bps"].median() == pytest.approx(cfg.slots.traffic.video_bitrate_bps, rel=0.2)
-    assert (calls["video_p95_delay_s"] <= cfg.slots.traffic.video_pdb_s).all()
+    # (a call with no delivered frame, here a cell-edge UE below MCS 0, has no delay: NaN)
+    delay = calls["video_p95_delay_s"].dropna()
+    assert len(delay) >= len(calls) - 1 and (delay <= cfg.slots.traffic.video_pdb_s).all()
     b = nrsim.run(cfg)
     pd.testing.assert_frame_equal(r.ue_slots, b.ue_slots)
 

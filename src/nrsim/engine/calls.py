@@ -39,8 +39,8 @@ from nrsim.channel.fading import assign_link_traces, build_fading_bank
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
-from nrsim.engine.slots import link_level
-from nrsim.engine.snapshot import build_layout
+from nrsim.engine.slots import SlotDropResult, SlotRun, link_level, slot_run_meta
+from nrsim.engine.snapshot import build_layout, is_sparse
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
@@ -201,6 +201,8 @@ class _Drop:
         fad = sc.fading
         freqs = prb_centre_frequencies_hz(self.n_prb, radio.scs_khz)
         speeds_kmh = np.round(md.speed_ms * 3.6, 6)
+        if cfg.mobility.model == "static":  # UEs that stay put: the static slot run's fading speeds
+            speeds_kmh = static_fading_speed_kmh(cfg, md.state.ues.indoor)
         if sc.fading.doppler_speed_kmh is not None:  # ablation: one Doppler spread for every UE
             speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
         if fad.enabled:
@@ -219,7 +221,10 @@ class _Drop:
         mid = (self.rbg_first_prb[:-1] + self.rbg_first_prb[1:]) // 2
         self.bank_rbg = np.ascontiguousarray(self.bank[:, mid])  # [row, rbg]
         # traffic, both directions
-        self.call = stream(cfg.seed, "calls/call_ues", drop=drop).random(n) >= tr.background_ftp_share
+        # static UEs: the static slot run's draw of which UEs are calls (the same calls as on
+        # nrsim.engine.slots); moving UEs: their own stream
+        call_stream = "slots/call_ues" if cfg.mobility.model == "static" else "calls/call_ues"
+        self.call = stream(cfg.seed, call_stream, drop=drop).random(n) >= tr.background_ftp_share
         duration = self.n_slots * self.slot_s
         common = dict(fps=tr.video_fps, bitrate_bps=tr.video_bitrate_bps, size_cv=tr.video_size_cv, voice=tr.voice,
                       video_pdb_s=tr.video_pdb_s, voice_pdb_s=tr.voice_pdb_s,
@@ -426,6 +431,165 @@ def _link_columns(dr: _Drop, t_meas_s: float) -> dict[str, NDArray]:
     return out
 
 
+# -- static slot runs on the call core (issue 12 item 2, first step) ---------------------------
+
+STATIC_STEP_MS = 10.0
+"""Longest mobility step of a static slot run on the call core [ms] (the step only paces the
+control plane of UEs that do not move: measurements, L3 filter, RLF monitoring)."""
+
+
+def static_fading_speed_kmh(cfg: ScenarioConfig, indoor: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Doppler speed [ue] (km/h) of the fast fading of UEs that do not move: the static slot
+    run's ``slots.fading.ue_speed_kmh`` (indoor UEs; all UEs unless ``outdoor_ue_speed_kmh``
+    is set) and ``outdoor_ue_speed_kmh`` (outdoor UEs)."""
+    fad = cfg.slots.fading
+    v_out = fad.outdoor_ue_speed_kmh if fad.outdoor_ue_speed_kmh is not None else fad.ue_speed_kmh
+    return np.where(np.asarray(indoor, dtype=bool), float(fad.ue_speed_kmh), float(v_out))
+
+
+def static_run_on_core(cfg: ScenarioConfig) -> bool:
+    """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
+    ``slots.traffic.model = "video_call"`` with a built-in scheduler (not ``plugin``) on the
+    dense link form runs on the call engine's core with the static mobility model
+    (:func:`run_static_calls`); every other static slot run (full buffer, FTP model 3, a
+    scheduler plugin, the sparse link form) runs on :mod:`nrsim.engine.slots`."""
+    sc = cfg.slots
+    if not sc.enabled or cfg.mobility.enabled or sc.traffic.model != "video_call":
+        return False
+    if sc.scheduler.name == "plugin":  # a Python plugin has no compiled form
+        return False
+    return not is_sparse(cfg, build_layout(cfg))
+
+
+def static_call_config(cfg: ScenarioConfig) -> ScenarioConfig:
+    """The mobility-run form of a static slot run: ``mobility.enabled`` with ``model =
+    "static"`` for ``slots.n_slots`` slots (``mobility.duration_s``), in steps of the largest
+    divisor of ``n_slots`` not longer than :data:`STATIC_STEP_MS`; the channel is computed once.
+    ``slots.scheduler.frequency_selective`` defaults to true here (the static slot engine
+    always schedules per RBG) unless the config sets it."""
+    sc = cfg.slots
+    slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
+    max_step = max(int(STATIC_STEP_MS / slot_ms + 1e-9), 1)
+    step = max(d for d in range(1, min(max_step, sc.n_slots) + 1) if sc.n_slots % d == 0)
+    duration_s = sc.n_slots * slot_ms / 1e3
+    mob = cfg.mobility.model_copy(update={
+        "enabled": True, "model": "static", "duration_s": duration_s, "step_ms": step * slot_ms,
+        "channel_update_ms": step * slot_ms, "speeds_kmh": [0.0], "speed_shares": [1.0],
+        "indoor_speed_kmh": None,
+    })
+    sched = sc.scheduler
+    if "frequency_selective" not in sched.model_fields_set:
+        sched = sched.model_copy(update={"frequency_selective": True})
+    slots = sc.model_copy(update={"scheduler": sched})
+    return cfg.model_copy(update={"mobility": mob, "slots": slots})
+
+
+def check_static_core_config(cfg: ScenarioConfig) -> None:
+    """What a static slot run on the call core supports (raised at load time, ConfigError
+    naming the field); :func:`static_run_on_core` keeps the rest on the static slot engine."""
+    if not static_run_on_core(cfg):
+        return
+    slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
+    duration_s = cfg.slots.n_slots * slot_ms / 1e3
+    limit = type(cfg.mobility).model_fields["duration_s"].metadata
+    max_s = next((float(m.le) for m in limit if getattr(m, "le", None) is not None), float("inf"))
+    if duration_s > max_s:
+        raise ConfigError(
+            f"slots.n_slots = {cfg.slots.n_slots}: a video-call slot run lasts at most {max_s:g} s "
+            f"(the call core's mobility.duration_s range) = {int(max_s * 1e3 / slot_ms)} slots at "
+            f"{cfg.radio.scs_khz} kHz", field="slots.n_slots")
+    check_call_config(static_call_config(cfg))
+
+
+def _slot_ue_columns(dr: _Drop, warmup: int) -> dict[str, NDArray]:
+    """The static slot run's per-UE columns (docs/slots.md ``ue_slots``) that the call table
+    lacks, from the drop's arrays at the end of the run."""
+    a = dr.acc[ck.DL]
+    n_dl = max(_dl_slots_measured(dr), 1)
+    rows = np.arange(dr.n_ue)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: dict[str, NDArray] = {
+            "serving_cell": dr.serving.copy(),
+            "coupling_loss_db": -lin_to_db(dr.gain_lin[rows, dr.serving]),
+            "geometry_sinr_db": dr.geometry_db(rows),
+            # the static run's mean_sinr_db is the mean wideband CSI SINR (the call table's
+            # csi_sinr_db), not the mobility run's L3-filtered large-scale SINR
+            "mean_sinr_db": a[:, ck.ACC_SINR_DB] / a[:, ck.ACC_SINR_N],
+            "residual_bler": a[:, ck.ACC_DROPPED] / np.maximum(a[:, ck.ACC_FIRST], 1.0),
+            "prb_per_slot": a[:, ck.ACC_PRB] / n_dl,
+            "scheduled_share": a[:, ck.ACC_TX] / n_dl,  # one TB per UE and slot
+            "first_transmissions": a[:, ck.ACC_FIRST].astype(np.int64),
+            "olla_offset_db": dr.olla_db[ck.DL].copy(),
+        }
+    if dr.ul_on:  # not counted by the call core yet (docs/slots.md)
+        out["ul_mean_tx_power_dbm"] = np.full(dr.n_ue, np.nan)
+        out["ul_max_tx_power_dbm"] = np.full(dr.n_ue, np.nan)
+    return out
+
+
+def _dl_slots_measured(dr: _Drop) -> int:
+    return int(round(dr.cell_acc[ck.DL, 0, 1] / dr.n_prb)) if dr.n_cells else 0
+
+
+def _slot_drop_meta(dr: _Drop) -> dict[str, Any]:
+    return {
+        "slot_duration_s": dr.slot_s, "measured_time_s": (dr.n_slots - int(dr.P["warmup"][0])) * dr.slot_s,
+        "n_prb": dr.n_prb, "n_rbg": int(dr.rbg_first_prb.size - 1),
+        "rbg_size_prb": int(dr.rbg_first_prb[1] - dr.rbg_first_prb[0]),
+        "dl_slots_measured": _dl_slots_measured(dr),
+        "ul_slots_measured": int(round(dr.cell_acc[ck.UL, 0, 1] / dr.n_prb)) if dr.n_cells else 0,
+        "n_links_per_ue": dr.k_top, "fading_bank_mb": float(dr.bank.nbytes / 1e6),
+        "engine": "calls",
+    }
+
+
+def _slot_cell_columns(cfg: ScenarioConfig, dr: _Drop, ue: pd.DataFrame, t_meas_s: float) -> dict[str, NDArray]:
+    """The static slot run's per-cell columns (docs/slots.md ``cell_slots``)."""
+    n_c = dr.n_cells
+    serving = dr.serving
+    bw = cfg.radio.bandwidth_mhz * 1e6
+    pat = dr.pattern
+    a = dr.acc
+    ca = dr.cell_acc
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bits = np.bincount(serving, weights=a[ck.DL, :, ck.ACC_BITS], minlength=n_c)
+        out: dict[str, NDArray] = {
+            "n_ue": np.bincount(serving, minlength=n_c).astype(np.int64),
+            "throughput_bps": bits / t_meas_s,
+            "spectral_efficiency_bps_per_hz": bits / t_meas_s / (bw * pat.dl_time_share),
+            "bler_first_tx": np.bincount(serving, weights=a[ck.DL, :, ck.ACC_FIRST_NACK], minlength=n_c)
+            / np.bincount(serving, weights=a[ck.DL, :, ck.ACC_FIRST], minlength=n_c),
+        }
+        if dr.ul_on:
+            ul_bits = np.bincount(serving, weights=a[ck.UL, :, ck.ACC_BITS], minlength=n_c)
+            out["ul_throughput_bps"] = ul_bits / t_meas_s
+            out["ul_spectral_efficiency_bps_per_hz"] = ul_bits / t_meas_s / (bw * pat.ul_time_share)
+            out["ul_prb_utilisation"] = ca[ck.UL, :, 0] / ca[ck.UL, :, 1]
+    return out
+
+
+def run_static_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) -> tuple[SlotRun, CallRun]:
+    """A static video-call slot run (:func:`static_run_on_core`) on the call core: the UEs of
+    the static drop stay put (the static mobility model) while the core runs their calls.
+    Returns the :class:`~nrsim.engine.slots.SlotRun` of the static slot run's KPI schema (the
+    ``ue_slots`` / ``cell_slots`` columns, with the call table's columns added) and the
+    :class:`CallRun` (its ``kpis.calls`` and ``kpis.mobility``). ``progress(done, total)``
+    counts slots."""
+    mcfg = static_call_config(cfg)
+    n_sub = int(round(mcfg.mobility.step_ms / (slot_duration_s(cfg.radio.scs_khz) * 1e3)))
+    cb = None if progress is None else (lambda done, total: progress(done * n_sub, total * n_sub))
+    metas: list[dict[str, Any]] = []
+    res = _run_drops(mcfg, progress=cb, slot_columns=True, slot_meta=metas)
+    drops = []
+    for d, meta in enumerate(metas):
+        ue = res.ue[res.ue["drop"].to_numpy() == d]
+        cell = res.cell[res.cell["drop"].to_numpy() == d]
+        drops.append(SlotDropResult(
+            drop=d, ue={c: ue[c].to_numpy() for c in ue.columns}, cell={c: cell[c].to_numpy() for c in cell.columns},
+            mcs_hist_dl=np.zeros(0, dtype=np.int64), mcs_hist_ul=np.zeros(0, dtype=np.int64), files=None, meta=meta))
+    return SlotRun(config=cfg, drops=drops, meta=slot_run_meta(cfg, drops)), res
+
+
 CONTROL_LOAD_TAU_S = 0.2
 """Averaging time of the PRB utilisation that the control plane's interference assumes
 [s]: the 200 ms evaluation period of radio-link monitoring (TS 38.133 8.1.2, T_Evaluate_out
@@ -435,6 +599,13 @@ without DRX)."""
 def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) -> CallRun:
     """Simulate every drop of ``cfg`` (mobility + slot-level video calls); ``progress(done,
     total)`` counts mobility steps."""
+    return _run_drops(cfg, progress=progress, slot_columns=False)
+
+
+def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_columns: bool,
+               slot_meta: list[dict[str, Any]] | None = None) -> CallRun:
+    """The drops of a call run; ``slot_columns`` adds the static slot run's per-UE and
+    per-cell columns (:func:`_slot_ue_columns`, :func:`_slot_cell_columns`) to the tables."""
     from nrsim.kpi.video import call_columns
 
     check_call_config(cfg)
@@ -470,6 +641,9 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
         if hstate is None:
             raise ConfigError("mobility.duration_s is shorter than one step", field="mobility.duration_s")
         ue, ev = drop_tables(md, hstate)
+        extra_ue = _slot_ue_columns(dr, cfg.slots.warmup_slots) if slot_columns else {}
+        if slot_meta is not None:
+            slot_meta.append(_slot_drop_meta(dr))
         dr.release_slot_state()  # the fading bank, HARQ and channel arrays are no longer needed
         md.traj_xy_m = None
         t0 = cfg.slots.warmup_slots * dr.slot_s
@@ -491,16 +665,22 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
         # without an uplink only the DL is judged (the UL columns stay NaN)
         ue["ul_call_satisfied"] = ul_cols["call_satisfied"] if dr.ul_on else dr.call.copy()
         ue["call_satisfied"] = ue["dl_call_satisfied"].to_numpy() & ue["ul_call_satisfied"].to_numpy()
+        for name, v in extra_ue.items():
+            ue[name] = v
         ue_frames.append(ue)
         ev_frames.append(ev)
         ca = dr.cell_acc
         with np.errstate(invalid="ignore", divide="ignore"):
-            cell_frames.append(pd.DataFrame({
+            cell_df = pd.DataFrame({
                 "drop": drop, "cell": np.arange(layout.n_cells), "site": layout.cell_site,
                 "final_n_ue": np.bincount(hstate.serving, minlength=layout.n_cells),
                 "prb_utilisation": ca[ck.DL, :, 0] / ca[ck.DL, :, 1],
                 "ul_prb_utilisation": ca[ck.UL, :, 0] / ca[ck.UL, :, 1],
-            }))
+            })
+        if slot_columns:
+            for name, v in _slot_cell_columns(cfg, dr, ue, t1 - t0).items():
+                cell_df[name] = v
+        cell_frames.append(cell_df)
     ue_df = pd.concat(ue_frames, ignore_index=True)
     ev_df = pd.concat(ev_frames, ignore_index=True)
     cell_df = pd.concat(cell_frames, ignore_index=True)

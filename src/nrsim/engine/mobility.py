@@ -112,11 +112,19 @@ class MotionDrop:
 
 
 def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
-    """Drop ``drop`` of ``cfg`` with its trajectories (random streams by drop and name)."""
-    # moving UEs read the shadow fading continuously (bilinear, unit variance), and with the
-    # spatially consistent LOS state take its soft form (TR 38.901 7.6.3.3)
-    state = dataclasses.replace(prepare_drop(cfg, drop, layout=layout), bilinear=True,
-                                soft_los=cfg.channel.soft_los)
+    """Drop ``drop`` of ``cfg`` with its trajectories (random streams by drop and name).
+
+    ``mobility.model = "static"`` (the static mobility model: speed 0, UEs at the positions of
+    the static drop, :func:`nrsim.engine.snapshot.prepare_drop`) keeps the snapshot drop's
+    large-scale state (shadowing read at the nearest grid point, hard LOS state, positions not
+    clipped to the site area) and computes the large-scale channel once."""
+    static_ues = cfg.mobility.model == "static"
+    state = prepare_drop(cfg, drop, layout=layout)
+    if not static_ues:
+        # moving UEs read the shadow fading continuously (bilinear, unit variance), and with
+        # the spatially consistent LOS state take its soft form (TR 38.901 7.6.3.3); static
+        # UEs keep the snapshot drop's large-scale state (grid-point shadowing, hard LOS)
+        state = dataclasses.replace(state, bilinear=True, soft_los=cfg.channel.soft_los)
     if state.sparse:
         raise ValueError("mobility runs need interference.mode = 'dense'")
     dt = cfg.mobility.step_ms / 1e3
@@ -124,9 +132,13 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     lo = layout.site_xy_m.min(axis=0) - layout.isd_m / 2
     hi = layout.site_xy_m.max(axis=0) + layout.isd_m / 2
     area = Area(float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
-    start = np.clip(state.ues.xy_m, lo, hi)
+    # moving UEs start inside the area their models keep them in; static UEs stay where the
+    # snapshot drop put them
+    start = state.ues.xy_m if static_ues else np.clip(state.ues.xy_m, lo, hi)
     traj, v = trajectories(cfg, start, area, rng=stream(cfg.seed, "mobility", drop=drop), indoor=state.ues.indoor)
     update_every = max(int(round(cfg.mobility.channel_update_ms / cfg.mobility.step_ms)), 1)
+    if static_ues:  # positions never change: the large-scale channel of step 0 holds throughout
+        update_every = max(n_steps, 1)
     return MotionDrop(drop, state, traj, v, n_steps, dt, update_every)
 
 

@@ -670,14 +670,19 @@ def run_slots(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) 
         if progress is not None:
             cb = (lambda done, base=d * n_slots: progress(base + done, total))
         out.append(simulate_slots_drop(cfg, d, layout=layout, progress=cb))
-    pattern = slot_pattern(cfg.slots.duplex, cfg.slots.tdd_pattern, cfg.slots.special_dl_symbols)
+    return SlotRun(config=cfg, drops=out, meta=slot_run_meta(cfg, out))
+
+
+def slot_run_meta(cfg: ScenarioConfig, drops: list[SlotDropResult]) -> dict[str, Any]:
+    """``SlotRun.meta``: the first drop's meta, the DL / UL time shares of the slot pattern
+    and the overhead share of the DL slot's resource elements."""
     sc = cfg.slots
-    meta = {
-        **(out[0].meta if out else {}),
+    pattern = slot_pattern(sc.duplex, sc.tdd_pattern, sc.special_dl_symbols)
+    return {
+        **(drops[0].meta if drops else {}),
         "dl_time_share": pattern.dl_time_share,
         "ul_time_share": pattern.ul_time_share,
         "overhead_share": 1.0 - float(
             n_re_per_prb(14 - sc.control_symbols, sc.dmrs_re_per_prb, sc.xoverhead_re_per_prb)
         ) / (12 * 14),
     }
-    return SlotRun(config=cfg, drops=out, meta=meta)

@@ -101,9 +101,18 @@ def _point(cfg: ScenarioConfig, progress=None) -> dict[str, float]:
                 "dl_satisfied_share": k["dl_satisfied_share"], "ul_satisfied_share": k["ul_satisfied_share"],
                 "handovers_per_ue_per_min": res.kpis["mobility"]["handovers_per_ue_per_min"],
                 "n_satisfied": int(c["call_satisfied"].to_numpy(dtype=bool).sum())}
+    from nrsim.engine.calls import run_static_calls, static_run_on_core
     from nrsim.engine.slots import run_slots
     from nrsim.kpi.slot_metrics import slot_tables
 
+    if static_run_on_core(cfg):  # a static video-call run on the call core: both directions
+        res = run_static_calls(cfg, progress=progress)[1]
+        k = res.kpis["calls"]
+        c = res.ue[res.ue["call"].to_numpy(dtype=bool)]
+        return {"calls_per_cell": k["calls_per_cell"], "n_calls": k["n_calls"], "satisfied_share": k["satisfied_share"],
+                "dl_satisfied_share": k["dl_satisfied_share"], "ul_satisfied_share": k["ul_satisfied_share"],
+                "handovers_per_ue_per_min": float("nan"),
+                "n_satisfied": int(c["call_satisfied"].to_numpy(dtype=bool).sum())}
     ue, cell = slot_tables(run_slots(cfg, progress=progress))
     calls = ue["call"].to_numpy(dtype=bool)
     share = float(ue["call_satisfied"].to_numpy()[calls].mean()) if calls.any() else float("nan")

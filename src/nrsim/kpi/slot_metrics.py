@@ -86,6 +86,9 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
     bw_hz = cfg.radio.bandwidth_mhz * 1e6
     n_cells_total = int(len(cell))
     w_dl = bw_hz * meta["dl_time_share"]
+    # a static video-call run on the call core (meta "engine" = "calls") does not count MCS
+    # histograms or UL transmit powers yet: those keys are null / NaN (docs/slots.md)
+    core = meta.get("engine") == "calls"
     mcs_dl = np.sum([d.mcs_hist_dl for d in run.drops], axis=0)
     first = ue["first_transmissions"].to_numpy()
     nack = np.nansum(ue["bler_first_tx"].to_numpy() * first)
@@ -114,8 +117,8 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
             np.nansum(ue["residual_bler"].to_numpy() * first) / first.sum()
         ) if first.sum() else float("nan"),
         "mcs_table": sc.link_adaptation.mcs_table,
-        "mcs_histogram": _histogram(mcs_dl),
-        "rank_histogram": {"1": int(mcs_dl.sum())},
+        "mcs_histogram": None if core else _histogram(mcs_dl),
+        "rank_histogram": {"1": int(first.sum()) if core else int(mcs_dl.sum())},
         "prb_utilisation": float(cell["prb_utilisation"].mean()) if n_cells_total else float("nan"),
         "mean_sinr_db": percentiles(ue["mean_sinr_db"].to_numpy()),
     }
@@ -152,9 +155,10 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
             "effective_bandwidth_hz": w_ul,
             **_throughput_stats(ue["ul_throughput_bps"].to_numpy(), w_ul, n_cells_total),
             "bler_first_tx": float(np.nanmean(ue["ul_bler_first_tx"])) if len(ue) else float("nan"),
-            "mcs_histogram": _histogram(mcs_ul),
+            "mcs_histogram": None if core else _histogram(mcs_ul),
             "tx_power_dbm": percentiles(ue["ul_mean_tx_power_dbm"].to_numpy()),
-            "max_tx_power_dbm": float(np.nanmax(ue["ul_max_tx_power_dbm"])) if first_ul.sum() else float("nan"),
+            "max_tx_power_dbm": float(np.nanmax(ue["ul_max_tx_power_dbm"])) if first_ul.sum() and not core
+            else float("nan"),
             "mean_sinr_db": percentiles(ue["ul_mean_sinr_db"].to_numpy()),
             "prb_utilisation": float(cell["ul_prb_utilisation"].mean()) if n_cells_total else float("nan"),
         }

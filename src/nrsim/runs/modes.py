@@ -29,7 +29,13 @@ from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.build import area_drop_polygons
 from nrsim.deployment.identity import geo_metadata
-from nrsim.engine.calls import check_call_config, run_mobile_calls
+from nrsim.engine.calls import (
+    check_call_config,
+    check_static_core_config,
+    run_mobile_calls,
+    run_static_calls,
+    static_run_on_core,
+)
 from nrsim.engine.mobility import run_mobility
 from nrsim.engine.slots import run_slots
 from nrsim.engine.snapshot import build_layout, is_sparse, snapshot_drop
@@ -150,7 +156,12 @@ class SnapshotMode(RunMode):
 
 class SlotsMode(RunMode):
     """A slot-level run of a static network (docs/slots.md): each drop's snapshot tables plus
-    the slot simulation; a video-call capacity sweep with ``capacity_calls_per_cell``."""
+    the slot simulation; a video-call capacity sweep with ``capacity_calls_per_cell``.
+
+    Engine (:func:`nrsim.engine.calls.static_run_on_core`): video calls with a built-in
+    scheduler on the dense link form run on the call engine's core with the static mobility
+    model (:func:`nrsim.engine.calls.run_static_calls`); full buffer, FTP model 3, scheduler
+    plugins and the sparse link form on :mod:`nrsim.engine.slots`."""
 
     kind = "slots"
 
@@ -159,6 +170,7 @@ class SlotsMode(RunMode):
         if getattr(build_layout(cfg), "site_scenario", None) is not None:
             raise ConfigError("slots.enabled: the slot simulation needs a single-scenario layout (hex or "
                               "inh-office), not one with an environment per site", field="slots.enabled")
+        check_static_core_config(cfg)
 
     def execute(self, cfg: ScenarioConfig, plan: RunPlan, *, out_dir: Path | None = None,
                 progress: ProgressCallback | None = None, status: Callable[[str], None] | None = None,
@@ -169,11 +181,18 @@ class SlotsMode(RunMode):
         parts = [snapshot_drop(cfg, d, layout=layout) for d in range(cfg.drops)]
         ue = pd.concat([pd.DataFrame(p.ue) for p in parts], ignore_index=True)
         cell = pd.concat([pd.DataFrame(p.cell) for p in parts], ignore_index=True)
-        srun = run_slots(cfg, progress=staged_progress(drop_stages("slots", cfg.drops, cfg.slots.n_slots),
-                                                       progress, status))
+        slot_cb = staged_progress(drop_stages("slots", cfg.drops, cfg.slots.n_slots), progress, status)
+        crun = None
+        if static_run_on_core(cfg):
+            srun, crun = run_static_calls(cfg, progress=slot_cb)
+        else:
+            srun = run_slots(cfg, progress=slot_cb)
         ue_slots, cell_slots = slot_tables(srun)
         kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
         kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
+        if crun is not None:  # one video-call schema: the moving run's kpis.calls keys added
+            kpis["slots"]["engine"] = "calls"
+            kpis["slots"]["video"] = {**crun.kpis["calls"], **kpis["slots"]["video"]}
         if cfg.slots.traffic.model == "video_call" and cfg.slots.traffic.capacity_calls_per_cell:
             say(f"capacity sweep: {len(cfg.slots.traffic.capacity_calls_per_cell)} points")
         runs = (capacity_sweep(cfg, None, plan) if cfg.slots.traffic.model == "video_call" else None)
