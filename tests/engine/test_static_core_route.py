@@ -1,0 +1,71 @@
+"""Static video-call slot runs on the call engine's core (issue 12 item 2, first step): the
+routing rule, the load-time capability check, and the KPI schema of the old static slot
+engine kept (every public column and key present; docs/slots.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import nrsim
+from nrsim.engine.calls import run_static_calls, static_call_config, static_run_on_core
+from nrsim.engine.slots import run_slots
+from nrsim.errors import ConfigError
+from nrsim.kpi.slot_metrics import slot_kpis, slot_tables
+
+SMALL = ["deployment.rings=0", "deployment.ue.per_sector=3", "radio.bandwidth_mhz=20", "slots.enabled=true",
+         "slots.n_slots=300", "slots.warmup_slots=60", "slots.traffic.model=video_call",
+         "slots.traffic.background_ftp_share=0.25", "slots.scheduler.name=qos", "slots.uplink.enabled=true"]
+GEOMETRY_ABS_TOL_DB = 1e-4
+"""The mobility run's received powers are float32 (about 1e-5 dB of rounding)."""
+
+
+def _cfg(*extra: str):
+    return nrsim.load_config("uma-default", [*SMALL, *extra], drops=1)
+
+
+def test_routing_rule() -> None:
+    assert static_run_on_core(_cfg())
+    assert not static_run_on_core(_cfg("slots.traffic.model=ftp3"))
+    assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer"))
+    assert not static_run_on_core(_cfg("mobility.enabled=true", "mobility.duration_s=0.15"))  # a call run
+
+
+def test_static_call_config_steps_divide_the_run() -> None:
+    """At 30 kHz (0.5 ms slots) 300 slots run in 20-slot (10 ms) steps; 301 slots (prime to
+    every step up to 20 slots but 7 x 43) in 7-slot steps."""
+    m = static_call_config(_cfg()).mobility
+    assert (m.enabled, m.model, m.step_ms, m.duration_s) == (True, "static", 10.0, 0.15)
+    m = static_call_config(_cfg("slots.n_slots=301")).mobility
+    assert m.step_ms == pytest.approx(3.5) and m.duration_s == pytest.approx(0.1505)
+    assert static_call_config(_cfg()).slots.scheduler.frequency_selective  # the static engine's per-RBG default
+    assert not static_call_config(_cfg("slots.scheduler.frequency_selective=false")).slots.scheduler.frequency_selective
+
+
+def test_run_longer_than_the_core_allows_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as e:  # 8e6 slots of 0.5 ms = 4,000 s > mobility.duration_s <= 3,600 s
+        _cfg("slots.n_slots=8000000")
+    assert e.value.field == "slots.n_slots"
+
+
+def test_static_core_keeps_the_static_engine_schema_and_never_hands_over() -> None:
+    cfg = _cfg()
+    srun, crun = run_static_calls(cfg)
+    ue_new, cell_new = slot_tables(srun)
+    ue_old, cell_old = slot_tables(run_slots(cfg))
+    assert set(ue_old.columns) <= set(ue_new.columns), set(ue_old.columns) - set(ue_new.columns)
+    assert set(cell_old.columns) <= set(cell_new.columns), set(cell_old.columns) - set(cell_new.columns)
+    k_old, k_new = slot_kpis(run_slots(cfg), ue_old, cell_old), slot_kpis(srun, ue_new, cell_new)
+    assert set(k_old) <= set(k_new) and set(k_old["video"]) <= set(k_new["video"])
+    assert set(k_old["uplink"]) <= set(k_new["uplink"])
+    # the same UEs are calls in both engines (stream slots/call_ues), at the same serving cells
+    np.testing.assert_array_equal(ue_new["call"].to_numpy(), ue_old["call"].to_numpy())
+    assert (ue_new["serving_cell"].to_numpy() == ue_old["serving_cell"].to_numpy()).mean() >= 0.9
+    # UEs that do not move: no handover, no RLF, no outage; the large-scale channel of the drop
+    assert int(crun.ue["handovers"].sum()) == 0 and int(crun.ue["rlfs"].sum()) == 0
+    assert float(crun.ue["outage_s"].sum()) == 0.0
+    # (the mobility run keeps received powers in float32: 1e-4 dB)
+    np.testing.assert_allclose(ue_new["geometry_sinr_db"], ue_old["geometry_sinr_db"], atol=GEOMETRY_ABS_TOL_DB)
+    # per cell, DL bits add up to the cell throughput
+    np.testing.assert_allclose(cell_new["throughput_bps"].sum(), ue_new["throughput_bps"].sum(), rtol=1e-9)
+    assert k_new["rank_histogram"]["1"] == int(ue_new["first_transmissions"].sum()) > 0
