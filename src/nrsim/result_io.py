@@ -108,7 +108,9 @@ _POINT = _Obj({"calls_per_cell": NUM, "satisfied_share": NUM}, required=("calls_
               rest=SCALAR, allowed="an object with calls_per_cell and satisfied_share")
 _CALLS = _Obj({**{k: NUM for k in CALL_NUMBERS}, "thresholds": _THRESHOLDS,
                "dl": _map_of(_PCT_OR_VALUE, "an object"), "ul": _map_of(_PCT_OR_VALUE, "an object")}, rest=ANY)
-_VIDEO = _Obj({**{k: NUM for k in CALL_NUMBERS}, "thresholds": _THRESHOLDS}, rest=_PCT_OR_VALUE)
+_VIDEO = _Obj({**{k: NUM for k in CALL_NUMBERS}, "thresholds": _THRESHOLDS,  # dl / ul: a static run on the call core
+               "dl": _map_of(_PCT_OR_VALUE, "an object"), "ul": _map_of(_PCT_OR_VALUE, "an object")},
+              rest=_PCT_OR_VALUE)
 KPIS_SHAPE = _Obj({
     "percentiles": _map_of(_PERCENTILES, "an object of metric: {percentile: number}"),
     **{k: NUM for k in SNAPSHOT_KEYS},
