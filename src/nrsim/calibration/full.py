@@ -38,6 +38,7 @@ from nrsim.channel.large_scale import field_area, large_scale_block, make_los_fi
 from nrsim.channel.tr38901 import pathloss
 from nrsim.channel.tr38901.antenna import angles_from_vector_deg
 from nrsim.channel.tr38901.coefficients import frequency_response, prb_frequencies_hz
+from nrsim.channel.tr38901.draws import cluster_key
 from nrsim.channel.tr38901.links import Links, link_channels, link_spreads
 from nrsim.channel.tr38901.lsp import LspFields
 from nrsim.channel.tr38901.panel import PanelArray, port_gain_dbi
@@ -217,11 +218,6 @@ def drop_links(cfg: ScenarioConfig, drop: int, bs: PanelArray, tilt_deg: float,
                            rng=stream(seed, "lsp", drop=drop))
     return DropLinks(links=links, cand=cand, ls_gain_db=ls_gain_db, loss_db=loss_db[ue_of, cell],
                      fields=lsp_fields, scenario=params.scenario, fc_ghz=params.fc_ghz)
-
-
-def cluster_key(seed: int, drop: int) -> int:
-    """The 64-bit key of a drop's per-link cluster and ray draws (named stream ``"clusters"``)."""
-    return int(stream(seed, "clusters", drop=drop).integers(0, 2**63, dtype=np.int64))
 
 
 def full_drop_metrics(

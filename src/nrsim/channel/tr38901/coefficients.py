@@ -443,6 +443,9 @@ def prb_frequencies_hz(n_prb: int, scs_hz: float) -> NDArray[np.float64]:
 
 PHASE_BLOCK = 32
 """PRBs per block of the delay-phase table of the per-slot refresh."""
+FOLD_MAX_PAIRS = 2
+"""Up to this many port pairs the refresh folds each tap coefficient into its delay phases
+(no per-link phase table: faster for single-stream links, measured)."""
 
 
 @dataclass(frozen=True)
@@ -479,8 +482,8 @@ def compact_taps(rays: RayChannel) -> CompactTaps:
 
 
 @jit
-def _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, s_re, s_im, e_re, e_im,
-                   acc_re, acc_im):  # pragma: no cover - compiled
+def _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re,
+                   e_im, acc_re, acc_im):  # pragma: no cover - compiled
     """acc_re/acc_im [rx * tx, prb] <- H of link ``li`` now; advances its ray phasors one step."""
     n_ray, n_rx, n_tx = coef.shape[1], coef.shape[2], coef.shape[3]
     n_rt = n_rx * n_tx
@@ -514,6 +517,39 @@ def _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_i
             b = pw_im[t, q - 1]
             pw_re[t, q] = a * s_re[t] - b * s_im[t]
             pw_im[t, q] = a * s_im[t] + b * s_re[t]
+    if n_rt <= FOLD_MAX_PAIRS:
+        # few port pairs: fold each tap's coefficient into its block phase,
+        # H[j, k0 + q] += (c[t, j] ph0 dph^k0) dph^q, no phase table
+        for t in range(nt):
+            for q in range(blk):
+                pf_re[t, q] = np.float32(pw_re[t, q])
+                pf_im[t, q] = np.float32(pw_im[t, q])
+        for j in range(n_rt):
+            for k in range(n_f):
+                acc_re[j, k] = 0.0
+                acc_im[j, k] = 0.0
+            for t in range(nt):
+                a = pw_re[t, blk - 1]
+                b = pw_im[t, blk - 1]
+                sb_re = a * s_re[t] - b * s_im[t]
+                sb_im = a * s_im[t] + b * s_re[t]
+                cr = np.float64(c[t, j].real)
+                ci = np.float64(c[t, j].imag)
+                a = cr * ph0[li, t].real - ci * ph0[li, t].imag
+                b = cr * ph0[li, t].imag + ci * ph0[li, t].real
+                pr = pf_re[t]
+                pi = pf_im[t]
+                for k0 in range(0, n_f, blk):
+                    m = min(blk, n_f - k0)
+                    ar = acc_re[j, k0:k0 + m]
+                    ai = acc_im[j, k0:k0 + m]
+                    zr = np.float32(a)
+                    zi = np.float32(b)
+                    for q in range(m):
+                        ar[q] += zr * pr[q] - zi * pi[q]
+                        ai[q] += zr * pi[q] + zi * pr[q]
+                    a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
+        return
     for t in range(nt):
         a = pw_re[t, blk - 1]
         b = pw_im[t, blk - 1]
@@ -568,14 +604,16 @@ def _response_kernel(coef, ctap, phasor, step, n_act, ph0, dph, out):  # pragma:
     w = ph0.shape[1]
     c = np.empty((w, n_rx * n_tx), dtype=np.complex64)
     pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
+    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
     s_re, s_im = np.empty(w), np.empty(w)
     e_re = np.empty((w, n_f), dtype=np.float32)
     e_im = np.empty((w, n_f), dtype=np.float32)
     acc_re = np.empty((n_rx * n_tx, n_f), dtype=np.float32)
     acc_im = np.empty((n_rx * n_tx, n_f), dtype=np.float32)
     for li in range(n_link):
-        _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, s_re, s_im, e_re, e_im,
-                       acc_re, acc_im)
+        _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re,
+                       e_im, acc_re, acc_im)
         for u in range(n_rx):
             for s in range(n_tx):
                 j = u * n_tx + s
@@ -592,14 +630,16 @@ def _power_kernel(coef, ctap, phasor, step, n_act, ph0, dph, scale, out, row0, r
     w = ph0.shape[1]
     c = np.empty((w, n_rt), dtype=np.complex64)
     pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
+    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
     s_re, s_im = np.empty(w), np.empty(w)
     e_re = np.empty((w, n_f), dtype=np.float32)
     e_im = np.empty((w, n_f), dtype=np.float32)
     acc_re = np.empty((n_rt, n_f), dtype=np.float32)
     acc_im = np.empty((n_rt, n_f), dtype=np.float32)
     for li in range(n_link):
-        _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, s_re, s_im, e_re, e_im,
-                       acc_re, acc_im)
+        _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re,
+                       e_im, acc_re, acc_im)
         row = row0 + li * row_stride
         g = np.float32(scale[li])
         for k in range(n_f):
