@@ -117,3 +117,15 @@ def test_channel_option_keys():
         load_config("uma-6ghz", ["channel.blockage=model_a", "channel.blockage_blockers=65"])
     with pytest.raises(ConfigError):
         load_config("uma-6ghz", ["channel.blockage=model_b"])
+
+
+def test_no_ues(setup):
+    """A drop without UEs: empty bank and rows of the right shape."""
+    import dataclasses
+
+    from nrsim.deployment.ue_drop import UeDrop
+    cfg, sd, freqs, _, _ = setup
+    u0 = UeDrop(**{f.name: getattr(sd.ues, f.name)[:0] for f in dataclasses.fields(sd.ues)})
+    bank, tr = cdl_slot_fading(cfg, channel_params(cfg), u0, sd.layout, sd.los[:0], sd.shadow_fading_db[:0],
+                               sd.link_cell[:0], np.zeros(0), freqs, 0.5e-3, drop=0)
+    assert bank.shape == (0, 51) and tr.rows(3).shape == (0, sd.link_cell.shape[1])

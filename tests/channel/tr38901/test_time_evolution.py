@@ -119,7 +119,7 @@ def test_response_refresh_equals_taps_then_frequency_response(monkeypatch, n_prb
     scale * sum |H|^2."""
     import nrsim.channel.tr38901.coefficients as co
     from nrsim.channel.tr38901.coefficients import RayChannel, ResponseRefresh, prb_frequencies_hz
-    monkeypatch.setattr(co, "REANCHOR_STEPS", 5)
+    monkeypatch.setattr(co, "REFRESH_REANCHOR_STEPS", 5)
     cs = _clusters("los", 3, 11)
     rng = np.random.default_rng(5)
     v = rng.normal(size=(3, 3)) * 20

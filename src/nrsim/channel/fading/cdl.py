@@ -30,8 +30,8 @@ the bank holds ``chunk`` slots of every link, ``chunk = max(1, bank_rows // n_li
 (capped at the run length), rows of link l: ``l * chunk + (slot mod chunk)``; when a slot of
 a new chunk is read, the chunk is recomputed from the rays (phasors anchored exactly at the
 chunk's first slot, so the values do not depend on the order in which slots are read).
-Memory: bank ``n_links * chunk * N_RB * 4`` bytes plus the rays, ~40 bytes per ray and link
-(``n_links * 401`` rays for UMa: ~82 MB at 5,130 links).
+Memory: bank ``n_links * chunk * N_RB * 4`` bytes plus the rays, 52 bytes per ray and link
+(coefficient, Doppler, tap, phasor and its step; 401 rays per UMa link: 107 MB at 5,130 links).
 """
 
 from __future__ import annotations

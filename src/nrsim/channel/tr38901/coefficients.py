@@ -430,17 +430,21 @@ def prb_frequencies_hz(n_prb: int, scs_hz: float) -> NDArray[np.float64]:
 
 # -- per-slot refresh of the frequency response -------------------------------------------
 #
-# The taps of a link are refreshed from its rays (one complex product per ray and port pair,
-# the Doppler phasor advanced by the recurrence exp(j 2 pi nu (t + dt)) = exp(j 2 pi nu t)
-# exp(j 2 pi nu dt)), then H(f_k) = sum_tap c_tap exp(-j 2 pi f_k tau_tap) over the link's
-# active taps only, with the delay phases of the PRB grid built per link by the recurrence
-# exp(-j 2 pi (f + df) tau) = exp(-j 2 pi f tau) exp(-j 2 pi df tau) (double precision, taps
-# in the inner loop: independent chains) into a small float32 table, and the sum over taps
-# accumulated in float32 with the PRBs in the innermost, contiguous loop (vectorised without
-# fastmath). Everything for one link stays in the L1/L2 cache; nothing of size
-# [link, tap, prb] is stored.
+# Per link and step: the Doppler phasor of each ray advances by the recurrence
+# exp(j 2 pi nu (t + dt)) = exp(j 2 pi nu t) exp(j 2 pi nu dt) (single precision, rays sorted
+# by tap and stored contiguously per link, inactive rays dropped: the refresh of many links
+# is bound by the memory traffic of the ray arrays), the rays of each tap are summed into
+# its coefficient, then H(f_k) = sum_tap c_tap exp(-j 2 pi f_k tau_tap) over the link's
+# active taps only, with the delay phases of the PRB grid built per link in blocks of
+# PHASE_BLOCK PRBs (exp(-j 2 pi (f + df) tau) = exp(-j 2 pi f tau) exp(-j 2 pi df tau), double
+# precision) and the tap sum accumulated in float32 with the PRBs in the innermost,
+# contiguous loop (vectorised without fastmath). Everything for one link stays in the L1/L2
+# cache; nothing of size [link, tap, prb] is stored.
 
 
+REFRESH_REANCHOR_STEPS = 64
+"""Steps of :class:`ResponseRefresh` between exact evaluations of its single-precision ray
+phasors (drift after 64 products: ~1e-5 relative)."""
 PHASE_BLOCK = 32
 """PRBs per block of the delay-phase table of the per-slot refresh."""
 FOLD_MAX_PAIRS = 2
@@ -482,27 +486,42 @@ def compact_taps(rays: RayChannel) -> CompactTaps:
 
 
 @jit
-def _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re,
-                   e_im, acc_re, acc_im):  # pragma: no cover - compiled
-    """acc_re/acc_im [rx * tx, prb] <- H of link ``li`` now; advances its ray phasors one step."""
-    n_ray, n_rx, n_tx = coef.shape[1], coef.shape[2], coef.shape[3]
-    n_rt = n_rx * n_tx
+def _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re, pw_im,
+                   pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im):  # pragma: no cover - compiled
+    """acc_re/acc_im [rx * tx, prb] <- H of link ``li`` now; advances its ray phasors one step.
+    Rays are sorted by tap (tap t: rays tap_start[li, t] ... tap_start[li, t + 1] - 1)."""
+    n_rt = c_re.shape[1]
     n_f = acc_re.shape[1]
     nt = n_act[li]
-    for t in range(nt):
-        for j in range(n_rt):
-            c[t, j] = 0.0
-    for r in range(n_ray):
-        k = ctap[li, r]
-        if k < 0:
-            continue
-        g = np.complex64(phasor[li, r])
-        ck = c[k]
-        cr = coef[li, r]
-        for u in range(n_rx):
-            for s in range(n_tx):
-                ck[u * n_tx + s] += cr[u, s] * g
-        phasor[li, r] *= step[li, r]
+    nr = n_ray[li]
+    g_re = sc[0]
+    g_im = sc[1]
+    m_re = sc[2]
+    m_im = sc[3]
+    pr = p_re[li]
+    pi = p_im[li]
+    qr = q_re[li]
+    qi = q_im[li]
+    for r in range(nr):  # the phasors now, then one step on (contiguous: vectorised)
+        a = pr[r]
+        b = pi[r]
+        g_re[r] = a
+        g_im[r] = b
+        pr[r] = a * qr[r] - b * qi[r]
+        pi[r] = a * qi[r] + b * qr[r]
+    for j in range(n_rt):
+        cr = c_re[li, j]
+        ci = c_im[li, j]
+        for r in range(nr):
+            m_re[r] = cr[r] * g_re[r] - ci[r] * g_im[r]
+            m_im[r] = cr[r] * g_im[r] + ci[r] * g_re[r]
+        for t in range(nt):
+            x = 0.0
+            y = 0.0
+            for r in range(tap_start[li, t], tap_start[li, t + 1]):
+                x += m_re[r]
+                y += m_im[r]
+            c[t, j] = complex(x, y)
     # delay phases e[t, k] = ph0 dph^k in blocks of BLOCK PRBs: the powers dph^q (q < BLOCK)
     # by recurrence, then each block's first phase times them (contiguous, vectorised)
     blk = pw_re.shape[1]
@@ -598,36 +617,11 @@ def _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_i
 
 
 @jit
-def _response_kernel(coef, ctap, phasor, step, n_act, ph0, dph, out):  # pragma: no cover - compiled
-    n_link, _, n_rx, n_tx = coef.shape
-    n_f = out.shape[3]
-    w = ph0.shape[1]
-    c = np.empty((w, n_rx * n_tx), dtype=np.complex64)
-    pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
-    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
-    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
-    s_re, s_im = np.empty(w), np.empty(w)
-    e_re = np.empty((w, n_f), dtype=np.float32)
-    e_im = np.empty((w, n_f), dtype=np.float32)
-    acc_re = np.empty((n_rx * n_tx, n_f), dtype=np.float32)
-    acc_im = np.empty((n_rx * n_tx, n_f), dtype=np.float32)
-    for li in range(n_link):
-        _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re,
-                       e_im, acc_re, acc_im)
-        for u in range(n_rx):
-            for s in range(n_tx):
-                j = u * n_tx + s
-                for k in range(n_f):
-                    out[li, u, s, k] = complex(acc_re[j, k], acc_im[j, k])
-
-
-@jit
-def _power_kernel(coef, ctap, phasor, step, n_act, ph0, dph, scale, out, row0, row_stride):  # pragma: no cover
-    """out[row0 + li * row_stride, prb] = scale[li] * sum_rx,tx |H|^2 (float32)."""
-    n_link, _, n_rx, n_tx = coef.shape
-    n_f = out.shape[1]
+def _response_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, out):  # pragma: no cover
+    n_link, n_rx, n_tx, n_f = out.shape
     n_rt = n_rx * n_tx
     w = ph0.shape[1]
+    sc = np.empty((4, max(c_re.shape[2], 1)), dtype=np.float32)
     c = np.empty((w, n_rt), dtype=np.complex64)
     pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
     pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
@@ -638,8 +632,35 @@ def _power_kernel(coef, ctap, phasor, step, n_act, ph0, dph, scale, out, row0, r
     acc_re = np.empty((n_rt, n_f), dtype=np.float32)
     acc_im = np.empty((n_rt, n_f), dtype=np.float32)
     for li in range(n_link):
-        _link_response(li, coef, ctap, phasor, step, n_act, ph0, dph, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re,
-                       e_im, acc_re, acc_im)
+        _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
+                       pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
+        for u in range(n_rx):
+            for s in range(n_tx):
+                j = u * n_tx + s
+                for k in range(n_f):
+                    out[li, u, s, k] = complex(acc_re[j, k], acc_im[j, k])
+
+
+@jit
+def _power_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, scale, out, row0,
+                  row_stride):  # pragma: no cover - compiled
+    """out[row0 + li * row_stride, prb] = scale[li] * sum_rx,tx |H|^2 (float32)."""
+    n_link, n_rt = c_re.shape[0], c_re.shape[1]
+    n_f = out.shape[1]
+    w = ph0.shape[1]
+    sc = np.empty((4, max(c_re.shape[2], 1)), dtype=np.float32)
+    c = np.empty((w, n_rt), dtype=np.complex64)
+    pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
+    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    s_re, s_im = np.empty(w), np.empty(w)
+    e_re = np.empty((w, n_f), dtype=np.float32)
+    e_im = np.empty((w, n_f), dtype=np.float32)
+    acc_re = np.empty((n_rt, n_f), dtype=np.float32)
+    acc_im = np.empty((n_rt, n_f), dtype=np.float32)
+    for li in range(n_link):
+        _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
+                       pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
         row = row0 + li * row_stride
         g = np.float32(scale[li])
         for k in range(n_f):
@@ -647,6 +668,16 @@ def _power_kernel(coef, ctap, phasor, step, n_act, ph0, dph, scale, out, row0, r
         for j in range(n_rt):
             for k in range(n_f):
                 out[row, k] += g * (acc_re[j, k] * acc_re[j, k] + acc_im[j, k] * acc_im[j, k])
+
+
+@jit
+def _cis_kernel(nu, n_ray, t_s, out_re, out_im):  # pragma: no cover - compiled
+    two_pi_t = 2.0 * math.pi * t_s
+    for li in range(nu.shape[0]):
+        for r in range(n_ray[li]):
+            x = two_pi_t * nu[li, r]
+            out_re[li, r] = math.cos(x)
+            out_im[li, r] = math.sin(x)
 
 
 class ResponseRefresh:
@@ -675,43 +706,64 @@ class ResponseRefresh:
         if f.size > 2 and not np.allclose(np.diff(f), df, rtol=0.0, atol=1e-9 * max(1.0, abs(df))):
             raise ValueError("freq_hz must be evenly spaced (a PRB grid)")
         ct = compact_taps(rays)
-        self.coef = np.ascontiguousarray(rays.coef, dtype=np.complex64)
-        self.tap = np.ascontiguousarray(ct.tap)
+        n_link, _, n_rx, n_tx = rays.coef.shape
+        # each link's rays sorted by compact tap, inactive rays dropped
+        big = np.iinfo(np.int16).max
+        key = np.where(ct.tap >= 0, ct.tap, big).astype(np.int64)
+        order = np.argsort(key, axis=1, kind="stable")
+        self.n_ray = (ct.tap >= 0).sum(axis=1).astype(np.int64)
+        width = max(int(self.n_ray.max(initial=0)), 1)
+        order = order[:, :width]
+        valid = np.arange(width)[None, :] < self.n_ray[:, None]
+        coef = np.take_along_axis(rays.coef.reshape(n_link, rays.coef.shape[1], n_rx * n_tx), order[:, :, None], axis=1)
+        coef = np.where(valid[:, :, None], coef, 0.0)
+        self.c_re = np.ascontiguousarray(np.moveaxis(coef.real, 2, 1), dtype=np.float32)  # [link, rt, ray]
+        self.c_im = np.ascontiguousarray(np.moveaxis(coef.imag, 2, 1), dtype=np.float32)
+        self.nu = np.ascontiguousarray(np.where(valid, np.take_along_axis(rays.doppler_hz, order, axis=1), 0.0))
+        counts = np.zeros((n_link, ct.delays_s.shape[1] + 1), dtype=np.int64)
+        li, ri = np.nonzero(ct.tap >= 0)
+        np.add.at(counts, (li, ct.tap[li, ri].astype(np.int64) + 1), 1)
+        self.tap_start = np.ascontiguousarray(np.cumsum(counts, axis=1))  # [link, tap + 1]
         self.n_active = np.ascontiguousarray(ct.n_active)
-        self.nu = np.ascontiguousarray(rays.doppler_hz, dtype=np.float64)
         self.ph0 = np.ascontiguousarray(np.exp(-2j * np.pi * f[0] * ct.delays_s))
         self.dph = np.ascontiguousarray(np.exp(-2j * np.pi * df * ct.delays_s))
+        self.shape = (n_link, n_rx, n_tx)
         self.n_prb = int(f.size)
         self.dt_s = float(dt_s)
-        self.phasor = np.empty(self.nu.shape, dtype=np.complex128)
-        self.step = np.empty_like(self.phasor)
-        _phasor_kernel(self.nu, self.dt_s, self.step)
+        # phasors and their per-step factors in single precision (the refresh streams them
+        # every step: memory traffic, not arithmetic, bounds it); re-anchored exactly every
+        # REFRESH_REANCHOR_STEPS steps
+        self.p_re = np.zeros(self.nu.shape, dtype=np.float32)
+        self.p_im = np.zeros_like(self.p_re)
+        self.q_re = np.zeros_like(self.p_re)
+        self.q_im = np.zeros_like(self.p_re)
+        _cis_kernel(self.nu, self.n_ray, self.dt_s, self.q_re, self.q_im)
         self.seek(t0_s)
 
     @property
     def n_links(self) -> int:
-        return int(self.coef.shape[0])
+        return int(self.shape[0])
 
     def seek(self, t_s: float) -> None:
         """Move to time ``t_s`` [s] (exact phasors)."""
         self.t_s = float(t_s)
         self._since_anchor = 0
-        _phasor_kernel(self.nu, self.t_s, self.phasor)
+        _cis_kernel(self.nu, self.n_ray, self.t_s, self.p_re, self.p_im)
 
     def _advance(self) -> None:
         self._since_anchor += 1
         t_next = self.t_s + self.dt_s
-        if self._since_anchor >= REANCHOR_STEPS:
+        if self._since_anchor >= REFRESH_REANCHOR_STEPS:
             self.seek(t_next)
         else:
             self.t_s = t_next
 
     def response(self, out: NDArray[np.complex64] | None = None) -> NDArray[np.complex64]:
         """H complex64 [link, rx, tx, prb] at the current time; then one step on."""
-        n_link, _, n_rx, n_tx = self.coef.shape
         if out is None:
-            out = np.empty((n_link, n_rx, n_tx, self.n_prb), dtype=np.complex64)
-        _response_kernel(self.coef, self.tap, self.phasor, self.step, self.n_active, self.ph0, self.dph, out)
+            out = np.empty((*self.shape, self.n_prb), dtype=np.complex64)
+        _response_kernel(self.c_re, self.c_im, self.tap_start, self.n_ray, self.p_re, self.p_im, self.q_re, self.q_im,
+                         self.n_active, self.ph0, self.dph, out)
         self._advance()
         return out
 
@@ -719,6 +771,7 @@ class ResponseRefresh:
               row_stride: int = 1) -> None:
         """out[row0 + l * row_stride, :] = scale[l] * sum_rx,tx |H_l|^2 (float32 [row, prb])
         at the current time; then one step on."""
-        _power_kernel(self.coef, self.tap, self.phasor, self.step, self.n_active, self.ph0, self.dph,
-                      np.ascontiguousarray(scale, dtype=np.float64), out, int(row0), int(row_stride))
+        _power_kernel(self.c_re, self.c_im, self.tap_start, self.n_ray, self.p_re, self.p_im, self.q_re, self.q_im,
+                      self.n_active, self.ph0, self.dph, np.ascontiguousarray(scale, dtype=np.float64), out,
+                      int(row0), int(row_stride))
         self._advance()
