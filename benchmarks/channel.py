@@ -6,7 +6,9 @@ Stages: large-scale drop + candidate links + LSP fields ("drop"); LSPs + cluster
 delay taps ("taps"); frequency response ("H(f)"); "total" is their sum. Then the time
 evolution (3 km/h, random horizontal directions): per-ray coefficients once ("rays"), and the
 refresh of the taps (:func:`taps_every`, all links or one per UE) and of the frequency
-response per slot (0.5 ms) for ``--slots`` slots (the all-links H(f) case runs 1/20 of them);
+response per slot (0.5 ms) for ``--slots`` slots (the all-links H(f) case runs 1/20 of them),
+then the fused refresh (:class:`ResponseRefresh`, taps and H(f) in one pass; the engine's
+single-port power case over all links runs 1/5 of them);
 wall and CPU seconds (CPU counts both threads; on a loaded machine it is the steadier figure). Also scaling with PRBs and ports. Peak memory is tracemalloc's peak (NumPy
 reports its buffers to it) for the channel stages, and ru_maxrss of the process.
 Prints tables; asserts nothing.
@@ -24,7 +26,13 @@ import numpy as np
 
 from nrsim.api import load_config
 from nrsim.calibration.full import antenna_panels, cluster_key, drop_links
-from nrsim.channel.tr38901.coefficients import RayChannel, frequency_response, prb_frequencies_hz, taps_every
+from nrsim.channel.tr38901.coefficients import (
+    RayChannel,
+    ResponseRefresh,
+    frequency_response,
+    prb_frequencies_hz,
+    taps_every,
+)
 from nrsim.channel.tr38901.links import link_channels, link_rays
 from nrsim.channel.tr38901.panel import PanelArray
 
@@ -76,6 +84,32 @@ def evolution(cfg, bs, ue, tilt, n_slots: int) -> None:
             _, taps = next(gen)
             if n_prb:
                 frequency_response(taps, r.delays_s, f)
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
+        print(f"{label:<44} {slots:>6} {dt:>8.2f} {dc:>8.2f} {1e3 * dt / slots:>8.2f}", flush=True)
+    # the fused refresh (ResponseRefresh): taps and H(f) per link in one pass
+    for label, sel, n_prb, ports in (("fused H(f) 273 PRB, one link per UE", serving, 273, (2, 4)),
+                                     ("fused H(f) 106 PRB, one link per UE", serving, 106, (2, 4)),
+                                     ("fused H(f) 50 PRB, one link per UE", serving, 50, (2, 4)),
+                                     ("fused H(f) 273 PRB, 2 ports x 2, per UE", serving, 273, (2, 2)),
+                                     ("fused H(f) 273 PRB, 1 x 1, per UE", serving, 273, (1, 1)),
+                                     ("fused |H|^2 273 PRB, 1 x 1, all links", None, 273, (1, 1)),
+                                     ("fused H(f) 273 PRB, all links", None, 273, (2, 4))):
+        idx = np.arange(n) if sel is None else sel
+        r = RayChannel(np.ascontiguousarray(rays.coef[idx][:, :, :ports[0], :ports[1]]), rays.doppler_hz[idx],
+                       rays.tap[idx], rays.delays_s[idx])
+        rr = ResponseRefresh(r, prb_frequencies_hz(n_prb, 30e3), SLOT_S)
+        slots = n_slots if sel is not None else max(1, n_slots // 20)
+        if ports == (1, 1) and sel is None:
+            slots = max(1, n_slots // 5)
+            g = np.empty((idx.size, n_prb), dtype=np.float32)
+            step = (lambda: rr.power(np.ones(idx.size), g))
+        else:
+            h = np.empty((idx.size, ports[0], ports[1], n_prb), dtype=np.complex64)
+            step = (lambda: rr.response(h))
+        step()  # compilation
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(slots):
+            step()
         dt, dc = time.perf_counter() - t0, time.process_time() - c0
         print(f"{label:<44} {slots:>6} {dt:>8.2f} {dc:>8.2f} {1e3 * dt / slots:>8.2f}", flush=True)
 

@@ -28,6 +28,7 @@ def test_list_shows_every_case() -> None:
         (["calibrate", "uma-6ghz", "uma-5ghz"], "unknown calibration case 'uma-5ghz'"),
         (["calibrate", "uma-6ghz", "--drops", "0"], "drops = 0"),
         (["calibrate", "--drops", "-1"], "drops = -1"),
+        (["calibrate", "uma-6ghz", "--set", "channel.blockage=model_a"], "--set applies to --full only"),
     ],
 )
 def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path, args: list[str], needle: str) -> None:
@@ -52,3 +53,11 @@ def test_run_exit_code_follows_the_verdict(tmp_path: Path) -> None:
     assert "no 3GPP reference" in res.output  # InH SINR and every 30 GHz metric
     assert "inh-30ghz" in res.output and "compared percentiles pass" in res.output
     assert {e["case"] for e in record["cases"]} == {"inh-6ghz", "inh-30ghz"}
+
+
+def test_full_with_a_bad_option_exits_2() -> None:
+    """``--full --set``: the 7.6 options are validated (oxygen absorption only at 52-68 GHz)."""
+    res = runner.invoke(app, ["calibrate", "--full", "inh-6ghz", "--set", "channel.oxygen_absorption=true"],
+                        env={"COLUMNS": "200"})
+    assert res.exit_code == 2
+    assert "oxygen_absorption" in res.output

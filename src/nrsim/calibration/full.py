@@ -25,7 +25,7 @@ import csv
 import functools
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -34,10 +34,12 @@ from numpy.typing import NDArray
 
 from nrsim.api import load_config
 from nrsim.calibration.compare import COMPARED_PERCENTILES
+from nrsim.channel.fading.cdl import channel_options
 from nrsim.channel.large_scale import field_area, large_scale_block, make_los_field, make_shadowing_fields
 from nrsim.channel.tr38901 import pathloss
 from nrsim.channel.tr38901.antenna import angles_from_vector_deg
 from nrsim.channel.tr38901.coefficients import frequency_response, prb_frequencies_hz
+from nrsim.channel.tr38901.draws import cluster_key
 from nrsim.channel.tr38901.links import Links, link_channels, link_spreads
 from nrsim.channel.tr38901.lsp import LspFields
 from nrsim.channel.tr38901.panel import PanelArray, port_gain_dbi
@@ -132,11 +134,13 @@ class FullCaseResult:
         return rows
 
 
-def _case_config(case: str, *, drops: int, seed: int | None, ues_per_sector: int) -> ScenarioConfig:
+def _case_config(case: str, *, drops: int, seed: int | None, ues_per_sector: int,
+                 overrides: Sequence[str] = ()) -> ScenarioConfig:
     if case.split("-")[0] not in ("uma", "umi", "inh"):
         raise ConfigError(f"unknown full-calibration case {case!r} (allowed: uma-, umi-, inh- "
                           f"presets, e.g. {', '.join(FULL_CASES)})", field="case")
-    return load_config(case, [f"deployment.ue.per_sector={int(ues_per_sector)}"], seed=seed, drops=drops)
+    return load_config(case, [f"deployment.ue.per_sector={int(ues_per_sector)}", *overrides], seed=seed,
+                       drops=drops)
 
 
 def run_full_case(
@@ -147,10 +151,12 @@ def run_full_case(
     seed: int | None = None,
     ues_per_sector: int = DEFAULT_UES_PER_SECTOR,
     n_interferers: int | None = CALIBRATION_INTERFERERS,
+    overrides: Sequence[str] = (),
 ) -> FullCaseResult:
     """Run one full-calibration case (a preset such as ``"uma-6ghz"``, BS antenna config 1 or
-    2) for ``drops`` drops and return its metric samples."""
-    cfg = _case_config(case, drops=drops, seed=seed, ues_per_sector=ues_per_sector)
+    2) for ``drops`` drops and return its metric samples. ``overrides``: dotted config
+    overrides (e.g. ``"channel.blockage=model_a"``: the 7.6 options of the clustered channel)."""
+    cfg = _case_config(case, drops=drops, seed=seed, ues_per_sector=ues_per_sector, overrides=overrides)
     bs, ue_panel, tilt_deg = antenna_panels(config, cfg.channel.scenario)
     acc: dict[str, list[NDArray[np.float64]]] = {}
     for d in range(cfg.drops):
@@ -219,11 +225,6 @@ def drop_links(cfg: ScenarioConfig, drop: int, bs: PanelArray, tilt_deg: float,
                      fields=lsp_fields, scenario=params.scenario, fc_ghz=params.fc_ghz)
 
 
-def cluster_key(seed: int, drop: int) -> int:
-    """The 64-bit key of a drop's per-link cluster and ray draws (named stream ``"clusters"``)."""
-    return int(stream(seed, "clusters", drop=drop).integers(0, 2**63, dtype=np.int64))
-
-
 def full_drop_metrics(
     cfg: ScenarioConfig, drop: int, bs: PanelArray, ue_panel: PanelArray, tilt_deg: float,
     config: int, n_interferers: int | None = CALIBRATION_INTERFERERS,
@@ -232,8 +233,11 @@ def full_drop_metrics(
     dl = drop_links(cfg, drop, bs, tilt_deg, n_interferers)
     cand, ls_gain_db = dl.cand, dl.ls_gain_db
     n_ue, k = cand.shape
+    c = cfg.channel
+    opts = channel_options(c.blockage, c.oxygen_absorption, dl.scenario, c.blockage_blockers,
+                           c.blockage_self_blocking, seed=cfg.seed, drop=drop)
     ch = link_channels(dl.links, dl.scenario, dl.fc_ghz, dl.fields, bs, ue_panel,
-                       key=cluster_key(cfg.seed, drop), spreads=False)
+                       key=cluster_key(cfg.seed, drop), spreads=False, options=opts)
     freqs = prb_frequencies_hz(N_PRB_SV, PRB_SCS_HZ)
     h = frequency_response(ch.taps, ch.delays_s, freqs)  # [link, rx, tx, prb]
     p = np.abs(h) ** 2
@@ -273,10 +277,11 @@ def full_calibration(
     drops: int = 1,
     seed: int | None = None,
     ues_per_sector: int = DEFAULT_UES_PER_SECTOR,
+    overrides: Sequence[str] = (),
 ) -> list[FullCaseResult]:
     """Run every (case, config) of the full calibration; see :func:`run_full_case`."""
     return [
-        run_full_case(c, g, drops=drops, seed=seed, ues_per_sector=ues_per_sector)
+        run_full_case(c, g, drops=drops, seed=seed, ues_per_sector=ues_per_sector, overrides=overrides)
         for c in cases for g in configs
     ]
 

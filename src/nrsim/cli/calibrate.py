@@ -18,7 +18,7 @@ from rich.table import Table
 
 from nrsim.cli._output import ForceOption, progress_columns, warnings_as_lines
 from nrsim.cli.errors import print_error
-from nrsim.errors import NrsimError
+from nrsim.errors import ConfigError, NrsimError
 from nrsim.calibration.full import FULL_CASES, format_table, full_calibration
 from nrsim.calibration import CASES, METRICS, reference_for
 import nrsim
@@ -135,12 +135,20 @@ def calibrate(
                      "uma-6ghz umi-6ghz inh-6ghz, BS antenna configs 1 and 2; --drops default 1) "
                      "and print simulated vs 3GPP percentiles; writes nothing."),
     ] = False,
+    set_: Annotated[
+        Optional[list[str]],
+        typer.Option("--set", "-s", help="With --full: dotted override of every case, e.g. --set "
+                     "channel.blockage=model_a (the clustered channel's 7.6 options; repeatable)."),
+    ] = None,
 ) -> None:
     """Reproduce the TR 38.901 Table 7.8-1 large-scale calibration and compare it with 3GPP
     R1-165974: coupling loss, geometry SIR and SINR at 5/10/50/90/95 %."""
+    if set_ and not full:
+        _fail(ConfigError("--set applies to --full only (the large-scale cases run their presets as "
+                          "published)", field="set"))
     if full:
         try:
-            res = full_calibration(cases or FULL_CASES, drops=drops or 1, seed=seed)
+            res = full_calibration(cases or FULL_CASES, drops=drops or 1, seed=seed, overrides=tuple(set_ or ()))
         except NrsimError as exc:
             _fail(exc)
         print(format_table(res))

@@ -147,6 +147,38 @@ class ChannelConfig(_Frozen):
     """RMa average building height h [m] (Table 7.4.1-1 applicability: 5..50 m)."""
     rma_street_width_m: Annotated[float, Field(ge=5.0, le=50.0)] = 20.0
     """RMa average street width W [m] (Table 7.4.1-1 applicability: 5..50 m)."""
+    oxygen_absorption: bool = False
+    """Oxygen absorption of TR 38.901 V17.0.0 7.6.1 (eq. 7.6-1, Table 7.6.1-1) in the clustered
+    channel (``slots.fading.model = "cdl-38901"``, ``nrsim calibrate --full``): each cluster
+    loses alpha(fc) (d_3D + c (tau_n + tau_Delta)) / 1000 dB. Table 7.6.1-1 is non-zero only
+    for 52 < fc < 68 GHz; elsewhere it would change nothing and is rejected (under
+    ``validity = "raise"``). The large-scale model (snapshot, path loss) does not use it."""
+    blockage: Literal["off", "model_a"] = "off"
+    """Blockage of TR 38.901 V17.0.0 7.6.4 in the clustered channel (same runs as
+    ``oxygen_absorption``): ``model_a`` (7.6.4.1): a self-blocking region of the UE (30 dB) and
+    ``blockage_blockers`` non-self-blocking blockers per UE (knife-edge loss, eqs. 7.6-22..27,
+    Table 7.6.4.1-2 at the scenario's blocker distance), on every cluster and the direct path;
+    blockers drawn per UE (stream ``"blockage"``), without their spatial or temporal
+    correlation. The model is defined over the clustered channel's range (0.5-100 GHz)."""
+    blockage_blockers: Annotated[int, Field(ge=0, le=64)] = 4
+    """Non-self-blocking blockers K per UE of blockage model A (Table 7.6.4.1-2: 4 typical)."""
+    blockage_self_blocking: Literal["portrait", "landscape", "none"] = "portrait"
+    """Self-blocking region of blockage model A (Table 7.6.4.1-1: portrait or landscape mode),
+    or ``none``."""
+
+    @model_validator(mode="after")
+    def _options_frequency(self) -> "ChannelConfig":
+        if self.oxygen_absorption and self.validity == "raise" and not 52.0 < self.fc_ghz < 68.0:
+            raise ValueError(
+                f"oxygen_absorption = true at fc_ghz = {self.fc_ghz}: Table 7.6.1-1 is 0 dB/km outside "
+                "52-68 GHz (allowed: fc_ghz in (52, 68), or oxygen_absorption = false)"
+            )
+        if self.blockage != "off" and self.scenario not in ("uma", "umi", "inh", "rma"):
+            raise ValueError(
+                f"blockage = {self.blockage!r} needs a Table 7.6.4.1-2 scenario (uma, umi, inh, rma), "
+                f"not scenario = {self.scenario!r}"
+            )
+        return self
 
 
 class AntennaConfig(_Frozen):
@@ -497,8 +529,12 @@ class SlotFadingConfig(_Frozen):
 
     enabled: bool = True
     """Frequency-selective, time-correlated fading; off: large-scale gains only."""
-    model: Literal["TDL-A", "TDL-B", "TDL-C"] = "TDL-C"
-    """TDL power-delay profile (TR 38.901 Tables 7.7.2-1..3)."""
+    model: Literal["TDL-A", "TDL-B", "TDL-C", "cdl-38901"] = "TDL-C"
+    """TDL power-delay profile (TR 38.901 Tables 7.7.2-1..3), or ``cdl-38901``: the clustered
+    channel of TR 38.901 7.5 per modelled link (serving + ``n_interferers``) from the link's own
+    geometry, LOS state and shadow fading, normalised to unit mean power so the large-scale
+    gain is unchanged (static slot runs, UMa/UMi/InH; docs/slots.md). ``delay_spread_ns`` is
+    then unused (the link's own LSPs set it); ``bank_rows`` bounds the refreshed trace rows."""
     delay_spread_ns: Annotated[float, Field(gt=0.0, le=5_000.0)] = 100.0
     """RMS delay spread scaling the normalised delays (7.7.3; Table 7.7.3-1: 100 ns nominal,
     300 ns long)."""
@@ -508,7 +544,8 @@ class SlotFadingConfig(_Frozen):
     """Speed of outdoor UEs [km/h] (M.2412 Dense Urban: 30 km/h in cars)."""
     bank_rows: Annotated[int, Field(ge=256, le=4_194_304)] = 65_536
     """Precomputed trace rows (realisations x trace slots) per speed class; memory
-    bank_rows x N_RB x 4 bytes per class."""
+    bank_rows x N_RB x 4 bytes per class. ``cdl-38901``: rows of the refreshed bank (links x
+    slots per refresh chunk, at least one slot per link), memory the same per row."""
     doppler_speed_kmh: Annotated[float, Field(ge=0.0, le=500.0)] | None = None
     """Mobile call runs: the speed [km/h] that sets every UE's Doppler spread (ablation, e.g.
     3: slow fading for the vehicles too). Unset: each UE's own speed."""

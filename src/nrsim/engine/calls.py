@@ -36,6 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from nrsim.channel.fading import assign_link_traces, build_fading_bank
+from nrsim.channel.fading.cdl import CDL_MODEL
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
@@ -141,6 +142,11 @@ def check_call_config(cfg: ScenarioConfig) -> None:
     if cfg.interference.mode == "sparse":
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
+    if sc.fading.model == CDL_MODEL:
+        raise ConfigError(
+            f"slots.fading.model = {CDL_MODEL!r} is not supported in runs with moving UEs yet (the "
+            "clustered channel of a moving UE needs a per-step refresh of its links); allowed here: "
+            "TDL-A, TDL-B, TDL-C", field="slots.fading.model")
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     ratio = cfg.mobility.step_ms / slot_ms
     if abs(ratio - round(ratio)) > 1e-9:

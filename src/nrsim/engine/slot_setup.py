@@ -25,7 +25,7 @@ from nrsim.channel.large_scale import (
 )
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.layout import Layout
-from nrsim.deployment.ue_drop import drop_ues
+from nrsim.deployment.ue_drop import UeDrop, drop_ues
 from nrsim.engine.snapshot import build_layout, channel_params
 from nrsim.errors import ConfigError
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
@@ -43,6 +43,10 @@ class SlotDrop:
     link_cell : int64 [ue, link]
         Serving cell first, then the strongest other cells, strongest first.
     indoor : bool [ue]
+    ues : the UE drop (positions, heights) or None.
+    los : bool [ue, site] and shadow_fading_db : float32 [ue, site] [dB, a loss]
+        The large-scale LOS state and shadow fading (the clustered fast fading of
+        ``slots.fading.model = "cdl-38901"`` follows them), or None.
     """
 
     drop: int
@@ -51,6 +55,9 @@ class SlotDrop:
     serving_cell: NDArray[np.int64]
     link_cell: NDArray[np.int64]
     indoor: NDArray[np.bool_]
+    ues: UeDrop | None = None
+    los: NDArray[np.bool_] | None = None
+    shadow_fading_db: NDArray[np.float32] | None = None
 
     @property
     def n_ue(self) -> int:
@@ -100,10 +107,14 @@ def slot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None) -
     key = link_key(seed, drop)
     n = ues.n_ue
     gain = np.empty((n, layout.n_cells))
+    los = np.zeros((n, layout.n_sites), dtype=bool)
+    sf_db = np.zeros((n, layout.n_sites), dtype=np.float32)
     for b0 in range(0, n, UE_BLOCK):
         b1 = min(b0 + UE_BLOCK, n)
         ls = large_scale_block(ues, slice(b0, b1), layout, params, o2i, fields, link_key=key, los_field=los_field)
         gain[b0:b1] = ls.coupling_gain_db
+        los[b0:b1] = ls.los
+        sf_db[b0:b1] = ls.shadow_fading_db
     radio = cfg.radio
     n_sc = n_rb(radio.bandwidth_mhz, radio.scs_khz, cfg.channel.fc_ghz) * SUBCARRIERS_PER_RB
     rsrp = rsrp_dbm(radio.tx_power_dbm + gain, n_sc)
@@ -115,5 +126,5 @@ def slot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = None) -
     links = strongest_links(gain, serv, cfg.slots.n_interferers)
     return SlotDrop(
         drop=drop, layout=layout, coupling_gain_db=gain, serving_cell=serv.astype(np.int64),
-        link_cell=links, indoor=np.asarray(ues.indoor, dtype=bool),
+        link_cell=links, indoor=np.asarray(ues.indoor, dtype=bool), ues=ues, los=los, shadow_fading_db=sf_db,
     )

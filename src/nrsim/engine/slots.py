@@ -36,11 +36,12 @@ from numpy.typing import NDArray
 
 from nrsim.channel.fading import assign_link_traces, build_fading_bank
 from nrsim.channel.fading.bank import LinkTraces
+from nrsim.channel.fading.cdl import CDL_MODEL, CdlTraces, cdl_slot_fading
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import slot_kernels as sk
 from nrsim.engine.slot_harq import HarqEntity
 from nrsim.engine.slot_setup import SlotDrop, slot_drop
-from nrsim.engine.snapshot import build_layout
+from nrsim.engine.snapshot import build_layout, channel_params
 from nrsim.link.adaptation import mcs_for_sinr_array
 from nrsim.link.bler import bler_curves
 from nrsim.link.frame import (
@@ -175,7 +176,7 @@ class SlotRun:
     meta: dict[str, Any]
 
 
-def _fading(cfg: ScenarioConfig, sd: SlotDrop, freqs_hz, slot_s: float) -> tuple[np.ndarray, LinkTraces]:
+def _fading(cfg: ScenarioConfig, sd: SlotDrop, freqs_hz, slot_s: float) -> tuple[np.ndarray, LinkTraces | CdlTraces]:
     fad = cfg.slots.fading
     n_ue, n_link = sd.link_cell.shape
     if not fad.enabled:
@@ -186,6 +187,9 @@ def _fading(cfg: ScenarioConfig, sd: SlotDrop, freqs_hz, slot_s: float) -> tuple
     v_out = fad.outdoor_ue_speed_kmh if fad.outdoor_ue_speed_kmh is not None else v_in
     speeds = np.unique(np.array([v_in, v_out]))
     ue_speed = np.where(sd.indoor, v_in, v_out)
+    if fad.model == CDL_MODEL:
+        return cdl_slot_fading(cfg, channel_params(cfg), sd.ues, sd.layout, sd.los, sd.shadow_fading_db, sd.link_cell, ue_speed,
+                               freqs_hz, slot_s, drop=sd.drop)
     cls = np.searchsorted(speeds, ue_speed)
     bank = build_fading_bank(
         fad.model, fad.delay_spread_ns * 1e-9, freqs_hz, speeds, cfg.channel.fc_ghz, slot_s,

@@ -108,3 +108,48 @@ def test_taps_every_follows_taps_at(monkeypatch):
         assert t == pytest.approx(0.01 + k * 0.5e-3)
         exact = taps_at(rays, t)
         np.testing.assert_allclose(taps, exact, rtol=0, atol=1e-6 * np.abs(exact).max())
+
+
+@pytest.mark.parametrize("n_prb", [1, 50, 273])
+@pytest.mark.parametrize("ports", [(1, 1), (2, 4)])
+def test_response_refresh_equals_taps_then_frequency_response(monkeypatch, n_prb, ports):
+    """The fused per-slot refresh (compact taps, blocked delay phases; folded path for one
+    port pair, phase table for eight) equals frequency_response(taps_at(t)) to single
+    precision, every step, across a re-anchoring and after a seek; power() is
+    scale * sum |H|^2."""
+    import nrsim.channel.tr38901.coefficients as co
+    from nrsim.channel.tr38901.coefficients import RayChannel, ResponseRefresh, prb_frequencies_hz
+    monkeypatch.setattr(co, "REFRESH_REANCHOR_STEPS", 5)
+    cs = _clusters("los", 3, 11)
+    rng = np.random.default_rng(5)
+    v = rng.normal(size=(3, 3)) * 20
+    rays = ray_coefficients(cs, BS, UE, 40.0, 8.0, 150.0, 0.05, v)
+    n_rx, n_tx = ports
+    rays = RayChannel(np.ascontiguousarray(rays.coef[:, :, :n_rx, :n_tx]), rays.doppler_hz, rays.tap, rays.delays_s)
+    f = prb_frequencies_hz(n_prb, 30e3)
+    rr = ResponseRefresh(rays, f, 0.5e-3, t0_s=0.003)
+    for k in range(12):
+        t = 0.003 + k * 0.5e-3
+        exact = frequency_response(taps_at(rays, t), rays.delays_s, f)
+        h = rr.response()
+        np.testing.assert_allclose(h, exact, rtol=0, atol=2e-6 * np.abs(exact).max())
+    rr.seek(0.0125)
+    scale = np.array([1.0, 0.5, 2.0])
+    out = np.full((3 * 2, n_prb), -1.0, dtype=np.float32)
+    rr.power(scale, out, row0=1, row_stride=2)
+    exact = np.abs(frequency_response(taps_at(rays, 0.0125), rays.delays_s, f)) ** 2
+    want = scale[:, None] * exact.sum(axis=(1, 2))
+    np.testing.assert_allclose(out[1::2], want, rtol=2e-5, atol=1e-6 * want.max())
+    assert np.all(out[0::2] == -1.0)  # other rows untouched
+
+
+def test_compact_taps_hand_example():
+    """Rays on taps {-1, 0, 3, 3, 7} of a 9-tap layout: active taps 0, 3, 7 -> 0, 1, 2."""
+    from nrsim.channel.tr38901.coefficients import RayChannel, compact_taps
+    tap = np.array([[-1, 0, 3, 3, 7]], dtype=np.int16)
+    delays = np.arange(9, dtype=np.float64)[None, :] * 1e-8
+    rays = RayChannel(np.ones((1, 5, 1, 1), np.complex64), np.zeros((1, 5)), tap, delays)
+    ct = compact_taps(rays)
+    assert ct.tap.tolist() == [[-1, 0, 1, 1, 2]]
+    assert ct.n_active.tolist() == [3]
+    np.testing.assert_allclose(ct.delays_s[0, :3], [0.0, 3e-8, 7e-8])

@@ -426,3 +426,352 @@ def prb_frequencies_hz(n_prb: int, scs_hz: float) -> NDArray[np.float64]:
     ``scs_hz`` per PRB, TS 38.211 4.4.4), ``n_prb`` PRBs centred on the carrier."""
     prb_hz = 12.0 * scs_hz
     return (np.arange(n_prb) - (n_prb - 1) / 2.0) * prb_hz
+
+
+# -- per-slot refresh of the frequency response -------------------------------------------
+#
+# Per link and step: the Doppler phasor of each ray advances by the recurrence
+# exp(j 2 pi nu (t + dt)) = exp(j 2 pi nu t) exp(j 2 pi nu dt) (single precision, rays sorted
+# by tap and stored contiguously per link, inactive rays dropped: the refresh of many links
+# is bound by the memory traffic of the ray arrays), the rays of each tap are summed into
+# its coefficient, then H(f_k) = sum_tap c_tap exp(-j 2 pi f_k tau_tap) over the link's
+# active taps only, with the delay phases of the PRB grid built per link in blocks of
+# PHASE_BLOCK PRBs (exp(-j 2 pi (f + df) tau) = exp(-j 2 pi f tau) exp(-j 2 pi df tau), double
+# precision) and the tap sum accumulated in float32 with the PRBs in the innermost,
+# contiguous loop (vectorised without fastmath). Everything for one link stays in the L1/L2
+# cache; nothing of size [link, tap, prb] is stored.
+
+
+REFRESH_REANCHOR_STEPS = 64
+"""Steps of :class:`ResponseRefresh` between exact evaluations of its single-precision ray
+phasors (drift after 64 products: ~1e-5 relative)."""
+PHASE_BLOCK = 32
+"""PRBs per block of the delay-phase table of the per-slot refresh."""
+FOLD_MAX_PAIRS = 2
+"""Up to this many port pairs the refresh folds each tap coefficient into its delay phases
+(no per-link phase table: faster for single-stream links, measured)."""
+
+
+@dataclass(frozen=True)
+class CompactTaps:
+    """The active (non-empty) delay taps of each link of a :class:`RayChannel`.
+
+    tap : int16 [link, ray], the ray's index among its link's active taps (-1: no ray);
+    n_active : int64 [link]; delays_s : float64 [link, tap] (active taps first, 0 after).
+    """
+
+    tap: NDArray[np.int16]
+    n_active: NDArray[np.int64]
+    delays_s: NDArray[np.float64]
+
+
+def compact_taps(rays: RayChannel) -> CompactTaps:
+    """Renumber each link's taps to its active ones (those with at least one ray), in tap
+    order (a link of C clusters has C + 4 delays, C + 5 with a direct path)."""
+    n_link, n_ray = rays.tap.shape
+    n_tap = rays.n_taps
+    used = np.zeros((n_link, n_tap + 1), dtype=bool)
+    rows = np.repeat(np.arange(n_link), n_ray)
+    used[rows, rays.tap.reshape(-1).astype(np.int64)] = True  # -1 lands in the last column
+    used = used[:, :n_tap]
+    n_active = used.sum(axis=1).astype(np.int64)
+    rank = np.cumsum(used, axis=1) - 1  # [link, tap] compact index of each used tap
+    t = rays.tap.astype(np.int64)
+    ctap = np.where(t >= 0, np.take_along_axis(rank, np.maximum(t, 0), axis=1), -1).astype(np.int16)
+    width = int(n_active.max(initial=0))
+    delays = np.zeros((n_link, max(width, 1)))
+    li, ti = np.nonzero(used)
+    delays[li, rank[li, ti]] = rays.delays_s[li, ti]
+    return CompactTaps(tap=ctap, n_active=n_active, delays_s=delays)
+
+
+@jit
+def _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re, pw_im,
+                   pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im):  # pragma: no cover - compiled
+    """acc_re/acc_im [rx * tx, prb] <- H of link ``li`` now; advances its ray phasors one step.
+    Rays are sorted by tap (tap t: rays tap_start[li, t] ... tap_start[li, t + 1] - 1)."""
+    n_rt = c_re.shape[1]
+    n_f = acc_re.shape[1]
+    nt = n_act[li]
+    nr = n_ray[li]
+    g_re = sc[0]
+    g_im = sc[1]
+    m_re = sc[2]
+    m_im = sc[3]
+    pr = p_re[li]
+    pi = p_im[li]
+    qr = q_re[li]
+    qi = q_im[li]
+    for r in range(nr):  # the phasors now, then one step on (contiguous: vectorised)
+        a = pr[r]
+        b = pi[r]
+        g_re[r] = a
+        g_im[r] = b
+        pr[r] = a * qr[r] - b * qi[r]
+        pi[r] = a * qi[r] + b * qr[r]
+    for j in range(n_rt):
+        cr = c_re[li, j]
+        ci = c_im[li, j]
+        for r in range(nr):
+            m_re[r] = cr[r] * g_re[r] - ci[r] * g_im[r]
+            m_im[r] = cr[r] * g_im[r] + ci[r] * g_re[r]
+        for t in range(nt):
+            x = 0.0
+            y = 0.0
+            for r in range(tap_start[li, t], tap_start[li, t + 1]):
+                x += m_re[r]
+                y += m_im[r]
+            c[t, j] = complex(x, y)
+    # delay phases e[t, k] = ph0 dph^k in blocks of BLOCK PRBs: the powers dph^q (q < BLOCK)
+    # by recurrence, then each block's first phase times them (contiguous, vectorised)
+    blk = pw_re.shape[1]
+    for t in range(nt):
+        pw_re[t, 0] = 1.0
+        pw_im[t, 0] = 0.0
+        s_re[t] = dph[li, t].real
+        s_im[t] = dph[li, t].imag
+    for q in range(1, blk):
+        for t in range(nt):
+            a = pw_re[t, q - 1]
+            b = pw_im[t, q - 1]
+            pw_re[t, q] = a * s_re[t] - b * s_im[t]
+            pw_im[t, q] = a * s_im[t] + b * s_re[t]
+    if n_rt <= FOLD_MAX_PAIRS:
+        # few port pairs: fold each tap's coefficient into its block phase,
+        # H[j, k0 + q] += (c[t, j] ph0 dph^k0) dph^q, no phase table
+        for t in range(nt):
+            for q in range(blk):
+                pf_re[t, q] = np.float32(pw_re[t, q])
+                pf_im[t, q] = np.float32(pw_im[t, q])
+        for j in range(n_rt):
+            for k in range(n_f):
+                acc_re[j, k] = 0.0
+                acc_im[j, k] = 0.0
+            for t in range(nt):
+                a = pw_re[t, blk - 1]
+                b = pw_im[t, blk - 1]
+                sb_re = a * s_re[t] - b * s_im[t]
+                sb_im = a * s_im[t] + b * s_re[t]
+                cr = np.float64(c[t, j].real)
+                ci = np.float64(c[t, j].imag)
+                a = cr * ph0[li, t].real - ci * ph0[li, t].imag
+                b = cr * ph0[li, t].imag + ci * ph0[li, t].real
+                pr = pf_re[t]
+                pi = pf_im[t]
+                for k0 in range(0, n_f, blk):
+                    m = min(blk, n_f - k0)
+                    ar = acc_re[j, k0:k0 + m]
+                    ai = acc_im[j, k0:k0 + m]
+                    zr = np.float32(a)
+                    zi = np.float32(b)
+                    for q in range(m):
+                        ar[q] += zr * pr[q] - zi * pi[q]
+                        ai[q] += zr * pi[q] + zi * pr[q]
+                    a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
+        return
+    for t in range(nt):
+        a = pw_re[t, blk - 1]
+        b = pw_im[t, blk - 1]
+        sb_re = a * s_re[t] - b * s_im[t]  # dph^BLOCK
+        sb_im = a * s_im[t] + b * s_re[t]
+        a = ph0[li, t].real
+        b = ph0[li, t].imag
+        pr = pw_re[t]
+        pi = pw_im[t]
+        for k0 in range(0, n_f, blk):
+            m = min(blk, n_f - k0)
+            er = e_re[t, k0:k0 + m]  # views: loop indices from range() vectorise
+            ei = e_im[t, k0:k0 + m]
+            for q in range(m):
+                er[q] = np.float32(a * pr[q] - b * pi[q])
+                ei[q] = np.float32(a * pi[q] + b * pr[q])
+            a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
+    # H[j, k] = sum_t c[t, j] e[t, k], four taps per pass over the accumulators
+    for j in range(n_rt):
+        ar = acc_re[j]
+        ai = acc_im[j]
+        for k in range(n_f):
+            ar[k] = 0.0
+            ai[k] = 0.0
+        t = 0
+        while t + 3 < nt:
+            r0, i0 = np.float32(c[t, j].real), np.float32(c[t, j].imag)
+            r1, i1 = np.float32(c[t + 1, j].real), np.float32(c[t + 1, j].imag)
+            r2, i2 = np.float32(c[t + 2, j].real), np.float32(c[t + 2, j].imag)
+            r3, i3 = np.float32(c[t + 3, j].real), np.float32(c[t + 3, j].imag)
+            er0, ei0, er1, ei1 = e_re[t], e_im[t], e_re[t + 1], e_im[t + 1]
+            er2, ei2, er3, ei3 = e_re[t + 2], e_im[t + 2], e_re[t + 3], e_im[t + 3]
+            for k in range(n_f):
+                ar[k] += (((r0 * er0[k] - i0 * ei0[k]) + (r1 * er1[k] - i1 * ei1[k]))
+                          + ((r2 * er2[k] - i2 * ei2[k]) + (r3 * er3[k] - i3 * ei3[k])))
+                ai[k] += (((r0 * ei0[k] + i0 * er0[k]) + (r1 * ei1[k] + i1 * er1[k]))
+                          + ((r2 * ei2[k] + i2 * er2[k]) + (r3 * ei3[k] + i3 * er3[k])))
+            t += 4
+        while t < nt:
+            r0, i0 = np.float32(c[t, j].real), np.float32(c[t, j].imag)
+            er0, ei0 = e_re[t], e_im[t]
+            for k in range(n_f):
+                ar[k] += r0 * er0[k] - i0 * ei0[k]
+                ai[k] += r0 * ei0[k] + i0 * er0[k]
+            t += 1
+
+
+@jit
+def _response_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, out):  # pragma: no cover
+    n_link, n_rx, n_tx, n_f = out.shape
+    n_rt = n_rx * n_tx
+    w = ph0.shape[1]
+    sc = np.empty((4, max(c_re.shape[2], 1)), dtype=np.float32)
+    c = np.empty((w, n_rt), dtype=np.complex64)
+    pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
+    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    s_re, s_im = np.empty(w), np.empty(w)
+    e_re = np.empty((w, n_f), dtype=np.float32)
+    e_im = np.empty((w, n_f), dtype=np.float32)
+    acc_re = np.empty((n_rt, n_f), dtype=np.float32)
+    acc_im = np.empty((n_rt, n_f), dtype=np.float32)
+    for li in range(n_link):
+        _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
+                       pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
+        for u in range(n_rx):
+            for s in range(n_tx):
+                j = u * n_tx + s
+                for k in range(n_f):
+                    out[li, u, s, k] = complex(acc_re[j, k], acc_im[j, k])
+
+
+@jit
+def _power_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, scale, out, row0,
+                  row_stride):  # pragma: no cover - compiled
+    """out[row0 + li * row_stride, prb] = scale[li] * sum_rx,tx |H|^2 (float32)."""
+    n_link, n_rt = c_re.shape[0], c_re.shape[1]
+    n_f = out.shape[1]
+    w = ph0.shape[1]
+    sc = np.empty((4, max(c_re.shape[2], 1)), dtype=np.float32)
+    c = np.empty((w, n_rt), dtype=np.complex64)
+    pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
+    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
+    s_re, s_im = np.empty(w), np.empty(w)
+    e_re = np.empty((w, n_f), dtype=np.float32)
+    e_im = np.empty((w, n_f), dtype=np.float32)
+    acc_re = np.empty((n_rt, n_f), dtype=np.float32)
+    acc_im = np.empty((n_rt, n_f), dtype=np.float32)
+    for li in range(n_link):
+        _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
+                       pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
+        row = row0 + li * row_stride
+        g = np.float32(scale[li])
+        for k in range(n_f):
+            out[row, k] = 0.0
+        for j in range(n_rt):
+            for k in range(n_f):
+                out[row, k] += g * (acc_re[j, k] * acc_re[j, k] + acc_im[j, k] * acc_im[j, k])
+
+
+@jit
+def _cis_kernel(nu, n_ray, t_s, out_re, out_im):  # pragma: no cover - compiled
+    two_pi_t = 2.0 * math.pi * t_s
+    for li in range(nu.shape[0]):
+        for r in range(n_ray[li]):
+            x = two_pi_t * nu[li, r]
+            out_re[li, r] = math.cos(x)
+            out_im[li, r] = math.sin(x)
+
+
+class ResponseRefresh:
+    """The frequency response of a set of links on a uniform PRB grid, advanced slot by slot
+    (time evolution of eq. 7.5-22 by the Doppler phase of each ray).
+
+    Parameters
+    ----------
+    rays : the drop-time rays (:func:`ray_coefficients`), [link].
+    freq_hz : float64 [prb], evenly spaced frequencies relative to the carrier [Hz].
+    dt_s : time step [s] (e.g. the slot).
+    t0_s : time of the first step [s].
+
+    :meth:`response` returns H complex64 [link, rx, tx, prb] at the current time and moves
+    one step on; :meth:`power` returns ``scale`` [link] * sum over rx and tx of |H|^2 as
+    float32 rows. The ray phasors advance by one multiplication per step and are recomputed
+    exactly every :data:`REANCHOR_STEPS` steps and by :meth:`seek`; H equals
+    ``frequency_response(taps_at(rays, t), rays.delays_s, freq_hz)`` to single precision.
+    """
+
+    def __init__(self, rays: RayChannel, freq_hz: ArrayLike, dt_s: float, t0_s: float = 0.0) -> None:
+        f = np.ascontiguousarray(freq_hz, dtype=np.float64)
+        if f.ndim != 1 or f.size == 0:
+            raise ValueError("freq_hz must be a non-empty 1-D grid")
+        df = float(f[1] - f[0]) if f.size > 1 else 0.0
+        if f.size > 2 and not np.allclose(np.diff(f), df, rtol=0.0, atol=1e-9 * max(1.0, abs(df))):
+            raise ValueError("freq_hz must be evenly spaced (a PRB grid)")
+        ct = compact_taps(rays)
+        n_link, _, n_rx, n_tx = rays.coef.shape
+        # each link's rays sorted by compact tap, inactive rays dropped
+        big = np.iinfo(np.int16).max
+        key = np.where(ct.tap >= 0, ct.tap, big).astype(np.int64)
+        order = np.argsort(key, axis=1, kind="stable")
+        self.n_ray = (ct.tap >= 0).sum(axis=1).astype(np.int64)
+        width = max(int(self.n_ray.max(initial=0)), 1)
+        order = order[:, :width]
+        valid = np.arange(width)[None, :] < self.n_ray[:, None]
+        coef = np.take_along_axis(rays.coef.reshape(n_link, rays.coef.shape[1], n_rx * n_tx), order[:, :, None], axis=1)
+        coef = np.where(valid[:, :, None], coef, 0.0)
+        self.c_re = np.ascontiguousarray(np.moveaxis(coef.real, 2, 1), dtype=np.float32)  # [link, rt, ray]
+        self.c_im = np.ascontiguousarray(np.moveaxis(coef.imag, 2, 1), dtype=np.float32)
+        self.nu = np.ascontiguousarray(np.where(valid, np.take_along_axis(rays.doppler_hz, order, axis=1), 0.0))
+        counts = np.zeros((n_link, ct.delays_s.shape[1] + 1), dtype=np.int64)
+        li, ri = np.nonzero(ct.tap >= 0)
+        np.add.at(counts, (li, ct.tap[li, ri].astype(np.int64) + 1), 1)
+        self.tap_start = np.ascontiguousarray(np.cumsum(counts, axis=1))  # [link, tap + 1]
+        self.n_active = np.ascontiguousarray(ct.n_active)
+        self.ph0 = np.ascontiguousarray(np.exp(-2j * np.pi * f[0] * ct.delays_s))
+        self.dph = np.ascontiguousarray(np.exp(-2j * np.pi * df * ct.delays_s))
+        self.shape = (n_link, n_rx, n_tx)
+        self.n_prb = int(f.size)
+        self.dt_s = float(dt_s)
+        # phasors and their per-step factors in single precision (the refresh streams them
+        # every step: memory traffic, not arithmetic, bounds it); re-anchored exactly every
+        # REFRESH_REANCHOR_STEPS steps
+        self.p_re = np.zeros(self.nu.shape, dtype=np.float32)
+        self.p_im = np.zeros_like(self.p_re)
+        self.q_re = np.zeros_like(self.p_re)
+        self.q_im = np.zeros_like(self.p_re)
+        _cis_kernel(self.nu, self.n_ray, self.dt_s, self.q_re, self.q_im)
+        self.seek(t0_s)
+
+    @property
+    def n_links(self) -> int:
+        return int(self.shape[0])
+
+    def seek(self, t_s: float) -> None:
+        """Move to time ``t_s`` [s] (exact phasors)."""
+        self.t_s = float(t_s)
+        self._since_anchor = 0
+        _cis_kernel(self.nu, self.n_ray, self.t_s, self.p_re, self.p_im)
+
+    def _advance(self) -> None:
+        self._since_anchor += 1
+        t_next = self.t_s + self.dt_s
+        if self._since_anchor >= REFRESH_REANCHOR_STEPS:
+            self.seek(t_next)
+        else:
+            self.t_s = t_next
+
+    def response(self, out: NDArray[np.complex64] | None = None) -> NDArray[np.complex64]:
+        """H complex64 [link, rx, tx, prb] at the current time; then one step on."""
+        if out is None:
+            out = np.empty((*self.shape, self.n_prb), dtype=np.complex64)
+        _response_kernel(self.c_re, self.c_im, self.tap_start, self.n_ray, self.p_re, self.p_im, self.q_re, self.q_im,
+                         self.n_active, self.ph0, self.dph, out)
+        self._advance()
+        return out
+
+    def power(self, scale: NDArray[np.float64], out: NDArray[np.float32], row0: int = 0,
+              row_stride: int = 1) -> None:
+        """out[row0 + l * row_stride, :] = scale[l] * sum_rx,tx |H_l|^2 (float32 [row, prb])
+        at the current time; then one step on."""
+        _power_kernel(self.c_re, self.c_im, self.tap_start, self.n_ray, self.p_re, self.p_im, self.q_re, self.q_im,
+                      self.n_active, self.ph0, self.dph, np.ascontiguousarray(scale, dtype=np.float64), out,
+                      int(row0), int(row_stride))
+        self._advance()

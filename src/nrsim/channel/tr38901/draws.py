@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from nrsim.channel.field_read import std_normal_ppf
 from nrsim.compiled import jit
-from nrsim.rng import counter_uniform_core
+from nrsim.rng import counter_uniform_core, stream
 
 CALL_STRIDE = 1 << 20
 """Counter distance between two draw calls (a link draws fewer variates per call)."""
@@ -86,3 +86,8 @@ class LinkDraws:
     def integers(self, low: int, high: int, size: tuple[int, ...]) -> NDArray[np.int64]:
         """Whole numbers in [low, high)."""
         return low + np.floor(self._draw(size, False) * (high - low)).astype(np.int64)
+
+
+def cluster_key(seed: int, drop: int) -> int:
+    """The 64-bit key of a drop's per-link cluster and ray draws (named stream ``"clusters"``)."""
+    return int(stream(seed, "clusters", drop=drop).integers(0, 2**63, dtype=np.int64))
