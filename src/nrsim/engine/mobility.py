@@ -109,6 +109,9 @@ class MotionDrop:
     n_steps: int
     dt_s: float
     update_every: int
+    fixed_positions: bool = False
+    """Static UEs: the large-scale channel of step 0 holds throughout (the measurements still
+    follow the control plane's load every ``update_every`` steps)."""
 
 
 def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
@@ -117,7 +120,8 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     ``mobility.model = "static"`` (the static mobility model: speed 0, UEs at the positions of
     the static drop, :func:`nrsim.engine.snapshot.prepare_drop`) keeps the snapshot drop's
     large-scale state (shadowing read at the nearest grid point, hard LOS state, positions not
-    clipped to the site area) and computes the large-scale channel once."""
+    clipped to the site area) and computes the large-scale channel once (the load-dependent
+    measurements are still refreshed every ``mobility.channel_update_ms``)."""
     static_ues = cfg.mobility.model == "static"
     state = prepare_drop(cfg, drop, layout=layout)
     if not static_ues:
@@ -137,9 +141,7 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     start = state.ues.xy_m if static_ues else np.clip(state.ues.xy_m, lo, hi)
     traj, v = trajectories(cfg, start, area, rng=stream(cfg.seed, "mobility", drop=drop), indoor=state.ues.indoor)
     update_every = max(int(round(cfg.mobility.channel_update_ms / cfg.mobility.step_ms)), 1)
-    if static_ues:  # positions never change: the large-scale channel of step 0 holds throughout
-        update_every = max(n_steps, 1)
-    return MotionDrop(drop, state, traj, v, n_steps, dt, update_every)
+    return MotionDrop(drop, state, traj, v, n_steps, dt, update_every, fixed_positions=static_ues)
 
 
 def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams,
@@ -165,12 +167,15 @@ def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams,
     rows = np.arange(n)
     hstate: HandoverState | None = None
     for k in range(md.n_steps):
-        updated = k % md.update_every == 0
-        if updated:  # large-scale channel at the UEs' current positions
+        remeasure = k % md.update_every == 0
+        # large-scale channel at the UEs' current positions (static UEs: once, at step 0)
+        updated = remeasure and (k == 0 or not md.fixed_positions)
+        if updated:
             st = dataclasses.replace(md.state, ues=dataclasses.replace(md.state.ues, xy_m=md.traj_xy_m[k]))
             radio_chunk(cfg, st, 0, n, rx_cells_dbm=rx)
             rx64 = rx.astype(np.float64)
             p_mw = db_to_lin(rx64)  # [ue, cell]
+        if remeasure:  # the measurements follow the control plane's load
             rsrp_dbm, rsrq_db, cell_sinr_db = measurement_quantities(p_mw, load, noise_mw, n_sc)  # [ue, cell]
         if hstate is None:
             hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, md.dt_s)
