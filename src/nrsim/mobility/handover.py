@@ -30,6 +30,16 @@ over UEs (one call per time step; no loop over UEs).
   has no data from the command until access succeeds, and at least ``interruption_s``.
   With ``failures = False`` the command always arrives at TTT expiry and access always
   succeeds (the optimistic model of nrsim 0.1).
+- Conditional handover (``conditional = True``; CHO, TS 38.300 V17 9.2.3.4, TS 38.331 V17
+  5.3.5.13): the A3 report that starts preparation uses ``cho_preparation_offset_db`` and
+  ``cho_preparation_ttt_s``; report, preparation and command delivery follow the model above
+  (an RLF first is a failure in preparation), but the delivered command only stores one
+  candidate, and the UE stays on the source. It executes (leaves the source, T304 and
+  random access as above) when condEventA3 (Mn - Hys > Mp + ``cho_execution_offset_db``)
+  has held for ``cho_execution_ttt_s``; an unexecuted candidate is released after
+  ``cho_validity_s``. With ``cho_recovery`` (attemptCondReconfig, TS 38.331 5.3.10.3 /
+  5.3.7.3) a UE whose source fails while the candidate is its strongest cell executes the
+  CHO instead of re-establishing (handover outcome "cho_recovery").
 - Radio-link failure, TS 38.331 5.3.10 / TS 38.133 8.1: an out-of-sync indication when the
   wideband SINR of the serving cell is below Qout, in-sync above Qin; N310 consecutive
   out-of-sync start T310; N311 consecutive in-sync stop it; T310 expiry declares RLF. The UE
