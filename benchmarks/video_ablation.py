@@ -43,10 +43,11 @@ VARIANTS: dict[str, list[str]] = {
     "no_ul_sched_delay": ["slots.uplink.scheduling_delay_ms=0"],
     "no_handover_failures": ["mobility.handover.failures=false"],
     "subband_cqi": ["slots.scheduler.frequency_selective=true"],
+    "cho": ["mobility.handover.conditional=true"],
     "static_ues": ["mobility.speeds_kmh=[0]", "mobility.speed_shares=[1.0]", "mobility.indoor_speed_kmh=0"],
 }
 """Variant name -> dotted overrides of ``video-calls-uma`` (each switches one mechanism off;
-``subband_cqi`` adds one a real gNB has, ``static_ues`` is the no-mobility reference)."""
+``subband_cqi`` and ``cho`` (conditional handover) add ones a real gNB has, ``static_ues`` is the no-mobility reference)."""
 
 
 def _one(job: tuple[str, list[str], int, int, list[str]]) -> tuple[str, int, int, pd.DataFrame, float]:

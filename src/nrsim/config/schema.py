@@ -317,6 +317,33 @@ class HandoverConfig(_Frozen):
     (TR 36.839 models the downlink command only)."""
     access_sinr_db: Annotated[float, Field(ge=-50.0, le=30.0)] = -8.0
     """Lowest target-cell wideband SINR for random access [dB] (TR 36.839: Qout)."""
+    conditional: bool = False
+    """Conditional handover (CHO, TS 38.300 V17 9.2.3.4; TS 38.331 V17 5.3.5.13): the report
+    that starts preparation uses ``cho_preparation_offset_db`` / ``cho_preparation_ttt_ms``
+    (A3), the command carries the candidate and its execution condition (condEventA3 with
+    ``cho_execution_offset_db`` / ``cho_execution_ttt_ms``), and the UE executes it when the
+    condition holds, without a new command. Needs ``event = "A3"``. ``false``: the plain
+    handover (results unchanged)."""
+    cho_preparation_offset_db: Annotated[float, Field(ge=-30.0, le=30.0)] = 0.0
+    """CHO: A3 offset [dB] of the measurement report that starts preparation (earlier than
+    the plain handover's ``a3_offset_db``, while the source still carries the command)."""
+    cho_preparation_ttt_ms: Annotated[float, Field(ge=0.0, le=5120.0)] = 80.0
+    """CHO: time to trigger [ms] of that report."""
+    cho_execution_offset_db: Annotated[float, Field(ge=-30.0, le=30.0)] = 3.0
+    """CHO: offset [dB] of the execution condition (condEventA3, TS 38.331 V17 5.5.4.4),
+    with ``hysteresis_db``."""
+    cho_execution_ttt_ms: Annotated[float, Field(ge=0.0, le=5120.0)] = 160.0
+    """CHO: condTimeToTrigger [ms] of the execution condition."""
+    cho_max_candidates: Annotated[int, Field(ge=1, le=1)] = 1
+    """CHO: prepared candidate cells per UE (TS 38.331 allows up to 8; nrsim prepares 1,
+    the best neighbour of the report)."""
+    cho_validity_ms: Annotated[float, Field(ge=10.0, le=60000.0)] = 1000.0
+    """CHO: a prepared candidate not executed within this time is released [ms] (and may be
+    reported and prepared again)."""
+    cho_recovery: bool = True
+    """CHO: attemptCondReconfig (TS 38.331 V17 5.3.10.3, 5.3.7.3): after an RLF of the source
+    a UE whose selected cell is the prepared candidate executes the CHO (random access within
+    T304) instead of re-establishing."""
     harq_reset_at_handover: bool = True
     """Mobile call runs: at a handover or re-establishment the UE's HARQ processes (both
     directions) are flushed and their unacknowledged bits go back to the queue for the target
@@ -339,6 +366,8 @@ class HandoverConfig(_Frozen):
         if self.execution_ms > self.t304_ms:
             raise ValueError(f"execution_ms = {self.execution_ms:g} exceeds t304_ms = {self.t304_ms:g}: "
                              "random access could never succeed before T304 expires")
+        if self.conditional and self.event != "A3":
+            raise ValueError("conditional = true needs event = 'A3' (the CHO conditions are A3 events)")
         if self.event == "A5" and self.trigger_quantity != "rsrp":
             raise ValueError(f"event = 'A5' compares RSRP with thresholds in dBm: trigger_quantity must be "
                              f"'rsrp' (got {self.trigger_quantity!r})")

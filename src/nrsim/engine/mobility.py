@@ -60,6 +60,10 @@ def handover_params(cfg: ScenarioConfig) -> HandoverParams:
         delivery_sinr_db=h.delivery_sinr_db, report_sinr_db=h.report_sinr_db,
         command_needs_in_sync=h.command_needs_in_sync,
         access_sinr_db=h.access_sinr_db,
+        conditional=h.conditional, cho_preparation_offset_db=h.cho_preparation_offset_db,
+        cho_preparation_ttt_s=h.cho_preparation_ttt_ms / 1e3,
+        cho_execution_offset_db=h.cho_execution_offset_db, cho_execution_ttt_s=h.cho_execution_ttt_ms / 1e3,
+        cho_validity_s=h.cho_validity_ms / 1e3, cho_recovery=h.cho_recovery,
     )
 
 

@@ -30,6 +30,16 @@ over UEs (one call per time step; no loop over UEs).
   has no data from the command until access succeeds, and at least ``interruption_s``.
   With ``failures = False`` the command always arrives at TTT expiry and access always
   succeeds (the optimistic model of nrsim 0.1).
+- Conditional handover (``conditional = True``; CHO, TS 38.300 V17 9.2.3.4, TS 38.331 V17
+  5.3.5.13): the A3 report that starts preparation uses ``cho_preparation_offset_db`` and
+  ``cho_preparation_ttt_s``; report, preparation and command delivery follow the model above
+  (an RLF first is a failure in preparation), but the delivered command only stores one
+  candidate, and the UE stays on the source. It executes (leaves the source, T304 and
+  random access as above) when condEventA3 (Mn - Hys > Mp + ``cho_execution_offset_db``)
+  has held for ``cho_execution_ttt_s``; an unexecuted candidate is released after
+  ``cho_validity_s``. With ``cho_recovery`` (attemptCondReconfig, TS 38.331 5.3.10.3 /
+  5.3.7.3) a UE whose source fails while the candidate is its strongest cell executes the
+  CHO instead of re-establishing (handover outcome "cho_recovery").
 - Radio-link failure, TS 38.331 5.3.10 / TS 38.133 8.1: an out-of-sync indication when the
   wideband SINR of the serving cell is below Qout, in-sync above Qin; N310 consecutive
   out-of-sync start T310; N311 consecutive in-sync stop it; T310 expiry declares RLF. The UE
@@ -58,7 +68,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 NO_CELL = -1  # internal marker for "none" in state arrays (never returned to users)
-PHASE_NONE, PHASE_PREPARING, PHASE_EXECUTING, PHASE_REPORTING = 0, 1, 2, 3
+PHASE_NONE, PHASE_PREPARING, PHASE_EXECUTING, PHASE_REPORTING, PHASE_CHO_PREPARED = 0, 1, 2, 3, 4
 _EPS_S = 1e-9  # time comparisons on step multiples
 
 
@@ -89,6 +99,13 @@ class HandoverParams:
     report_sinr_db: float | None = None  # source SINR that carries the report (None: always)
     command_needs_in_sync: bool = False  # no command while T310 runs (stricter variant)
     access_sinr_db: float = -8.0  # target SINR for random access (Qout)
+    conditional: bool = False  # conditional handover (CHO, TS 38.300 V17 9.2.3.4)
+    cho_preparation_offset_db: float = 0.0  # A3 offset of the report that starts preparation
+    cho_preparation_ttt_s: float = 0.08  # its time-to-trigger
+    cho_execution_offset_db: float = 3.0  # CondEvent A3 offset of the execution condition
+    cho_execution_ttt_s: float = 0.16  # condTimeToTrigger
+    cho_validity_s: float = 1.0  # a prepared candidate not executed within this is released
+    cho_recovery: bool = True  # attemptCondReconfig: after RLF, execute CHO to the candidate
 
 
 L3_REFERENCE_PERIOD_S = 0.2
@@ -163,6 +180,9 @@ class HandoverState:
         self.rlf_time_s = np.full(n_ue, -np.inf)  # last RLF or failure in execution
         self.exec_fail_index = np.full(n_ue, -1, dtype=np.int64)  # its event row, until re-establishment
         self.reported = np.full(n_ue, NO_CELL, dtype=np.int64)  # cell of the last report
+        self.cho_ttt_left_s = np.full(n_ue, np.inf)  # execution condition's TTT (CHO prepared)
+        self.cho_valid_until_s = np.full(n_ue, np.inf)  # release of the prepared candidate
+        self.cho_recovering = np.zeros(n_ue, dtype=bool)  # executing CHO after an RLF
         self.events = HandoverEvents()
 
     def step(self, t_s: float, rsrp_dbm: NDArray[np.float64], sinr_serving_db: NDArray[np.float64],
@@ -231,6 +251,21 @@ class HandoverState:
             preparing = u[(self.phase[u] == PHASE_PREPARING) | (self.phase[u] == PHASE_REPORTING)]
             if preparing.size:  # the prepared handover dies with the source link
                 self._fail_preparation(t_s, preparing)
+            prepared = u[self.phase[u] == PHASE_CHO_PREPARED]
+            if prepared.size:
+                # a prepared CHO outlives the source link: with attemptCondReconfig the UE
+                # that selects the candidate cell executes the CHO to it instead of
+                # re-establishing (TS 38.331 V17 5.3.10.3, 5.3.7.3); otherwise it is released
+                rec = prepared[np.argmax(f[prepared], axis=1) == self.ho_target[prepared]] \
+                    if p.cho_recovery else prepared[:0]
+                self.phase[np.setdiff1d(prepared, rec)] = PHASE_NONE
+                if rec.size:
+                    self.t310_left_s[rec] = np.inf
+                    self.cho_recovering[rec] = True
+                    self._start_execution(t_s, rec)
+                    active[rec] = False
+                    connected[rec] = False
+                    u = np.setdiff1d(u, rec)
             self.rlf_source[u] = self.serving[u]
             self.rlf_time_s[u] = t_s
             self.in_rlf_until_s[u] = t_s + p.reestablish_s
@@ -245,7 +280,9 @@ class HandoverState:
         best_n = np.argmax(masked, axis=1)
         best_f = masked[rows, best_n]
         if p.event == "A3":
-            cond = best_f - p.hysteresis_db > serv_f + p.a3_offset_db
+            # with CHO the report that starts the preparation uses its own (lower) offset
+            off = p.cho_preparation_offset_db if p.conditional else p.a3_offset_db
+            cond = best_f - p.hysteresis_db > serv_f + off
         else:
             cond = (serv_f + p.hysteresis_db < p.a5_threshold1_dbm) & (
                 best_f - p.hysteresis_db > p.a5_threshold2_dbm
@@ -257,7 +294,8 @@ class HandoverState:
         self.reported = np.where(cond & (best_n == self.reported), self.reported, NO_CELL)
         cond &= (best_n != self.reported) & (self.phase == PHASE_NONE)
         new_target = cond & (best_n != self.ttt_target)
-        self.ttt_left_s = np.where(new_target, p.ttt_s, self.ttt_left_s)
+        self.ttt_left_s = np.where(new_target, p.cho_preparation_ttt_s if p.conditional else p.ttt_s,
+                                   self.ttt_left_s)
         self.ttt_target = np.where(new_target, best_n, self.ttt_target)
         self.ttt_left_s = np.where(cond & ~new_target, self.ttt_left_s - self.dt_s, self.ttt_left_s)
         self.ttt_left_s = np.where(cond, self.ttt_left_s, np.inf)
@@ -269,7 +307,12 @@ class HandoverState:
             tgt = self.ttt_target[u]
             self.ttt_left_s[u] = np.inf
             self.ttt_target[u] = NO_CELL
-            if not p.failures:  # the command always arrives, access always succeeds
+            if not p.failures and p.conditional:  # the CHO command always arrives at once
+                self.ho_source[u] = src
+                self.ho_target[u] = tgt
+                self.reported[u] = tgt
+                self._prepare_cho(t_s, u)
+            elif not p.failures:  # the command always arrives, access always succeeds
                 self._complete_handover(t_s, u, src, tgt)
                 self.interrupted_until_s[u] = t_s + p.interruption_s
                 self.outage_s[u] += self.dt_s  # no data from the handover on
@@ -300,17 +343,66 @@ class HandoverState:
                 if p.command_needs_in_sync:
                     delivered &= ~np.isfinite(self.t310_left_s[u])
                 cmd = u[delivered]
-                if cmd.size:  # the UE leaves the source and starts T304
-                    self.phase[cmd] = PHASE_EXECUTING
-                    self.phase_start_s[cmd] = t_s
-                    self.phase_until_s[cmd] = t_s + p.t304_s
-                    self.serving[cmd] = self.ho_target[cmd]
-                    self.interrupted_until_s[cmd] = np.inf
-                    self.outage_s[cmd] += self.dt_s  # no data from the command on
-                    self.t310_left_s[cmd] = np.inf
-                    self.n_oos[cmd] = 0
-                    self.n_is[cmd] = 0
+                if cmd.size and p.conditional:  # CHO: the UE stays on the source
+                    self._prepare_cho(t_s, cmd)
+                elif cmd.size:  # the UE leaves the source and starts T304
+                    self._start_execution(t_s, cmd)
                     self._execute(t_s, connected, sinr_db)
+
+        # --- conditional handover: the UE evaluates the execution condition ---------------
+        if p.conditional:
+            self._evaluate_cho(t_s, f, connected, sinr_db)
+
+    def _prepare_cho(self, t_s: float, u: NDArray[np.int64]) -> None:
+        """The conditional reconfiguration of UEs ``u`` got through (TS 38.331 V17 5.3.5.13):
+        the candidate ``ho_target`` is stored, the UE stays on the source and evaluates the
+        execution condition from the next step on, until ``cho_validity_s``."""
+        self.phase[u] = PHASE_CHO_PREPARED
+        self.cho_ttt_left_s[u] = np.inf
+        self.cho_valid_until_s[u] = t_s + self.p.cho_validity_s
+
+    def _evaluate_cho(self, t_s: float, f: NDArray[np.float64], connected: NDArray[np.bool_],
+                      sinr_db: NDArray[np.float64] | None) -> None:
+        """CHO execution (TS 38.331 V17 5.3.5.13.4, 5.5.4.4 as condEventA3): the candidate's
+        filtered quantity Mn - Hys > Mp + ``cho_execution_offset_db`` for
+        ``cho_execution_ttt_s`` starts the execution without a new command; a candidate
+        not executed within ``cho_validity_s`` is released (and may be reported again)."""
+        p = self.p
+        u = np.flatnonzero(connected & (self.phase == PHASE_CHO_PREPARED))
+        if not u.size:
+            return
+        cand = self.ho_target[u]
+        cond = f[u, cand] - p.hysteresis_db > f[u, self.serving[u]] + p.cho_execution_offset_db
+        left = self.cho_ttt_left_s[u]
+        left = np.where(cond & ~np.isfinite(left), p.cho_execution_ttt_s, np.where(cond, left - self.dt_s, np.inf))
+        self.cho_ttt_left_s[u] = left
+        fire = u[cond & (left <= 1e-12)]
+        expired = u[~(cond & (left <= 1e-12)) & (t_s >= self.cho_valid_until_s[u] - _EPS_S)]
+        if expired.size:  # released: the candidate may be reported and prepared again
+            self.phase[expired] = PHASE_NONE
+            self.reported[expired] = NO_CELL
+        if fire.size:
+            self.cho_ttt_left_s[fire] = np.inf
+            if p.failures:
+                self._start_execution(t_s, fire)
+                self._execute(t_s, connected, sinr_db)
+            else:
+                self.phase[fire] = PHASE_NONE
+                self._complete_handover(t_s, fire, self.ho_source[fire], self.ho_target[fire])
+                self.interrupted_until_s[fire] = t_s + p.interruption_s
+                self.outage_s[fire] += self.dt_s
+
+    def _start_execution(self, t_s: float, u: NDArray[np.int64]) -> None:
+        """UEs ``u`` leave the source for ``ho_target`` and start T304 (no data from now on)."""
+        self.phase[u] = PHASE_EXECUTING
+        self.phase_start_s[u] = t_s
+        self.phase_until_s[u] = t_s + self.p.t304_s
+        self.serving[u] = self.ho_target[u]
+        self.interrupted_until_s[u] = np.inf
+        self.outage_s[u] += self.dt_s  # no data from the command on
+        self.t310_left_s[u] = np.inf
+        self.n_oos[u] = 0
+        self.n_is[u] = 0
 
     def _execute(self, t_s: float, connected: NDArray[np.bool_], sinr_db: NDArray[np.float64] | None) -> None:
         """Random access of the UEs in execution: success at the first step at least
@@ -329,7 +421,11 @@ class HandoverState:
         done = u[access]
         if done.size:
             self.phase[done] = PHASE_NONE
+            first = len(self.events.time_s)
             self._complete_handover(t_s, done, self.ho_source[done], self.ho_target[done])
+            for j in np.flatnonzero(self.cho_recovering[done]):  # CHO after an RLF of the source
+                self.events.outcome[first + j] = "cho_recovery"
+            self.cho_recovering[done] = False
             self.interrupted_until_s[done] = np.maximum(self.phase_start_s[done] + p.interruption_s, t_s)
         failed = u[~access & (t_s >= self.phase_until_s[u] - _EPS_S)]
         if failed.size:  # T304 expiry: handover failure, RRC re-establishment
@@ -338,6 +434,7 @@ class HandoverState:
                             "execution")
             self.exec_fail_index[failed] = first + np.arange(failed.size)
             self.phase[failed] = PHASE_NONE
+            self.cho_recovering[failed] = False
             self.rlf_source[failed] = self.ho_target[failed]
             self.rlf_time_s[failed] = t_s
             self.in_rlf_until_s[failed] = t_s + p.reestablish_s
