@@ -292,7 +292,8 @@ def event_markers(events) -> list[list[float]]:
     if events is None or not len(events) or "x_m" not in events:
         return []
     ev = events[events["kind"].isin(["handover", "handover_failure", "rlf"])].head(MAX_MAP_EVENTS)
-    code = [EVENT_CODES["rlf"] if k == "rlf" else EVENT_CODES.get(o, 0)
+    # every handover_failure is a failure marker, whatever its class (preparation, execution, ...)
+    code = [EVENT_CODES["rlf"] if k == "rlf" else 2 if k == "handover_failure" else EVENT_CODES.get(o, 0)
             for k, o in zip(ev["kind"], ev["outcome"], strict=True)]
     return [[round(float(x), 1), round(float(y), 1), c] for x, y, c in zip(ev["x_m"], ev["y_m"], code, strict=True)]
 
