@@ -74,7 +74,7 @@ from nrsim.compiled import jit
 from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, mcs_for_sinr, olla_after
 from nrsim.link.csi import deliver_reports, subband_report, wideband_report
 from nrsim.link.harq import MCS_BETA, MCS_SE, MCS_THR, decode_tb, flush_harq, free_process, ready_process, release_dropped, start_tb
-from nrsim.radio.uplink import pusch_prb_power_mw, ul_prb_cap, ul_sinr_estimate_db
+from nrsim.radio.uplink import pusch_prb_power_mw, ul_prb_cap, ul_signal_prb_mw, ul_sinr_db, ul_sinr_estimate_db
 from nrsim.rng import counter_uniform_core
 from nrsim.scheduler.base import assign_rbgs_in_cell
 from nrsim.scheduler.cell import fill_rbgs_in_order, next_in_rank
@@ -99,7 +99,8 @@ UE_DTYPE = np.dtype([
     # slot scratch by position in the cells' UE order
     ("pos_ue", np.int64), ("cand", np.int64), ("cand_mcs", np.int64), ("metric", np.float64), ("prio", np.float64),
     ("ddl", np.float64), ("rem", np.float64), ("got", np.int64), ("ranked", np.bool_), ("tx_ue", np.int64),
-    ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64),
+    ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64), ("ul_sig1_mw", np.float64),
+    ("dl_est_db", np.float64), ("dl_mcs1", np.int64),
 ], align=True)
 UE_DIR_DTYPE = np.dtype([("olla_db", np.float64), ("pf_avg_bps", np.float64), ("last_served", np.int64),
                          ("n_act", np.int64), ("sched_bits", np.float64)], align=True)
@@ -229,12 +230,15 @@ def _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL
             UR[i, r].c_metric = policy_metric(sched, b_r / P.slot_s, UD[d, u].pf_avg_bps, waited)
         UE[i].rem = queued + UE[u].dl_se * sl.n_re  # one PRB of margin, as in the UL
         return
-    if d == DL:
+    if d == DL:  # the MCS of the last estimate is kept (``dl_mcs1`` = MCS + 1, 0: none yet)
         est = UR[u, 0].reported_db - UD[DL, u].olla_db
-    else:  # one PRB: not power-limited
-        est = ul_sinr_estimate_db(LINK[u, c].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
-                                  CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
-    m = mcs_for_sinr(MCS[MCS_THR], est)
+        if UE[u].dl_mcs1 == 0 or est != UE[u].dl_est_db:
+            UE[u].dl_est_db = est
+            UE[u].dl_mcs1 = mcs_for_sinr(MCS[MCS_THR], est) + 1
+        m = UE[u].dl_mcs1 - 1
+    else:  # one PRB: not power-limited (the step's one-PRB signal, :func:`ul_step_signal`)
+        est = ul_sinr_db(UE[u].ul_sig1_mw, CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw) - UD[UL, u].olla_db
+        m = mcs_for_sinr(MCS[MCS_THR], est)
     rate = MCS[MCS_SE, m] * sl.n_re * n_prb / P.slot_s
     UE[i].metric = policy_metric(sched, rate, UD[d, u].pf_avg_bps, waited)
     UE[i].cand_mcs = m
@@ -435,24 +439,29 @@ def _ul_tx_power(P, UE, CELL, H, LINK):
 @jit
 def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
     """UL interference per RBG at each receiving cell [mW]: the UEs scheduled in other cells on
-    the same RBGs, without fast fading (summed in transmission order: thread-count free)."""
+    the same RBGs, without fast fading (each cell's sum in transmission order, cells then UEs:
+    thread-count free)."""
     _ul_tx_power(PA[0], UE, CELL, H, LINK)
     n_cells, n_rbg = CR.shape
     for c in range(n_cells):
         for r in range(n_rbg):
             CR[c, r].ul_i_mw = 0.0
-        if not CELL[c].ul_rx:
-            continue
-        for cs in range(n_cells):
-            if cs == c:
-                continue
-            for j in range(CELL[cs].ue_start, CELL[cs].ue_start + CELL[cs].n_tx):
-                u = UE[j].tx_ue
-                p = UE[j].tx_proc
+    rbgs = np.empty(n_rbg, dtype=np.int64)
+    for cs in range(n_cells):
+        for j in range(CELL[cs].ue_start, CELL[cs].ue_start + CELL[cs].n_tx):
+            u = UE[j].tx_ue
+            p = UE[j].tx_proc
+            n_r = 0
+            for r in range(n_rbg):
+                if h_rbg[UL, u, p, r]:
+                    rbgs[n_r] = r
+                    n_r += 1
+            for c in range(n_cells):
+                if c == cs or not CELL[c].ul_rx:
+                    continue
                 g = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin
-                for r in range(n_rbg):
-                    if h_rbg[UL, u, p, r]:
-                        CR[c, r].ul_i_mw += g
+                for k in range(n_r):
+                    CR[c, rbgs[k]].ul_i_mw += g
 
 
 # --- 5. transmissions --------------------------------------------------------------------------
@@ -645,6 +654,16 @@ def measure_csi(t, meas, PA, S):
 
 # --- the slot loop -------------------------------------------------------------------------------
 @jit
+def ul_step_signal(P, UE, LINK):
+    """UL signal per PRB at the serving cell on one PRB of every UE (``UE.ul_sig1_mw`` [mW],
+    :func:`nrsim.radio.uplink.ul_signal_prb_mw`): fixed within a mobility step, so the
+    candidates' UL estimate is one log10 per slot."""
+    for u in range(UE.shape[0]):
+        UE[u].ul_sig1_mw = ul_signal_prb_mw(LINK[u, UE[u].serving].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha,
+                                            P.ul_pmax_dbm, P.mu, P.ul_rx_gain)
+
+
+@jit
 def count_active(H, UD):
     """Active HARQ processes per direction and UE (after a handover flush)."""
     for d in range(H.shape[0]):
@@ -679,10 +698,11 @@ def run_slot_range(t0, t1, PA, SA, HA, S, SL):
     :class:`nrsim.link.adaptation.HarqOlla`; a parallel loop takes records as arrays only)."""
     count_active(S.H, S.UD)
     P = PA[0]
+    ul_step_signal(P, S.UE, S.LINK)
     sl = SL[0]
     for t in range(t0, t1):
         meas = t >= P.warmup
-        deliver_reports(t, P.cqi_delay, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
+        deliver_reports(t, P.cqi_delay, P.cqi_period, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
         advance_queues(S.Q, S.PK, t * P.slot_s, P.ul_lag_s)
         for d in range(2):
             n_symb, n_re = slot_symbols(S, d, t)
