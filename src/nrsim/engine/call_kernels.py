@@ -471,30 +471,35 @@ def _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg):
     the k strongest cells by their RBG activity plus the rest at the mean utilisation; UL the
     cell's interference from other cells' UEs."""
     n_rbg = CR.shape[1]
+    if sl.d == UL:
+        for r in range(n_rbg):
+            if h_rbg[sl.d, u, p, r]:
+                CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
+        return
+    base = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
     for r in range(n_rbg):
-        if not h_rbg[sl.d, u, p, r]:
+        if h_rbg[sl.d, u, p, r]:
+            CR[c, r].i_mw = base
+    for kk in range(top_cell.shape[1]):  # per RBG, the sum runs over the cells in this order
+        cc = top_cell[u, kk]
+        if cc == c:
             continue
-        if sl.d == DL:
-            acc_i = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
-            for kk in range(top_cell.shape[1]):
-                cc = top_cell[u, kk]
-                if cc != c and CR[cc, r].act:
-                    acc_i += LINK[u, cc].rx_prb_mw
-            CR[c, r].i_mw = acc_i
-        else:
-            CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
+        g = LINK[u, cc].rx_prb_mw
+        for r in range(n_rbg):
+            if h_rbg[sl.d, u, p, r] and CR[cc, r].act:
+                CR[c, r].i_mw += g
 
 
 @jit
-def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb):
-    """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]."""
+def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, fading, k, rbg_first_prb):
+    """Per-PRB SINR of UE u's TB with fast fading ``fading[k]`` [prb] (its bank row,
+    :func:`_tx_fading_rows`) -> (EESM effective SINR, mean SINR) [lin]."""
     _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg)
     if sl.d == DL:
         s_prb = LINK[u, c].rx_prb_mw
     else:
         s_prb = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin * P.ul_rx_gain
     beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
-    row = UE[u].f_base + (UE[u].f_off + sl.t) % UE[u].f_period
     mx = -1e300
     sm = 0.0
     n_used = 0
@@ -504,7 +509,7 @@ def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_fir
             continue
         inv = s_prb / CR[c, r].i_mw
         for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
-            x = inv * bank[row, q]
+            x = inv * fading[k, q]
             mx, sm = eesm_add(x, beta, mx, sm)
             lin_sum += x
             n_used += 1
@@ -558,18 +563,39 @@ def tx_outcome(sl, P, harq, u, p, eff_lin, mean_lin, UE, UD, H, TB, Q, PK, acc):
 
 
 @jit
+def _tx_fading_rows(t, UE, CELL, bank):
+    """Fading rows float32 [tx, prb] of this slot's transmissions (cells in order, then their
+    list), gathered in one tight loop first, so their cache misses overlap."""
+    n = 0
+    for c in range(CELL.shape[0]):
+        n += CELL[c].n_tx
+    g = np.empty((n, bank.shape[1]), dtype=bank.dtype)
+    k = 0
+    for c in range(CELL.shape[0]):
+        for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
+            u = UE[j].tx_ue
+            row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
+            g[k] = bank[row]
+            k += 1
+    return g
+
+
+@jit
 def transmit_slot(SL, PA, HA, S):
     """SINR and HARQ outcome of every transmission of this slot (cell by cell; per-UE state
     only and counter-based draws, so the order does not matter)."""
     UE, CELL, CR, LINK, top_cell, H, h_rbg, MCS = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS
-    UD, TB, Q, PK, acc, bank, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.bank, S.rbg_first_prb
+    UD, TB, Q, PK, acc, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.rbg_first_prb
     sl, P, harq = SL[0], PA[0], HA[0]
+    fading = _tx_fading_rows(sl.t, UE, CELL, S.bank)
+    k = 0
     for c in range(CELL.shape[0]):
         for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
             u = UE[j].tx_ue
             p = UE[j].tx_proc
-            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb)
+            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, fading, k, rbg_first_prb)
             tx_outcome(sl, P, harq, u, p, eff, mean, UE, UD, H, TB, Q, PK, acc)
+            k += 1
 
 
 # --- 6. scheduler state ------------------------------------------------------------------------
@@ -623,10 +649,30 @@ def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
 
 
 @jit
+def _csi_fading_rows(t, P, UE, bank_rbg):
+    """The UEs that report in slot t (every ``cqi_period`` slots, staggered by UE index; only
+    UEs that may transmit) -> (UEs int64 [n], their fading rows float32 [n, rbg]): the rows
+    gathered in one tight loop first, so their cache misses overlap."""
+    ues = np.empty((UE.shape[0] + P.cqi_period - 1) // P.cqi_period, dtype=np.int64)
+    n = 0
+    for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
+        if UE[u].can_tx:
+            ues[n] = u
+            n += 1
+    g = np.empty((n, bank_rbg.shape[1]), dtype=bank_rbg.dtype)
+    for i in range(n):
+        u = ues[i]
+        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
+        for r in range(bank_rbg.shape[1]):
+            g[i, r] = bank_rbg[row, r]
+    return ues[:n], g
+
+
+@jit
 def measure_csi(t, meas, PA, S):
-    """CSI reports due in slot t (every ``cqi_period`` slots, staggered by UE index; only UEs
-    that may transmit): subband (fss) or wideband (:mod:`nrsim.link.csi`)."""
-    UE, CELL, CR, LINK, top_cell, bank_rbg, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.bank_rbg, S.CQ
+    """CSI reports due in slot t (:func:`_csi_fading_rows`): subband (fss) or wideband
+    (:mod:`nrsim.link.csi`)."""
+    UE, CELL, CR, LINK, top_cell, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.CQ
     csi_ring, csi_ok, acc = S.csi_ring, S.csi_ok, S.acc
     P = PA[0]
     mean_last = 0.0
@@ -635,17 +681,16 @@ def measure_csi(t, meas, PA, S):
     mean_last /= CELL.shape[0]
     ring = t % csi_ring.shape[0]
     i_rbg = CR["i_mw"]
-    for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
-        if not UE[u].can_tx:
-            continue
+    ues, g = _csi_fading_rows(t, P, UE, S.bank_rbg)
+    for i in range(ues.size):
+        u = ues[i]
         c = UE[u].serving
         i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell)
-        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
         s_mw = LINK[u, c].rx_prb_mw
         if P.fss:
-            eff_db = subband_report(s_mw, i_rbg[c], bank_rbg, row, CQ, csi_ring, ring, u)
+            eff_db = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
         else:
-            eff_db = wideband_report(s_mw / i_mw, bank_rbg, row, CQ, csi_ring, ring, u)
+            eff_db = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db
