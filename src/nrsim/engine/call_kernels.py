@@ -471,35 +471,30 @@ def _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg):
     the k strongest cells by their RBG activity plus the rest at the mean utilisation; UL the
     cell's interference from other cells' UEs."""
     n_rbg = CR.shape[1]
-    if sl.d == UL:
-        for r in range(n_rbg):
-            if h_rbg[sl.d, u, p, r]:
-                CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
-        return
-    base = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
     for r in range(n_rbg):
-        if h_rbg[sl.d, u, p, r]:
-            CR[c, r].i_mw = base
-    for kk in range(top_cell.shape[1]):  # per RBG, the sum runs over the cells in this order
-        cc = top_cell[u, kk]
-        if cc == c:
+        if not h_rbg[sl.d, u, p, r]:
             continue
-        g = LINK[u, cc].rx_prb_mw
-        for r in range(n_rbg):
-            if h_rbg[sl.d, u, p, r] and CR[cc, r].act:
-                CR[c, r].i_mw += g
+        if sl.d == DL:
+            acc_i = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
+            for kk in range(top_cell.shape[1]):
+                cc = top_cell[u, kk]
+                if cc != c and CR[cc, r].act:
+                    acc_i += LINK[u, cc].rx_prb_mw
+            CR[c, r].i_mw = acc_i
+        else:
+            CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
 
 
 @jit
-def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, fading, k, rbg_first_prb):
-    """Per-PRB SINR of UE u's TB with fast fading ``fading[k]`` [prb] (its bank row,
-    :func:`_tx_fading_rows`) -> (EESM effective SINR, mean SINR) [lin]."""
+def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb):
+    """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]."""
     _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg)
     if sl.d == DL:
         s_prb = LINK[u, c].rx_prb_mw
     else:
         s_prb = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin * P.ul_rx_gain
     beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
+    row = UE[u].f_base + (UE[u].f_off + sl.t) % UE[u].f_period
     mx = -1e300
     sm = 0.0
     n_used = 0
@@ -509,7 +504,7 @@ def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, fading, k, rb
             continue
         inv = s_prb / CR[c, r].i_mw
         for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
-            x = inv * fading[k, q]
+            x = inv * bank[row, q]
             mx, sm = eesm_add(x, beta, mx, sm)
             lin_sum += x
             n_used += 1
@@ -563,39 +558,18 @@ def tx_outcome(sl, P, harq, u, p, eff_lin, mean_lin, UE, UD, H, TB, Q, PK, acc):
 
 
 @jit
-def _tx_fading_rows(t, UE, CELL, bank):
-    """Fading rows float32 [tx, prb] of this slot's transmissions (cells in order, then their
-    list), gathered in one tight loop first, so their cache misses overlap."""
-    n = 0
-    for c in range(CELL.shape[0]):
-        n += CELL[c].n_tx
-    g = np.empty((n, bank.shape[1]), dtype=bank.dtype)
-    k = 0
-    for c in range(CELL.shape[0]):
-        for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
-            u = UE[j].tx_ue
-            row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
-            g[k] = bank[row]
-            k += 1
-    return g
-
-
-@jit
 def transmit_slot(SL, PA, HA, S):
     """SINR and HARQ outcome of every transmission of this slot (cell by cell; per-UE state
     only and counter-based draws, so the order does not matter)."""
     UE, CELL, CR, LINK, top_cell, H, h_rbg, MCS = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS
-    UD, TB, Q, PK, acc, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.rbg_first_prb
+    UD, TB, Q, PK, acc, bank, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.bank, S.rbg_first_prb
     sl, P, harq = SL[0], PA[0], HA[0]
-    fading = _tx_fading_rows(sl.t, UE, CELL, S.bank)
-    k = 0
     for c in range(CELL.shape[0]):
         for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
             u = UE[j].tx_ue
             p = UE[j].tx_proc
-            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, fading, k, rbg_first_prb)
+            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb)
             tx_outcome(sl, P, harq, u, p, eff, mean, UE, UD, H, TB, Q, PK, acc)
-            k += 1
 
 
 # --- 6. scheduler state ------------------------------------------------------------------------
