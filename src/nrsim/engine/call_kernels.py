@@ -74,7 +74,8 @@ from nrsim.compiled import jit
 from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, mcs_for_sinr, olla_after
 from nrsim.link.csi import deliver_reports, subband_report, wideband_report
 from nrsim.link.harq import MCS_BETA, MCS_SE, MCS_THR, decode_tb, flush_harq, free_process, ready_process, release_dropped, start_tb
-from nrsim.radio.uplink import pusch_prb_power_mw, ul_prb_cap, ul_signal_prb_mw, ul_sinr_db, ul_sinr_estimate_db
+from nrsim.radio.uplink import (pusch_prb_power_mw, ul_prb_cap, ul_signal_prb_mw, ul_sinr_db,
+                                ul_sinr_estimate_db)
 from nrsim.rng import counter_uniform_core
 from nrsim.scheduler.base import assign_rbgs_in_cell
 from nrsim.scheduler.cell import fill_rbgs_in_order, next_in_rank
@@ -285,10 +286,12 @@ def _new_tx(sl, c, u, p, m, got, tbs, queued, UE, UD, H, Q, PK, CELL, acc):
 
 
 @jit
-def assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb):
+def assign_subbands(sl, P, c, n_c, n_sched, S):
     """Frequency-selective DL: each free RBG to the best candidate on it (QoS rank, then the
     policy metric; :func:`nrsim.scheduler.base.assign_rbgs_in_cell`); each winner's MCS from
     the PRB-weighted mean of its RBGs' reports minus OLLA."""
+    UE, UD, UR, H, h_rbg, Q, PK, TB, MCS = S.UE, S.UD, S.UR, S.H, S.h_rbg, S.Q, S.PK, S.TB, S.MCS
+    CR, CELL, acc, rbg_first_prb = S.CR, S.CELL, S.acc, S.rbg_first_prb
     d = sl.d
     lo = CELL[c].ue_start
     hi = lo + n_c
@@ -334,9 +337,11 @@ def _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL):
 
 
 @jit
-def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb):
+def assign_in_order(sl, P, c, n_c, n_sched, S):
     """Wideband: candidates in rank order (QoS priority, deadline, metric, UE) each take the
     free RBGs in index order that carry their queued bits (at most ``max_ues`` UEs)."""
+    UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK = S.UE, S.UD, S.H, S.h_rbg, S.Q, S.PK, S.TB, S.MCS, S.LINK
+    CR, CELL, acc, rbg_first_prb = S.CR, S.CELL, S.acc, S.rbg_first_prb
     d = sl.d
     lo = CELL[c].ue_start
     free = CR["free"][c]
@@ -373,8 +378,10 @@ def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LI
 
 
 @jit
-def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb):
+def schedule_cell(sl, P, sched, c, S):
     """Cell c in slot ``sl``: retransmissions, candidates, new TBs; marks its RBG activity."""
+    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
+    LINK, MCS, rbg_first_prb = S.LINK, S.MCS, S.rbg_first_prb
     for j in range(CELL[c].ue_start, CELL[c].ue_end):
         UD[sl.d, UE[j].pos_ue].sched_bits = 0.0
     CELL[c].n_tx = 0
@@ -384,9 +391,9 @@ def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, 
     n_c = collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb)
     if n_c > 0:
         if sl.d == DL and P.fss:
-            assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb)
+            assign_subbands(sl, P, c, n_c, n_sched, S)
         else:
-            assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb)
+            assign_in_order(sl, P, c, n_c, n_sched, S)
     for r in range(CR.shape[1]):
         CR[c, r].act = not CR[c, r].free
 
@@ -396,11 +403,9 @@ def schedule_slot(SL, PA, SA, S):
     """:func:`schedule_cell` of every cell (a cell touches only its own UEs' state, so the order
     of the cells does not matter). ``SL``, ``PA``, ``SA``: the slot, parameter and policy
     records as arrays [1] (a numba parallel loop takes records only as arrays)."""
-    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
-    LINK, TB, MCS, acc, rbg_first_prb = S.LINK, S.TB, S.MCS, S.acc, S.rbg_first_prb
     sl, P, sched = SL[0], PA[0], SA[0]
-    for c in range(CELL.shape[0]):
-        schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb)
+    for c in range(S.CELL.shape[0]):
+        schedule_cell(sl, P, sched, c, S)
 
 
 # --- 4. activity, UL interference ------------------------------------------------------------
