@@ -37,7 +37,9 @@ depend on the order in which cells are processed; the cell loops are serial toda
   control, noise per PRB, CSI period and delay, UE limits per slot).
 - ``UE`` :data:`UE_DTYPE` [ue]: serving cell, may-transmit flag, residual DL interference per
   PRB at full load beyond the k strongest cells [mW], fading trace (row(t) = ``f_base`` +
-  (``f_off`` + t) mod ``f_period``), the DL rate cache; and slot scratch indexed by
+  (``f_off`` + t) mod ``f_period``), the DL rate cache, the step's one-PRB UL signal
+  (``ul_sig1_mw``, :func:`ul_step_signal`) and the wideband DL MCS of the last estimate
+  (``dl_est_db``, ``dl_mcs1``); and slot scratch indexed by
   *position* j in the cells' UE order (``pos_ue`` [j], cells' ranges ``CELL.ue_start`` ..
   ``ue_end``): candidates, their metric, QoS rank and remaining bits, the transmissions.
 - ``UD`` :data:`UE_DIR_DTYPE` [dir, ue]: OLLA offset [dB], PF average [bit/s], last slot
