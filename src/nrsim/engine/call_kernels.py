@@ -37,7 +37,9 @@ depend on the order in which cells are processed; the cell loops are serial toda
   control, noise per PRB, CSI period and delay, UE limits per slot).
 - ``UE`` :data:`UE_DTYPE` [ue]: serving cell, may-transmit flag, residual DL interference per
   PRB at full load beyond the k strongest cells [mW], fading trace (row(t) = ``f_base`` +
-  (``f_off`` + t) mod ``f_period``), the DL rate cache; and slot scratch indexed by
+  (``f_off`` + t) mod ``f_period``), the DL rate cache, the step's one-PRB UL signal
+  (``ul_sig1_mw``, :func:`ul_step_signal`) and the wideband DL MCS of the last estimate
+  (``dl_est_db``, ``dl_mcs1``); and slot scratch indexed by
   *position* j in the cells' UE order (``pos_ue`` [j], cells' ranges ``CELL.ue_start`` ..
   ``ue_end``): candidates, their metric, QoS rank and remaining bits, the transmissions.
 - ``UD`` :data:`UE_DIR_DTYPE` [dir, ue]: OLLA offset [dB], PF average [bit/s], last slot
@@ -74,7 +76,8 @@ from nrsim.compiled import jit
 from nrsim.link.adaptation import HARQ_ACK, HARQ_DROP, eesm_add, eesm_value, mcs_for_sinr, olla_after
 from nrsim.link.csi import deliver_reports, subband_report, wideband_report
 from nrsim.link.harq import MCS_BETA, MCS_SE, MCS_THR, decode_tb, flush_harq, free_process, ready_process, release_dropped, start_tb
-from nrsim.radio.uplink import pusch_prb_power_mw, ul_prb_cap, ul_sinr_estimate_db
+from nrsim.radio.uplink import (pusch_prb_power_mw, ul_prb_cap, ul_signal_prb_mw, ul_sinr_db,
+                                ul_sinr_estimate_db)
 from nrsim.rng import counter_uniform_core
 from nrsim.scheduler.base import assign_rbgs_in_cell
 from nrsim.scheduler.cell import fill_rbgs_in_order, next_in_rank
@@ -99,7 +102,8 @@ UE_DTYPE = np.dtype([
     # slot scratch by position in the cells' UE order
     ("pos_ue", np.int64), ("cand", np.int64), ("cand_mcs", np.int64), ("metric", np.float64), ("prio", np.float64),
     ("ddl", np.float64), ("rem", np.float64), ("got", np.int64), ("ranked", np.bool_), ("tx_ue", np.int64),
-    ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64),
+    ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64), ("ul_sig1_mw", np.float64),
+    ("dl_est_db", np.float64), ("dl_mcs1", np.int64),
 ], align=True)
 UE_DIR_DTYPE = np.dtype([("olla_db", np.float64), ("pf_avg_bps", np.float64), ("last_served", np.int64),
                          ("n_act", np.int64), ("sched_bits", np.float64)], align=True)
@@ -229,12 +233,15 @@ def _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL
             UR[i, r].c_metric = policy_metric(sched, b_r / P.slot_s, UD[d, u].pf_avg_bps, waited)
         UE[i].rem = queued + UE[u].dl_se * sl.n_re  # one PRB of margin, as in the UL
         return
-    if d == DL:
+    if d == DL:  # the MCS of the last estimate is kept (``dl_mcs1`` = MCS + 1, 0: none yet)
         est = UR[u, 0].reported_db - UD[DL, u].olla_db
-    else:  # one PRB: not power-limited
-        est = ul_sinr_estimate_db(LINK[u, c].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
-                                  CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
-    m = mcs_for_sinr(MCS[MCS_THR], est)
+        if UE[u].dl_mcs1 == 0 or est != UE[u].dl_est_db:
+            UE[u].dl_est_db = est
+            UE[u].dl_mcs1 = mcs_for_sinr(MCS[MCS_THR], est) + 1
+        m = UE[u].dl_mcs1 - 1
+    else:  # one PRB: not power-limited (the step's one-PRB signal, :func:`ul_step_signal`)
+        est = ul_sinr_db(UE[u].ul_sig1_mw, CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw) - UD[UL, u].olla_db
+        m = mcs_for_sinr(MCS[MCS_THR], est)
     rate = MCS[MCS_SE, m] * sl.n_re * n_prb / P.slot_s
     UE[i].metric = policy_metric(sched, rate, UD[d, u].pf_avg_bps, waited)
     UE[i].cand_mcs = m
@@ -281,10 +288,12 @@ def _new_tx(sl, c, u, p, m, got, tbs, queued, UE, UD, H, Q, PK, CELL, acc):
 
 
 @jit
-def assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb):
+def assign_subbands(sl, P, c, n_c, n_sched, S):
     """Frequency-selective DL: each free RBG to the best candidate on it (QoS rank, then the
     policy metric; :func:`nrsim.scheduler.base.assign_rbgs_in_cell`); each winner's MCS from
     the PRB-weighted mean of its RBGs' reports minus OLLA."""
+    UE, UD, UR, H, h_rbg, Q, PK, TB, MCS = S.UE, S.UD, S.UR, S.H, S.h_rbg, S.Q, S.PK, S.TB, S.MCS
+    CR, CELL, acc, rbg_first_prb = S.CR, S.CELL, S.acc, S.rbg_first_prb
     d = sl.d
     lo = CELL[c].ue_start
     hi = lo + n_c
@@ -330,9 +339,11 @@ def _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL):
 
 
 @jit
-def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb):
+def assign_in_order(sl, P, c, n_c, n_sched, S):
     """Wideband: candidates in rank order (QoS priority, deadline, metric, UE) each take the
     free RBGs in index order that carry their queued bits (at most ``max_ues`` UEs)."""
+    UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK = S.UE, S.UD, S.H, S.h_rbg, S.Q, S.PK, S.TB, S.MCS, S.LINK
+    CR, CELL, acc, rbg_first_prb = S.CR, S.CELL, S.acc, S.rbg_first_prb
     d = sl.d
     lo = CELL[c].ue_start
     free = CR["free"][c]
@@ -369,8 +380,10 @@ def assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LI
 
 
 @jit
-def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb):
+def schedule_cell(sl, P, sched, c, S):
     """Cell c in slot ``sl``: retransmissions, candidates, new TBs; marks its RBG activity."""
+    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
+    LINK, MCS, rbg_first_prb = S.LINK, S.MCS, S.rbg_first_prb
     for j in range(CELL[c].ue_start, CELL[c].ue_end):
         UD[sl.d, UE[j].pos_ue].sched_bits = 0.0
     CELL[c].n_tx = 0
@@ -380,9 +393,9 @@ def schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, 
     n_c = collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb)
     if n_c > 0:
         if sl.d == DL and P.fss:
-            assign_subbands(sl, P, c, n_c, n_sched, UE, UD, UR, H, h_rbg, Q, PK, TB, MCS, CR, CELL, acc, rbg_first_prb)
+            assign_subbands(sl, P, c, n_c, n_sched, S)
         else:
-            assign_in_order(sl, P, c, n_c, n_sched, UE, UD, H, h_rbg, Q, PK, TB, MCS, LINK, CR, CELL, acc, rbg_first_prb)
+            assign_in_order(sl, P, c, n_c, n_sched, S)
     for r in range(CR.shape[1]):
         CR[c, r].act = not CR[c, r].free
 
@@ -392,11 +405,9 @@ def schedule_slot(SL, PA, SA, S):
     """:func:`schedule_cell` of every cell (a cell touches only its own UEs' state, so the order
     of the cells does not matter). ``SL``, ``PA``, ``SA``: the slot, parameter and policy
     records as arrays [1] (a numba parallel loop takes records only as arrays)."""
-    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
-    LINK, TB, MCS, acc, rbg_first_prb = S.LINK, S.TB, S.MCS, S.acc, S.rbg_first_prb
     sl, P, sched = SL[0], PA[0], SA[0]
-    for c in range(CELL.shape[0]):
-        schedule_cell(sl, P, sched, c, UE, UD, UR, CELL, CR, H, h_rbg, Q, PK, LINK, TB, MCS, acc, rbg_first_prb)
+    for c in range(S.CELL.shape[0]):
+        schedule_cell(sl, P, sched, c, S)
 
 
 # --- 4. activity, UL interference ------------------------------------------------------------
@@ -435,24 +446,29 @@ def _ul_tx_power(P, UE, CELL, H, LINK):
 @jit
 def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
     """UL interference per RBG at each receiving cell [mW]: the UEs scheduled in other cells on
-    the same RBGs, without fast fading (summed in transmission order: thread-count free)."""
+    the same RBGs, without fast fading (each cell's sum in transmission order, cells then UEs:
+    thread-count free)."""
     _ul_tx_power(PA[0], UE, CELL, H, LINK)
     n_cells, n_rbg = CR.shape
     for c in range(n_cells):
         for r in range(n_rbg):
             CR[c, r].ul_i_mw = 0.0
-        if not CELL[c].ul_rx:
-            continue
-        for cs in range(n_cells):
-            if cs == c:
-                continue
-            for j in range(CELL[cs].ue_start, CELL[cs].ue_start + CELL[cs].n_tx):
-                u = UE[j].tx_ue
-                p = UE[j].tx_proc
+    rbgs = np.empty(n_rbg, dtype=np.int64)
+    for cs in range(n_cells):
+        for j in range(CELL[cs].ue_start, CELL[cs].ue_start + CELL[cs].n_tx):
+            u = UE[j].tx_ue
+            p = UE[j].tx_proc
+            n_r = 0
+            for r in range(n_rbg):
+                if h_rbg[UL, u, p, r]:
+                    rbgs[n_r] = r
+                    n_r += 1
+            for c in range(n_cells):
+                if c == cs or not CELL[c].ul_rx:
+                    continue
                 g = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin
-                for r in range(n_rbg):
-                    if h_rbg[UL, u, p, r]:
-                        CR[c, r].ul_i_mw += g
+                for k in range(n_r):
+                    CR[c, rbgs[k]].ul_i_mw += g
 
 
 # --- 5. transmissions --------------------------------------------------------------------------
@@ -614,10 +630,30 @@ def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
 
 
 @jit
+def _csi_fading_rows(t, P, UE, bank_rbg):
+    """The UEs that report in slot t (every ``cqi_period`` slots, staggered by UE index; only
+    UEs that may transmit) -> (UEs int64 [n], their fading rows float32 [n, rbg]): the rows
+    gathered in one tight loop first, so their cache misses overlap."""
+    ues = np.empty((UE.shape[0] + P.cqi_period - 1) // P.cqi_period, dtype=np.int64)
+    n = 0
+    for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
+        if UE[u].can_tx:
+            ues[n] = u
+            n += 1
+    g = np.empty((n, bank_rbg.shape[1]), dtype=bank_rbg.dtype)
+    for i in range(n):
+        u = ues[i]
+        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
+        for r in range(bank_rbg.shape[1]):
+            g[i, r] = bank_rbg[row, r]
+    return ues[:n], g
+
+
+@jit
 def measure_csi(t, meas, PA, S):
-    """CSI reports due in slot t (every ``cqi_period`` slots, staggered by UE index; only UEs
-    that may transmit): subband (fss) or wideband (:mod:`nrsim.link.csi`)."""
-    UE, CELL, CR, LINK, top_cell, bank_rbg, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.bank_rbg, S.CQ
+    """CSI reports due in slot t (:func:`_csi_fading_rows`): subband (fss) or wideband
+    (:mod:`nrsim.link.csi`)."""
+    UE, CELL, CR, LINK, top_cell, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.CQ
     csi_ring, csi_ok, acc = S.csi_ring, S.csi_ok, S.acc
     P = PA[0]
     mean_last = 0.0
@@ -626,17 +662,16 @@ def measure_csi(t, meas, PA, S):
     mean_last /= CELL.shape[0]
     ring = t % csi_ring.shape[0]
     i_rbg = CR["i_mw"]
-    for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
-        if not UE[u].can_tx:
-            continue
+    ues, g = _csi_fading_rows(t, P, UE, S.bank_rbg)
+    for i in range(ues.size):
+        u = ues[i]
         c = UE[u].serving
         i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell)
-        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
         s_mw = LINK[u, c].rx_prb_mw
         if P.fss:
-            eff_db = subband_report(s_mw, i_rbg[c], bank_rbg, row, CQ, csi_ring, ring, u)
+            eff_db = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
         else:
-            eff_db = wideband_report(s_mw / i_mw, bank_rbg, row, CQ, csi_ring, ring, u)
+            eff_db = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db
@@ -644,6 +679,16 @@ def measure_csi(t, meas, PA, S):
 
 
 # --- the slot loop -------------------------------------------------------------------------------
+@jit
+def ul_step_signal(P, UE, LINK):
+    """UL signal per PRB at the serving cell on one PRB of every UE (``UE.ul_sig1_mw`` [mW],
+    :func:`nrsim.radio.uplink.ul_signal_prb_mw`): fixed within a mobility step, so the
+    candidates' UL estimate is one log10 per slot."""
+    for u in range(UE.shape[0]):
+        UE[u].ul_sig1_mw = ul_signal_prb_mw(LINK[u, UE[u].serving].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha,
+                                            P.ul_pmax_dbm, P.mu, P.ul_rx_gain)
+
+
 @jit
 def count_active(H, UD):
     """Active HARQ processes per direction and UE (after a handover flush)."""
@@ -679,10 +724,11 @@ def run_slot_range(t0, t1, PA, SA, HA, S, SL):
     :class:`nrsim.link.adaptation.HarqOlla`; a parallel loop takes records as arrays only)."""
     count_active(S.H, S.UD)
     P = PA[0]
+    ul_step_signal(P, S.UE, S.LINK)
     sl = SL[0]
     for t in range(t0, t1):
         meas = t >= P.warmup
-        deliver_reports(t, P.cqi_delay, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
+        deliver_reports(t, P.cqi_delay, P.cqi_period, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
         advance_queues(S.Q, S.PK, t * P.slot_s, P.ul_lag_s)
         for d in range(2):
             n_symb, n_re = slot_symbols(S, d, t)

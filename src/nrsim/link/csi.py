@@ -73,14 +73,16 @@ def subband_report(s_mw, i_rbg_mw, bank_rbg, row, CQ, csi_ring, ring, u):
 
 
 @jit
-def deliver_reports(t, delay, csi_ring, csi_ok, reported_db, subband, fresh):
+def deliver_reports(t, delay, period, csi_ring, csi_ok, reported_db, subband, fresh):
     """Reports measured ``delay`` slots before slot t reach the gNB: ``reported_db`` [ue, rbg]
-    takes them (wideband: column 0 in every column) and ``fresh`` [ue] is set."""
+    takes them (wideband: column 0 in every column) and ``fresh`` [ue] is set. Reports are
+    measured every ``period`` slots by the UEs u with (slot - u) % period == 0 and delivered
+    every slot, so only those UEs of the source slot are looked at."""
     src = t - delay
     if src < 0:
         return
     ring = src % csi_ring.shape[0]
-    for u in range(csi_ok.shape[1]):
+    for u in range(src % period, csi_ok.shape[1], period):
         if csi_ok[ring, u]:
             for r in range(reported_db.shape[1]):
                 reported_db[u, r] = csi_ring[ring, u, r if subband else 0]

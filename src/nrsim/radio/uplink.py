@@ -74,14 +74,30 @@ def pusch_prb_power_mw(gain_lin: float, n_prb: int, p0_dbm: float, alpha: float,
 
 
 @jit
+def ul_signal_prb_mw(gain_lin: float, n_prb: int, p0_dbm: float, alpha: float, p_max_dbm: float, mu: int,
+                     rx_gain_lin: float) -> float:
+    """UL signal per PRB at the gNB [mW] of a UE on ``n_prb`` PRBs (at least 1): power control
+    (:func:`pusch_prb_power_mw`), coupling gain ``gain_lin`` and receive combining gain. Constant
+    while the coupling gain is (the slot core keeps the one-PRB value per UE and mobility step)."""
+    m = max(n_prb, 1)
+    return pusch_prb_power_mw(gain_lin, m, p0_dbm, alpha, p_max_dbm, mu) * gain_lin * rx_gain_lin
+
+
+@jit
+def ul_sinr_db(signal_prb_mw: float, i_mw: float, noise_mw: float) -> float:
+    """UL SINR per PRB [dB] of a signal ``signal_prb_mw`` (:func:`ul_signal_prb_mw`) against the
+    cell's interference ``i_mw`` plus noise ``noise_mw`` per PRB [mW]."""
+    return 10.0 * math.log10(signal_prb_mw / (i_mw + noise_mw))
+
+
+@jit
 def ul_sinr_estimate_db(gain_lin: float, n_prb: int, p0_dbm: float, alpha: float, p_max_dbm: float, mu: int,
                         i_mw: float, noise_mw: float, rx_gain_lin: float) -> float:
     """gNB estimate of the UL SINR per PRB [dB] of a UE on ``n_prb`` PRBs (at least 1): power
     control (:func:`pusch_prb_power_mw`), coupling gain, receive combining gain and the cell's
-    average interference ``i_mw`` plus noise ``noise_mw`` per PRB."""
-    m = max(n_prb, 1)
-    p_prb_mw = pusch_prb_power_mw(gain_lin, m, p0_dbm, alpha, p_max_dbm, mu)
-    return 10.0 * math.log10(p_prb_mw * gain_lin * rx_gain_lin / (i_mw + noise_mw))
+    average interference ``i_mw`` plus noise ``noise_mw`` per PRB (:func:`ul_signal_prb_mw`,
+    :func:`ul_sinr_db`)."""
+    return ul_sinr_db(ul_signal_prb_mw(gain_lin, n_prb, p0_dbm, alpha, p_max_dbm, mu, rx_gain_lin), i_mw, noise_mw)
 
 
 @jit

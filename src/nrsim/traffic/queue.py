@@ -12,8 +12,10 @@ State is two NumPy record arrays, so a compiled piece takes few arguments:
   yet completed; ``arrived``/``taken``/``delivered``/``discarded``/``floor`` [bit]
   (cumulative; ``floor``: end of the last discarded packet, below which bits given back are
   lost); ``next_t_s``/``head_deadline_s`` [s]: arrival time of packet ``arr`` and deadline of
-  packet ``head`` (+inf: none), kept up to date by every piece that moves ``arr`` or ``head``,
-  so the per-slot sweep (:func:`advance_queues`) reads one record per queue, not the packets.
+  packet ``head`` (+inf: none), ``head_prio`` the priority level of packet ``head``, kept up to
+  date by every piece that moves ``arr`` or ``head``, so the per-slot sweep
+  (:func:`advance_queues`) and the scheduler's rank (:func:`head_rank`) read one record per
+  queue, not the packets.
 - packets ``PK`` :data:`PACKET_DTYPE` [packet], grouped by queue then UE, in arrival order:
   ``t_s`` arrival [s], ``deadline_s`` [s], ``cum_bits`` cumulative end within its queue
   [bit], ``prio`` 5QI priority level (lower first); outputs ``done_s`` (end of the slot of the
@@ -37,7 +39,7 @@ TOL_BITS = 1e-6
 QUEUE_DTYPE = np.dtype([
     ("first", np.int64), ("end", np.int64), ("arr", np.int64), ("head", np.int64), ("ndone", np.int64),
     ("arrived", np.float64), ("taken", np.float64), ("delivered", np.float64), ("discarded", np.float64),
-    ("floor", np.float64), ("next_t_s", np.float64), ("head_deadline_s", np.float64),
+    ("floor", np.float64), ("next_t_s", np.float64), ("head_deadline_s", np.float64), ("head_prio", np.float64),
 ], align=True)
 PACKET_DTYPE = np.dtype([
     ("t_s", np.float64), ("deadline_s", np.float64), ("cum_bits", np.float64), ("prio", np.float64),
@@ -62,7 +64,12 @@ def _refresh(Q, PK, qi, u):
     """Recompute the event times of queue (qi, u) from its pointers."""
     q = Q[qi, u]
     q.next_t_s = PK[q.arr].t_s if q.arr < q.end else math.inf
-    q.head_deadline_s = PK[q.head].deadline_s if q.head < q.arr else math.inf
+    if q.head < q.arr:
+        q.head_deadline_s = PK[q.head].deadline_s
+        q.head_prio = PK[q.head].prio
+    else:
+        q.head_deadline_s = math.inf
+        q.head_prio = 0.0
 
 
 @jit
@@ -173,9 +180,9 @@ def deliver(Q, PK, qi, u, bits, t_end_s):
 @jit
 def head_rank(Q, PK, d, u):
     """(priority, deadline [s]) of the head packet of UE u's highest-priority non-empty channel
-    in direction d; (0, 0) when all are empty."""
+    in direction d; (0, 0) when all are empty (the head's copies in ``Q``, :func:`_refresh`)."""
     for f in range(N_LCH):
         q = Q[N_LCH * d + f, u]
         if q.head < q.arr:
-            return PK[q.head].prio, PK[q.head].deadline_s
+            return q.head_prio, q.head_deadline_s
     return 0.0, 0.0

@@ -97,30 +97,33 @@ def build_fading_bank(
 ) -> FadingBank:
     """One trace set per UE-speed class ``speeds_kmh`` [class] (all TDL ``model``). Each
     class's traces are scaled by one scalar to mean power exactly 1."""
-    parts, first, lengths, reals, fds = [], [], [], [], []
+    first, lengths, reals, fds = [], [], [], []
     row = 0
     for v in np.asarray(speeds_kmh, dtype=np.float64):
         f_d = max_doppler_hz(float(v), fc_ghz)
         t_len = trace_length_slots(f_d, slot_s)
         n_real = max(MIN_REALISATIONS, int(rows_budget) // t_len)
-        per_chunk = max(1, _CHUNK_ROWS // t_len)
-        cls_parts = []
-        for r0 in range(0, n_real, per_chunk):
-            h = tdl_prb_traces(
-                model, delay_spread_s, freqs_hz, f_d, slot_s, min(per_chunk, n_real - r0), t_len, rng=rng
-            )
-            cls_parts.append((h.real**2 + h.imag**2).reshape(-1, freqs_hz.size).astype(np.float32))
-        cls_gain = np.concatenate(cls_parts, axis=0)
-        # one scalar per class removes the finite-sample bias of the bank's mean power (the
-        # bank is shared by all links for the whole run); the shape of the statistics is kept
-        cls_gain *= np.float32(1.0 / cls_gain.mean(dtype=np.float64))
-        parts.append(cls_gain)
         first.append(row)
         lengths.append(t_len)
         reals.append(n_real)
         fds.append(f_d)
         row += n_real * t_len
-    gain = np.concatenate(parts, axis=0) if parts else np.zeros((0, freqs_hz.size), np.float32)
+    # [row, prb], filled in place class by class and chunk by chunk (no concatenated copies)
+    gain = np.empty((row, freqs_hz.size), dtype=np.float32)
+    for r_first, t_len, n_real, f_d in zip(first, lengths, reals, fds):
+        per_chunk = max(1, _CHUNK_ROWS // t_len)
+        for r0 in range(0, n_real, per_chunk):
+            h = tdl_prb_traces(
+                model, delay_spread_s, freqs_hz, f_d, slot_s, min(per_chunk, n_real - r0), t_len, rng=rng
+            )
+            lo = r_first + r0 * t_len
+            out = gain[lo:lo + h.shape[0] * t_len]
+            np.multiply(h.real, h.real, out=out.reshape(h.shape))
+            out += (h.imag * h.imag).reshape(out.shape)
+        cls_gain = gain[r_first:r_first + n_real * t_len]
+        # one scalar per class removes the finite-sample bias of the bank's mean power (the
+        # bank is shared by all links for the whole run); the shape of the statistics is kept
+        cls_gain *= np.float32(1.0 / cls_gain.mean(dtype=np.float64))
     return FadingBank(
         gain_lin=np.ascontiguousarray(gain),
         class_first_row=np.asarray(first, dtype=np.int64),
