@@ -117,3 +117,14 @@ def test_doppler_speed_overrides_every_ues_speed(monkeypatch) -> None:
     assert set(seen[-1]) <= {30.0, 60.0} and seen[-1].size >= 1
     _drop("deployment.ue.indoor_fraction=0", "slots.fading.doppler_speed_kmh=3")
     assert seen[-1].tolist() == [3.0]
+
+
+def test_handover_marks_the_cached_subband_rates_stale() -> None:
+    # the frequency-selective scheduler caches each UE's DL rate per RBG from its CSI and OLLA;
+    # a handover resets both, so the cache must be recomputed before the next scheduling
+    dr = _drop("slots.scheduler.frequency_selective=true")
+    dr.UE["dl_stale"][:] = False
+    _busy(dr, 0)
+    _handover(dr)
+    assert dr.UE["dl_stale"][0]
+    assert not dr.UE["dl_stale"][1]

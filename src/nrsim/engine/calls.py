@@ -388,6 +388,8 @@ class _Drop:
             if ho.csi_reset_at_handover:
                 self.csi_ok[:, moved] = False
                 self.reported_db[moved] = self.geometry_db(moved)[:, None]
+            # the DL rates cached from the old CSI and OLLA (frequency-selective path) are stale
+            self.UE["dl_stale"][moved] = True
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
