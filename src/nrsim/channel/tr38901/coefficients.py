@@ -617,11 +617,10 @@ def _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_a
 
 
 @jit
-def _response_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, out):  # pragma: no cover
-    n_link, n_rx, n_tx, n_f = out.shape
-    n_rt = n_rx * n_tx
-    w = ph0.shape[1]
-    sc = np.empty((4, max(c_re.shape[2], 1)), dtype=np.float32)
+def _link_scratch(n_cols, w, n_rt, n_f):  # pragma: no cover - compiled
+    """Work arrays of :func:`_link_response` for ``w`` active taps, ``n_rt`` rx-tx pairs and
+    ``n_f`` frequencies (allocated once per kernel call, reused for every link)."""
+    sc = np.empty((4, max(n_cols, 1)), dtype=np.float32)
     c = np.empty((w, n_rt), dtype=np.complex64)
     pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
     pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
@@ -631,6 +630,15 @@ def _response_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act
     e_im = np.empty((w, n_f), dtype=np.float32)
     acc_re = np.empty((n_rt, n_f), dtype=np.float32)
     acc_im = np.empty((n_rt, n_f), dtype=np.float32)
+    return sc, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im
+
+
+@jit
+def _response_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, out):  # pragma: no cover
+    n_link, n_rx, n_tx, n_f = out.shape
+    n_rt = n_rx * n_tx
+    w = ph0.shape[1]
+    sc, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im = _link_scratch(c_re.shape[2], w, n_rt, n_f)
     for li in range(n_link):
         _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
                        pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
@@ -648,16 +656,7 @@ def _power_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, p
     n_link, n_rt = c_re.shape[0], c_re.shape[1]
     n_f = out.shape[1]
     w = ph0.shape[1]
-    sc = np.empty((4, max(c_re.shape[2], 1)), dtype=np.float32)
-    c = np.empty((w, n_rt), dtype=np.complex64)
-    pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
-    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
-    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
-    s_re, s_im = np.empty(w), np.empty(w)
-    e_re = np.empty((w, n_f), dtype=np.float32)
-    e_im = np.empty((w, n_f), dtype=np.float32)
-    acc_re = np.empty((n_rt, n_f), dtype=np.float32)
-    acc_im = np.empty((n_rt, n_f), dtype=np.float32)
+    sc, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im = _link_scratch(c_re.shape[2], w, n_rt, n_f)
     for li in range(n_link):
         _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
                        pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
