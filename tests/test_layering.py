@@ -58,7 +58,6 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
 """(file, unit imported) -> the issue-12 item that removes this upward import."""
 
 ALLOWED_LAZY_NRSIM: dict[str, str] = {
-    "nrsim/engine/calls.py": "item 2 (one slot core) replaces this engine",
     "nrsim/engine/slots.py": "item 2 (one slot core)",
     "nrsim/engine/video_capacity.py": "item 2: the capacity sweep on the one slot core",
     "nrsim/sizing.py": "item 1: sizing reads the scenario registry",

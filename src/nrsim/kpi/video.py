@@ -18,8 +18,14 @@ deadline (arrival + PDB) is <= ``t1`` (so that their outcome is known):
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
+
+from nrsim.config.schema import ScenarioConfig
+from nrsim.kpi.metrics import percentiles
 
 VIDEO_5QI = 2
 VOICE_5QI = 1
@@ -96,3 +102,52 @@ def call_columns(
         )
     out["video_frames"] = np.where(call, np.nan_to_num(out["video_frames"]), 0).astype(np.int64)
     return {"call": call.copy(), **out, "call_satisfied": satisfied}
+
+
+def call_kpis(cfg: ScenarioConfig, ue: pd.DataFrame, *, n_cells_total: int) -> dict[str, Any]:
+    """The ``kpis.calls`` section (docs/video.md)."""
+    tr = cfg.slots.traffic
+    call = ue["call"].to_numpy(dtype=bool)
+    c = ue[call]
+    bg = ue[~call]
+    n_calls = int(call.sum())
+    ho = c["handovers"].to_numpy() > 0
+    ho_fail = c["handover_failures"].to_numpy() > 0
+
+    def share(x: pd.Series) -> float:
+        return float(x.mean()) if len(x) else float("nan")
+
+    def mean(x: pd.Series) -> float:
+        v = x.to_numpy(dtype=np.float64)
+        v = v[np.isfinite(v)]
+        return float(v.mean()) if v.size else float("nan")
+
+    out: dict[str, Any] = {
+        "n_calls": n_calls,
+        "calls_per_cell": n_calls / max(n_cells_total, 1),
+        "satisfied_share": share(c["call_satisfied"]),
+        "dl_satisfied_share": share(c["dl_call_satisfied"]),
+        "ul_satisfied_share": share(c["ul_call_satisfied"]) if cfg.slots.uplink.enabled else float("nan"),
+        "satisfied_share_with_handover": share(c["call_satisfied"][ho]),
+        "satisfied_share_without_handover": share(c["call_satisfied"][~ho]),
+        "calls_with_handover": int(ho.sum()),
+        "satisfied_share_with_handover_failure": share(c["call_satisfied"][ho_fail]),
+        "calls_with_handover_failure": int(ho_fail.sum()),
+        "thresholds": {"max_loss": tr.call_max_frame_loss, "max_p95_delay_s": tr.call_max_p95_delay_s},
+        "video_bitrate_offered_bps": tr.video_bitrate_bps,
+        "ul_video_bitrate_offered_bps": tr.ul_video_bitrate_bps or tr.video_bitrate_bps,
+    }
+    for pre in ("", "ul_"):
+        key = "dl" if pre == "" else "ul"
+        out[key] = {
+            "video_bitrate_bps": percentiles(c[f"{pre}video_bitrate_bps"].to_numpy(), (5, 50)),
+            "video_frame_loss": {**percentiles(c[f"{pre}video_frame_loss"].to_numpy()),
+                                 "mean": mean(c[f"{pre}video_frame_loss"])},
+            "video_p95_delay_s": percentiles(c[f"{pre}video_p95_delay_s"].to_numpy()),
+            "video_freeze_s": {**percentiles(c[f"{pre}video_freeze_s"].to_numpy()), "mean": mean(c[f"{pre}video_freeze_s"])},
+            "voice_packet_loss": percentiles(c[f"{pre}voice_packet_loss"].to_numpy()) if tr.voice else None,
+            "bler_first_tx": mean(ue[f"{pre}bler_first_tx"]),
+        }
+    out["background_ues"] = int(len(bg))
+    out["background_throughput_bps"] = percentiles(bg["throughput_bps"].to_numpy(), (5, 50))
+    return out

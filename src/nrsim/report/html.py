@@ -45,7 +45,7 @@ from markupsafe import Markup
 
 from nrsim.config.loading import config_hash
 from nrsim.coverage.store import has_coverage, load_coverage, store_coverage
-from nrsim.engine.video_capacity import CAPACITY_TARGET, capacity_crossing
+from nrsim.kpi.capacity import CAPACITY_TARGET, capacity_crossing
 from nrsim.deployment.sites import config_site_list, excluded_cells
 from nrsim.errors import ConfigError
 from nrsim.kpi.outdir import check_report_file
