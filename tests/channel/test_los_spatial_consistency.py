@@ -120,29 +120,17 @@ def test_los_state_agreement_follows_exponential_correlation(lag_m: float) -> No
     assert abs(got - want) < 0.015, (lag_m, got, want)
 
 
-def test_los_share_matches_probability_per_distance() -> None:
+def test_los_share_matches_probability_per_distance(assert_los_share) -> None:
     """LOS share per distance bin against Table 7.4.2-1 (UMa, outdoor). Links of one site
     closer than d_LOS share their Gaussian, so the tolerance is 4 binomial standard errors
     on n_eff = number of links / (links per site and 50 m x 50 m cell), not on the links."""
     ov = ["deployment.ue.per_sector=20", "deployment.ue.indoor_fraction=0"]
-    d_all, los_all, p_all, cell_all = [], [], [], []
+    drops = []
     for drop in range(4):
         layout, params, ues, o2i, fields, los_field, key = _reference_drop("uma-default", ov, 11, drop)
         ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, fields, link_key=key, los_field=los_field)
-        d_all.append(ls.d_2d_m.ravel())
-        los_all.append(ls.los.ravel())
-        p_all.append(los_probability("uma", ls.d_2d_m, ues.height_m[:, None]).ravel())
-        cells = np.floor(ues.xy_m / 50.0).astype(np.int64)
-        site = np.broadcast_to(np.arange(layout.n_sites)[None, :], ls.los.shape)
-        cell_all.append((drop * 10**9 + site * 10**6 + (cells[:, 0] % 1000)[:, None] * 1000 + (cells[:, 1] % 1000)[:, None]).ravel())
-    d, los, p, cell = (np.concatenate(x) for x in (d_all, los_all, p_all, cell_all))
-    edges = np.array([20.0, 40.0, 80.0, 150.0, 300.0, 600.0])
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sel = (d >= lo) & (d < hi)
-        expected = float(p[sel].mean())
-        n_eff = np.unique(cell[sel]).size
-        se = math.sqrt(expected * (1.0 - expected) / n_eff)
-        assert abs(los[sel].mean() - expected) < 4.0 * se + 1e-3, (lo, hi, los[sel].mean(), expected, n_eff)
+        drops.append((drop, ls.d_2d_m, ls.los, los_probability("uma", ls.d_2d_m, ues.height_m[:, None]), ues.xy_m))
+    assert_los_share(drops, layout.n_sites)
 
 
 def test_switch_off_keeps_per_link_uniform() -> None:

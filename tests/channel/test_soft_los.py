@@ -184,14 +184,14 @@ def test_los_state_autocorrelation_along_paths(scenario_d_corr: float) -> None:
                 assert abs(r - want) < 0.05, (lag, r, want)
 
 
-def test_soft_los_share_per_distance_matches_probability() -> None:
+def test_soft_los_share_per_distance_matches_probability(assert_los_share) -> None:
     """The soft state's boolean (LOS_soft > 1/2, bilinear read) keeps the LOS share of
     Table 7.4.2-1 per distance bin (the renormalised read is exactly N(0, 1)); the tolerance
     is 4 binomial standard errors on the number of independent 50 m cells per site."""
     cfg = nrsim.load_config("uma-default", ["deployment.ue.per_sector=20", "deployment.ue.indoor_fraction=0",
                                             "channel.los_spatial_consistency=true"], seed=5, drops=1)
     layout, params = build_layout(cfg), channel_params(cfg)
-    d_all, los_all, p_all, cell_all = [], [], [], []
+    drops = []
     for drop in range(3):
         ues = drop_ues(layout, per_sector=20, min_distance_2d_m=cfg.deployment.ue.min_distance_2d_m,
                        indoor_fraction=0.0, rng=stream(5, "ue_drop", drop=drop))
@@ -199,18 +199,5 @@ def test_soft_los_share_per_distance_matches_probability() -> None:
         los_field = make_los_field(ues, layout, params, rng=stream(5, "los_field", drop=drop))
         ls = large_scale_block(ues, slice(0, ues.n_ue), layout, params, o2i, None, link_key=link_key(5, drop),
                                los_field=los_field, bilinear=True, soft_los=True)
-        d_all.append(ls.d_2d_m.ravel())
-        los_all.append(ls.los.ravel())
-        p_all.append(los_probability("uma", ls.d_2d_m, ues.height_m[:, None]).ravel())
-        cells = np.floor(ues.xy_m / 50.0).astype(np.int64)
-        site = np.broadcast_to(np.arange(layout.n_sites)[None, :], ls.los.shape)
-        cell_all.append((drop * 10**9 + site * 10**6 + (cells[:, 0] % 1000)[:, None] * 1000
-                         + (cells[:, 1] % 1000)[:, None]).ravel())
-    d, los, p, cell = (np.concatenate(x) for x in (d_all, los_all, p_all, cell_all))
-    edges = np.array([20.0, 40.0, 80.0, 150.0, 300.0, 600.0])
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        sel = (d >= lo) & (d < hi)
-        expected = float(p[sel].mean())
-        n_eff = np.unique(cell[sel]).size
-        se = math.sqrt(expected * (1.0 - expected) / n_eff)
-        assert abs(los[sel].mean() - expected) < 4.0 * se + 1e-3, (lo, hi, los[sel].mean(), expected, n_eff)
+        drops.append((drop, ls.d_2d_m, ls.los, los_probability("uma", ls.d_2d_m, ues.height_m[:, None]), ues.xy_m))
+    assert_los_share(drops, layout.n_sites)
