@@ -690,10 +690,14 @@ def ul_step_signal(P, UE, LINK):
 
 
 @jit
-def count_active(H, UD):
-    """Active HARQ processes per direction and UE (after a handover flush)."""
-    for d in range(H.shape[0]):
-        for u in range(H.shape[1]):
+def flush_ues(ues, H, UD, Q, PK):
+    """Handover or re-establishment of ``ues`` int64 [n] (:func:`nrsim.link.harq.flush_harq`),
+    then their active HARQ processes per direction (``UD.n_act``) recounted: the pieces keep
+    ``n_act`` up to date for everyone else, so no per-step count over all UEs is needed."""
+    flush_harq(ues, H, Q, PK)
+    for i in range(ues.size):
+        u = ues[i]
+        for d in range(H.shape[0]):
             n = 0
             for p in range(H.shape[2]):
                 n += H[d, u, p].act
@@ -722,7 +726,6 @@ def run_slot_range(t0, t1, PA, SA, HA, S, SL):
     the pieces read, ``SA`` / ``HA`` [1] the scheduler policy and the HARQ/OLLA settings
     (:func:`as_record` of :class:`nrsim.scheduler.metric.SchedulerParams` and
     :class:`nrsim.link.adaptation.HarqOlla`; a parallel loop takes records as arrays only)."""
-    count_active(S.H, S.UD)
     P = PA[0]
     ul_step_signal(P, S.UE, S.LINK)
     sl = SL[0]

@@ -383,7 +383,7 @@ class _Drop:
         if moved.size:
             ho = self.cfg.mobility.handover
             if ho.harq_reset_at_handover:
-                ck.flush_harq(moved, self.H, self.Q, self.PK)
+                ck.flush_ues(moved, self.H, self.UD, self.Q, self.PK)
             if ho.olla_reset_at_handover:
                 self.olla_db[:, moved] = self.olla_start_db
             if ho.csi_reset_at_handover:
