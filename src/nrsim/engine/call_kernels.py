@@ -189,7 +189,7 @@ def retransmissions(sl, P, c, UE, UD, H, h_rbg, CR, CELL):
         u = UE[j].pos_ue
         if not UE[u].can_tx or UD[d, u].n_act == 0:
             continue
-        best = ready_process(H, d, u, t, sl.n_symb)
+        best = ready_process(H, d, u, t, sl.n_symb, UD[d, u].n_act)
         if best < 0 or n_sched >= max_ues:
             continue
         ok = True
