@@ -61,6 +61,15 @@ class ModulationCodingTable:
         return self.r_x1024 / 1024.0
 
 
+def _table_rows(csv_name: str, table_column: str, table: int, index_column: str) -> list[dict[str, str]]:
+    """The rows of table ``table`` (1 or 2, in column ``table_column``) of ``csv_name``, in the
+    order of ``index_column`` (MCS or CQI)."""
+    _check_table(table)
+    rows = [r for r in read_csv_table(csv_name) if int(r[table_column]) == table]
+    rows.sort(key=lambda r: int(r[index_column]))
+    return rows
+
+
 def _modulation_coding_columns(rows: list[dict[str, str]]) -> dict[str, NDArray]:
     """The :class:`ModulationCodingTable` columns of table rows read from a CSV, frozen."""
     return {
@@ -91,9 +100,7 @@ class McsTable(ModulationCodingTable):
 @functools.lru_cache(maxsize=None)
 def mcs_table(mcs_table: int = 1) -> McsTable:
     """MCS table 1 or 2 of TS 38.214 5.1.3.1 with the EESM betas of each MCS."""
-    _check_table(mcs_table)
-    rows = [r for r in read_csv_table("mcs_tables_ts38214.csv") if int(r["mcs_table"]) == mcs_table]
-    rows.sort(key=lambda r: int(r["mcs"]))
+    rows = _table_rows("mcs_tables_ts38214.csv", "mcs_table", mcs_table, "mcs")
     betas = {
         int(r["mcs"]): float(r["beta"])
         for r in read_csv_table("eesm_beta_pdsch.csv")
@@ -128,9 +135,7 @@ class CqiTable(ModulationCodingTable):
 @functools.lru_cache(maxsize=None)
 def cqi_table(cqi_table: int = 1) -> CqiTable:
     """CQI table 1 or 2 of TS 38.214 5.2.2.1 (CQI 1..15; CQI 0 is 'out of range')."""
-    _check_table(cqi_table)
-    rows = [r for r in read_csv_table("cqi_tables_ts38214.csv") if int(r["cqi_table"]) == cqi_table]
-    rows.sort(key=lambda r: int(r["cqi"]))
+    rows = _table_rows("cqi_tables_ts38214.csv", "cqi_table", cqi_table, "cqi")
     has = np.asarray([r["mcs_same_qm_r"] != "" for r in rows])
     return CqiTable(
         index=cqi_table,
