@@ -19,15 +19,13 @@ Conventions
   enforce the validity ranges of Table 7.4.1-1. Distances below the 10 m minimum are common
   in drops, so range checking is a separate, explicit call: :func:`check_validity`.
 * Beyond the validity ranges the formulas are extrapolated as written.
-* The optional simplified NLOS formulas of Table 7.4.1-1 (UMa, UMi, InH) are not implemented.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import warnings
-from typing import Any, Callable, Literal, TypeVar, cast
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -239,35 +237,13 @@ def _rma_breakpoint_ufunc(fc_ghz, h_bs_m, h_ut_m):
     return rma_breakpoint_core(fc_ghz, h_bs_m, h_ut_m)
 
 
-def _law_db(law: int, los: bool | ArrayLike, *, d_3d_m: ArrayLike, fc_ghz: ArrayLike, d_2d_m: ArrayLike = 0.0,
-            h_bs_m: ArrayLike = 0.0, h_ut_m: ArrayLike = 0.0, h_e_m: ArrayLike = DEFAULT_H_E_M,
-            h_building_m: ArrayLike = RMA_DEFAULT_H_BUILDING_M,
-            w_street_m: ArrayLike = RMA_DEFAULT_W_STREET_M) -> NDArray[np.float64]:
-    """The array form of one path-loss law (float64 array, broadcast shape of the inputs).
-    Keywords as the public functions name them; a law ignores those it does not read."""
+def _law_db(law: int, los: bool | ArrayLike, d_2d_m: ArrayLike, d_3d_m: ArrayLike, fc_ghz: ArrayLike,
+            h_bs_m: ArrayLike, h_ut_m: ArrayLike, h_e_m: ArrayLike = 1.0,
+            h_building_m: ArrayLike = 5.0, w_street_m: ArrayLike = 20.0) -> NDArray[np.float64]:
+    """The array form of one path-loss law (float64 array, broadcast shape of the inputs)."""
     return np.asarray(pathloss_law_db(
         np.int64(law), _bool(los), d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m, h_building_m, w_street_m,
     ), dtype=np.float64)
-
-
-_LawFunction = TypeVar("_LawFunction", bound=Callable[..., NDArray[np.float64]])
-
-
-def _nlos_twin(los_function: _LawFunction, law: int, doc: str) -> _LawFunction:
-    """The NLOS path-loss function of a scenario, max(PL_LOS, PL'_NLOS) of Table 7.4.1-1: the
-    signature (names, defaults) of the scenario's LOS function ``los_function``, the NLOS branch
-    of the path-loss law ``law``, and the docstring ``doc``."""
-    signature = inspect.signature(los_function)
-
-    def nlos_db(*args: Any, **kwargs: Any) -> NDArray[np.float64]:
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return _law_db(law, False, **bound.arguments)
-
-    nlos_db.__name__ = nlos_db.__qualname__ = los_function.__name__.replace("_los_", "_nlos_")
-    nlos_db.__doc__ = doc
-    nlos_db.__signature__ = signature  # type: ignore[attr-defined]
-    return cast(_LawFunction, nlos_db)
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,19 +342,28 @@ def pathloss_uma_los_db(
     -------
     ndarray of float64, broadcast shape of the inputs, [dB]
     """
-    return _law_db(PL_UMA, True, d_2d_m=d_2d_m, d_3d_m=d_3d_m, fc_ghz=fc_ghz, h_bs_m=h_bs_m, h_ut_m=h_ut_m,
-                   h_e_m=h_e_m)
+    return _law_db(PL_UMA, True, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m)
 
 
-pathloss_uma_nlos_db = _nlos_twin(pathloss_uma_los_db, PL_UMA, """\
-UMa NLOS path loss PL_UMa-NLOS = max(PL_UMa-LOS, PL'_UMa-NLOS) [dB].
+def pathloss_uma_nlos_db(
+    d_2d_m: ArrayLike,
+    d_3d_m: ArrayLike,
+    fc_ghz: ArrayLike,
+    h_bs_m: ArrayLike,
+    h_ut_m: ArrayLike,
+    h_e_m: ArrayLike = DEFAULT_H_E_M,
+) -> NDArray[np.float64]:
+    """UMa NLOS path loss PL_UMa-NLOS = max(PL_UMa-LOS, PL'_UMa-NLOS) [dB].
 
     TR 38.901 V17.0.0, Table 7.4.1-1, UMa NLOS (10 m <= d_2D <= 5 km)::
 
         PL'_UMa-NLOS = 13.54 + 39.08 log10(d_3D) + 20 log10(fc) - 0.6 (h_UT - 1.5)
 
+    The optional simplified NLOS formula of the table is not implemented.
+
     Parameters and returns as :func:`pathloss_uma_los_db` (h_E enters through the LOS term).
-    """)
+    """
+    return _law_db(PL_UMA, False, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e_m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -404,21 +389,40 @@ def pathloss_umi_los_db(
     d'_BP from note 1 with h_E fixed at 1.0 m for UMi (:data:`UMI_H_E_M`), which is why this
     function takes no ``h_e_m``.
 
-    Parameters and returns as :func:`pathloss_uma_los_db` without ``h_e_m``; the Table 7.4.1-1
-    default BS antenna height of UMi is 10 m.
+    Parameters
+    ----------
+    d_2d_m, d_3d_m : array_like of float64, e.g. [ue, cell], [m]
+        Horizontal and 3D BS-UT distance (d_3D clipped to >= 1 m).
+    fc_ghz : array_like of float64, broadcastable, [GHz]
+    h_bs_m : array_like of float64, broadcastable, [m]
+        BS antenna height (Table 7.4.1-1 default 10 m).
+    h_ut_m : array_like of float64, broadcastable, [m]
+        UT antenna height (1.5..22.5 m).
+
+    Returns
+    -------
+    ndarray of float64, broadcast shape of the inputs, [dB]
     """
-    return _law_db(PL_UMI, True, d_2d_m=d_2d_m, d_3d_m=d_3d_m, fc_ghz=fc_ghz, h_bs_m=h_bs_m, h_ut_m=h_ut_m)
+    return _law_db(PL_UMI, True, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m)
 
 
-pathloss_umi_nlos_db = _nlos_twin(pathloss_umi_los_db, PL_UMI, """\
-UMi-Street Canyon NLOS path loss max(PL_UMi-LOS, PL'_UMi-NLOS) [dB].
+def pathloss_umi_nlos_db(
+    d_2d_m: ArrayLike,
+    d_3d_m: ArrayLike,
+    fc_ghz: ArrayLike,
+    h_bs_m: ArrayLike,
+    h_ut_m: ArrayLike,
+) -> NDArray[np.float64]:
+    """UMi-Street Canyon NLOS path loss max(PL_UMi-LOS, PL'_UMi-NLOS) [dB].
 
     TR 38.901 V17.0.0, Table 7.4.1-1, UMi-Street Canyon NLOS (10 m <= d_2D <= 5 km)::
 
         PL'_UMi-NLOS = 35.3 log10(d_3D) + 22.4 + 21.3 log10(fc) - 0.3 (h_UT - 1.5)
 
+    The optional simplified NLOS formula is not implemented.
     Parameters and returns as :func:`pathloss_umi_los_db`.
-    """)
+    """
+    return _law_db(PL_UMI, False, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -469,12 +473,19 @@ def pathloss_rma_los_db(
     ndarray of float64, broadcast shape of the inputs, [dB]
     """
     del w_street_m  # The LOS formula does not depend on W (Table 7.4.1-1).
-    return _law_db(PL_RMA, True, d_2d_m=d_2d_m, d_3d_m=d_3d_m, fc_ghz=fc_ghz, h_bs_m=h_bs_m, h_ut_m=h_ut_m,
-                   h_building_m=h_building_m)
+    return _law_db(PL_RMA, True, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_building_m=h_building_m)
 
 
-pathloss_rma_nlos_db = _nlos_twin(pathloss_rma_los_db, PL_RMA, """\
-RMa NLOS path loss max(PL_RMa-LOS, PL'_RMa-NLOS) [dB].
+def pathloss_rma_nlos_db(
+    d_2d_m: ArrayLike,
+    d_3d_m: ArrayLike,
+    fc_ghz: ArrayLike,
+    h_bs_m: ArrayLike,
+    h_ut_m: ArrayLike,
+    h_building_m: ArrayLike = RMA_DEFAULT_H_BUILDING_M,
+    w_street_m: ArrayLike = RMA_DEFAULT_W_STREET_M,
+) -> NDArray[np.float64]:
+    """RMa NLOS path loss max(PL_RMa-LOS, PL'_RMa-NLOS) [dB].
 
     TR 38.901 V17.0.0, Table 7.4.1-1, RMa NLOS (10 m <= d_2D <= 5 km)::
 
@@ -484,7 +495,9 @@ RMa NLOS path loss max(PL_RMa-LOS, PL'_RMa-NLOS) [dB].
                        + 20 log10(fc) - (3.2 (log10(11.75 h_UT))^2 - 4.97)
 
     Parameters and returns as :func:`pathloss_rma_los_db` (here ``w_street_m`` is used).
-    """)
+    """
+    return _law_db(PL_RMA, False, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m,
+                   h_building_m=h_building_m, w_street_m=w_street_m)
 
 
 # --------------------------------------------------------------------------------------------
@@ -509,18 +522,20 @@ def pathloss_inh_los_db(d_3d_m: ArrayLike, fc_ghz: ArrayLike) -> NDArray[np.floa
     -------
     ndarray of float64, broadcast shape, [dB]
     """
-    return _law_db(PL_INH, True, d_3d_m=d_3d_m, fc_ghz=fc_ghz)
+    return _law_db(PL_INH, True, 0.0, d_3d_m, fc_ghz, 0.0, 0.0)
 
 
-pathloss_inh_nlos_db = _nlos_twin(pathloss_inh_los_db, PL_INH, """\
-InH-Office NLOS path loss max(PL_InH-LOS, PL'_InH-NLOS) [dB].
+def pathloss_inh_nlos_db(d_3d_m: ArrayLike, fc_ghz: ArrayLike) -> NDArray[np.float64]:
+    """InH-Office NLOS path loss max(PL_InH-LOS, PL'_InH-NLOS) [dB].
 
     TR 38.901 V17.0.0, Table 7.4.1-1, InH-Office NLOS (1 m <= d_3D <= 150 m)::
 
         PL'_InH-NLOS = 38.3 log10(d_3D) + 17.30 + 24.9 log10(fc)
 
+    The optional simplified NLOS formula is not implemented.
     Parameters and returns as :func:`pathloss_inh_los_db`.
-    """)
+    """
+    return _law_db(PL_INH, False, 0.0, d_3d_m, fc_ghz, 0.0, 0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -576,8 +591,7 @@ def pathloss_db(
     """
     law = _scenario(scenario).pathloss_law
     h_e = DEFAULT_H_E_M if h_e_m is None else h_e_m
-    return _law_db(law, los, d_2d_m=d_2d_m, d_3d_m=d_3d_m, fc_ghz=fc_ghz, h_bs_m=h_bs_m, h_ut_m=h_ut_m, h_e_m=h_e,
-                   h_building_m=h_building_m, w_street_m=w_street_m)
+    return _law_db(law, los, d_2d_m, d_3d_m, fc_ghz, h_bs_m, h_ut_m, h_e, h_building_m, w_street_m)
 
 
 # --------------------------------------------------------------------------------------------
