@@ -51,7 +51,9 @@ MODELS = ("TDL-C", "cdl-38901")
 
 def _run(model: str, duration_s: float, extra: list[str]) -> dict:
     out = subprocess.run([sys.executable, "-c", CHILD, model, str(duration_s), *extra], capture_output=True,
-                         text=True, env=os.environ.copy(), check=True)
+                         text=True, env=os.environ.copy())
+    if out.returncode:
+        raise SystemExit(out.stderr)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -62,7 +64,7 @@ def main() -> None:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     a = ap.parse_args()
     for m in MODELS:  # compile / warm the caches, untimed
-        _run(m, 0.1, a.set)
+        _run(m, 0.2, a.set)
     res: dict[str, list[dict]] = {m: [] for m in MODELS}
     for _ in range(a.reps):
         for m in MODELS:
