@@ -25,6 +25,12 @@ towards the direct path: the calibrated model) is unchanged; what the clustered 
 is the frequency selectivity of its delays, the Rician/Rayleigh statistics of its K-factor and
 the Doppler spectrum of its arrival angles.
 
+The same rays serve the call core (:mod:`nrsim.engine.call_fading`, moving and static call
+runs): :func:`draw_link_rays` keeps each ray's Doppler frequency per unit velocity
+(:class:`LinkRays`), :func:`rays_at` rotates the rays to a UE displacement and sets the
+Doppler of its current velocity, :func:`fill_gain_rows` writes the per-PRB gains of a run of
+slots; the static slot engine's traces below are the constant-velocity case.
+
 Memory: traces are not periodic for CDL, so they are refreshed in chunks (a refresh schedule):
 the bank holds ``chunk`` slots of every link, ``chunk = max(1, bank_rows // n_links)``
 (capped at the run length), rows of link l: ``l * chunk + (slot mod chunk)``; when a slot of
