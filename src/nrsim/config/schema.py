@@ -565,8 +565,10 @@ class SlotFadingConfig(FrozenModel):
     """TDL power-delay profile (TR 38.901 Tables 7.7.2-1..3), or ``cdl-38901``: the clustered
     channel of TR 38.901 7.5 per modelled link (serving + ``n_interferers``) from the link's own
     geometry, LOS state and shadow fading, normalised to unit mean power so the large-scale
-    gain is unchanged (static slot runs, UMa/UMi/InH; docs/slots.md). ``delay_spread_ns`` is
-    then unused (the link's own LSPs set it); ``bank_rows`` bounds the refreshed trace rows."""
+    gain is unchanged (UMa/UMi/InH; docs/slots.md). On the call core (moving and static
+    video-call runs) the serving link only, refilled every mobility step (docs/video.md).
+    ``delay_spread_ns`` is then unused (the link's own LSPs set it); ``bank_rows`` bounds the
+    refreshed trace rows of the static slot engine."""
     delay_spread_ns: Annotated[float, Field(gt=0.0, le=5_000.0)] = 100.0
     """RMS delay spread scaling the normalised delays (7.7.3; Table 7.7.3-1: 100 ns nominal,
     300 ns long)."""
@@ -580,7 +582,8 @@ class SlotFadingConfig(FrozenModel):
     slots per refresh chunk, at least one slot per link), memory the same per row."""
     doppler_speed_kmh: Annotated[float, Field(ge=0.0, le=500.0)] | None = None
     """Mobile call runs: the speed [km/h] that sets every UE's Doppler spread (ablation, e.g.
-    3: slow fading for the vehicles too). Unset: each UE's own speed."""
+    3: slow fading for the vehicles too; ``cdl-38901``: in a random direction). Unset: each
+    UE's own speed."""
 
 
 class SlotUplinkConfig(FrozenModel):

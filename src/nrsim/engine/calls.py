@@ -36,9 +36,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from nrsim.channel.fading import assign_link_traces, build_fading_bank
-from nrsim.channel.fading.cdl import CDL_MODEL
+from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
+from nrsim.engine.call_fading import CdlStepFading
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
 from nrsim.engine.slots import SlotDropResult, SlotRun, link_level, slot_run_meta
 from nrsim.engine.snapshot import build_layout, is_sparse
@@ -143,11 +144,8 @@ def check_call_config(cfg: ScenarioConfig) -> None:
     if cfg.interference.mode == "sparse":
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
-    if sc.fading.model == CDL_MODEL:
-        raise ConfigError(
-            f"slots.fading.model = {CDL_MODEL!r} is not supported in runs with moving UEs yet (the "
-            "clustered channel of a moving UE needs a per-step refresh of its links); allowed here: "
-            "TDL-A, TDL-B, TDL-C", field="slots.fading.model")
+    if sc.fading.enabled and sc.fading.model == CDL_MODEL:  # per-step CDL bank (engine/call_fading.py)
+        check_cdl_scenario(cfg.channel.scenario)
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     ratio = cfg.mobility.step_ms / slot_ms
     if abs(ratio - round(ratio)) > 1e-9:
@@ -212,7 +210,13 @@ class _Drop:
             speeds_kmh = static_fading_speed_kmh(cfg, md.state.ues.indoor)
         if sc.fading.doppler_speed_kmh is not None:  # ablation: one Doppler spread for every UE
             speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
-        if fad.enabled:
+        self.cdl = None
+        if fad.enabled and fad.model == CDL_MODEL:  # the clustered channel, refilled every step
+            self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub, self.rbg_first_prb,
+                                     constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None)
+            self.bank = self.cdl.bank
+            self.f_base, self.f_off, self.f_period = self.cdl.rows()
+        elif fad.enabled:
             classes, cls = np.unique(speeds_kmh, return_inverse=True)
             bank = build_fading_bank(fad.model, fad.delay_spread_ns * 1e-9, freqs, classes, cfg.channel.fc_ghz,
                                      self.slot_s, rows_budget=fad.bank_rows,
@@ -226,7 +230,7 @@ class _Drop:
             self.f_off = np.zeros(n, dtype=np.int64)
             self.f_period = np.ones(n, dtype=np.int64)
         mid = (self.rbg_first_prb[:-1] + self.rbg_first_prb[1:]) // 2
-        self.bank_rbg = np.ascontiguousarray(self.bank[:, mid])  # [row, rbg]
+        self.bank_rbg = np.ascontiguousarray(self.bank[:, mid]) if self.cdl is None else self.cdl.bank_rbg  # [row, rbg]
         # traffic, both directions
         # static UEs: the static slot run's draw of which UEs are calls (the same calls as on
         # nrsim.engine.slots); moving UEs: their own stream
@@ -394,6 +398,8 @@ class _Drop:
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
+        if self.cdl is not None:  # the step's CDL gains of the current serving links
+            self.cdl.fill(k, self.serving)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
         self.UE["serving"] = self.serving
@@ -408,7 +414,7 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "bank_rbg", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "csi_ring",
+        for name in ("bank", "bank_rbg", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "csi_ring",
                      "csi_ok", "UR"):
             setattr(self, name, None)
 
