@@ -86,9 +86,10 @@ from nrsim.traffic.queue import N_LCH, TOL_BITS, advance_queues, deliver, head_r
 
 DL, UL = 0, 1
 ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, ACC_PRB, ACC_DROPPED, ACC_MCS = range(10)
-ACC_TX_DBM, ACC_TX_MAX_MW = 10, 11
-"""UL transmit power per transmission: sum [dBm] and maximum [mW]."""
-N_ACC = 12
+ACC_TX_DBM, ACC_TX_MAX_MW, ACC_SINR_MEAN_DB = 10, 11, 12
+"""UL transmit power per transmission: sum [dBm] and maximum [mW]; DL: sum over CSI reports of
+the mean SINR over the measured PRBs [dB] (``ACC_SINR_DB``: their effective SINR)."""
+N_ACC = 13
 """Scalar counters per direction and UE; columns ``N_ACC + mcs`` (when ``acc`` has them)
 count the first transmissions at each MCS (the MCS histogram)."""
 NO_PRIORITY = 1 << 30
@@ -678,12 +679,13 @@ def measure_csi(t, meas, PA, S):
         i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell)
         s_mw = LINK[u, c].rx_prb_mw
         if P.fss:
-            eff_db = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
+            eff_db, mean_lin = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
         else:
-            eff_db = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
+            eff_db, mean_lin = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db
+            acc[DL, u, ACC_SINR_MEAN_DB] += 10.0 * math.log10(mean_lin)
             acc[DL, u, ACC_SINR_N] += 1.0
 
 

@@ -569,9 +569,10 @@ def _slot_ue_columns(dr: _Drop, warmup: int) -> dict[str, NDArray]:
             "serving_cell": dr.serving.copy(),
             "coupling_loss_db": -lin_to_db(dr.gain_lin[rows, dr.serving]),
             "geometry_sinr_db": dr.geometry_db(rows),
-            # the static run's mean_sinr_db is the mean wideband CSI SINR (the call table's
-            # csi_sinr_db), not the mobility run's L3-filtered large-scale SINR
-            "mean_sinr_db": a[:, ck.ACC_SINR_DB] / a[:, ck.ACC_SINR_N],
+            # the static run's mean_sinr_db: the mean over CSI reports of the mean SINR over the
+            # measured PRBs [dB] (as nrsim.engine.slots; the call table's csi_sinr_db is their
+            # mutual-information average), not the mobility run's L3-filtered large-scale SINR
+            "mean_sinr_db": a[:, ck.ACC_SINR_MEAN_DB] / a[:, ck.ACC_SINR_N],
             "residual_bler": a[:, ck.ACC_DROPPED] / np.maximum(a[:, ck.ACC_FIRST], 1.0),
             "prb_per_slot": a[:, ck.ACC_PRB] / n_dl,
             "scheduled_share": a[:, ck.ACC_TX] / n_dl,  # one TB per UE and slot
