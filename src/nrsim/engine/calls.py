@@ -705,6 +705,9 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
     meta plus ``mcs_hist_dl`` / ``mcs_hist_ul`` and the FTP ``files`` log (None otherwise)."""
     check_call_config(cfg, static_slot_run=slot_columns)
     video = cfg.slots.traffic.model == "video_call"
+    # full-buffer and FTP slot runs of static UEs have no radio-link failure (the static slot
+    # engine's model): cell-edge UEs below Qout for T310 would otherwise stop transmitting
+    no_link_monitoring = slot_columns and not video
     layout = build_layout(cfg)
     params = handover_params(cfg)
     tr = cfg.slots.traffic
@@ -715,6 +718,7 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
     for drop in range(cfg.drops):
         md = motion_drop(cfg, drop, layout)
         dr = _Drop(cfg, md, layout.n_cells)
+        all_tx = np.ones(dr.n_ue, dtype=bool)
         hstate = None
         # the control plane (radio-link monitoring, handover command and random access) sees
         # the cells' measured DL PRB utilisation, averaged over CONTROL_LOAD_TAU_S, as the
@@ -727,8 +731,11 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
                 dr.channel(rx_dbm)
             lost = None if rlf_until is None else hstate.in_rlf_until_s != rlf_until
             rlf_until = hstate.in_rlf_until_s.copy()
+            if no_link_monitoring:  # every UE keeps its cell and transmits (as nrsim.engine.slots)
+                lost, can_tx = None, all_tx
+            else:
+                can_tx = hstate.transmitting(t_s)
             dr.serve(hstate.serving, lost)
-            can_tx = hstate.transmitting(t_s)
             dr.run_step(k, np.ascontiguousarray(can_tx))
             cp_load += a_load * (dr.last_util - cp_load)
             done += 1
