@@ -110,35 +110,34 @@ def _summary(engine: str, case: str) -> dict[str, float]:
     return out
 
 
-def test_full_buffer_agrees_without_fading() -> None:
-    a, b = _summary("slots", "fb"), _summary("core", "fb")
+def _agree(case: str, rel: dict[str, float], abs_: dict[str, float]) -> tuple[dict, dict, str]:
+    """Static engine vs core summaries of ``case``, each key of ``rel`` / ``abs_`` within its
+    relative / absolute tolerance."""
+    a, b = _summary("slots", case), _summary("core", case)
     msg = f"slots {a} vs core {b}"
+    for key, tol in rel.items():
+        assert b[key] == pytest.approx(a[key], rel=tol), f"{key}: {msg}"
+    for key, tol in abs_.items():
+        assert b[key] == pytest.approx(a[key], abs=tol), f"{key}: {msg}"
+    return a, b, msg
+
+
+def test_full_buffer_agrees_without_fading() -> None:
+    a, b, msg = _agree("fb", {"thr_mean": THROUGHPUT_REL_TOL, "thr_p5": P5_REL_TOL},
+                       {"bler": BLER_ABS_TOL, "mcs": MCS_ABS_TOL, "sinr": SINR_ABS_TOL_DB, "prb": PRB_ABS_TOL})
     assert a["n_ue"] == b["n_ue"], msg
-    assert a["prb"] == pytest.approx(1.0, abs=PRB_ABS_TOL) and b["prb"] == pytest.approx(1.0, abs=PRB_ABS_TOL), msg
-    assert b["thr_mean"] == pytest.approx(a["thr_mean"], rel=THROUGHPUT_REL_TOL), msg
-    assert b["thr_p5"] == pytest.approx(a["thr_p5"], rel=P5_REL_TOL), msg
-    assert b["bler"] == pytest.approx(a["bler"], abs=BLER_ABS_TOL), msg
-    assert b["mcs"] == pytest.approx(a["mcs"], abs=MCS_ABS_TOL), msg
-    assert b["sinr"] == pytest.approx(a["sinr"], abs=SINR_ABS_TOL_DB), msg
+    assert b["prb"] == pytest.approx(1.0, abs=PRB_ABS_TOL), msg  # saturated cells
 
 
 def test_full_buffer_uplink_agrees_within_the_scheduler_difference() -> None:
-    a, b = _summary("slots", "fb_ul"), _summary("core", "fb_ul")
-    msg = f"slots {a} vs core {b}"
-    assert b["thr_mean"] == pytest.approx(a["thr_mean"], rel=THROUGHPUT_REL_TOL), msg  # the DL unchanged
-    assert b["ul_thr"] == pytest.approx(a["ul_thr"], rel=UL_THROUGHPUT_REL_TOL), msg
-    assert b["ul_bler"] == pytest.approx(a["ul_bler"], abs=UL_BLER_ABS_TOL), msg
-    assert b["ul_mcs"] == pytest.approx(a["ul_mcs"], abs=UL_MCS_ABS_TOL), msg
+    _agree("fb_ul", {"thr_mean": THROUGHPUT_REL_TOL, "ul_thr": UL_THROUGHPUT_REL_TOL},
+           {"ul_bler": UL_BLER_ABS_TOL, "ul_mcs": UL_MCS_ABS_TOL})
 
 
 def test_ftp_model_3_agrees() -> None:
-    a, b = _summary("slots", "ftp"), _summary("core", "ftp")
-    msg = f"slots {a} vs core {b}"
+    a, _, msg = _agree("ftp", {"files": FILES_REL_TOL, "file_delay": FILE_DELAY_REL_TOL, "thr_mean": THROUGHPUT_REL_TOL},
+                       {"prb": 2 * PRB_ABS_TOL})
     assert 0.3 < a["prb"] < 0.7, msg  # about half load: the queues empty and refill
-    assert b["files"] == pytest.approx(a["files"], rel=FILES_REL_TOL), msg
-    assert b["file_delay"] == pytest.approx(a["file_delay"], rel=FILE_DELAY_REL_TOL), msg
-    assert b["thr_mean"] == pytest.approx(a["thr_mean"], rel=THROUGHPUT_REL_TOL), msg
-    assert b["prb"] == pytest.approx(a["prb"], abs=2 * PRB_ABS_TOL), msg
 
 
 def test_full_buffer_with_fading_keeps_the_named_csi_shift() -> None:
