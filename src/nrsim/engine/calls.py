@@ -67,7 +67,7 @@ from nrsim.scheduler.metric import scheduler_params
 from nrsim.traffic.models import FileLog
 from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
 from nrsim.traffic.queue import PACKET_DTYPE, new_queues, refresh_events
-from nrsim.traffic.sources import ftp3_packets, full_buffer_fits, full_buffer_packets
+from nrsim.traffic.sources import Packets, ftp3_packets, full_buffer_fits, full_buffer_packets
 from nrsim.units import db_to_lin, lin_to_db
 
 ProgressCallback = Callable[[int, int], None]
@@ -175,7 +175,7 @@ class _Drop:
     """Arrays of one drop of a mobile call run (see :mod:`nrsim.engine.call_kernels`)."""
 
     def __init__(self, cfg: ScenarioConfig, md, n_cells: int) -> None:
-        sc, radio, tr = cfg.slots, cfg.radio, cfg.slots.traffic
+        sc, radio = cfg.slots, cfg.radio
         la = sc.link_adaptation
         self.cfg = cfg
         self.md = md
@@ -333,7 +333,7 @@ class _Drop:
         self.serving = np.zeros(n, dtype=np.int64)
         self.started = False
 
-    def _flows(self, cfg: ScenarioConfig, drop: int, n: int):
+    def _flows(self, cfg: ScenarioConfig, drop: int, n: int) -> tuple[Packets, Packets]:
         """The DL and UL packet flows of ``slots.traffic.model`` (flat packet tuples of
         :mod:`nrsim.traffic.sources` / :func:`nrsim.traffic.qos.call_flow_packets`); sets
         ``self.call`` [ue] (the UEs on a video call; none without video calls).
