@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from nrsim.compiled import jit, jit_parallel
 from nrsim.errors import ConfigError
-from nrsim.mimo.smallmat import chol_inv_diag, chol_inverse, cholesky_inplace
+from nrsim.mimo.smallmat import chol_inv_diag, chol_inverse, cholesky_inplace, cross_row_into, gram_into
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,7 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
     xs = np.zeros((big_l, l_ue), np.complex128)
     emat = np.zeros((l_ue, l_ue), np.complex128)
     ymat = np.zeros((l_ue, l_ue), np.complex128)
+    dvec = np.zeros(l_ue, np.complex128)
     for p in range(lo, hi):
         ld, rb = p // n_rbg, p % n_rbg
         gq, sq, eq = gp[ld, :, rb], sp[ld, :, rb], ep[ld, :, rb]  # [ue, layer, tx], [ue, layer], [ue]
@@ -127,13 +128,8 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
             inv0 = 1.0 / math.sqrt(n0)
             for t in range(n_tx):
                 g0n[u, t] = gq[u, 0, t] * inv0
+            gram_into(gq[u], nl, n_tx, smat[u])  # own Gram g_u g_u^H
             for j in range(nl):
-                for k in range(j, nl):
-                    acc = 0j
-                    for t in range(n_tx):
-                        acc += gq[u, j, t] * np.conj(gq[u, k, t])
-                    smat[u, j, k] = acc
-                    smat[u, k, j] = np.conj(acc)
                 gn2[u, j] = smat[u, j, j].real
         if shortlist < n_alive:
             for u in range(n_ue):
@@ -237,10 +233,9 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                     continue
                 lc = nlq[c]
                 for j in range(la):  # D = g_a g_c^H into B_c's new rows; E = D - B_a^H X_c
+                    cross_row_into(gq[a, j], gq[c], lc, n_tx, dvec)
                     for k in range(lc):
-                        d = 0j
-                        for t in range(n_tx):
-                            d += gq[a, j, t] * np.conj(gq[c, k, t])
+                        d = dvec[k]
                         bmat[c, n + j, k] = d
                         e = d
                         for i in range(n):

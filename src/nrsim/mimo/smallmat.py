@@ -235,3 +235,32 @@ def gram_into(g, n_row, n_col, out):
             b += 1
         for b in range(a, n_row):
             out[a, b] = np.conj(out[b, a])
+
+
+@jit
+def cross_row_into(x, g, n_row, n_col, out):
+    """out[k] = sum_t x[t] conj(g[k, t]) for k < n_row (x [n_col], g [n_row, n_col]), each
+    summed by ascending t; four rows at a time (independent sums)."""
+    k = 0
+    while k + 3 < n_row:
+        s0 = 0j
+        s1 = 0j
+        s2 = 0j
+        s3 = 0j
+        for t in range(n_col):
+            v = x[t]
+            s0 += v * np.conj(g[k, t])
+            s1 += v * np.conj(g[k + 1, t])
+            s2 += v * np.conj(g[k + 2, t])
+            s3 += v * np.conj(g[k + 3, t])
+        out[k] = s0
+        out[k + 1] = s1
+        out[k + 2] = s2
+        out[k + 3] = s3
+        k += 4
+    while k < n_row:
+        s0 = 0j
+        for t in range(n_col):
+            s0 += x[t] * np.conj(g[k, t])
+        out[k] = s0
+        k += 1
