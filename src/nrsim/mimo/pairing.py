@@ -170,6 +170,7 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                 chol_inv_diag(chol, nl, work, sdiag)
                 l_tot = float(n + nl)
                 score = 0.0
+                prod = 1.0  # per UE, one log2 of the product of its layers' (1 + SINR)
                 for i in range(n):  # the group's rows: [X S^-1 X^H]_ii = || L^-1 x_i^H ||^2
                     q = 0.0
                     for j in range(nl):
@@ -179,10 +180,14 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                         zvec[j] = acc / chol[j, j].real
                         q += zvec[j].real ** 2 + zvec[j].imag ** 2
                     eta = _eta(ginv[i, i].real + q, r_norm2[i])
-                    score += r_w[i] * np.log2(1.0 + r_sinr[i] * (r_nl[i] / l_tot if split else 1.0) * eta)
+                    prod *= 1.0 + r_sinr[i] * (r_nl[i] / l_tot if split else 1.0) * eta
+                    if i == n - 1 or r_owner[i + 1] != r_owner[i]:  # a UE's rows are contiguous
+                        score += r_w[i] * np.log2(prod)
+                        prod = 1.0
                 for j in range(nl):
                     eta = _eta(sdiag[j], gn2[u, j])
-                    score += wq[u] * np.log2(1.0 + sq[u, j] * (nl / l_tot if split else 1.0) * eta)
+                    prod *= 1.0 + sq[u, j] * (nl / l_tot if split else 1.0) * eta
+                score += wq[u] * np.log2(prod)
                 if score > best_score:
                     best_score = score
                     best = u
