@@ -92,6 +92,20 @@ def whitened_sinr_into(a, n_rx, n_layer, m, work, out):
 
 
 @jit
+def _row_update(x, i, t, f, n_col):
+    """x[i, :n_col] -= f x[t, :n_col] (one step of a row-wise substitution)."""
+    for c in range(n_col):
+        x[i, c] -= f * x[t, c]
+
+
+@jit
+def _row_divide(x, i, d, n_col):
+    """x[i, :n_col] /= d."""
+    for c in range(n_col):
+        x[i, c] = x[i, c] / d
+
+
+@jit
 def whiten_into(ell, n_rx, h, n_col, out):
     """out[:n_rx, :n_col] = L^-1 h for the lower Cholesky factor ell[:n_rx, :n_rx] (forward
     substitution, row by row: the columns are independent sums, each in the order
@@ -100,12 +114,8 @@ def whiten_into(ell, n_rx, h, n_col, out):
         for c in range(n_col):
             out[i, c] = h[i, c]
         for t in range(i):
-            f = ell[i, t]
-            for c in range(n_col):
-                out[i, c] -= f * out[t, c]
-        d = ell[i, i].real
-        for c in range(n_col):
-            out[i, c] = out[i, c] / d
+            _row_update(out, i, t, ell[i, t], n_col)
+        _row_divide(out, i, ell[i, i].real, n_col)
 
 
 @jit
@@ -127,12 +137,8 @@ def lower_h_solve_into(ell, n, x, n_col):
     substitution with the conjugate transpose, row by row as :func:`whiten_into`)."""
     for i in range(n - 1, -1, -1):
         for t in range(i + 1, n):
-            f = np.conj(ell[t, i])
-            for c in range(n_col):
-                x[i, c] -= f * x[t, c]
-        d = ell[i, i].real
-        for c in range(n_col):
-            x[i, c] = x[i, c] / d
+            _row_update(x, i, t, np.conj(ell[t, i]), n_col)
+        _row_divide(x, i, ell[i, i].real, n_col)
 
 
 @jit
@@ -206,35 +212,14 @@ def _capacity_general(m, n):
 
 @jit
 def gram_into(g, n_row, n_col, out):
-    """out[:n_row, :n_row] = G G^H of g[:n_row, :n_col] (Hermitian, both triangles), entry
-    (b, a) = sum_t g[b, t] conj(g[a, t]) summed by ascending t; four entries of a column are
-    accumulated together (independent sums, so the loop is not bound by one addition chain)."""
+    """out[:n_row, :n_row] = G G^H of g[:n_row, :n_col] (Hermitian, both triangles): the upper
+    triangle's rows by :func:`cross_row_into` (entry (a, b) = sum_t g[a, t] conj(g[b, t]) by
+    ascending t), the lower triangle their conjugates (bit for bit the sums
+    sum_t g[b, t] conj(g[a, t]))."""
     for a in range(n_row):
-        b = a
-        while b + 3 < n_row:
-            s0 = 0j
-            s1 = 0j
-            s2 = 0j
-            s3 = 0j
-            for t in range(n_col):
-                ga = np.conj(g[a, t])
-                s0 += g[b, t] * ga
-                s1 += g[b + 1, t] * ga
-                s2 += g[b + 2, t] * ga
-                s3 += g[b + 3, t] * ga
-            out[b, a] = s0
-            out[b + 1, a] = s1
-            out[b + 2, a] = s2
-            out[b + 3, a] = s3
-            b += 4
-        while b < n_row:
-            s0 = 0j
-            for t in range(n_col):
-                s0 += g[b, t] * np.conj(g[a, t])
-            out[b, a] = s0
-            b += 1
+        cross_row_into(g[a], g[a:], n_row - a, n_col, out[a, a:])
         for b in range(a, n_row):
-            out[a, b] = np.conj(out[b, a])
+            out[b, a] = np.conj(out[a, b])
 
 
 @jit
