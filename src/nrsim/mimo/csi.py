@@ -10,7 +10,9 @@ The UE model, stated (the spec leaves the choice to the UE implementation):
    interference given by the caller).
 2. PMI by mutual information (Schwarz, Wrulich & Rupp, "Mutual information based calculation
    of the precoding matrix indicator for 3GPP UMTS/LTE", WSA 2010): per subband the i2 that
-   maximises C = sum_{n, layer} log2(1 + SINR); the wideband i1 that maximises the sum over
+   maximises C = sum_{n, layer} log2(1 + SINR) (per entry and sample
+   -log2 prod_layer [(I + A^H A)^-1]_kk, :func:`nrsim.mimo.smallmat.whitened_mmse_capacity`:
+   one factorisation and one logarithm); the wideband i1 that maximises the sum over
    subbands of that best C (capacities within CAPACITY_TIE_RTOL are ties, won by the lower
    index). Over every i1 (exhaustive) or, with ``n_beam_candidates``, only the i1 that use
    one of the strongest DFT beams of the wideband channel covariance (i1 preselection,
@@ -165,7 +167,8 @@ class _BeamStructure:
         exp(j 2 pi m d2 / m2) for the port-index differences d1 in -(n1b-1)..n1b-1 and
         d2 in -(n2b-1)..n2b-1: the beam grid's phase exp(j 2 pi (l d1 / m1 + m d2 / m2)) is
         their product (separable, so the beam powers of the whole grid cost
-        m1 (2 n1b - 1) m2 + m1 m2 (2 n1b - 1) products instead of m1 m2 (2 n1b - 1)(2 n2b - 1)).
+        (2 n1b - 1) m2 (2 n2b - 1) + m1 m2 (2 n1b - 1) products per block pair instead of
+        m1 m2 (2 n1b - 1)(2 n2b - 1)).
     score_key : the grid and the set of column types: ranks with the same key (e.g. ranks 1
         and 2 of Type I, whose columns use the same beams and co-phasings) have the same beam
         scores, computed once per report (:func:`select_csi`).
@@ -280,7 +283,9 @@ def _beam_scores_one(r, n_blk, n1b, n2b, phase1, phase2, type_beam, type_coef, c
         for s in range(p, (p // per_pol + 1) * per_pol):
             for i in range(blk):
                 for j in range(blk):
-                    c[p, s, j // n2b - i // n2b + n1b - 1, j % n2b - i % n2b + n2b - 1] += r[p * blk + i, s * blk + j]
+                    d1 = j // n2b - i // n2b + n1b - 1
+                    d2 = j % n2b - i % n2b + n2b - 1
+                    c[p, s, d1, d2] += r[p * blk + i, s * blk + j]
     for p in range(n_blk):
         for s in range(p, (p // per_pol + 1) * per_pol):
             for a in range(n_d1):
