@@ -243,3 +243,21 @@ def test_ranks_sharing_a_score_key_have_the_same_beam_scores(n1n2, ranks) -> Non
         rows_c, n_rows_c = _i1_candidates(cov, cfg, r, 3, ref)
         np.testing.assert_array_equal(n_rows, n_rows_c)
         np.testing.assert_array_equal(rows, rows_c)
+
+
+def test_top_beams_skip_nan_scores_and_break_ties_by_lower_index() -> None:
+    """The K best beams as a stable descending sort would give them, a NaN score ranking
+    below every number (a non-finite channel must not win a beam)."""
+    cfg = Type1Config.for_ports(4, 4)
+    st = _beam_structure(cfg, 1)
+    n_g = st.m1 * st.m2
+    scores = np.linspace(0.0, 1.0, n_g)[None].repeat(2, axis=0)
+    scores[0, 0] = np.nan  # report 0: the first beam's score is NaN
+    scores[1, [3, 7]] = 2.0  # report 1: a tie, both taken, then the next best
+    dummy = np.zeros((2, cfg.n_ports, cfg.n_ports), complex)
+    rows, n_rows = _i1_candidates(dummy, cfg, 1, 2, scores)
+    beams = [set(st.col_beam[rows[b, :n_rows[b]]].ravel().tolist()) for b in range(2)]
+    assert beams[0] == {n_g - 1, n_g - 2}
+    assert beams[1] == {3, 7}
+    rows, n_rows = _i1_candidates(dummy, cfg, 1, 3, scores)
+    assert set(st.col_beam[rows[1, :n_rows[1]]].ravel().tolist()) == {3, 7, n_g - 1}

@@ -338,6 +338,8 @@ def _candidate_rows_kernel(scores, row_beams, row_n_beams, n_beams, rows, n_rows
             best_v = -np.inf
             for g in range(n_g):
                 v = scores[b, g]
+                if v != v:
+                    v = -np.inf
                 if not chosen[g] and (best < 0 or v > best_v):
                     best = g
                     best_v = v
