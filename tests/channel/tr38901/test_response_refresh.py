@@ -25,10 +25,11 @@ BS = PanelArray(4, 4, "x45", ng_cols=2, port_map="panel_polarisation")  # config
 UE = PanelArray(1, 1, "vh", element="isotropic", port_map="element")  # 2 ports
 LAMBDA_M = 0.05  # 6 GHz
 SLOT_S = 0.5e-3
-DRIFT_TOL = 2e-5
+DRIFT_TOL = 5e-6
 """|H_refresh - H_direct| / max |H_direct| after many slots: float32 ray phasors advanced by
-one product per slot (rounding ~6e-8 per step, up to REFRESH_REANCHOR_STEPS steps between
-exact anchors: ~4e-6) plus float32 sums over ~400 rays and ~24 taps (~1e-6)."""
+one product per slot, re-anchored every REFRESH_REANCHOR_STEPS steps, plus float32 sums over
+~400 rays and ~24 taps. Measured 1.2e-6 (NLOS) and 1.8e-6 (LOS) over 1,000 slots at 30 km/h;
+without the re-anchoring 2.2e-5 and 2.7e-5 (this test then fails)."""
 
 
 def _links(cond, n_link, seed, k_db=None):
