@@ -518,28 +518,18 @@ def subband_frequencies_hz(freq_hz: ArrayLike, subband_prb: int) -> NDArray[np.f
 
 
 @jit
-def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, h_re, h_im, g_re, g_im,
-              c_re, c_im):  # pragma: no cover - compiled
-    """c[t, s * n_rt + j] = sum over the rays r of active tap t of a[li, r, j] p_r q_r^s (s < n_step);
-    then p <- p q^n_step. Phasor products in double precision, stored in float32."""
-    nr = n_ray[li]
-    nt = n_act[li]
-    n_rt = a_re.shape[2]
-    pr = p_re[li]
-    pi = p_im[li]
-    qr = q_re[li]
-    qi = q_im[li]
+def _advance_phasors(nr, n_step, pr, pi, qr, qi, h_re, h_im, g_re, g_im):  # pragma: no cover - compiled
+    """g[r, s] = p_r q_r^s (s < n_step, double-precision products stored in float32), then
+    p <- p q^n_step (rounded to float32 once per block)."""
     for r in range(nr):
         h_re[r] = pr[r]
         h_im[r] = pi[r]
-    for s in range(n_step):  # the phasors of every step, vectorised over rays
-        gr = g_re[s]
-        gi = g_im[s]
+    for s in range(n_step):  # vectorised over rays
         for r in range(nr):
             a = h_re[r]
             b = h_im[r]
-            gr[r] = np.float32(a)
-            gi[r] = np.float32(b)
+            g_re[r, s] = np.float32(a)
+            g_im[r, s] = np.float32(b)
             x = np.float64(qr[r])
             y = np.float64(qi[r])
             h_re[r] = a * x - b * y
@@ -547,28 +537,85 @@ def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re,
     for r in range(nr):
         pr[r] = np.float32(h_re[r])
         pi[r] = np.float32(h_im[r])
-    for t in range(nt):
-        for q in range(n_step * n_rt):
-            c_re[t, q] = 0.0
-            c_im[t, q] = 0.0
-    for t in range(nt):
-        for r in range(tap_start[li, t], tap_start[li, t + 1]):
-            ar = a_re[li, r]
-            ai = a_im[li, r]
-            for s in range(n_step):  # each ray's coefficients read once for all steps
-                x = g_re[s, r]
-                y = g_im[s, r]
-                cr = c_re[t, s * n_rt:(s + 1) * n_rt]
-                ci = c_im[t, s * n_rt:(s + 1) * n_rt]
-                for j in range(n_rt):
-                    cr[j] += ar[j] * x - ai[j] * y
-                    ci[j] += ar[j] * y + ai[j] * x
 
 
 @jit
-def _half_phases(li, nt, e0, dph, pw_re, pw_im, s_re, s_im, e_re, e_im):  # pragma: no cover - compiled
+def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, h_re, h_im, g_re, g_im,
+              c_re, c_im):  # pragma: no cover - compiled
+    """c[t, j * n_step + s] = sum over the rays r of active tap t of a[li, r, j] p_r q_r^s
+    (s < n_step); then p <- p q^n_step: for a block of steps the phasor products in double
+    precision, stored in float32 once per block (:func:`_advance_phasors`), the steps the
+    innermost, contiguous loop (vectorised); for one step one float32 product per ray."""
+    nr = n_ray[li]
+    nt = n_act[li]
+    n_rt = a_re.shape[2]
+    pr = p_re[li]
+    pi = p_im[li]
+    qr = q_re[li]
+    qi = q_im[li]
+    if n_step == 1:  # one step: the phasors now, then one float32 product on
+        for r in range(nr):
+            a = pr[r]
+            b = pi[r]
+            g_re[r, 0] = a
+            g_im[r, 0] = b
+            pr[r] = a * qr[r] - b * qi[r]
+            pi[r] = a * qi[r] + b * qr[r]
+        if n_rt == 1:  # one port pair: products vectorised over rays, then the sums per tap
+            m_re = h_re
+            m_im = h_im
+            for r in range(nr):
+                m_re[r] = a_re[li, r, 0] * g_re[r, 0] - a_im[li, r, 0] * g_im[r, 0]
+                m_im[r] = a_re[li, r, 0] * g_im[r, 0] + a_im[li, r, 0] * g_re[r, 0]
+            for t in range(nt):
+                x = 0.0
+                y = 0.0
+                for r in range(tap_start[li, t], tap_start[li, t + 1]):
+                    x += m_re[r]
+                    y += m_im[r]
+                c_re[t, 0] = x
+                c_im[t, 0] = y
+            return
+        for t in range(nt):  # several port pairs: vectorised over them
+            cr = c_re[t]
+            ci = c_im[t]
+            for j in range(n_rt):
+                cr[j] = 0.0
+                ci[j] = 0.0
+            for r in range(tap_start[li, t], tap_start[li, t + 1]):
+                x = g_re[r, 0]
+                y = g_im[r, 0]
+                ar = a_re[li, r]
+                ai = a_im[li, r]
+                for j in range(n_rt):
+                    cr[j] += ar[j] * x - ai[j] * y
+                    ci[j] += ar[j] * y + ai[j] * x
+        return
+    _advance_phasors(nr, n_step, pr, pi, qr, qi, h_re, h_im, g_re, g_im)
+    n_q = n_step * n_rt
+    for t in range(nt):
+        cr = c_re[t]
+        ci = c_im[t]
+        for q in range(n_q):
+            cr[q] = 0.0
+            ci[q] = 0.0
+        for r in range(tap_start[li, t], tap_start[li, t + 1]):
+            gr = g_re[r]
+            gi = g_im[r]
+            for j in range(n_rt):  # each ray's coefficients read once for all steps
+                x = a_re[li, r, j]
+                y = a_im[li, r, j]
+                o = j * n_step
+                for s in range(n_step):
+                    cr[o + s] += x * gr[s] - y * gi[s]
+                    ci[o + s] += x * gi[s] + y * gr[s]
+
+
+@jit
+def _half_phases(li, nt, e0, dph, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im):  # pragma: no cover
     """e[t, m] = e0[li, t] dph[li, t]^m (float32) for m < e_re.shape[1]: the powers dph^q
-    (q < PHASE_BLOCK) by recurrence, then each block's first phase times them (double)."""
+    (q < PHASE_BLOCK) by recurrence in double precision, then each block's first phase
+    (double, rounded) times them (float32, vectorised)."""
     n_e = e_re.shape[1]
     blk = pw_re.shape[1]
     for t in range(nt):
@@ -583,21 +630,27 @@ def _half_phases(li, nt, e0, dph, pw_re, pw_im, s_re, s_im, e_re, e_im):  # prag
             pw_re[t, q] = a * s_re[t] - b * s_im[t]
             pw_im[t, q] = a * s_im[t] + b * s_re[t]
     for t in range(nt):
+        for q in range(blk):
+            pf_re[t, q] = np.float32(pw_re[t, q])
+            pf_im[t, q] = np.float32(pw_im[t, q])
+    for t in range(nt):
         a = pw_re[t, blk - 1]
         b = pw_im[t, blk - 1]
         sb_re = a * s_re[t] - b * s_im[t]  # dph^PHASE_BLOCK
         sb_im = a * s_im[t] + b * s_re[t]
         a = e0[li, t].real
         b = e0[li, t].imag
-        pr = pw_re[t]
-        pi = pw_im[t]
+        pr = pf_re[t]
+        pi = pf_im[t]
         for k0 in range(0, n_e, blk):
             m = min(blk, n_e - k0)
             er = e_re[t, k0:k0 + m]  # views: loop indices from range() vectorise
             ei = e_im[t, k0:k0 + m]
+            zr = np.float32(a)
+            zi = np.float32(b)
             for q in range(m):
-                er[q] = np.float32(a * pr[q] - b * pi[q])
-                ei[q] = np.float32(a * pi[q] + b * pr[q])
+                er[q] = zr * pr[q] - zi * pi[q]
+                ei[q] = zr * pi[q] + zi * pr[q]
             a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
 
 
@@ -668,18 +721,20 @@ def _table_sums(nt, n_q, c_re, c_im, x_re, x_im, h_re, h_im):  # pragma: no cove
 def _refresh_scratch(n_step, width, n_tap, n_rt, n_e):  # pragma: no cover - compiled
     """Work arrays of one chunk of the refresh (allocated once per chunk, reused per link)."""
     h_re, h_im = np.empty(width), np.empty(width)
-    g_re = np.empty((n_step, width), dtype=np.float32)
-    g_im = np.empty((n_step, width), dtype=np.float32)
+    g_re = np.empty((width, n_step), dtype=np.float32)
+    g_im = np.empty((width, n_step), dtype=np.float32)
     c_re = np.empty((n_tap, n_step * n_rt), dtype=np.float32)
     c_im = np.empty((n_tap, n_step * n_rt), dtype=np.float32)
     pw_re, pw_im = np.empty((n_tap, PHASE_BLOCK)), np.empty((n_tap, PHASE_BLOCK))
+    pf_re = np.empty((n_tap, PHASE_BLOCK), dtype=np.float32)
+    pf_im = np.empty((n_tap, PHASE_BLOCK), dtype=np.float32)
     s_re, s_im = np.empty(n_tap), np.empty(n_tap)
     e_re = np.empty((n_tap, n_e), dtype=np.float32)
     e_im = np.empty((n_tap, n_e), dtype=np.float32)
     acc = np.empty((4, n_e), dtype=np.float32)
     hq_re = np.empty((n_e, n_step * n_rt), dtype=np.float32)
     hq_im = np.empty((n_e, n_step * n_rt), dtype=np.float32)
-    return h_re, h_im, g_re, g_im, c_re, c_im, pw_re, pw_im, s_re, s_im, e_re, e_im, acc, hq_re, hq_im
+    return h_re, h_im, g_re, g_im, c_re, c_im, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc, hq_re, hq_im
 
 
 @jit
@@ -694,8 +749,8 @@ def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_st
     n_tap = e0.shape[1]
     lo = ci * n_link // n_chunk
     hi = (ci + 1) * n_link // n_chunk
-    h_re, h_im, g_re, g_im, c_re, c_im, pw_re, pw_im, s_re, s_im, e_re, e_im, acc, hq_re, hq_im = _refresh_scratch(
-        n_step, max(width, 1), max(n_tap, 1), n_rt, n_e)
+    (h_re, h_im, g_re, g_im, c_re, c_im, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc, hq_re,
+     hq_im) = _refresh_scratch(n_step, max(width, 1), max(n_tap, 1), n_rt, n_e)
     m_lo = 1 if k_lo0 == k_hi0 else 0  # the centre of an odd mirrored grid is written once
     for li in range(lo, hi):
         nt = n_act[li]
@@ -710,7 +765,7 @@ def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_st
                     for m in range(n_e):
                         x = np.float32(0.0)
                         for j in range(n_rt):
-                            q = s * n_rt + j
+                            q = j * n_step + s
                             x += hq_re[m, q] * hq_re[m, q] + hq_im[m, q] * hq_im[m, q]
                         pout[row, m] = g * x
                 else:
@@ -718,9 +773,9 @@ def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_st
                         u = j // n_tx
                         o = out[s, li, u, j - u * n_tx]
                         for m in range(n_e):
-                            o[m] = complex(hq_re[m, s * n_rt + j], hq_im[m, s * n_rt + j])
+                            o[m] = complex(hq_re[m, j * n_step + s], hq_im[m, j * n_step + s])
             continue
-        _half_phases(li, nt, e0, dph, pw_re, pw_im, s_re, s_im, e_re, e_im)
+        _half_phases(li, nt, e0, dph, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im)
         for s in range(n_step):
             if power:
                 row = row0 + li * row_stride + s
@@ -728,7 +783,7 @@ def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_st
                 for k in range(pout.shape[1]):
                     pout[row, k] = 0.0
             for j in range(n_rt):
-                _delay_sums(s * n_rt + j, nt, c_re, c_im, e_re, e_im, acc)
+                _delay_sums(j * n_step + s, nt, c_re, c_im, e_re, e_im, acc)
                 aa = acc[0]
                 bb = acc[1]
                 cc = acc[2]
