@@ -114,7 +114,7 @@ def refresh_case(label, rays, k, n_prb, granularity, block, parallel, slots) -> 
         step = (lambda: sir.responses(block, hs, hi))
         links, n_f = sir.serving.n_links + sir.interferers.n_links, sir.interferers.n_prb
         mib = (sir.serving.nbytes + sir.interferers.nbytes) / 2**20
-    n_calls = max(1, slots // block)
+    n_calls = max(1, -(-slots // block))  # whole calls: at least ``slots`` slots
     wall, cpu = _timed(step, n_calls)
     _row(label, links, n_f, block, 2 if parallel else 1, n_calls * block, wall, cpu, mib)
     return 1e3 * wall / (n_calls * block)
@@ -159,7 +159,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--slots", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="main case only, no evolution")
-    ap.add_argument("--block", type=int, default=16, help="slots per refresh call (ResponseRefresh.responses)")
+    ap.add_argument("--block", type=int, default=20, help="slots per refresh call (ResponseRefresh.responses)")
     ap.add_argument("--quiet", action="store_true", help="tables only (no numba thread note)")
     args = ap.parse_args()
     if not args.quiet:
