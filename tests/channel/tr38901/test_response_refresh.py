@@ -6,7 +6,6 @@ evaluated from the clusters, no recurrence) and :func:`frequency_response`."""
 import numpy as np
 import pytest
 
-from nrsim.channel.tr38901.clusters import generate_clusters
 from nrsim.channel.tr38901.coefficients import (
     REFRESH_REANCHOR_STEPS,
     ResponseRefresh,
@@ -17,7 +16,6 @@ from nrsim.channel.tr38901.coefficients import (
     ray_coefficients,
     subband_frequencies_hz,
 )
-from nrsim.channel.tr38901.lsp import lsp_parameters, lsps_from_normals
 from nrsim.channel.tr38901.panel import PanelArray
 from nrsim.errors import ConfigError
 
@@ -32,13 +30,8 @@ one product per slot, re-anchored every REFRESH_REANCHOR_STEPS steps, plus float
 without the re-anchoring 2.2e-5 and 2.7e-5 (this test then fails)."""
 
 
-def _links(cond, n_link, seed, k_db=None):
-    p = lsp_parameters("uma", cond, 6.0)
-    rng = np.random.default_rng(seed)
-    lsps = lsps_from_normals(rng.standard_normal((n_link, 7)), p, 0.9, 0.3, 0.0)
-    if k_db is not None:
-        lsps = type(lsps)(**{**lsps.__dict__, "k_db": np.full(n_link, k_db)})
-    cs = generate_clusters(p, lsps, rng.uniform(-180, 180, n_link), rng.uniform(92, 110, n_link), rng=rng)
+def _links(make_clusters, cond, n_link, seed):
+    cs, rng = make_clusters("uma", cond, n_link, seed, mu_lg_zsd=0.9)
     geo = dict(bearing_deg=rng.uniform(-180, 180, n_link), downtilt_deg=rng.uniform(0, 12, n_link),
                d_3d_m=rng.uniform(30, 400, n_link), wavelength_m=LAMBDA_M)
     az = rng.uniform(0, 2 * np.pi, n_link)
@@ -58,11 +51,11 @@ def _rays(cs, geo, v):
 
 @pytest.mark.parametrize("cond", ["los", "nlos"])
 @pytest.mark.parametrize("n_prb", [273, 106])
-def test_refresh_equals_direct_evaluation_after_many_slots(cond, n_prb):
+def test_refresh_equals_direct_evaluation_after_many_slots(cond, n_prb, make_clusters):
     """1,000 slots in blocks of 8 (odd and even PRB grids: the mirrored delay sum), checked
     against the direct evaluation every 61 slots and at the last; LOS with the direct path,
     both with the sub-clusters of the two strongest clusters."""
-    cs, geo, v = _links(cond, 3, 21 if cond == "los" else 22)
+    cs, geo, v = _links(make_clusters, cond, 3, 21 if cond == "los" else 22)
     assert np.all(cs.power[:, :2].sum(axis=1) > 0)
     f = prb_frequencies_hz(n_prb, 30e3)
     rr = ResponseRefresh(_rays(cs, geo, v), f, SLOT_S, t0_s=0.002)
@@ -79,10 +72,10 @@ def test_refresh_equals_direct_evaluation_after_many_slots(cond, n_prb):
     assert rr.t_s == pytest.approx(0.002 + 1000 * SLOT_S)
 
 
-def test_refresh_on_a_subband_grid_and_single_steps():
+def test_refresh_on_a_subband_grid_and_single_steps(make_clusters):
     """A grid that is not evenly spaced (subband centres: the phase-table path), one step per
     call across several re-anchorings."""
-    cs, geo, v = _links("los", 2, 23)
+    cs, geo, v = _links(make_clusters, "los", 2, 23)
     f = subband_frequencies_hz(prb_frequencies_hz(273, 30e3), 16)
     rr = ResponseRefresh(_rays(cs, geo, v), f, SLOT_S)
     for k in range(3 * REFRESH_REANCHOR_STEPS + 5):
@@ -92,11 +85,11 @@ def test_refresh_on_a_subband_grid_and_single_steps():
             np.testing.assert_allclose(h, want, rtol=0, atol=DRIFT_TOL * np.abs(want).max())
 
 
-def test_blocks_threads_and_power_agree():
+def test_blocks_threads_and_power_agree(make_clusters):
     """responses(n) = n calls of response() (to single precision); threaded = serial
     (bitwise: links are independent); power(n_steps) rows = scale * sum |H|^2; a wrong
     output shape is refused."""
-    cs, geo, v = _links("nlos", 5, 24)
+    cs, geo, v = _links(make_clusters, "nlos", 5, 24)
     rays = _rays(cs, geo, v)
     f = prb_frequencies_hz(52, 30e3)
     a = ResponseRefresh(rays, f, SLOT_S).responses(6)
@@ -129,10 +122,10 @@ def test_subband_centres_hand_values():
         subband_frequencies_hz(f, 0)
 
 
-def test_serving_interferer_refresh():
+def test_serving_interferer_refresh(make_clusters):
     """Serving links (k = 0 of [ue, k]) per PRB, interferers per subband, each equal to the
     direct evaluation on its grid; an unknown granularity is a ConfigError naming the field."""
-    cs, geo, v = _links("nlos", 6, 25)  # 2 UEs x 3 links
+    cs, geo, v = _links(make_clusters, "nlos", 6, 25)  # 2 UEs x 3 links
     f = prb_frequencies_hz(273, 30e3)
     sir = ServingInterfererRefresh(_rays(cs, geo, v), 3, f, SLOT_S, interferer_granularity="subband")
     for _ in range(3):

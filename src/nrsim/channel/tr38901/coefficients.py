@@ -576,12 +576,11 @@ def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re,
                 c_re[t, 0] = x
                 c_im[t, 0] = y
             return
+        c_re[:nt, :n_rt] = 0.0
+        c_im[:nt, :n_rt] = 0.0
         for t in range(nt):  # several port pairs: vectorised over them
             cr = c_re[t]
             ci = c_im[t]
-            for j in range(n_rt):
-                cr[j] = 0.0
-                ci[j] = 0.0
             for r in range(tap_start[li, t], tap_start[li, t + 1]):
                 x = g_re[r, 0]
                 y = g_im[r, 0]
@@ -592,13 +591,11 @@ def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re,
                     ci[j] += ar[j] * y + ai[j] * x
         return
     _advance_phasors(nr, n_step, pr, pi, qr, qi, h_re, h_im, g_re, g_im)
-    n_q = n_step * n_rt
+    c_re[:nt, :n_step * n_rt] = 0.0
+    c_im[:nt, :n_step * n_rt] = 0.0
     for t in range(nt):
         cr = c_re[t]
         ci = c_im[t]
-        for q in range(n_q):
-            cr[q] = 0.0
-            ci[q] = 0.0
         for r in range(tap_start[li, t], tap_start[li, t + 1]):
             gr = g_re[r]
             gi = g_im[r]
