@@ -23,14 +23,15 @@ Time evolution: the rays are those of the drop (t = 0); the channel at t changes
 Doppler phase of each ray only (eq. 7.5-22 with fixed delays and angles, no spatial
 consistency update of 7.6.3). :func:`channel_taps` evaluates the taps at one t from the rays
 directly; :func:`ray_coefficients` keeps every ray's coefficient and Doppler frequency so
-that :func:`taps_at` refreshes the taps at any t without the antenna fields (the per-slot
-refresh).
+that :func:`taps_at` refreshes the taps at any t without the antenna fields, and
+:class:`ResponseRefresh` (and :class:`ServingInterfererRefresh`, interferers per PRB or per
+subband) refreshes the frequency response slot by slot, in blocks of slots.
 
 The per-ray work of a drop is compiled with threads (:data:`nrsim.compiled.jit_parallel`, one
 link per iteration, so the result does not depend on the number of threads); the per-slot
-kernels (the tap refresh and the frequency response) are serial: per call they run for
-milliseconds, where thread start-up and, on a shared machine, contention cost more than they
-gain (measured: 2 threads 2-5x slower than 1 at load 3 on 2 cores).
+refresh is serial by default (per call it runs for milliseconds, where on a shared machine
+thread contention can cost more than it gains: measured 2 threads 2-5x slower than 1 at load
+3 on 2 cores) and threaded with ``parallel=True`` (fixed link chunks: the same result).
 """
 
 from __future__ import annotations
