@@ -610,46 +610,25 @@ def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re,
 
 
 @jit
-def _half_phases(li, nt, e0, dph, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im):  # pragma: no cover
-    """e[t, m] = e0[li, t] dph[li, t]^m (float32) for m < e_re.shape[1]: the powers dph^q
-    (q < PHASE_BLOCK) by recurrence in double precision, then each block's first phase
-    (double, rounded) times them (float32, vectorised)."""
+def _half_phases(li, nt, pw_re, pw_im, bs_re, bs_im, e_re, e_im):  # pragma: no cover - compiled
+    """e[t, m] = e0 dph^m (float32) for m < e_re.shape[1], from the link's stored phases:
+    block starts bs[li, t, b] = e0 dph^(PHASE_BLOCK b) and in-block powers pw[li, t, q] =
+    dph^q (both from double precision, :class:`ResponseRefresh`); one complex product each."""
     n_e = e_re.shape[1]
-    blk = pw_re.shape[1]
+    blk = pw_re.shape[2]
     for t in range(nt):
-        pw_re[t, 0] = 1.0
-        pw_im[t, 0] = 0.0
-        s_re[t] = dph[li, t].real
-        s_im[t] = dph[li, t].imag
-    for q in range(1, blk):
-        for t in range(nt):
-            a = pw_re[t, q - 1]
-            b = pw_im[t, q - 1]
-            pw_re[t, q] = a * s_re[t] - b * s_im[t]
-            pw_im[t, q] = a * s_im[t] + b * s_re[t]
-    for t in range(nt):
-        for q in range(blk):
-            pf_re[t, q] = np.float32(pw_re[t, q])
-            pf_im[t, q] = np.float32(pw_im[t, q])
-    for t in range(nt):
-        a = pw_re[t, blk - 1]
-        b = pw_im[t, blk - 1]
-        sb_re = a * s_re[t] - b * s_im[t]  # dph^PHASE_BLOCK
-        sb_im = a * s_im[t] + b * s_re[t]
-        a = e0[li, t].real
-        b = e0[li, t].imag
-        pr = pf_re[t]
-        pi = pf_im[t]
-        for k0 in range(0, n_e, blk):
+        pr = pw_re[li, t]
+        pi = pw_im[li, t]
+        for b in range(bs_re.shape[2]):
+            k0 = b * blk
             m = min(blk, n_e - k0)
             er = e_re[t, k0:k0 + m]  # views: loop indices from range() vectorise
             ei = e_im[t, k0:k0 + m]
-            zr = np.float32(a)
-            zi = np.float32(b)
+            zr = bs_re[li, t, b]
+            zi = bs_im[li, t, b]
             for q in range(m):
                 er[q] = zr * pr[q] - zi * pi[q]
                 ei[q] = zr * pi[q] + zi * pr[q]
-            a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
 
 
 @jit
@@ -723,16 +702,12 @@ def _refresh_scratch(n_step, width, n_tap, n_rt, n_e):  # pragma: no cover - com
     g_im = np.empty((width, n_step), dtype=np.float32)
     c_re = np.empty((n_tap, n_step * n_rt), dtype=np.float32)
     c_im = np.empty((n_tap, n_step * n_rt), dtype=np.float32)
-    pw_re, pw_im = np.empty((n_tap, PHASE_BLOCK)), np.empty((n_tap, PHASE_BLOCK))
-    pf_re = np.empty((n_tap, PHASE_BLOCK), dtype=np.float32)
-    pf_im = np.empty((n_tap, PHASE_BLOCK), dtype=np.float32)
-    s_re, s_im = np.empty(n_tap), np.empty(n_tap)
     e_re = np.empty((n_tap, n_e), dtype=np.float32)
     e_im = np.empty((n_tap, n_e), dtype=np.float32)
     acc = np.empty((4, n_e), dtype=np.float32)
     hq_re = np.empty((n_e, n_step * n_rt), dtype=np.float32)
     hq_im = np.empty((n_e, n_step * n_rt), dtype=np.float32)
-    return h_re, h_im, g_re, g_im, c_re, c_im, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc, hq_re, hq_im
+    return h_re, h_im, g_re, g_im, c_re, c_im, e_re, e_im, acc, hq_re, hq_im
 
 
 @jit
@@ -741,14 +716,14 @@ def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_st
     (``power`` False) or scale[link] * sum_rx,tx |H|^2 into pout[row0 + link * row_stride + s, f]
     (``power`` True). ``grid`` = (mirrored, k_hi0, k_lo0, n_tx, n_e): index m < n_e of the
     delay sums is frequency k_hi0 + m and, mirrored, k_lo0 - m."""
-    a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, e0, dph, tab_re, tab_im = st
+    a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, pw_re, pw_im, bs_re, bs_im, tab_re, tab_im = st
     mirrored, k_hi0, k_lo0, n_tx, n_e = grid
     n_link, width, n_rt = a_re.shape
-    n_tap = e0.shape[1]
+    n_tap = tap_start.shape[1] - 1
     lo = ci * n_link // n_chunk
     hi = (ci + 1) * n_link // n_chunk
-    (h_re, h_im, g_re, g_im, c_re, c_im, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc, hq_re,
-     hq_im) = _refresh_scratch(n_step, max(width, 1), max(n_tap, 1), n_rt, n_e)
+    h_re, h_im, g_re, g_im, c_re, c_im, e_re, e_im, acc, hq_re, hq_im = _refresh_scratch(
+        n_step, max(width, 1), max(n_tap, 1), n_rt, n_e)
     m_lo = 1 if k_lo0 == k_hi0 else 0  # the centre of an odd mirrored grid is written once
     for li in range(lo, hi):
         nt = n_act[li]
@@ -773,7 +748,7 @@ def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_st
                         for m in range(n_e):
                             o[m] = complex(hq_re[m, j * n_step + s], hq_im[m, j * n_step + s])
             continue
-        _half_phases(li, nt, e0, dph, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im)
+        _half_phases(li, nt, pw_re, pw_im, bs_re, bs_im, e_re, e_im)
         for s in range(n_step):
             if power:
                 row = row0 + li * row_stride + s
@@ -898,13 +873,21 @@ class ResponseRefresh:
             eps = (n_f - half) - 0.5 * (n_f - 1)
             ray_tap = np.take_along_axis(np.where(ct.tap >= 0, ct.tap, 0).astype(np.int64), order, axis=1)
             coef = coef * np.exp(-2j * np.pi * fc * np.take_along_axis(tau, ray_tap, axis=1))[:, :, None]
-            self.e0 = np.ascontiguousarray(np.exp(-2j * np.pi * eps * df * tau))
-            self.dph = np.ascontiguousarray(np.exp(-2j * np.pi * df * tau))
+            # delay phases of the upper half, exp(-j 2 pi (m + eps) df tau), stored as block
+            # starts [link, tap, block] and in-block powers [link, tap, PHASE_BLOCK] (float32,
+            # from double precision): fixed over time, so no recurrence per call
+            q = np.arange(PHASE_BLOCK)
+            pw = np.exp(-2j * np.pi * df * tau[:, :, None] * q)
+            bs = np.exp(-2j * np.pi * df * tau[:, :, None] * (eps + PHASE_BLOCK * np.arange(-(-half // PHASE_BLOCK))))
+            self.pw_re = np.ascontiguousarray(pw.real, dtype=np.float32)
+            self.pw_im = np.ascontiguousarray(pw.imag, dtype=np.float32)
+            self.bs_re = np.ascontiguousarray(bs.real, dtype=np.float32)
+            self.bs_im = np.ascontiguousarray(bs.imag, dtype=np.float32)
             tab = np.zeros((1, 1, 1), dtype=np.float32)
             self.tab_re, self.tab_im = tab, tab
             self._grid = (True, n_f - half, half - 1, n_tx, half)
         else:
-            self.e0 = self.dph = np.zeros((n_link, tau.shape[1]), dtype=np.complex128)
+            self.pw_re = self.pw_im = self.bs_re = self.bs_im = np.zeros((1, 1, 1), dtype=np.float32)
             ph = np.exp(-2j * np.pi * tau[:, :, None] * f[None, None, :])  # [link, tap, f]
             self.tab_re = np.ascontiguousarray(ph.real, dtype=np.float32)
             self.tab_im = np.ascontiguousarray(ph.imag, dtype=np.float32)
@@ -932,9 +915,9 @@ class ResponseRefresh:
     @property
     def nbytes(self) -> int:
         """Memory held by the refresh's arrays [bytes]."""
-        return int(sum(a.nbytes for a in (self.a_re, self.a_im, self.nu, self.tap_start, self.n_active, self.e0,
-                                           self.dph, self.tab_re, self.tab_im, self.p_re, self.p_im, self.q_re,
-                                           self.q_im)))
+        return int(sum(a.nbytes for a in (self.a_re, self.a_im, self.nu, self.tap_start, self.n_active, self.pw_re,
+                                           self.pw_im, self.bs_re, self.bs_im, self.tab_re, self.tab_im, self.p_re,
+                                           self.p_im, self.q_re, self.q_im)))
 
     def seek(self, t_s: float) -> None:
         """Move to time ``t_s`` [s] (exact phasors)."""
@@ -952,7 +935,7 @@ class ResponseRefresh:
         if self._since_anchor > 0 and self._since_anchor + n_steps > REFRESH_REANCHOR_STEPS:
             self.seek(self.t_s)
         st = (self.a_re, self.a_im, self.tap_start, self.n_ray, self.n_active, self.p_re, self.p_im, self.q_re,
-              self.q_im, self.e0, self.dph, self.tab_re, self.tab_im)
+              self.q_im, self.pw_re, self.pw_im, self.bs_re, self.bs_im, self.tab_re, self.tab_im)
         kernel = _refresh_parallel if self.parallel else _refresh_serial
         kernel(int(n_steps), st, self._grid, out, pout, scale, int(row0), int(row_stride), power)
         self._since_anchor += int(n_steps)
