@@ -452,9 +452,10 @@ def prb_frequencies_hz(n_prb: int, scs_hz: float) -> NDArray[np.float64]:
 #    of exp(-j 2 pi f tau), so with c e = (a + jb)(x + jy) the sums A = sum a x, B = sum b y,
 #    C = sum a y, D = sum b x give H(+f) = (A - B) + j (C + D) and H(-f) = (A + B) + j (D - C):
 #    the upper half of the grid costs nothing more (exact, not an approximation). The phases
-#    of the upper half are built once per link and call in blocks of PHASE_BLOCK PRBs (double
-#    precision recurrence, float32 table). Other grids (e.g. subband centres) use a phase
-#    table [link, tap, f] computed once at construction.
+#    of the upper half are built per link and call in blocks of PHASE_BLOCK PRBs, one complex
+#    product each, from block starts and in-block powers stored at construction (from double
+#    precision; [link, tap, PHASE_BLOCK + blocks], fixed over time). Other grids (e.g. subband
+#    centres) use a phase table [link, tap, f] computed once at construction.
 # Everything for one link stays in the L1/L2 cache; nothing of size [link, tap, prb] is
 # stored for PRB grids. Links are independent: the threaded kernels split them into
 # REFRESH_CHUNKS fixed chunks, so results do not depend on the number of threads.
@@ -824,8 +825,9 @@ class ResponseRefresh:
     ----------
     rays : the drop-time rays (:func:`ray_coefficients`), [link].
     freq_hz : float64 [f], frequencies relative to the carrier [Hz]: PRB centres (evenly
-        spaced: no stored phase table) or any grid, e.g. subband centres
-        (:func:`subband_frequencies_hz`; a phase table complex64 [link, tap, f] is kept).
+        spaced: mirrored about the centre, the phases kept as block starts and in-block
+        powers, float32 [link, tap, PHASE_BLOCK + blocks]) or any grid, e.g. subband centres
+        (:func:`subband_frequencies_hz`; a phase table float32 [link, tap, f] x 2 is kept).
     dt_s : time step [s] (e.g. the slot).
     t0_s : time of the first step [s].
     parallel : split the links over the numba threads (``NUMBA_NUM_THREADS``); the result
