@@ -218,8 +218,7 @@ def fill_gain_rows(refresh: ResponseRefresh, scale: NDArray[np.float64], out: ND
     """``out[row0 + l * row_stride + q] = scale[l] |H_l(t0_s + q dt, f)|^2`` (float32 [row, prb])
     for the slots q = 0 .. n_slots - 1 of every link l of ``refresh`` (phasors exact at t0_s)."""
     refresh.seek(t0_s)
-    for q in range(int(n_slots)):
-        refresh.power(scale, out, row0=int(row0) + q, row_stride=row_stride)
+    refresh.power(scale, out, row0=int(row0), row_stride=row_stride, n_steps=int(n_slots))
 
 
 class CdlTraces:
