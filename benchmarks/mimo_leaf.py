@@ -25,7 +25,9 @@ Reference rows (not in the total): the exhaustive CSI search per UE report, the 
 per-PRB IRC SINR of the first version of this package, the layer channels of every UE each
 slot, the SINR with 4 precoded interferers (the rest as white noise), and the uplink MMSE-IRC
 (64 receive antennas, 8 co-scheduled layers and 8 interfering layers per cell and RBG).
-Kernels with threads (CSI, pairing, IRC) use numba's thread count (NUMBA_NUM_THREADS).
+Kernels with threads (CSI, pairing, ZF, IRC) use numba's thread count (NUMBA_NUM_THREADS).
+The CPU column is the best call's CPU time (every thread; with NUMBA_NUM_THREADS=1 the
+steadier figure on a loaded machine). benchmarks/mimo.py runs the same stages slot by slot.
 Usage: python benchmarks/mimo_leaf.py [--csi-period K] [--srs-period K] [--beams B] [--shortlist S]
        [--repeat R]
 Prints a table and the peak memory; asserts nothing.
@@ -66,17 +68,22 @@ def _cn(rng, *shape):
     return ((rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) / np.sqrt(2)).astype(np.complex128)
 
 
-def _timed(fn, repeat: int) -> tuple[float, float]:
-    """(first call, best of ``repeat`` further calls) in seconds."""
-    t0 = time.perf_counter()
+def _timed(fn, repeat: int) -> tuple[float, float, float]:
+    """(first call, best of ``repeat`` further calls, the best CPU time of those calls) in
+    seconds; CPU time is process_time (every thread; steadier than wall time on a loaded
+    machine); with repeat = 0 the first call's times."""
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    first = time.perf_counter() - t0
-    best = np.inf
+    first, first_cpu = time.perf_counter() - t0, time.process_time() - c0
+    if repeat == 0:
+        return first, first, first_cpu
+    best = best_cpu = np.inf
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
         best = min(best, time.perf_counter() - t0)
-    return first, best
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return first, best, best_cpu
 
 
 def _peak_rss_mib() -> float:
@@ -95,23 +102,23 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     rng = np.random.default_rng(1)
-    rows = []  # (name, first call, per call, calls per slot, in total)
+    rows = []  # (name, first call, per call, calls per slot, in total, CPU per call)
 
     cfg = Type1Config.for_ports(4, 4)
     ues = staggered_csi_ues(N_UE, 0, a.csi_period)
     h_csi = 10.0 * _cn(rng, len(ues), N_SB, 1, N_RX, N_TX)
-    f, t = _timed(lambda: select_csi(h_csi, cfg, noise_w=1.0, n_beam_candidates=a.beams), a.repeat)
-    rows.append((f"csi ({len(ues)} staggered reports, {a.beams} beams)", f, t, 1.0, True))
+    f, t, c = _timed(lambda: select_csi(h_csi, cfg, noise_w=1.0, n_beam_candidates=a.beams), a.repeat)
+    rows.append((f"csi ({len(ues)} staggered reports, {a.beams} beams)", f, t, 1.0, True, c))
     n_ex = a.exhaustive_ues
-    f, t = _timed(lambda: select_csi(h_csi[:n_ex], cfg, noise_w=1.0), 0)
-    rows.append((f"  ref: exhaustive CSI, {len(ues)} reports", f, f * len(ues) / n_ex, 1.0, False))
+    f, t, c = _timed(lambda: select_csi(h_csi[:n_ex], cfg, noise_w=1.0), 0)
+    rows.append((f"  ref: exhaustive CSI, {len(ues)} reports", f, f * len(ues) / n_ex, 1.0, False, c * len(ues) / n_ex))
 
     g = _cn(rng, N_CELL, 10, N_RBG, 4, N_TX)
     sinr = 10 ** rng.uniform(0, 2.5, (N_CELL, 10, N_RBG, 4))
     nl = rng.integers(1, 5, (N_CELL, 10))
     avg = rng.uniform(0.5, 2.0, (N_CELL, 10))
-    f, t = _timed(lambda: pair_users(g, sinr, nl, avg, max_layers=16, epsilon=0.6, shortlist=a.shortlist), a.repeat)
-    rows.append((f"pairing (57 cells x 18 RBGs, shortlist {a.shortlist})", f, t, 1.0, True))
+    f, t, c = _timed(lambda: pair_users(g, sinr, nl, avg, max_layers=16, epsilon=0.6, shortlist=a.shortlist), a.repeat)
+    rows.append((f"pairing (57 cells x 18 RBGs, shortlist {a.shortlist})", f, t, 1.0, True, c))
 
     h_ue = _cn(rng, N_CELL, 10, N_RBG, N_RX, N_TX)
     lc_all, _ = layer_channels(h_ue, 2)  # [cell, ue, rbg, 2, tx], kept between SRS
@@ -124,24 +131,24 @@ def main() -> None:
         grp = np.moveaxis(lc_all[:, :8], 1, 2).reshape(N_CELL, N_RBG, 16, N_TX)  # 8 UEs x 2 layers
         zf_precoder(grp, regularisation=0.1)
 
-    f, t = _timed(zf, a.repeat)
-    rows.append((f"zf ({len(fresh)} SRS UEs' layer channels + ZF 16 layers)", f, t, 1.0, True))
-    f, t = _timed(lambda: layer_channels(h_ue, 2), 0)
-    rows.append(("  ref: layer channels of every UE", f, f, 1.0, False))
+    f, t, c = _timed(zf, a.repeat)
+    rows.append((f"zf ({len(fresh)} SRS UEs' layer channels + ZF 16 layers)", f, t, 1.0, True, c))
+    f, t, c = _timed(lambda: layer_channels(h_ue, 2), 0)
+    rows.append(("  ref: layer channels of every UE", f, f, 1.0, False, c))
 
     h_srv = _cn(rng, N_UE, N_RBG, N_RX, 4)  # effective serving channel, 4 layers
     h_int = _cn(rng, N_UE, N_RBG, N_INT, N_RX, N_TX)
     bank = _cn(rng, N_CELL * N_RBG, N_TX, 4) / np.sqrt(4 * N_TX)
     idx = rng.integers(0, N_CELL * N_RBG, (N_UE, N_RBG, N_INT))
-    f, t = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int, bank, idx, 1.0, 0.1), a.repeat)
-    rows.append(("sinr (IRC per UE and RBG, 8 interferers)", f, t, 1.0, True))
+    f, t, c = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int, bank, idx, 1.0, 0.1), a.repeat)
+    rows.append(("sinr (IRC per UE and RBG, 8 interferers)", f, t, 1.0, True, c))
     h_int4, idx4 = np.ascontiguousarray(h_int[:, :, :4]), np.ascontiguousarray(idx[:, :, :4])
-    f, t = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int4, bank, idx4, 1.0, 0.5), a.repeat)
-    rows.append(("  ref: sinr, 4 precoded interferers + white", f, t, 1.0, False))
+    f, t, c = _timed(lambda: mmse_irc_sinr_interferers(h_srv, h_int4, bank, idx4, 1.0, 0.5), a.repeat)
+    rows.append(("  ref: sinr, 4 precoded interferers + white", f, t, 1.0, False, c))
     h_ul = _cn(rng, N_CELL, N_RBG, 64, 8)  # 8 co-scheduled layers at 64 rx
     a_ul = _cn(rng, N_CELL, N_RBG, 64, 8)  # 8 interfering layers
-    f, t = _timed(lambda: ul_mmse_irc_sinr(h_ul, a_ul, 1.0), a.repeat)
-    rows.append(("  ref: ul MMSE-IRC 64 rx, 8 + 8 layers", f, t, 1.0, False))
+    f, t, c = _timed(lambda: ul_mmse_irc_sinr(h_ul, a_ul, 1.0), a.repeat)
+    rows.append(("  ref: ul MMSE-IRC 64 rx, 8 + 8 layers", f, t, 1.0, False, c))
     p = a.ref_prb
     w_int = bank[idx[:, :1]]  # [ue, 1, k, tx, l]
 
@@ -149,24 +156,26 @@ def main() -> None:
         r = interference_covariance(h_int[:, :1].repeat(p, axis=1), w_int, 1.0, 0.1)
         mmse_irc_sinr(h_srv[:, :1].repeat(p, axis=1), r)
 
-    f, t = _timed(sinr_ref, 0)
-    rows.append(("  ref: NumPy IRC per PRB (273 PRBs)", f, f * N_PRB / p, 1.0, False))
+    f, t, c = _timed(sinr_ref, 0)
+    rows.append(("  ref: NumPy IRC per PRB (273 PRBs)", f, f * N_PRB / p, 1.0, False, c * N_PRB / p))
 
     panel = PanelArray(m_rows=8, n_cols=4, slant="x45", element="isotropic", port_map="element")
     w_ssb = ssb_beam_weights(panel, *ssb_beam_grid(8, (96.0,)))
     h_ssb = _cn(rng, N_UE, 9, 20, N_RX, panel.n_elements)
-    f, t = _timed(lambda: l1_rsrp_w(h_ssb, w_ssb, 1.0), a.repeat)
-    rows.append(("ssb (8 beams x 9 cells, 20 PRBs)", f, t, 1 / 40, True))
+    f, t, c = _timed(lambda: l1_rsrp_w(h_ssb, w_ssb, 1.0), a.repeat)
+    rows.append(("ssb (8 beams x 9 cells, 20 PRBs)", f, t, 1 / 40, True, c))
 
     print(f"{'stage':46s} {'first [s]':>10s} {'per call [s]':>13s} {'calls/slot':>10s} {'per slot [ms]':>14s} "
-          f"{'1000 slots [s]':>15s}")
-    total = 0.0
-    for name, first, t, per_slot, counted in rows:
+          f"{'1000 slots [s]':>15s} {'CPU/slot [ms]':>14s}")
+    total = total_cpu = 0.0
+    for name, first, t, per_slot, counted, cpu in rows:
         if counted:
             total += t * per_slot
+            total_cpu += cpu * per_slot
         print(f"{name:46s} {first:10.3f} {t:13.4f} {per_slot:10.3f} {1e3 * t * per_slot:14.1f} "
-              f"{1000 * t * per_slot:15.1f}")
-    print(f"{'total (stages, not ref rows)':46s} {'':10s} {'':13s} {'':10s} {1e3 * total:14.1f} {1000 * total:15.1f}")
+              f"{1000 * t * per_slot:15.1f} {1e3 * cpu * per_slot:14.1f}")
+    print(f"{'total (stages, not ref rows)':46s} {'':10s} {'':13s} {'':10s} {1e3 * total:14.1f} {1000 * total:15.1f} "
+          f"{1e3 * total_cpu:14.1f}")
     print(f"peak resident memory of this process: {_peak_rss_mib():.0f} MiB")
 
 

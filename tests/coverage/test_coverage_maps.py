@@ -10,6 +10,7 @@ import pytest
 import nrsim
 from nrsim.channel.large_scale import UeO2I
 from nrsim.coverage import coverage_maps, polygon_stats, read_geotiff, write_coverage_geotiffs
+from nrsim.coverage.raster import Grid
 from nrsim.deployment.ue_drop import UeDrop
 from nrsim.engine.snapshot import build_layout, prepare_drop, radio_chunk
 
@@ -82,3 +83,13 @@ def test_compare_exclude_vendor_loses_coverage(tmp_path):
                   overrides_b=["sites.exclude_vendor=vendor-b"], out_dir=None)
     assert res["kpi_deltas"]["percentiles"]["rsrp_dbm"]["50"]["delta"] < 0.0
     assert res["users"]["share_serving_cell_changed"] > 0.0
+
+
+def test_grid_layer_scatters_masked_pixels_in_row_major_order():
+    mask = np.array([[True, False, True], [False, True, True]])
+    grid = Grid(0.0, 0.0, 10.0, 2, 3, mask)
+    out = grid.layer(np.array([1.0, 2.0, 3.0, 4.0]), np.nan, np.float32)
+    assert out.dtype == np.float32 and out.shape == (2, 3)
+    np.testing.assert_array_equal(out, [[1.0, np.nan, 2.0], [np.nan, 3.0, 4.0]])
+    cells = grid.layer(np.array([7, 8, 9, 5]), -1, np.int32)
+    assert cells.dtype == np.int32 and cells.tolist() == [[7, -1, 8], [-1, 9, 5]]

@@ -12,7 +12,7 @@ import pytest
 from nrsim.engine.slots import link_level
 from nrsim.link.bler import bler_curves, code_block_bler, logistic_bler, transport_block_bler
 from nrsim.link.eesm import eesm_effective_sinr_db, eesm_effective_sinr_lin
-from nrsim.link.mcs import cqi_table, mcs_table
+from nrsim.link.mcs import ModulationCodingTable, cqi_table, mcs_table
 from nrsim.link.tbs import code_block_segmentation
 
 SNR10_TOL_DB = 1.0
@@ -45,6 +45,10 @@ def test_cqi_maps_to_mcs_with_same_modulation_and_rate(t: int) -> None:
     assert np.array_equal(tab.qm[m], cq.qm[cq.has_mcs])
     assert np.allclose(tab.r_x1024[m], cq.r_x1024[cq.has_mcs])
     assert cq.has_mcs.tolist() == [False] + [True] * 14  # only CQI 1 (QPSK 78) has no MCS
+    # both tables are ModulationCodingTables: the same code rate where they share (Qm, R)
+    assert isinstance(cq, ModulationCodingTable) and isinstance(tab, ModulationCodingTable)
+    assert np.array_equal(cq.code_rate[cq.has_mcs], tab.code_rate[m])
+    assert cq.code_rate[0] == 78 / 1024  # CQI 1: QPSK 78/1024 (TS 38.214 Table 5.2.2.1-2/-3)
 
 
 def test_eesm_properties_and_oracle() -> None:

@@ -10,6 +10,7 @@ import pytest
 from nrsim.errors import ConfigError
 from nrsim.mimo import Type1Config, type1_codebook
 from nrsim.mimo.csi import (
+    _beam_scores,
     _beam_structure,
     _i1_candidates,
     _wideband_cov_kernel,
@@ -222,3 +223,41 @@ def test_two_ports_and_mode_2_equal_the_oracle(cfg, n_rx) -> None:
         np.testing.assert_array_equal(getattr(got, f), ref[k])
     fast = select_csi(h, cfg, noise_w=1.0, n_beam_candidates=2)  # runs on every structure
     assert fast.se_bit_per_re.sum() >= 0.9 * got.se_bit_per_re.sum()
+
+
+@pytest.mark.parametrize("n1n2,ranks", [((4, 4), (1, 2)), ((4, 4), (3, 4)), ((2, 2), (1, 2, 3, 4)), ((4, 1), (3, 4))])
+def test_ranks_sharing_a_score_key_have_the_same_beam_scores(n1n2, ranks) -> None:
+    """select_csi computes the beam scores once per score_key: that is only right if each
+    rank's own scores (its own column types) are the same."""
+    cfg = Type1Config.for_ports(*n1n2)
+    rng = np.random.default_rng(sum(n1n2))
+    hw = _cn(rng, 4, 3, 1, 4, cfg.n_ports)
+    cov = np.empty((4, cfg.n_ports, cfg.n_ports), complex)
+    _wideband_cov_kernel(np.ascontiguousarray(hw), cov)
+    sts = [_beam_structure(cfg, r) for r in ranks]
+    assert len({st.score_key for st in sts}) == 1
+    ref = _beam_scores(cov, sts[0])
+    for r, st in zip(ranks, sts):
+        np.testing.assert_allclose(_beam_scores(cov, st), ref, rtol=1e-12)
+        rows, n_rows = _i1_candidates(cov, cfg, r, 3)
+        rows_c, n_rows_c = _i1_candidates(cov, cfg, r, 3, ref)
+        np.testing.assert_array_equal(n_rows, n_rows_c)
+        np.testing.assert_array_equal(rows, rows_c)
+
+
+def test_top_beams_skip_nan_scores_and_break_ties_by_lower_index() -> None:
+    """The K best beams as a stable descending sort would give them, a NaN score ranking
+    below every number (a non-finite channel must not win a beam)."""
+    cfg = Type1Config.for_ports(4, 4)
+    st = _beam_structure(cfg, 1)
+    n_g = st.m1 * st.m2
+    scores = np.linspace(0.0, 1.0, n_g)[None].repeat(2, axis=0)
+    scores[0, 0] = np.nan  # report 0: the first beam's score is NaN
+    scores[1, [3, 7]] = 2.0  # report 1: a tie, both taken, then the next best
+    dummy = np.zeros((2, cfg.n_ports, cfg.n_ports), complex)
+    rows, n_rows = _i1_candidates(dummy, cfg, 1, 2, scores)
+    beams = [set(st.col_beam[rows[b, :n_rows[b]]].ravel().tolist()) for b in range(2)]
+    assert beams[0] == {n_g - 1, n_g - 2}
+    assert beams[1] == {3, 7}
+    rows, n_rows = _i1_candidates(dummy, cfg, 1, 3, scores)
+    assert set(st.col_beam[rows[1, :n_rows[1]]].ravel().tolist()) == {3, 7, n_g - 1}

@@ -96,3 +96,28 @@ def test_l1_rsrp_hand_value_and_best_beam() -> None:
     assert best_beam(rsrp) == 5
     # the DFT grid is not orthogonal at these angles, but every other beam is weaker
     assert np.all(np.delete(rsrp, 5) < rsrp[5])
+
+
+SSB_C64_RTOL = 1e-5
+"""complex64 channels are multiplied in complex64 (weights rounded to it): relative error of a
+beam power about 1e-7 times the square root of the element count, far below this."""
+
+
+def test_l1_rsrp_equals_the_per_element_sum_in_both_precisions() -> None:
+    """Oracle: the explicit double loop over PRBs, branches and elements; a complex64 channel
+    gives the same powers to complex64 rounding; a wrong element count is a ConfigError."""
+    panel = PanelArray(m_rows=2, n_cols=2, slant="x45", element="isotropic", port_map="element")
+    w = ssb_beam_weights(panel, *ssb_beam_grid(4, (90.0, 100.0)))
+    rng = np.random.default_rng(3)
+    h = rng.standard_normal((3, 2, 5, 2, 8)) + 1j * rng.standard_normal((3, 2, 5, 2, 8))
+    want = np.zeros((3, 2, w.shape[0]))
+    for idx in np.ndindex(3, 2):
+        for b in range(w.shape[0]):
+            per_rx = [np.mean([abs(np.sum(h[idx][p, r] * w[b])) ** 2 for p in range(5)]) for r in range(2)]
+            want[idx][b] = 2.0 * max(per_rx)
+    np.testing.assert_allclose(l1_rsrp_w(h, w, 2.0), want, rtol=1e-12)
+    got64 = l1_rsrp_w(h.astype(np.complex64), w, 2.0)
+    assert got64.dtype == np.float64
+    np.testing.assert_allclose(got64, want, rtol=SSB_C64_RTOL)
+    with pytest.raises(ConfigError):
+        l1_rsrp_w(h[..., :7], w, 1.0)

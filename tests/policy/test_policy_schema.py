@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 
 import pytest
+from pydantic import BaseModel, ValidationError
 from typer.testing import CliRunner
 
 from nrsim.cli.app import app
+from nrsim.config import schema as config_schema
+from nrsim.config.schema import FrozenModel
 from nrsim.errors import ConfigError
 from nrsim.policy import load_policy
+from nrsim.policy import schema as policy_schema
 from nrsim.policy.loading import validate_policy
 
 BASE = {"start": "2025-01-01", "replacement": {"vendor": "vendor-a"},
@@ -79,3 +84,13 @@ def test_cli_infeasible_policy_names_rule_region_and_date(tmp_path):
     assert "policy.removals.0" in res.output and "whole network" in res.output
     assert "earliest feasible date for this rule: 2023-11-30" in res.output
     assert not out.exists()
+
+
+def test_every_policy_and_config_model_is_one_frozen_strict_model():
+    # One model policy for scenario and policy files: frozen, unknown keys rejected.
+    models = [obj for module in (config_schema, policy_schema) for obj in vars(module).values()
+              if inspect.isclass(obj) and issubclass(obj, BaseModel) and obj.__module__ == module.__name__]
+    assert len(models) > 20
+    assert all(issubclass(m, FrozenModel) for m in models), [m for m in models if not issubclass(m, FrozenModel)]
+    with pytest.raises(ValidationError):
+        policy_schema.Costs(unknown_key=1)

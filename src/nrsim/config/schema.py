@@ -13,13 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from nrsim.channel.tr38901.scenarios import SCENARIO_KEYS, SCENARIOS
 
 
-class _Frozen(BaseModel):
+class FrozenModel(BaseModel):
+    """Base of every configuration model (scenario and policy files): frozen, unknown keys
+    rejected, defaults validated, attribute docstrings as field descriptions (STYLE rules 5, 7)."""
+
     model_config = ConfigDict(
         extra="forbid", frozen=True, validate_default=True, use_attribute_docstrings=True
     )
 
 
-class UeDropConfig(_Frozen):
+class UeDropConfig(FrozenModel):
     """How UEs are dropped (TR 38.901 Table 7.8-1 conventions)."""
 
     per_sector: Annotated[int, Field(ge=0, le=100_000)] = 10
@@ -57,7 +60,7 @@ class UeDropConfig(_Frozen):
         return self
 
 
-class NationalConfig(_Frozen):
+class NationalConfig(FrozenModel):
     """The synthetic national network of ``layout = "national"`` (deployment.national)."""
 
     target_sites: Annotated[int, Field(ge=10, le=100_000)] = 10_000
@@ -79,7 +82,7 @@ class NationalConfig(_Frozen):
     """Seed of the layout itself (the run's ``seed`` does not move the sites)."""
 
 
-class DeploymentConfig(_Frozen):
+class DeploymentConfig(FrozenModel):
     """Network layout. ``hex``: N rings of sites (1 + 3N(N+1) sites); ``inh-office``: the
     TR 38.901 Table 7.8-2 indoor hall of 12 BSs, 20 m apart, in 120 m x 50 m."""
 
@@ -108,7 +111,7 @@ ScenarioName = Literal[(*SCENARIO_KEYS, "mixed")]  # type: ignore[valid-type]
 """``channel.scenario``: a registered TR 38.901 scenario, or ``mixed`` (per-site environments)."""
 
 
-class ChannelConfig(_Frozen):
+class ChannelConfig(FrozenModel):
     """Large-scale channel of TR 38.901 V17.0.0 clause 7.4."""
 
     scenario: ScenarioName = "uma"
@@ -181,7 +184,7 @@ class ChannelConfig(_Frozen):
         return self
 
 
-class AntennaConfig(_Frozen):
+class AntennaConfig(FrozenModel):
     """BS antenna: TR 38.901 Table 7.3-1 element, optionally in a vertical column."""
 
     model: Literal["column", "element", "omni"] = "column"
@@ -199,7 +202,7 @@ class AntennaConfig(_Frozen):
     """Omnidirectional UE antenna gain [dBi]."""
 
 
-class RadioConfig(_Frozen):
+class RadioConfig(FrozenModel):
     """Downlink link budget and interference."""
 
     bandwidth_mhz: Annotated[float, Field(gt=0.0, le=2_000.0)] = 100.0
@@ -217,7 +220,7 @@ class RadioConfig(_Frozen):
     the UE's previous serving cell is kept (0 = strict strongest)."""
 
 
-class LinkConfig(_Frozen):
+class LinkConfig(FrozenModel):
     """SINR -> spectral efficiency for the snapshot throughput."""
 
     model: Literal["cqi", "shannon"] = "cqi"
@@ -238,7 +241,7 @@ class LinkConfig(_Frozen):
     """Share of resources lost to control and reference signals (0 = none)."""
 
 
-class InterferenceConfig(_Frozen):
+class InterferenceConfig(FrozenModel):
     """Which cells each UE's link budget includes."""
 
     mode: Literal["dense", "sparse", "auto"] = "dense"
@@ -253,7 +256,7 @@ class InterferenceConfig(_Frozen):
     """Largest network run dense when ``mode = "auto"``."""
 
 
-class HandoverConfig(_Frozen):
+class HandoverConfig(FrozenModel):
     """Measurement events, handover execution and radio-link failure (TS 38.331)."""
 
     event: Literal["A3", "A5"] = "A3"
@@ -374,7 +377,7 @@ class HandoverConfig(_Frozen):
         return self
 
 
-class MobilityConfig(_Frozen):
+class MobilityConfig(FrozenModel):
     """Moving UEs (``enabled = true`` makes ``nrsim run`` a mobility run)."""
 
     enabled: bool = False
@@ -424,7 +427,7 @@ class MobilityConfig(_Frozen):
         return self
 
 
-class OutputConfig(_Frozen):
+class OutputConfig(FrozenModel):
     """What a run writes besides ``summary.json`` and ``cell.parquet``."""
 
     plots: bool = True
@@ -433,7 +436,7 @@ class OutputConfig(_Frozen):
     """Write ``ue.parquet`` (one row per UE and drop)."""
 
 
-class SlotSchedulerConfig(_Frozen):
+class SlotSchedulerConfig(FrozenModel):
     """Slot scheduler (frequency-selective per RBG) of the slot-level simulation."""
 
     name: Literal["pf", "rr", "max_ci", "qos", "plugin"] = "pf"
@@ -470,7 +473,7 @@ class SlotSchedulerConfig(_Frozen):
         return self
 
 
-class SlotTrafficConfig(_Frozen):
+class SlotTrafficConfig(FrozenModel):
     """Downlink traffic of the slot-level simulation (uplink: full buffer)."""
 
     model: Literal["full_buffer", "ftp3", "video_call"] = "full_buffer"
@@ -528,7 +531,7 @@ class SlotTrafficConfig(_Frozen):
         return self
 
 
-class SlotLinkAdaptationConfig(_Frozen):
+class SlotLinkAdaptationConfig(FrozenModel):
     """CSI reporting, MCS selection, outer-loop link adaptation and HARQ."""
 
     mcs_table: Literal[1, 2] = 1
@@ -553,7 +556,7 @@ class SlotLinkAdaptationConfig(_Frozen):
     """HARQ processes per UE and direction."""
 
 
-class SlotFadingConfig(_Frozen):
+class SlotFadingConfig(FrozenModel):
     """Fast fading: TR 38.901 7.7.2 TDL per PRB and slot, Jakes Doppler from the UE speed."""
 
     enabled: bool = True
@@ -562,8 +565,10 @@ class SlotFadingConfig(_Frozen):
     """TDL power-delay profile (TR 38.901 Tables 7.7.2-1..3), or ``cdl-38901``: the clustered
     channel of TR 38.901 7.5 per modelled link (serving + ``n_interferers``) from the link's own
     geometry, LOS state and shadow fading, normalised to unit mean power so the large-scale
-    gain is unchanged (static slot runs, UMa/UMi/InH; docs/slots.md). ``delay_spread_ns`` is
-    then unused (the link's own LSPs set it); ``bank_rows`` bounds the refreshed trace rows."""
+    gain is unchanged (UMa/UMi/InH; docs/slots.md). On the call core (moving and static
+    video-call runs) the serving link only, refilled every mobility step (docs/video.md).
+    ``delay_spread_ns`` is then unused (the link's own LSPs set it); ``bank_rows`` bounds the
+    refreshed trace rows of the static slot engine."""
     delay_spread_ns: Annotated[float, Field(gt=0.0, le=5_000.0)] = 100.0
     """RMS delay spread scaling the normalised delays (7.7.3; Table 7.7.3-1: 100 ns nominal,
     300 ns long)."""
@@ -577,10 +582,11 @@ class SlotFadingConfig(_Frozen):
     slots per refresh chunk, at least one slot per link), memory the same per row."""
     doppler_speed_kmh: Annotated[float, Field(ge=0.0, le=500.0)] | None = None
     """Mobile call runs: the speed [km/h] that sets every UE's Doppler spread (ablation, e.g.
-    3: slow fading for the vehicles too). Unset: each UE's own speed."""
+    3: slow fading for the vehicles too; ``cdl-38901``: in a random direction). Unset: each
+    UE's own speed."""
 
 
-class SlotUplinkConfig(_Frozen):
+class SlotUplinkConfig(FrozenModel):
     """PUSCH with open-loop fractional power control (TS 38.213 7.1.1)."""
 
     enabled: bool = False
@@ -611,7 +617,7 @@ class SlotUplinkConfig(_Frozen):
         return self
 
 
-class SlotsConfig(_Frozen):
+class SlotsConfig(FrozenModel):
     """Slot-level system simulation (off by default): each drop's large-scale channel, then
     n_slots slots of scheduling, fast fading, link adaptation and HARQ (docs/slots.md)."""
 
@@ -660,7 +666,7 @@ def _split_names(value):
     return value
 
 
-class SitesConfig(_Frozen):
+class SitesConfig(FrozenModel):
     """Which cells of a site list (``deployment.layout = "sites"``) transmit. Excluded cells keep
     their index and site (the UE drops and every other link's random draws do not move); their
     transmit power is set to ``nrsim.deployment.sites.EXCLUDED_TX_POWER_DBM`` (no signal)."""
@@ -679,7 +685,7 @@ class SitesConfig(_Frozen):
         return _split_names(value)
 
 
-class CoverageConfig(_Frozen):
+class CoverageConfig(FrozenModel):
     """Coverage maps (``nrsim report``, ``nrsim compare``): a raster of outdoor points at the UE
     outdoor height over the area of interest, computed with the run's channel (drop 0)."""
 
@@ -711,7 +717,7 @@ class CoverageConfig(_Frozen):
     pixel, besides ``sinr_threshold_db``; at most 8)."""
 
 
-class ScenarioConfig(_Frozen):
+class ScenarioConfig(FrozenModel):
     """The whole resolved scenario."""
 
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")] = (

@@ -382,11 +382,7 @@ def probability_maps(cfg, *, layout: Layout | None = None, grid: Grid | None = N
             pr[q, b0:b1] = p_rsrp_at_least(st, t, offset_db)
         ps[:, b0:b1] = p_sinr_at_least(st, list(s_t), load=float(radio.load), noise_dbm=noise_dbm)
 
-    def layer(values, fill, dtype):
-        out = np.full(grid.n_rows * grid.n_cols, fill, dtype=dtype)
-        out[sel] = values
-        return out.reshape(grid.n_rows, grid.n_cols)
-
+    layer = grid.layer
     return ProbabilityMaps(
         grid=grid, median_rsrp_dbm=layer(med_best, np.nan, np.float32), dominant_cell=layer(dom, -1, np.int32),
         p_rsrp={t: layer(pr[q], np.nan, np.float32) for q, t in enumerate(r_t)},

@@ -56,6 +56,13 @@ class Grid:
         y = self.y0_m - (np.arange(self.n_rows) + 0.5) * self.resolution_m
         return np.meshgrid(x, y)
 
+    def layer(self, values: NDArray, fill: float, dtype: type) -> NDArray:
+        """A [row, col] raster of ``dtype`` holding ``values`` (one per pixel inside the mask, in
+        the row-major order of ``mask.ravel()``) and ``fill`` outside the area of interest."""
+        out = np.full(self.n_rows * self.n_cols, fill, dtype=dtype)
+        out[self.mask.ravel()] = values
+        return out.reshape(self.n_rows, self.n_cols)
+
 
 def make_grid(polygons_m: list[NDArray[np.float64]], resolution_m: float) -> Grid:
     """The raster covering the polygons' bounding box, snapped to multiples of the resolution."""
@@ -123,11 +130,7 @@ def coverage_maps(cfg, *, layout: Layout | None = None, drop: int = 0,
     thr = ((1.0 - cfg.link.overhead_fraction) * cfg.radio.bandwidth_mhz * 1e6
            * cols["spectral_efficiency_bps_per_hz"] / cfg.coverage.users_per_cell)
 
-    def layer(values, fill, dtype):
-        out = np.full(grid.n_rows * grid.n_cols, fill, dtype=dtype)
-        out[sel] = values
-        return out.reshape(grid.n_rows, grid.n_cols)
-
+    layer = grid.layer
     return CoverageMaps(
         grid=grid,
         rsrp_dbm=layer(cols["rsrp_dbm"], np.nan, np.float32),

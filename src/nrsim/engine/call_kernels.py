@@ -62,7 +62,7 @@ depend on the order in which cells are processed; the cell loops are serial toda
   :mod:`nrsim.link.csi`.
 - frame: ``pat`` :data:`PATTERN_DTYPE` [slot of the TDD period], ``re_per_prb`` int64 [dir,
   n_symb], ``rbg_first_prb`` int64 [rbg + 1].
-- counters ``acc`` float64 [dir, ue, ACC_*] over slots >= ``P.warmup``; ``cell_acc`` [dir,
+- counters ``acc`` float64 [dir, ue, ACC_* (+ MCS histogram)] over slots >= ``P.warmup``; ``cell_acc`` [dir,
   cell, 2]: PRBs used, PRBs available.
 
 Models: docs/video.md (mobile calls).
@@ -89,7 +89,12 @@ from nrsim.traffic.queue import N_LCH, TOL_BITS, advance_queues, deliver, head_r
 
 DL, UL = 0, 1
 ACC_BITS, ACC_FIRST, ACC_FIRST_NACK, ACC_TX, ACC_NEW, ACC_SINR_DB, ACC_SINR_N, ACC_PRB, ACC_DROPPED, ACC_MCS = range(10)
-N_ACC = 10
+ACC_TX_DBM, ACC_TX_MAX_MW, ACC_SINR_MEAN_DB = 10, 11, 12
+"""UL transmit power per transmission: sum [dBm] and maximum [mW]; DL: sum over CSI reports of
+the mean SINR over the measured PRBs [dB] (``ACC_SINR_DB``: their effective SINR)."""
+N_ACC = 13
+"""Scalar counters per direction and UE; columns ``N_ACC + mcs`` (when ``acc`` has them)
+count the first transmissions at each MCS (the MCS histogram)."""
 NO_PRIORITY = 1 << 30
 
 PARAM_DTYPE = np.dtype([
@@ -523,7 +528,7 @@ def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, top_rx_mw, H, h_rbg, MCS, ba
 
 
 @jit
-def _count_tx(sl, u, h, ack, first, dropped, mean_sinr_lin, acc):
+def _count_tx(sl, u, h, ack, first, dropped, mean_sinr_lin, ul_p_prb_mw, acc):
     if ack:
         acc[sl.d, u, ACC_BITS] += h.payload_bits
     acc[sl.d, u, ACC_TX] += 1.0
@@ -531,6 +536,8 @@ def _count_tx(sl, u, h, ack, first, dropped, mean_sinr_lin, acc):
     if first:
         acc[sl.d, u, ACC_FIRST] += 1.0
         acc[sl.d, u, ACC_MCS] += h.mcs
+        if N_ACC + h.mcs < acc.shape[2]:
+            acc[sl.d, u, N_ACC + h.mcs] += 1.0
         if not ack:
             acc[sl.d, u, ACC_FIRST_NACK] += 1.0
     if dropped:
@@ -538,6 +545,9 @@ def _count_tx(sl, u, h, ack, first, dropped, mean_sinr_lin, acc):
     if sl.d == UL:
         acc[sl.d, u, ACC_SINR_DB] += 10.0 * math.log10(mean_sinr_lin)
         acc[sl.d, u, ACC_SINR_N] += 1.0
+        p_mw = ul_p_prb_mw * h.nprb  # the PUSCH power of the transmission
+        acc[sl.d, u, ACC_TX_DBM] += 10.0 * math.log10(p_mw)
+        acc[sl.d, u, ACC_TX_MAX_MW] = max(acc[sl.d, u, ACC_TX_MAX_MW], p_mw)
 
 
 @jit
@@ -565,7 +575,7 @@ def tx_outcome(sl, P, harq, u, p, eff_lin, mean_lin, UE, UD, H, TB, Q, PK, acc):
     if d == DL and first:
         UE[u].dl_stale = True
     if sl.meas:
-        _count_tx(sl, u, h, ack, first, dropped, mean_lin, acc)
+        _count_tx(sl, u, h, ack, first, dropped, mean_lin, UE[u].ul_p_prb_mw, acc)
 
 
 @jit
@@ -693,12 +703,13 @@ def measure_csi(t, meas, PA, S):
         i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, S.top_rx_mw, top_cell)
         s_mw = UE[u].serv_rx_prb_mw
         if P.fss:
-            eff_db = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
+            eff_db, mean_lin = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
         else:
-            eff_db = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
+            eff_db, mean_lin = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db
+            acc[DL, u, ACC_SINR_MEAN_DB] += 10.0 * math.log10(mean_lin)
             acc[DL, u, ACC_SINR_N] += 1.0
 
 

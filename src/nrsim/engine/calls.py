@@ -36,9 +36,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from nrsim.channel.fading import assign_link_traces, build_fading_bank
-from nrsim.channel.fading.cdl import CDL_MODEL
+from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
+from nrsim.engine.call_fading import CdlStepFading
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
 from nrsim.engine.slots import SlotDropResult, SlotRun, link_level, slot_run_meta
 from nrsim.engine.snapshot import build_layout, is_sparse
@@ -58,13 +59,16 @@ from nrsim.link.harq import HARQ_DTYPE, mcs_rows
 from nrsim.link.harq import TB_DTYPE as HARQ_TB_DTYPE
 from nrsim.link.mcs import mcs_table
 from nrsim.link.numerology import n_rb
+from nrsim.kpi.slot_metrics import file_columns
 from nrsim.kpi.video import call_columns, call_kpis
 from nrsim.link.tbs import code_block_segmentation, n_re_per_prb, transport_block_size
 from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.rng import link_key, stream
 from nrsim.scheduler.metric import scheduler_params
+from nrsim.traffic.models import FileLog
 from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
 from nrsim.traffic.queue import PACKET_DTYPE, new_queues, refresh_events
+from nrsim.traffic.sources import Packets, ftp3_packets, full_buffer_fits, full_buffer_packets
 from nrsim.units import db_to_lin, lin_to_db
 
 ProgressCallback = Callable[[int, int], None]
@@ -127,10 +131,11 @@ class CallRun:
     kpis: dict[str, Any]
 
 
-def check_call_config(cfg: ScenarioConfig) -> None:
-    """What the mobile call engine supports (raised at load time by the API)."""
+def check_call_config(cfg: ScenarioConfig, *, static_slot_run: bool = False) -> None:
+    """What the mobile call engine supports (raised at load time by the API); a
+    ``static_slot_run`` (:func:`static_call_config`) also takes full-buffer and FTP traffic."""
     sc = cfg.slots
-    if sc.traffic.model != "video_call":
+    if sc.traffic.model not in (CORE_TRAFFIC if static_slot_run else ("video_call",)):
         raise ConfigError(
             f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
             "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
@@ -143,11 +148,8 @@ def check_call_config(cfg: ScenarioConfig) -> None:
     if cfg.interference.mode == "sparse":
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
-    if sc.fading.model == CDL_MODEL:
-        raise ConfigError(
-            f"slots.fading.model = {CDL_MODEL!r} is not supported in runs with moving UEs yet (the "
-            "clustered channel of a moving UE needs a per-step refresh of its links); allowed here: "
-            "TDL-A, TDL-B, TDL-C", field="slots.fading.model")
+    if sc.fading.enabled and sc.fading.model == CDL_MODEL:  # per-step CDL bank (engine/call_fading.py)
+        check_cdl_scenario(cfg.channel.scenario)
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     ratio = cfg.mobility.step_ms / slot_ms
     if abs(ratio - round(ratio)) > 1e-9:
@@ -171,7 +173,7 @@ class _Drop:
     """Arrays of one drop of a mobile call run (see :mod:`nrsim.engine.call_kernels`)."""
 
     def __init__(self, cfg: ScenarioConfig, md, n_cells: int) -> None:
-        sc, radio, tr = cfg.slots, cfg.radio, cfg.slots.traffic
+        sc, radio = cfg.slots, cfg.radio
         la = sc.link_adaptation
         self.cfg = cfg
         self.md = md
@@ -212,7 +214,13 @@ class _Drop:
             speeds_kmh = static_fading_speed_kmh(cfg, md.state.ues.indoor)
         if sc.fading.doppler_speed_kmh is not None:  # ablation: one Doppler spread for every UE
             speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
-        if fad.enabled:
+        self.cdl = None
+        if fad.enabled and fad.model == CDL_MODEL:  # the clustered channel, refilled every step
+            self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub, self.rbg_first_prb,
+                                     constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None)
+            self.bank = self.cdl.bank
+            self.f_base, self.f_off, self.f_period = self.cdl.rows()
+        elif fad.enabled:
             classes, cls = np.unique(speeds_kmh, return_inverse=True)
             bank = build_fading_bank(fad.model, fad.delay_spread_ns * 1e-9, freqs, classes, cfg.channel.fc_ghz,
                                      self.slot_s, rows_budget=fad.bank_rows,
@@ -226,22 +234,9 @@ class _Drop:
             self.f_off = np.zeros(n, dtype=np.int64)
             self.f_period = np.ones(n, dtype=np.int64)
         mid = (self.rbg_first_prb[:-1] + self.rbg_first_prb[1:]) // 2
-        self.bank_rbg = np.ascontiguousarray(self.bank[:, mid])  # [row, rbg]
-        # traffic, both directions
-        # static UEs: the static slot run's draw of which UEs are calls (the same calls as on
-        # nrsim.engine.slots); moving UEs: their own stream
-        call_stream = "slots/call_ues" if cfg.mobility.model == "static" else "calls/call_ues"
-        self.call = stream(cfg.seed, call_stream, drop=drop).random(n) >= tr.background_ftp_share
-        duration = self.n_slots * self.slot_s
-        common = dict(fps=tr.video_fps, bitrate_bps=tr.video_bitrate_bps, size_cv=tr.video_size_cv, voice=tr.voice,
-                      video_pdb_s=tr.video_pdb_s, voice_pdb_s=tr.voice_pdb_s,
-                      ftp_file_size_bits=8.0 * tr.ftp_file_size_bytes)
-        dl = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=tr.ftp_arrival_rate_hz,
-                               rng=stream(cfg.seed, "calls/traffic_dl", drop=drop), **common)
-        if tr.ul_video_bitrate_bps is not None:
-            common["bitrate_bps"] = tr.ul_video_bitrate_bps
-        ul = call_flow_packets(self.call & self.ul_on, duration, ftp_arrival_rate_hz=0.0,
-                               rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
+        self.bank_rbg = np.ascontiguousarray(self.bank[:, mid]) if self.cdl is None else self.cdl.bank_rbg  # [row, rbg]
+        # traffic, both directions (packet flows of nrsim.traffic)
+        dl, ul = self._flows(cfg, drop, n)
         # one queue per UE, direction and logical channel (voice; video and best effort):
         # packets grouped by queue index (N_LCH x direction + channel), then UE, then arrival
         nq = 2 * ck.N_LCH
@@ -308,7 +303,7 @@ class _Drop:
         self.CR = np.zeros((n_cells, n_rbg), dtype=ck.CELL_RBG_DTYPE)
         self.CR["last_act"] = True
         self.CR["last_act_f"] = 1.0
-        self.acc = np.zeros((2, n, ck.N_ACC))
+        self.acc = np.zeros((2, n, ck.N_ACC + self.ll.mcs_thr_db.size))  # counters, then the MCS histogram
         self.cell_acc = np.zeros((2, n_cells, 2))
         self.cqi_delay = max(int(la.cqi_delay_slots), 1)
         self.csi_ring = np.zeros((self.cqi_delay + 1, n, n_rbg))  # subband CSI (SINR of the CQI) [dB]
@@ -341,6 +336,46 @@ class _Drop:
         self.SL = np.zeros(1, dtype=ck.SLOT_DTYPE)
         self.serving = np.zeros(n, dtype=np.int64)
         self.started = False
+
+    def _flows(self, cfg: ScenarioConfig, drop: int, n: int) -> tuple[Packets, Packets]:
+        """The DL and UL packet flows of ``slots.traffic.model`` (flat packet tuples of
+        :mod:`nrsim.traffic.sources` / :func:`nrsim.traffic.qos.call_flow_packets`); sets
+        ``self.call`` [ue] (the UEs on a video call; none without video calls).
+
+        - ``video_call``: the calls' video and voice in both directions, FTP files of the
+          background UEs in the DL;
+        - ``full_buffer``: every UE full buffer in the DL, and in the UL with ``slots.uplink``;
+        - ``ftp3``: FTP model 3 files in the DL (stream ``slots/traffic``: the same files as
+          :class:`nrsim.traffic.FtpModel3` in :mod:`nrsim.engine.slots`), UL full buffer with
+          ``slots.uplink`` (as the static slot engine).
+        """
+        tr = cfg.slots.traffic
+        duration = self.n_slots * self.slot_s
+        if tr.model != "video_call":
+            self.call = np.zeros(n, dtype=bool)
+            tbs_max = float(self.tabs.tbs_bits.max())
+            if not full_buffer_fits(self.n_slots, tbs_max):  # (not reachable within mobility.duration_s)
+                raise ConfigError(f"slots.n_slots = {self.n_slots}: a full-buffer queue would empty",
+                                  field="slots.n_slots")
+            ul = full_buffer_packets(np.full(n, self.ul_on))
+            if tr.model == "full_buffer":
+                return full_buffer_packets(np.ones(n, dtype=bool)), ul
+            return ftp3_packets(n, file_size_bits=8.0 * tr.ftp_file_size_bytes, arrival_rate_hz=tr.ftp_arrival_rate_hz,
+                                duration_s=duration, rng=stream(cfg.seed, "slots/traffic", drop=drop)), ul
+        # static UEs: the static slot run's draw of which UEs are calls (the same calls as on
+        # nrsim.engine.slots); moving UEs: their own stream
+        call_stream = "slots/call_ues" if cfg.mobility.model == "static" else "calls/call_ues"
+        self.call = stream(cfg.seed, call_stream, drop=drop).random(n) >= tr.background_ftp_share
+        common = dict(fps=tr.video_fps, bitrate_bps=tr.video_bitrate_bps, size_cv=tr.video_size_cv, voice=tr.voice,
+                      video_pdb_s=tr.video_pdb_s, voice_pdb_s=tr.voice_pdb_s,
+                      ftp_file_size_bits=8.0 * tr.ftp_file_size_bytes)
+        dl = call_flow_packets(self.call, duration, ftp_arrival_rate_hz=tr.ftp_arrival_rate_hz,
+                               rng=stream(cfg.seed, "calls/traffic_dl", drop=drop), **common)
+        if tr.ul_video_bitrate_bps is not None:
+            common["bitrate_bps"] = tr.ul_video_bitrate_bps
+        ul = call_flow_packets(self.call & self.ul_on, duration, ftp_arrival_rate_hz=0.0,
+                               rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
+        return dl, ul
 
     def channel(self, rx_dbm: NDArray[np.float64]) -> None:
         """New large-scale channel: received power per PRB [ue, cell], coupling gains, the
@@ -395,6 +430,8 @@ class _Drop:
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
+        if self.cdl is not None:  # the step's CDL gains of the current serving links
+            self.cdl.fill(k, self.serving)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
         self.UE["serving"] = self.serving
@@ -409,8 +446,8 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "bank_rbg", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw", "csi_ring",
-                     "csi_ok", "UR"):
+        for name in ("bank", "bank_rbg", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
+                     "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
     def packet_log(self, d: int) -> PacketLog:
@@ -457,18 +494,38 @@ def static_fading_speed_kmh(cfg: ScenarioConfig, indoor: NDArray[np.bool_]) -> N
     return np.where(np.asarray(indoor, dtype=bool), float(fad.ue_speed_kmh), float(v_out))
 
 
+CORE_TRAFFIC = ("video_call", "full_buffer", "ftp3")
+"""Traffic models of a static slot run on the core (:mod:`nrsim.traffic.sources`)."""
+
+
 def static_run_on_core(cfg: ScenarioConfig) -> bool:
     """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
-    ``slots.traffic.model = "video_call"`` with a built-in scheduler (not ``plugin``) on the
-    dense link form runs on the call engine's core with the static mobility model
-    (:func:`run_static_calls`); every other static slot run (full buffer, FTP model 3, a
-    scheduler plugin, the sparse link form) runs on :mod:`nrsim.engine.slots`."""
+    video calls, full buffer and FTP model 3 (:data:`CORE_TRAFFIC`) with a built-in scheduler
+    (not ``plugin``) on the dense link form run on the call engine's core with the static
+    mobility model (:func:`run_static_calls`; TDL fading, and for video calls also
+    ``cdl-38901`` of the serving link, :mod:`nrsim.engine.call_fading`); the rest (a scheduler
+    plugin, the sparse link form, full-buffer or FTP runs with ``cdl-38901``, whose old engine
+    fades the interferers' links too) on :mod:`nrsim.engine.slots`."""
     sc = cfg.slots
-    if not sc.enabled or cfg.mobility.enabled or sc.traffic.model != "video_call":
+    if not sc.enabled or cfg.mobility.enabled or sc.traffic.model not in CORE_TRAFFIC:
         return False
     if sc.scheduler.name == "plugin":  # a Python plugin has no compiled form
         return False
+    if sc.fading.model == CDL_MODEL and sc.traffic.model != "video_call":
+        return False  # the old engine fades every modelled link with the clustered channel
+    if sc.traffic.model != "video_call" and _static_duration_s(cfg) > _core_max_duration_s(cfg):
+        return False  # longer than a mobility run may last (a long video-call run is a ConfigError)
     return not is_sparse(cfg, build_layout(cfg))
+
+
+def _static_duration_s(cfg: ScenarioConfig) -> float:
+    return cfg.slots.n_slots * slot_duration_s(cfg.radio.scs_khz)
+
+
+def _core_max_duration_s(cfg: ScenarioConfig) -> float:
+    """The longest run of the core: the upper bound of ``mobility.duration_s`` [s]."""
+    limit = type(cfg.mobility).model_fields["duration_s"].metadata
+    return next((float(m.le) for m in limit if getattr(m, "le", None) is not None), float("inf"))
 
 
 def static_call_config(cfg: ScenarioConfig) -> ScenarioConfig:
@@ -500,15 +557,13 @@ def check_static_core_config(cfg: ScenarioConfig) -> None:
     if not static_run_on_core(cfg):
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
-    duration_s = cfg.slots.n_slots * slot_ms / 1e3
-    limit = type(cfg.mobility).model_fields["duration_s"].metadata
-    max_s = next((float(m.le) for m in limit if getattr(m, "le", None) is not None), float("inf"))
-    if duration_s > max_s:
+    max_s = _core_max_duration_s(cfg)
+    if _static_duration_s(cfg) > max_s:
         raise ConfigError(
             f"slots.n_slots = {cfg.slots.n_slots}: a video-call slot run lasts at most {max_s:g} s "
             f"(the call core's mobility.duration_s range) = {int(max_s * 1e3 / slot_ms)} slots at "
             f"{cfg.radio.scs_khz} kHz", field="slots.n_slots")
-    check_call_config(static_call_config(cfg))
+    check_call_config(static_call_config(cfg), static_slot_run=True)
 
 
 def _slot_ue_columns(dr: _Drop, warmup: int) -> dict[str, NDArray]:
@@ -522,19 +577,28 @@ def _slot_ue_columns(dr: _Drop, warmup: int) -> dict[str, NDArray]:
             "serving_cell": dr.serving.copy(),
             "coupling_loss_db": -lin_to_db(dr.gain_lin[rows, dr.serving]),
             "geometry_sinr_db": dr.geometry_db(rows),
-            # the static run's mean_sinr_db is the mean wideband CSI SINR (the call table's
-            # csi_sinr_db), not the mobility run's L3-filtered large-scale SINR
-            "mean_sinr_db": a[:, ck.ACC_SINR_DB] / a[:, ck.ACC_SINR_N],
+            # the static run's mean_sinr_db: the mean over CSI reports of the mean SINR over the
+            # measured PRBs [dB] (as nrsim.engine.slots; the call table's csi_sinr_db is their
+            # mutual-information average), not the mobility run's L3-filtered large-scale SINR
+            "mean_sinr_db": a[:, ck.ACC_SINR_MEAN_DB] / a[:, ck.ACC_SINR_N],
             "residual_bler": a[:, ck.ACC_DROPPED] / np.maximum(a[:, ck.ACC_FIRST], 1.0),
             "prb_per_slot": a[:, ck.ACC_PRB] / n_dl,
             "scheduled_share": a[:, ck.ACC_TX] / n_dl,  # one TB per UE and slot
             "first_transmissions": a[:, ck.ACC_FIRST].astype(np.int64),
             "olla_offset_db": dr.olla_db[ck.DL].copy(),
         }
-    if dr.ul_on:  # not counted by the call core yet (docs/slots.md)
-        out["ul_mean_tx_power_dbm"] = np.full(dr.n_ue, np.nan)
-        out["ul_max_tx_power_dbm"] = np.full(dr.n_ue, np.nan)
+    if dr.ul_on:
+        u = dr.acc[ck.UL]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["ul_mean_tx_power_dbm"] = u[:, ck.ACC_TX_DBM] / u[:, ck.ACC_TX]
+            out["ul_max_tx_power_dbm"] = np.where(u[:, ck.ACC_TX] > 0, lin_to_db(u[:, ck.ACC_TX_MAX_MW]), np.nan)
     return out
+
+
+def mcs_histograms(dr: _Drop) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First transmissions per MCS [mcs] of the DL and the UL (all UEs)."""
+    h = dr.acc[:, :, ck.N_ACC:].sum(axis=1)
+    return h[ck.DL].astype(np.int64), h[ck.UL].astype(np.int64)
 
 
 def _dl_slots_measured(dr: _Drop) -> int:
@@ -590,14 +654,43 @@ def run_static_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
     cb = None if progress is None else (lambda done, total: progress(done * n_sub, total * n_sub))
     metas: list[dict[str, Any]] = []
     res = _run_drops(mcfg, progress=cb, slot_columns=True, slot_meta=metas)
+    video = cfg.slots.traffic.model == "video_call"
+    ue_cols = list(res.ue.columns) if video else _static_ue_columns(cfg)
+    cell_cols = list(res.cell.columns) if video else _static_cell_columns(cfg)
     drops = []
     for d, meta in enumerate(metas):
         ue = res.ue[res.ue["drop"].to_numpy() == d]
         cell = res.cell[res.cell["drop"].to_numpy() == d]
+        hist_dl, hist_ul, files = meta.pop("mcs_hist_dl"), meta.pop("mcs_hist_ul"), meta.pop("files")
+        ue_d = {c: ue[c].to_numpy() for c in ue_cols}
+        if files is not None:
+            ue_d.update(file_columns(files, len(ue), cfg.slots.warmup_slots * meta["slot_duration_s"]))
         drops.append(SlotDropResult(
-            drop=d, ue={c: ue[c].to_numpy() for c in ue.columns}, cell={c: cell[c].to_numpy() for c in cell.columns},
-            mcs_hist_dl=np.zeros(0, dtype=np.int64), mcs_hist_ul=np.zeros(0, dtype=np.int64), files=None, meta=meta))
+            drop=d, ue=ue_d, cell={c: cell[c].to_numpy() for c in cell_cols},
+            mcs_hist_dl=hist_dl, mcs_hist_ul=hist_ul, files=files, meta=meta))
     return SlotRun(config=cfg, drops=drops, meta=slot_run_meta(cfg, drops)), res
+
+
+RUN_UE_COLUMNS = ("drop", "ue", "serving_cell", "indoor", "coupling_loss_db", "geometry_sinr_db", "mean_sinr_db",
+                  "throughput_bps", "bler_first_tx", "residual_bler", "mean_mcs", "prb_per_slot", "scheduled_share",
+                  "first_transmissions", "transmissions", "olla_offset_db")
+"""The per-UE columns of a static slot run (docs/slots.md ``ue_slots``), in order; with the UL
+:data:`RUN_UL_UE_COLUMNS`, with FTP ``files_completed`` and ``mean_file_delay_s``."""
+RUN_UL_UE_COLUMNS = ("ul_throughput_bps", "ul_bler_first_tx", "ul_mean_mcs", "ul_mean_sinr_db",
+                     "ul_mean_tx_power_dbm", "ul_max_tx_power_dbm", "ul_transmissions")
+RUN_CELL_COLUMNS = ("drop", "cell", "site", "n_ue", "throughput_bps", "spectral_efficiency_bps_per_hz",
+                    "prb_utilisation", "bler_first_tx")
+RUN_UL_CELL_COLUMNS = ("ul_throughput_bps", "ul_spectral_efficiency_bps_per_hz", "ul_prb_utilisation")
+
+
+def _static_ue_columns(cfg: ScenarioConfig) -> list[str]:
+    """The ``ue_slots`` columns of a full-buffer or FTP static slot run (the call table's
+    mobility and call columns left out)."""
+    return [*RUN_UE_COLUMNS, *(RUN_UL_UE_COLUMNS if cfg.slots.uplink.enabled else ())]
+
+
+def _static_cell_columns(cfg: ScenarioConfig) -> list[str]:
+    return [*RUN_CELL_COLUMNS, *(RUN_UL_CELL_COLUMNS if cfg.slots.uplink.enabled else ())]
 
 
 CONTROL_LOAD_TAU_S = 0.2
@@ -615,8 +708,14 @@ def run_mobile_calls(cfg: ScenarioConfig, *, progress: ProgressCallback | None =
 def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_columns: bool,
                slot_meta: list[dict[str, Any]] | None = None) -> CallRun:
     """The drops of a call run; ``slot_columns`` adds the static slot run's per-UE and
-    per-cell columns (:func:`_slot_ue_columns`, :func:`_slot_cell_columns`) to the tables."""
-    check_call_config(cfg)
+    per-cell columns (:func:`_slot_ue_columns`, :func:`_slot_cell_columns`) to the tables and
+    allows full-buffer and FTP traffic (static slot runs); ``slot_meta`` gets per drop its
+    meta plus ``mcs_hist_dl`` / ``mcs_hist_ul`` and the FTP ``files`` log (None otherwise)."""
+    check_call_config(cfg, static_slot_run=slot_columns)
+    video = cfg.slots.traffic.model == "video_call"
+    # full-buffer and FTP slot runs of static UEs have no radio-link failure (the static slot
+    # engine's model): cell-edge UEs below Qout for T310 would otherwise stop transmitting
+    no_link_monitoring = slot_columns and not video
     layout = build_layout(cfg)
     params = handover_params(cfg)
     tr = cfg.slots.traffic
@@ -627,6 +726,7 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
     for drop in range(cfg.drops):
         md = motion_drop(cfg, drop, layout)
         dr = _Drop(cfg, md, layout.n_cells)
+        all_tx = np.ones(dr.n_ue, dtype=bool)
         hstate = None
         # the control plane (radio-link monitoring, handover command and random access) sees
         # the cells' measured DL PRB utilisation, averaged over CONTROL_LOAD_TAU_S, as the
@@ -639,8 +739,11 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
                 dr.channel(rx_dbm)
             lost = None if rlf_until is None else hstate.in_rlf_until_s != rlf_until
             rlf_until = hstate.in_rlf_until_s.copy()
+            if no_link_monitoring:  # every UE keeps its cell and transmits (as nrsim.engine.slots)
+                lost, can_tx = None, all_tx
+            else:
+                can_tx = hstate.transmitting(t_s)
             dr.serve(hstate.serving, lost)
-            can_tx = hstate.transmitting(t_s)
             dr.run_step(k, np.ascontiguousarray(can_tx))
             cp_load += a_load * (dr.last_util - cp_load)
             done += 1
@@ -651,7 +754,13 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
         ue, ev = drop_tables(md, hstate)
         extra_ue = _slot_ue_columns(dr, cfg.slots.warmup_slots) if slot_columns else {}
         if slot_meta is not None:
-            slot_meta.append(_slot_drop_meta(dr))
+            hist_dl, hist_ul = mcs_histograms(dr)
+            files = None
+            if cfg.slots.traffic.model == "ftp3":
+                log = dr.packet_log(ck.DL)
+                files = FileLog(ue=log.ue, arrival_s=log.arrival_s, size_bits=log.size_bits,
+                                completion_s=log.completion_s)
+            slot_meta.append({**_slot_drop_meta(dr), "mcs_hist_dl": hist_dl, "mcs_hist_ul": hist_ul, "files": files})
         dr.release_slot_state()  # the fading bank, HARQ and channel arrays are no longer needed
         md.traj_xy_m = None
         t0 = cfg.slots.warmup_slots * dr.slot_s
@@ -660,19 +769,8 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
         ue["indoor"] = md.state.ues.indoor
         for col, v in _link_columns(dr, t1 - t0).items():
             ue[col] = v
-        kw = dict(max_loss=tr.call_max_frame_loss, max_p95_delay_s=tr.call_max_p95_delay_s)
-        dl_cols = call_columns(dr.packet_log(ck.DL), dr.call, t0, t1, **kw)
-        ul_cols = call_columns(dr.packet_log(ck.UL), dr.call, t0, t1, **kw)
-        for name, v in dl_cols.items():
-            if name not in ("call", "call_satisfied"):
-                ue[name] = v
-        for name, v in ul_cols.items():
-            if name not in ("call", "call_satisfied"):
-                ue[f"ul_{name}"] = v
-        ue["dl_call_satisfied"] = dl_cols["call_satisfied"]
-        # without an uplink only the DL is judged (the UL columns stay NaN)
-        ue["ul_call_satisfied"] = ul_cols["call_satisfied"] if dr.ul_on else dr.call.copy()
-        ue["call_satisfied"] = ue["dl_call_satisfied"].to_numpy() & ue["ul_call_satisfied"].to_numpy()
+        if video:
+            _call_table_columns(ue, dr, t0, t1, tr)
         for name, v in extra_ue.items():
             ue[name] = v
         ue_frames.append(ue)
@@ -692,6 +790,24 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
     ue_df = pd.concat(ue_frames, ignore_index=True)
     ev_df = pd.concat(ev_frames, ignore_index=True)
     cell_df = pd.concat(cell_frames, ignore_index=True)
-    kpis = {"mobility": mobility_kpis(ue_df, ev_df, cfg.mobility.duration_s),
-            "calls": call_kpis(cfg, ue_df, n_cells_total=int(layout.n_cells * cfg.drops))}
+    kpis = {"mobility": mobility_kpis(ue_df, ev_df, cfg.mobility.duration_s)}
+    if video:
+        kpis["calls"] = call_kpis(cfg, ue_df, n_cells_total=int(layout.n_cells * cfg.drops))
     return CallRun(ue=ue_df, events=ev_df, cell=cell_df, kpis=kpis)
+
+
+def _call_table_columns(ue: pd.DataFrame, dr: _Drop, t0: float, t1: float, tr) -> None:
+    """The DL and UL call KPI columns (:func:`nrsim.kpi.video.call_columns`) into ``ue``."""
+    kw = dict(max_loss=tr.call_max_frame_loss, max_p95_delay_s=tr.call_max_p95_delay_s)
+    dl_cols = call_columns(dr.packet_log(ck.DL), dr.call, t0, t1, **kw)
+    ul_cols = call_columns(dr.packet_log(ck.UL), dr.call, t0, t1, **kw)
+    for name, v in dl_cols.items():
+        if name not in ("call", "call_satisfied"):
+            ue[name] = v
+    for name, v in ul_cols.items():
+        if name not in ("call", "call_satisfied"):
+            ue[f"ul_{name}"] = v
+    ue["dl_call_satisfied"] = dl_cols["call_satisfied"]
+    # without an uplink only the DL is judged (the UL columns stay NaN)
+    ue["ul_call_satisfied"] = ul_cols["call_satisfied"] if dr.ul_on else dr.call.copy()
+    ue["call_satisfied"] = ue["dl_call_satisfied"].to_numpy() & ue["ul_call_satisfied"].to_numpy()

@@ -42,6 +42,7 @@ from nrsim.engine import slot_kernels as sk
 from nrsim.engine.slot_harq import HarqEntity
 from nrsim.engine.slot_setup import SlotDrop, slot_drop
 from nrsim.engine.snapshot import build_layout, channel_params
+from nrsim.kpi.slot_metrics import file_columns
 from nrsim.link.adaptation import mcs_for_sinr_array
 from nrsim.link.bler import bler_curves
 from nrsim.link.frame import (
@@ -594,14 +595,7 @@ class _SlotSimulation:
         if isinstance(self.traffic, FtpModel3):
             log = self.traffic.file_log()
             files = log
-            done = np.isfinite(log.completion_s)
-            arrived_meas = log.arrival_s >= sc.warmup_slots * self.slot_s
-            d = np.where(done & arrived_meas, log.delay_s, np.nan)
-            cnt = np.bincount(log.ue, weights=(done & arrived_meas).astype(float), minlength=n)
-            tot = np.bincount(log.ue, weights=np.nan_to_num(d), minlength=n)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                ue["files_completed"] = cnt.astype(np.int64)
-                ue["mean_file_delay_s"] = tot / cnt
+            ue.update(file_columns(log, n, sc.warmup_slots * self.slot_s))
         packets = None
         if isinstance(self.traffic, QosPackets):
             from nrsim.kpi.video import call_columns

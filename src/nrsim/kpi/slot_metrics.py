@@ -21,6 +21,18 @@ import pandas as pd
 from nrsim.kpi.metrics import percentiles
 
 
+def file_columns(log, n_ue: int, t0_s: float) -> dict[str, np.ndarray]:
+    """Per-UE FTP columns of a :class:`nrsim.traffic.FileLog`: ``files_completed`` (files that
+    arrived at or after ``t0_s`` [s], the end of the warm-up, and completed) and
+    ``mean_file_delay_s`` (their mean delay, arrival to the end of the slot of the last ACK;
+    NaN with none)."""
+    done = np.isfinite(log.completion_s) & (log.arrival_s >= t0_s)
+    cnt = np.bincount(log.ue, weights=done.astype(float), minlength=n_ue)
+    tot = np.bincount(log.ue, weights=np.where(done, log.delay_s, 0.0), minlength=n_ue)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"files_completed": cnt.astype(np.int64), "mean_file_delay_s": tot / cnt}
+
+
 def slot_tables(run) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(ue_slots, cell_slots) DataFrames of a :class:`nrsim.engine.slots.SlotRun`."""
     ue = pd.concat([pd.DataFrame(d.ue) for d in run.drops], ignore_index=True)
@@ -86,9 +98,6 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
     bw_hz = cfg.radio.bandwidth_mhz * 1e6
     n_cells_total = int(len(cell))
     w_dl = bw_hz * meta["dl_time_share"]
-    # a static video-call run on the call core (meta "engine" = "calls") does not count MCS
-    # histograms or UL transmit powers yet: those keys are null / NaN (docs/slots.md)
-    core = meta.get("engine") == "calls"
     mcs_dl = np.sum([d.mcs_hist_dl for d in run.drops], axis=0)
     first = ue["first_transmissions"].to_numpy()
     nack = np.nansum(ue["bler_first_tx"].to_numpy() * first)
@@ -117,8 +126,8 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
             np.nansum(ue["residual_bler"].to_numpy() * first) / first.sum()
         ) if first.sum() else float("nan"),
         "mcs_table": sc.link_adaptation.mcs_table,
-        "mcs_histogram": None if core else _histogram(mcs_dl),
-        "rank_histogram": {"1": int(first.sum()) if core else int(mcs_dl.sum())},
+        "mcs_histogram": _histogram(mcs_dl),
+        "rank_histogram": {"1": int(mcs_dl.sum())},
         "prb_utilisation": float(cell["prb_utilisation"].mean()) if n_cells_total else float("nan"),
         "mean_sinr_db": percentiles(ue["mean_sinr_db"].to_numpy()),
     }
@@ -155,10 +164,9 @@ def slot_kpis(run, ue: pd.DataFrame, cell: pd.DataFrame) -> dict[str, Any]:
             "effective_bandwidth_hz": w_ul,
             **_throughput_stats(ue["ul_throughput_bps"].to_numpy(), w_ul, n_cells_total),
             "bler_first_tx": float(np.nanmean(ue["ul_bler_first_tx"])) if len(ue) else float("nan"),
-            "mcs_histogram": None if core else _histogram(mcs_ul),
+            "mcs_histogram": _histogram(mcs_ul),
             "tx_power_dbm": percentiles(ue["ul_mean_tx_power_dbm"].to_numpy()),
-            "max_tx_power_dbm": float(np.nanmax(ue["ul_max_tx_power_dbm"])) if first_ul.sum() and not core
-            else float("nan"),
+            "max_tx_power_dbm": float(np.nanmax(ue["ul_max_tx_power_dbm"])) if first_ul.sum() else float("nan"),
             "mean_sinr_db": percentiles(ue["ul_mean_sinr_db"].to_numpy()),
             "prb_utilisation": float(cell["ul_prb_utilisation"].mean()) if n_cells_total else float("nan"),
         }

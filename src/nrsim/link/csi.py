@@ -45,11 +45,15 @@ def mi_effective_db(mi_sum: float, n: int) -> float:
 def wideband_report(inv_lin, bank_rbg, row, CQ, csi_ring, ring, u):
     """Wideband CQI of UE u: SINR ``inv_lin`` x fading gain ``bank_rbg[row, rbg]`` on one PRB
     per RBG, mutual-information average; writes the CQI's SINR to ``csi_ring[ring, u, 0]``
-    and returns the effective SINR [dB] (the wideband SINR KPI)."""
+    and returns (the effective SINR [dB], the wideband SINR KPI; the mean SINR over the
+    measured PRBs [lin], the static slot run's ``mean_sinr_db``)."""
     n_rbg = bank_rbg.shape[1]
     prod = 1.0  # product of (1 + SINR): one log2 for the sum of the logs
+    lin = 0.0
     for r in range(n_rbg):
-        prod *= 1.0 + inv_lin * bank_rbg[row, r]
+        x = inv_lin * bank_rbg[row, r]
+        prod *= 1.0 + x
+        lin += x
     if math.isfinite(prod):
         mi = math.log2(prod)
     else:  # overflow (mean SINR above ~170 dB) or NaN: the sum of the logs
@@ -60,28 +64,31 @@ def wideband_report(inv_lin, bank_rbg, row, CQ, csi_ring, ring, u):
     thr = CQ["thr_db"]
     cq = np.searchsorted(thr[:thr.size - 1], eff_db, side="right")  # CQI 0..15
     csi_ring[ring, u, 0] = CQ[cq].sinr_db
-    return eff_db
+    return eff_db, lin / n_rbg
 
 
 @jit
 def subband_report(s_mw, i_rbg_mw, bank_rbg, row, CQ, csi_ring, ring, u):
     """Subband CQI of UE u, one per RBG: SINR ``s_mw / i_rbg_mw[rbg]`` x fading gain of the
     RBG's middle PRB; writes the CQIs' SINRs to ``csi_ring[ring, u, :]`` and returns the
-    mutual-information average over the subbands [dB] (the wideband SINR KPI)."""
+    mutual-information average over the subbands [dB] (the wideband SINR KPI) and the mean
+    SINR over the measured PRBs [lin] (the static slot run's ``mean_sinr_db``)."""
     n_rbg = bank_rbg.shape[1]
     thr = CQ["thr_lin"]
     thr = thr[:thr.size - 1]
     prod = 1.0  # product of (1 + SINR): one log2 for the sum of the logs
+    lin = 0.0
     for r in range(n_rbg):
         x = s_mw / i_rbg_mw[r] * bank_rbg[row, r]
         csi_ring[ring, u, r] = CQ[cqi_thresholds_met(thr, x)].sinr_db
         prod *= 1.0 + x
+        lin += x
     if math.isfinite(prod):
-        return mi_effective_db(math.log2(prod), n_rbg)
+        return mi_effective_db(math.log2(prod), n_rbg), lin / n_rbg
     mi = 0.0  # overflow (mean SINR above ~170 dB) or NaN: the sum of the logs
     for r in range(n_rbg):
         mi += math.log2(1.0 + s_mw / i_rbg_mw[r] * bank_rbg[row, r])
-    return mi_effective_db(mi, n_rbg)
+    return mi_effective_db(mi, n_rbg), lin / n_rbg
 
 
 @jit

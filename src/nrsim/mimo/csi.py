@@ -10,7 +10,9 @@ The UE model, stated (the spec leaves the choice to the UE implementation):
    interference given by the caller).
 2. PMI by mutual information (Schwarz, Wrulich & Rupp, "Mutual information based calculation
    of the precoding matrix indicator for 3GPP UMTS/LTE", WSA 2010): per subband the i2 that
-   maximises C = sum_{n, layer} log2(1 + SINR); the wideband i1 that maximises the sum over
+   maximises C = sum_{n, layer} log2(1 + SINR) (per entry and sample
+   -log2 prod_layer [(I + A^H A)^-1]_kk, :func:`nrsim.mimo.smallmat.whitened_mmse_capacity`:
+   one factorisation and one logarithm); the wideband i1 that maximises the sum over
    subbands of that best C (capacities within CAPACITY_TIE_RTOL are ties, won by the lower
    index). Over every i1 (exhaustive) or, with ``n_beam_candidates``, only the i1 that use
    one of the strongest DFT beams of the wideband channel covariance (i1 preselection,
@@ -43,7 +45,7 @@ from nrsim.compiled import jit, jit_parallel
 from nrsim.errors import ConfigError
 from nrsim.link import cqi_sinr_thresholds_db, cqi_table, eesm_effective_sinr_lin, mcs_table
 from nrsim.mimo.codebook import Type1Codebook, Type1Config, dft_beam, index_ranges, type1_codebook
-from nrsim.mimo.smallmat import whitened_sinr_into
+from nrsim.mimo.smallmat import whitened_mmse_capacity, whitened_sinr_into
 from nrsim.units import lin_to_db
 
 DEFAULT_THRESHOLD_SET = "vienna_lte_ll_dl_bler10"
@@ -161,8 +163,15 @@ class _BeamStructure:
     type_beam, type_coef : int64 [t], complex128 [t, block]  the distinct (beam, coefficients
         with the first block of each polarisation set to 1) of all columns
     row_beams, row_n_beams : int64 [i1, k], [i1]  the distinct beams of each i1 row
-    phase : complex128 [g, d]  exp(j 2 pi (l d1 / m1 + m d2 / m2)) for the port-index
-        differences d = (d1, d2), d1 in -(n1b-1)..n1b-1 (outer), d2 in -(n2b-1)..n2b-1.
+    phase1, phase2 : complex128 [m1, 2 n1b - 1], [m2, 2 n2b - 1]  exp(j 2 pi l d1 / m1) and
+        exp(j 2 pi m d2 / m2) for the port-index differences d1 in -(n1b-1)..n1b-1 and
+        d2 in -(n2b-1)..n2b-1: the beam grid's phase exp(j 2 pi (l d1 / m1 + m d2 / m2)) is
+        their product (separable, so the beam powers of the whole grid cost
+        (2 n1b - 1) m2 (2 n2b - 1) + m1 m2 (2 n1b - 1) products per block pair instead of
+        m1 m2 (2 n1b - 1)(2 n2b - 1)).
+    score_key : the grid and the set of column types: ranks with the same key (e.g. ranks 1
+        and 2 of Type I, whose columns use the same beams and co-phasings) have the same beam
+        scores, computed once per report (:func:`select_csi`).
     """
 
     n1b: int
@@ -177,7 +186,9 @@ class _BeamStructure:
     type_coef: NDArray[np.complex128]
     row_beams: NDArray[np.int64]
     row_n_beams: NDArray[np.int64]
-    phase: NDArray[np.complex128]
+    phase1: NDArray[np.complex128]
+    phase2: NDArray[np.complex128]
+    score_key: tuple
 
 
 @functools.lru_cache(maxsize=None)
@@ -217,13 +228,16 @@ def _beam_structure(cfg: Type1Config, rank: int) -> _BeamStructure:
         row_beams[e, :len(x)] = x
     d1 = np.arange(-(n1b - 1), n1b)
     d2 = np.arange(-(n2b - 1), n2b)
-    phase = np.exp(2j * np.pi * (gl.ravel()[:, None, None] * d1[None, :, None] / m1
-                                 + gm.ravel()[:, None, None] * d2[None, None, :] / m2)).reshape(m1 * m2, -1)
+    phase1 = np.exp(2j * np.pi * np.arange(m1)[:, None] * d1[None, :] / m1)
+    phase2 = np.exp(2j * np.pi * np.arange(m2)[:, None] * d2[None, :] / m2)
+    type_coef = np.ascontiguousarray(type_coef)
+    coef_key = np.round(np.concatenate([type_coef.real, type_coef.imag], axis=1) * 1e6) + 0.0  # no -0.0
+    score_key = (n1b, n2b, m1, m2, n_blk, type_beam.tobytes(), coef_key.tobytes())
     out = _BeamStructure(n1b, n2b, m1, m2, np.ascontiguousarray(grid), float(scale), col_beam,
-                         np.ascontiguousarray(coef), type_beam, np.ascontiguousarray(type_coef), row_beams,
-                         row_n_beams, phase)
+                         np.ascontiguousarray(coef), type_beam, type_coef, row_beams, row_n_beams,
+                         phase1, phase2, score_key)
     for arr in (out.grid, out.col_beam, out.col_coef, out.type_beam, out.type_coef, out.row_beams,
-                out.row_n_beams, out.phase):
+                out.row_n_beams, out.phase1, out.phase2):
         arr.setflags(write=False)
     return out
 
@@ -233,13 +247,13 @@ def _beam_structure(cfg: Type1Config, rank: int) -> _BeamStructure:
 # ---------------------------------------------------------------------------------------------
 
 
-@jit
+@jit_parallel
 def _wideband_cov_kernel(hw, out):
-    """out[b] = sum over subbands, samples and receive antennas of hw^H hw [tx, tx] (compiled:
-    a batched BLAS product of this size stalls for up to a second when its threads compete
-    for busy cores)."""
+    """out[b] = sum over subbands, samples and receive antennas of hw^H hw [tx, tx] (compiled,
+    one report per thread task: a batched BLAS product of this size stalls for up to a second
+    when its threads compete for busy cores)."""
     n_b, n_sb, n_s, n_rx, n_tx = hw.shape
-    for b in range(n_b):
+    for b in numba.prange(n_b):
         out[b] = 0.0
         for s in range(n_sb):
             for t in range(n_s):
@@ -254,59 +268,82 @@ def _wideband_cov_kernel(hw, out):
 
 
 @jit
-def _beam_power_kernel(r, n_blk, n1b, n2b, phase, q):
-    """Q[b, g, p, s] = v_g^H R_ps v_g of every grid beam for the block pairs (p, s) of the same
-    polarisation (0 elsewhere), from the wideband covariances r [b, tx, tx]: R folded by
-    port-index difference, then evaluated on the beam grid."""
-    n_b = r.shape[0]
+def _beam_scores_one(r, n_blk, n1b, n2b, phase1, phase2, type_beam, type_coef, c, tmp, q, score):
+    """score[g] of one wideband covariance r [tx, tx]: Q(g)_ps = v_g^H R_ps v_g of every grid
+    beam for the block pairs (p, s) of the same polarisation (R folded by port-index
+    difference into c [p, s, d1, d2], then the separable DFT: over d2 with phase2 into
+    tmp [d1, m], over d1 with phase1), the power c^H Q(beam) c of every column type (only
+    same-polarisation pairs, Q Hermitian), a beam's score its best type's (-inf without one)."""
     blk = n1b * n2b
     per_pol = n_blk // 2
-    n_d2 = 2 * n2b - 1
-    n_d = (2 * n1b - 1) * n_d2
-    c = np.zeros((n_blk, n_blk, n_d), np.complex128)
-    q[:] = 0.0
-    for b in range(n_b):
-        c[:, :, :] = 0.0
-        for p in range(n_blk):
-            for s in range(p, (p // per_pol + 1) * per_pol):
-                for i in range(blk):
-                    for j in range(blk):
-                        d = (j // n2b - i // n2b + n1b - 1) * n_d2 + (j % n2b - i % n2b + n2b - 1)
-                        c[p, s, d] += r[b, p * blk + i, s * blk + j]
-        for g in range(phase.shape[0]):
-            for p in range(n_blk):
-                for s in range(p, (p // per_pol + 1) * per_pol):
+    m1, m2 = phase1.shape[0], phase2.shape[0]
+    n_d1, n_d2 = phase1.shape[1], phase2.shape[1]
+    c[:, :, :, :] = 0.0
+    for p in range(n_blk):
+        for s in range(p, (p // per_pol + 1) * per_pol):
+            for i in range(blk):
+                for j in range(blk):
+                    d1 = j // n2b - i // n2b + n1b - 1
+                    d2 = j % n2b - i % n2b + n2b - 1
+                    c[p, s, d1, d2] += r[p * blk + i, s * blk + j]
+    for p in range(n_blk):
+        for s in range(p, (p // per_pol + 1) * per_pol):
+            for a in range(n_d1):
+                for m in range(m2):
                     acc = 0j
-                    for d in range(n_d):
-                        acc += phase[g, d] * c[p, s, d]
-                    q[b, g, p, s] = acc
-                    if s != p:
-                        q[b, g, s, p] = np.conj(acc)
+                    for e in range(n_d2):
+                        acc += phase2[m, e] * c[p, s, a, e]
+                    tmp[a, m] = acc
+            for ll in range(m1):
+                for m in range(m2):
+                    acc = 0j
+                    for a in range(n_d1):
+                        acc += phase1[ll, a] * tmp[a, m]
+                    q[ll * m2 + m, p, s] = acc
+    score[:] = -np.inf
+    for t in range(type_beam.shape[0]):
+        g = type_beam[t]
+        pw = 0.0
+        for p in range(n_blk):
+            cp = type_coef[t, p]
+            pw += (cp.real * cp.real + cp.imag * cp.imag) * q[g, p, p].real
+            for s in range(p + 1, (p // per_pol + 1) * per_pol):
+                pw += 2.0 * (np.conj(cp) * q[g, p, s] * type_coef[t, s]).real
+        if pw > score[g]:
+            score[g] = pw
+
+
+@jit_parallel
+def _beam_scores_kernel(r, n_blk, n1b, n2b, phase1, phase2, type_beam, type_coef, scores):
+    """:func:`_beam_scores_one` for every wideband covariance r [b, tx, tx] into scores [b, g]."""
+    n_b = r.shape[0]
+    n_d1, n_d2 = phase1.shape[1], phase2.shape[1]
+    for b in numba.prange(n_b):
+        c = np.empty((n_blk, n_blk, n_d1, n_d2), np.complex128)
+        tmp = np.empty((n_d1, phase2.shape[0]), np.complex128)
+        q = np.empty((scores.shape[1], n_blk, n_blk), np.complex128)
+        _beam_scores_one(r[b], n_blk, n1b, n2b, phase1, phase2, type_beam, type_coef, c, tmp, q, scores[b])
 
 
 @jit
-def _candidate_rows_kernel(q, type_beam, type_coef, row_beams, row_n_beams, n_beams, rows, n_rows):
-    """Per b: the power c^H Q(beam) c of every column type (same-polarisation block pairs), a
-    beam's score = its best type's, the ``n_beams`` best beams (ties: lower beam index), and
-    the i1 rows with a column on one of them (ascending) into rows[b, :n_rows[b]]."""
-    n_b, n_g, n_blk = q.shape[0], q.shape[1], q.shape[2]
-    beam_score = np.empty(n_g)
+def _candidate_rows_kernel(scores, row_beams, row_n_beams, n_beams, rows, n_rows):
+    """Per b: the ``n_beams`` beams of the largest score (ties: lower beam index) and the i1
+    rows with a column on one of them (ascending) into rows[b, :n_rows[b]]."""
+    n_b, n_g = scores.shape
     chosen = np.zeros(n_g, np.bool_)
     for b in range(n_b):
-        beam_score[:] = -np.inf
-        for t in range(type_beam.shape[0]):
-            g = type_beam[t]
-            pw = 0.0
-            for p in range(n_blk):
-                cp = np.conj(type_coef[t, p])
-                for s in range(n_blk):
-                    pw += (cp * q[b, g, p, s] * type_coef[t, s]).real
-            if pw > beam_score[g]:
-                beam_score[g] = pw
-        order = np.argsort(-beam_score, kind="mergesort")
         chosen[:] = False
-        for i in range(min(n_beams, n_g)):
-            chosen[order[i]] = True
+        for _ in range(min(n_beams, n_g)):  # the next best beam not yet chosen; NaN ranks as -inf
+            best = -1
+            best_v = -np.inf
+            for g in range(n_g):
+                v = scores[b, g]
+                if v != v:
+                    v = -np.inf
+                if not chosen[g] and (best < 0 or v > best_v):
+                    best = g
+                    best_v = v
+            chosen[best] = True
         cnt = 0
         for e1 in range(row_beams.shape[0]):
             hit = False
@@ -319,17 +356,26 @@ def _candidate_rows_kernel(q, type_beam, type_coef, row_beams, row_n_beams, n_be
         n_rows[b] = cnt
 
 
-def _i1_candidates(r_wb: NDArray, cfg: Type1Config, rank: int, n_beams: int) -> tuple[NDArray, NDArray]:
+def _beam_scores(r_wb: NDArray, st: _BeamStructure) -> NDArray[np.float64]:
+    """Wideband power score of every grid beam, float64 [b, g], from r_wb [b, tx, tx]."""
+    scores = np.empty((r_wb.shape[0], st.m1 * st.m2))
+    _beam_scores_kernel(r_wb, st.col_coef.shape[-1], st.n1b, st.n2b, st.phase1, st.phase2, st.type_beam,
+                        st.type_coef, scores)
+    return scores
+
+
+def _i1_candidates(r_wb: NDArray, cfg: Type1Config, rank: int, n_beams: int,
+                   scores: NDArray | None = None) -> tuple[NDArray, NDArray]:
     """i1 rows to search per wideband covariance r_wb [b, tx, tx]: every row with a column on
-    one of the ``n_beams`` beams of the largest wideband power; (rows [b, k] ascending in
-    their first n_rows[b] entries, n_rows [b])."""
+    one of the ``n_beams`` beams of the largest wideband power (``scores``
+    [b, g] of :func:`_beam_scores` when already computed for a rank of the same score_key);
+    (rows [b, k] ascending in their first n_rows[b] entries, n_rows [b])."""
     st = _beam_structure(cfg, rank)
-    n_blk = st.col_coef.shape[-1]
-    q = np.empty((r_wb.shape[0], st.phase.shape[0], n_blk, n_blk), np.complex128)
-    _beam_power_kernel(r_wb, n_blk, st.n1b, st.n2b, st.phase, q)
+    if scores is None:
+        scores = _beam_scores(r_wb, st)
     rows = np.zeros((r_wb.shape[0], st.col_coef.shape[0]), np.int64)
     n_rows = np.zeros(r_wb.shape[0], np.int64)
-    _candidate_rows_kernel(q, st.type_beam, st.type_coef, st.row_beams, st.row_n_beams, n_beams, rows, n_rows)
+    _candidate_rows_kernel(scores, st.row_beams, st.row_n_beams, n_beams, rows, n_rows)
     return rows[:, :max(1, int(n_rows.max()))].copy(), n_rows
 
 
@@ -361,7 +407,6 @@ def _rank_search_range(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i
     a = np.empty((n_rx, rank), np.complex128)
     m = np.empty((rank, rank), np.complex128)
     work = np.empty((rank, rank), np.complex128)
-    g_out = np.empty(rank)
     cur = np.empty(n_sb, np.int64)
     for b in range(lo, hi):
         loc[:] = n_g
@@ -380,11 +425,14 @@ def _rank_search_range(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i
             for s in range(n_sb):
                 for t in range(n_s):
                     for p in range(n_blk):
+                        yv = y[u, s, t, p]
+                        yv[:] = 0.0
+                        for i in range(blk):  # the receive antennas as independent sums
+                            gv = grid[g, i]
+                            for r in range(n_rx):
+                                yv[r] += hw[b, s, t, r, p * blk + i] * gv
                         for r in range(n_rx):
-                            acc = 0j
-                            for i in range(blk):
-                                acc += hw[b, s, t, r, p * blk + i] * grid[g, i]
-                            y[u, s, t, p, r] = acc * scale
+                            yv[r] *= scale
         best_total = 0.0
         for ci in range(n_cand[b]):
             e1 = cand[b, ci]
@@ -395,9 +443,7 @@ def _rank_search_range(hw, grid, scale, col_beam, col_coef, cand, n_cand, best_i
                     cap = 0.0
                     for t in range(n_s):
                         _assemble(y, loc, col_beam, col_coef, e1, e2, s, t, a)
-                        whitened_sinr_into(a, n_rx, rank, m, work, g_out)
-                        for k in range(rank):
-                            cap += np.log2(1.0 + g_out[k])
+                        cap += whitened_mmse_capacity(a, n_rx, rank, m)
                     if e2 == 0 or cap > best_c + CAPACITY_TIE_RTOL * abs(best_c):
                         best_c = cap
                         cur[s] = e2
@@ -440,9 +486,11 @@ def _assemble(y, loc, col_beam, col_coef, e1, e2, s, t, out):
 
 
 def _rank_search(hw: NDArray, r_wb: NDArray, cfg: Type1Config, rank: int, n_beam_candidates: int | None,
-                 threshold_set: str):
-    """Best PMI and its CQI for one rank; hw [b, sb, n, rx, tx] whitened, r_wb [b, tx, tx]
-    its wideband covariance."""
+                 threshold_set: str, score_cache: dict):
+    """Best PMI and its subband CQI for one rank; hw [b, sb, n, rx, tx] whitened, r_wb
+    [b, tx, tx] its wideband covariance; score_cache: beam scores by score_key, shared by the
+    ranks of one call. Returns (i1 [b, 3], i2 [b, sb], cqi [b, sb], se [b, sb], the chosen
+    entry's SINR [b, sb, n, rank])."""
     cb = _codebook(cfg, rank)
     st = _beam_structure(cfg, rank)
     n_b, n_sb, n_s = hw.shape[:3]
@@ -450,16 +498,17 @@ def _rank_search(hw: NDArray, r_wb: NDArray, cfg: Type1Config, rank: int, n_beam
         cand = np.broadcast_to(np.arange(cb.n_i1, dtype=np.int64), (n_b, cb.n_i1))
         n_cand = np.full(n_b, cb.n_i1, np.int64)
     else:
-        cand, n_cand = _i1_candidates(r_wb, cfg, rank, n_beam_candidates)
+        if st.score_key not in score_cache:
+            score_cache[st.score_key] = _beam_scores(r_wb, st)
+        cand, n_cand = _i1_candidates(r_wb, cfg, rank, n_beam_candidates, score_cache[st.score_key])
     i1 = np.zeros(n_b, np.int64)
     i2 = np.zeros((n_b, n_sb), np.int64)
     chosen = np.zeros((n_b, n_sb, n_s, rank))
     _rank_search_kernel(hw, st.grid, st.scale, st.col_beam, st.col_coef, np.ascontiguousarray(cand), n_cand,
                         i1, i2, chosen)
     cqi = cqi_from_layer_sinr(chosen.reshape(chosen.shape[:2] + (-1,)), threshold_set=threshold_set)
-    cqi_wb = cqi_from_layer_sinr(chosen.reshape(chosen.shape[0], -1), threshold_set=threshold_set)
     se = cb.rank * cqi_spectral_efficiency_per_layer(cqi)  # [b, sb]
-    return cb.i1[i1], i2, cqi, cqi_wb, se
+    return cb.i1[i1], i2, cqi, se, chosen
 
 
 DEFAULT_BEAM_CANDIDATES = 4
@@ -535,15 +584,22 @@ def select_csi(h: ArrayLike, cfg: Type1Config, *, noise_cov: ArrayLike | None = 
                                           None if nw_flat is None else nw_flat[sl]))
         cov_wb = np.empty((hw.shape[0], hw.shape[-1], hw.shape[-1]), np.complex128)
         _wideband_cov_kernel(hw, cov_wb)  # [b, tx, tx]
+        score_cache: dict = {}
+        chosen = {}
         for rank in use:
-            r_i1, r_i2, r_cqi, r_wb, r_se = _rank_search(hw, cov_wb, cfg, rank, n_beam_candidates, threshold_set)
+            r_i1, r_i2, r_cqi, r_se, chosen[rank] = _rank_search(hw, cov_wb, cfg, rank, n_beam_candidates,
+                                                                 threshold_set, score_cache)
             better = r_se.sum(axis=-1) > se[sl].sum(axis=-1)  # strict: ties keep the lower rank
             ri[sl] = np.where(better, rank, ri[sl])
             i1[sl] = np.where(better[:, None], r_i1, i1[sl])
             i2[sl] = np.where(better[:, None], r_i2, i2[sl])
             cqi[sl] = np.where(better[:, None], r_cqi, cqi[sl])
-            cqi_wb[sl] = np.where(better, r_wb, cqi_wb[sl])
             se[sl] = np.where(better[:, None], r_se, se[sl])
+        for rank in use:  # wideband CQI of the chosen rank only: EESM over every subband and layer
+            pick = np.flatnonzero(ri[sl] == rank)
+            if pick.size:
+                cqi_wb[start + pick] = cqi_from_layer_sinr(chosen[rank][pick].reshape(pick.size, -1),
+                                                           threshold_set=threshold_set)
     return CsiReport(ri=ri.reshape(lead), i1=i1.reshape(lead + (3,)), i2=i2.reshape(lead + (n_sb,)),
                      cqi=cqi.reshape(lead + (n_sb,)), cqi_wideband=cqi_wb.reshape(lead),
                      se_bit_per_re=se.reshape(lead + (n_sb,)))

@@ -46,7 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from nrsim.compiled import jit, jit_parallel
 from nrsim.errors import ConfigError
-from nrsim.mimo.smallmat import chol_inv_diag, chol_inverse, cholesky_inplace
+from nrsim.mimo.smallmat import chol_inv_diag, chol_inverse, cholesky_inplace, cross_row_into, gram_into
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,11 @@ def _eta(inv_diag, norm2):
 
 @jit
 def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel, n_rows_out, est, lo, hi):
-    """Greedy PF SUS per problem p (module docstring); gp [p, ue, layer, tx], sp [p, ue, layer],
-    nlp int [p, ue], wp = 1 / R_avg [p, ue], ep bool [p, ue]; writes sel [p, ue],
+    """Greedy PF SUS per problem p = (lead, rbg) (module docstring); gp [lead, ue, rbg, layer, tx],
+    sp [lead, ue, rbg, layer], nlp int [lead, ue], wp = 1 / R_avg [lead, ue], ep bool
+    [lead, ue, rbg], read in place (strided, no per-problem copy); writes sel [p, ue],
     n_rows_out [p] and est [p, ue] (zeroed by the caller)."""
-    n_ue, l_ue, n_tx = gp.shape[1], gp.shape[2], gp.shape[3]
+    n_ue, n_rbg, l_ue, n_tx = gp.shape[1], gp.shape[2], gp.shape[3], gp.shape[4]
     big_l = max_layers
     r_norm2 = np.zeros(big_l)
     r_sinr = np.zeros(big_l)
@@ -108,37 +109,36 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
     xs = np.zeros((big_l, l_ue), np.complex128)
     emat = np.zeros((l_ue, l_ue), np.complex128)
     ymat = np.zeros((l_ue, l_ue), np.complex128)
+    dvec = np.zeros(l_ue, np.complex128)
     for p in range(lo, hi):
+        ld, rb = p // n_rbg, p % n_rbg
+        gq, sq, eq = gp[ld, :, rb], sp[ld, :, rb], ep[ld, :, rb]  # [ue, layer, tx], [ue, layer], [ue]
+        nlq, wq = nlp[ld], wp[ld]  # [ue]
         # eligibility, principal-layer directions, own Grams
         n_alive = 0
         for u in range(n_ue):
-            nl = nlp[p, u]
+            nl = nlq[u]
             n0 = 0.0
             for t in range(n_tx):
-                n0 += gp[p, u, 0, t].real ** 2 + gp[p, u, 0, t].imag ** 2
-            alive[u] = ep[p, u] and nl <= big_l and n0 > 0.0
+                n0 += gq[u, 0, t].real ** 2 + gq[u, 0, t].imag ** 2
+            alive[u] = eq[u] and nl <= big_l and n0 > 0.0
             if not alive[u]:
                 continue
             n_alive += 1
             inv0 = 1.0 / math.sqrt(n0)
             for t in range(n_tx):
-                g0n[u, t] = gp[p, u, 0, t] * inv0
+                g0n[u, t] = gq[u, 0, t] * inv0
+            gram_into(gq[u], nl, n_tx, smat[u])  # own Gram g_u g_u^H
             for j in range(nl):
-                for k in range(j, nl):
-                    acc = 0j
-                    for t in range(n_tx):
-                        acc += gp[p, u, j, t] * np.conj(gp[p, u, k, t])
-                    smat[u, j, k] = acc
-                    smat[u, k, j] = np.conj(acc)
                 gn2[u, j] = smat[u, j, j].real
         if shortlist < n_alive:
             for u in range(n_ue):
                 su[u] = -np.inf
                 if alive[u]:
                     acc = 0.0
-                    for j in range(nlp[p, u]):
-                        acc += np.log2(1.0 + sp[p, u, j])
-                    su[u] = wp[p, u] * acc
+                    for j in range(nlq[u]):
+                        acc += np.log2(1.0 + sq[u, j])
+                    su[u] = wq[u] * acc
             order = np.argsort(-su, kind="mergesort")
             for i in range(shortlist, n_ue):
                 alive[order[i]] = False
@@ -151,7 +151,7 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
             for u in range(n_ue):
                 if not alive[u]:
                     continue
-                nl = nlp[p, u]
+                nl = nlq[u]
                 if n + nl > big_l:
                     alive[u] = False
                     continue
@@ -170,6 +170,7 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                 chol_inv_diag(chol, nl, work, sdiag)
                 l_tot = float(n + nl)
                 score = 0.0
+                prod = 1.0  # per UE, one log2 of the product of its layers' (1 + SINR)
                 for i in range(n):  # the group's rows: [X S^-1 X^H]_ii = || L^-1 x_i^H ||^2
                     q = 0.0
                     for j in range(nl):
@@ -179,10 +180,14 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                         zvec[j] = acc / chol[j, j].real
                         q += zvec[j].real ** 2 + zvec[j].imag ** 2
                     eta = _eta(ginv[i, i].real + q, r_norm2[i])
-                    score += r_w[i] * np.log2(1.0 + r_sinr[i] * (r_nl[i] / l_tot if split else 1.0) * eta)
+                    prod *= 1.0 + r_sinr[i] * (r_nl[i] / l_tot if split else 1.0) * eta
+                    if i == n - 1 or r_owner[i + 1] != r_owner[i]:  # a UE's rows are contiguous
+                        score += r_w[i] * np.log2(prod)
+                        prod = 1.0
                 for j in range(nl):
                     eta = _eta(sdiag[j], gn2[u, j])
-                    score += wp[p, u] * np.log2(1.0 + sp[p, u, j] * (nl / l_tot if split else 1.0) * eta)
+                    prod *= 1.0 + sq[u, j] * (nl / l_tot if split else 1.0) * eta
+                score += wq[u] * np.log2(prod)
                 if score > best_score:
                     best_score = score
                     best = u
@@ -190,7 +195,7 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                 break
             # UE a joins: grow (G G^H)^-1 by the block-inverse formula
             a = best
-            la = nlp[p, a]
+            la = nlq[a]
             for j in range(la):
                 chol[j, :la] = smat[a, j, :la]
             cholesky_inplace(chol, la)
@@ -214,9 +219,9 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                 for k in range(la):
                     ginv[n + j, n + k] = sinv[j, k]
                 r_norm2[n + j] = gn2[a, j]
-                r_sinr[n + j] = sp[p, a, j]
+                r_sinr[n + j] = sq[a, j]
                 r_nl[n + j] = la
-                r_w[n + j] = wp[p, a]
+                r_w[n + j] = wq[a]
                 r_owner[n + j] = a
                 max_norm2 = max(max_norm2, gn2[a, j])
             alive[a] = False
@@ -231,12 +236,11 @@ def _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel,
                 if abs(acc) >= epsilon:
                     alive[c] = False
                     continue
-                lc = nlp[p, c]
+                lc = nlq[c]
                 for j in range(la):  # D = g_a g_c^H into B_c's new rows; E = D - B_a^H X_c
+                    cross_row_into(gq[a, j], gq[c], lc, n_tx, dvec)
                     for k in range(lc):
-                        d = 0j
-                        for t in range(n_tx):
-                            d += gp[p, a, j, t] * np.conj(gp[p, c, k, t])
+                        d = dvec[k]
                         bmat[c, n + j, k] = d
                         e = d
                         for i in range(n):
@@ -278,7 +282,7 @@ PAIR_CHUNK = 16
 @jit_parallel
 def _pair_kernel(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel, n_rows_out, est):
     """:func:`_pair_range` over every problem, PAIR_CHUNK problems per thread task."""
-    n_p = gp.shape[0]
+    n_p = gp.shape[0] * gp.shape[2]
     n_chunk = (n_p + PAIR_CHUNK - 1) // PAIR_CHUNK
     for c in numba.prange(n_chunk):
         _pair_range(gp, sp, nlp, wp, ep, max_layers, epsilon, shortlist, split, sel, n_rows_out, est,
@@ -346,12 +350,11 @@ def pair_users(g: ArrayLike, sinr_su_lin: ArrayLike, n_layers: ArrayLike, avg_th
     if n_ue == 0 or n_p == 0:
         return MuGroups(selected=np.zeros(lead + (n_ue, n_rbg), bool), n_layers=np.zeros(lead + (n_rbg,), np.int64),
                         power_share=np.zeros(lead + (n_rbg,)), est_se_bps_hz=np.zeros(lead + (n_ue, n_rbg)))
-    gp = np.ascontiguousarray(np.moveaxis(g.reshape((n_lead, n_ue, n_rbg, l_ue, n_tx)), 2, 1)
-                              ).reshape(n_p, n_ue, l_ue, n_tx)
-    sp = np.ascontiguousarray(np.moveaxis(sinr.reshape((n_lead, n_ue, n_rbg, l_ue)), 2, 1)).reshape(n_p, n_ue, l_ue)
-    nlp = np.repeat(n_l.reshape(n_lead, 1, n_ue), n_rbg, axis=1).reshape(n_p, n_ue)
-    wp = np.repeat(1.0 / avg.reshape(n_lead, 1, n_ue), n_rbg, axis=1).reshape(n_p, n_ue)
-    ep = np.ascontiguousarray(np.moveaxis(elig.reshape((n_lead, n_ue, n_rbg)), 2, 1)).reshape(n_p, n_ue)
+    gp = g.reshape((n_lead, n_ue, n_rbg, l_ue, n_tx))  # a view: the kernel reads problem (lead, rbg) in place
+    sp = np.ascontiguousarray(sinr).reshape((n_lead, n_ue, n_rbg, l_ue))
+    nlp = np.ascontiguousarray(n_l).reshape(n_lead, n_ue)
+    wp = np.ascontiguousarray(1.0 / avg).reshape(n_lead, n_ue)
+    ep = np.ascontiguousarray(elig).reshape((n_lead, n_ue, n_rbg))
     sel = np.zeros((n_p, n_ue), bool)
     n_rows = np.zeros(n_p, np.int64)
     est = np.zeros((n_p, n_ue))

@@ -103,9 +103,21 @@ def l1_rsrp_w(h: ArrayLike, weights: ArrayLike, re_power_w: ArrayLike) -> NDArra
     -------
     float64 [..., beam] [W]: the best receive branch's mean over PRBs of
     EPRE |h_rx w_b|^2.
+
+    The beam outputs h_rx w_b of every PRB and branch are one matrix product
+    (n_prb_rx_total x element) @ (element x beam) (BLAS; a complex64 channel is multiplied in
+    complex64 with the weights rounded to it, so no complex128 copy of h is made).
     """
-    y = np.abs(np.einsum("...pre,be->...prb", np.asarray(h), np.asarray(weights))) ** 2  # [..., prb, rx, beam]
-    return np.asarray(re_power_w, dtype=np.float64)[..., None] * y.mean(axis=-3).max(axis=-2)
+    h = np.asarray(h)
+    if h.dtype not in (np.complex64, np.complex128):
+        h = h.astype(np.complex128)
+    w = np.asarray(weights)
+    if h.ndim < 3 or w.ndim != 2 or w.shape[1] != h.shape[-1]:
+        raise ConfigError(f"h must be [..., prb, rx, {w.shape[-1]}] for weights {w.shape}; got {h.shape}",
+                          field="h")
+    y = np.ascontiguousarray(h).reshape(-1, h.shape[-1]) @ w.T.astype(h.dtype)  # [... prb rx, beam]
+    y = (y.real ** 2 + y.imag ** 2).reshape(h.shape[:-1] + (w.shape[0],))  # [..., prb, rx, beam]
+    return np.asarray(re_power_w, dtype=np.float64)[..., None] * y.mean(axis=-3, dtype=np.float64).max(axis=-2)
 
 
 def consolidate_cell_rsrp_dbm(beam_rsrp_dbm: ArrayLike, n_average: int | None = None,

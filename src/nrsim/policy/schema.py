@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from nrsim.config.schema import FrozenModel
 
 Name = Annotated[str, Field(min_length=1, max_length=100)]
 Lon = Annotated[float, Field(ge=-180.0, le=180.0)]
@@ -35,12 +37,7 @@ def _check_date(value: dt.date, field: str) -> None:
                          f"{LATEST_DATE.isoformat()}")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
-                              use_attribute_docstrings=True)
-
-
-class Region(_Frozen):
+class Region(FrozenModel):
     """A named region polygon (WGS84) for caps and swap crews."""
 
     name: Name
@@ -49,7 +46,7 @@ class Region(_Frozen):
     """Outer ring as ``[[lon, lat], ...]`` [deg], at least 3 vertices (closing vertex optional)."""
 
 
-class Cap(_Frozen):
+class Cap(FrozenModel):
     """A vendor may hold at most ``max_share`` of the cells (or sites) of a region and operator
     from ``since`` on (UK, 28 January 2020: 35 % of the access network; Designated Vendor
     Direction of 13 October 2022: met by 31 October 2023)."""
@@ -68,7 +65,7 @@ class Cap(_Frozen):
     """Date from which the cap holds (every stage at or after it must meet it)."""
 
 
-class ExclusionZone(_Frozen):
+class ExclusionZone(FrozenModel):
     """An area (polygon, or a point with a radius) where the listed vendors' equipment may not
     be from ``since`` on (e.g. around sites significant to national security)."""
 
@@ -92,7 +89,7 @@ class ExclusionZone(_Frozen):
         return self
 
 
-class PurchaseBan(_Frozen):
+class PurchaseBan(FrozenModel):
     """No new equipment of ``vendor`` from ``since`` on: a site built then (``new_sites``) gets
     the replacement vendor (UK, 14 July 2020: no purchases after 31 December 2020)."""
 
@@ -100,7 +97,7 @@ class PurchaseBan(_Frozen):
     since: dt.date
 
 
-class Removal(_Frozen):
+class Removal(FrozenModel):
     """Every site of ``vendor`` must be swapped by ``deadline`` (UK: 5G networks by the end of
     2027)."""
 
@@ -109,7 +106,7 @@ class Removal(_Frozen):
     """Every stage at or after this date must be free of the vendor."""
 
 
-class Replacement(_Frozen):
+class Replacement(FrozenModel):
     """The equipment a swapped (or banned new) site gets. Unset fields keep the site list's
     values. One carrier per scenario: the band (``fc_ghz``, ``bandwidth_mhz``) stays the
     scenario's, and the antenna pattern stays ``[antenna]`` (``antenna_model`` is a label)."""
@@ -124,7 +121,7 @@ class Replacement(_Frozen):
     """Antenna label of each replaced cell."""
 
 
-class NewSite(_Frozen):
+class NewSite(FrozenModel):
     """A site of the site list that goes on air at the end of ``month`` (off air before)."""
 
     site_id: Name
@@ -132,7 +129,7 @@ class NewSite(_Frozen):
     """Any day of the month in which the site is built."""
 
 
-class SwapCapacity(_Frozen):
+class SwapCapacity(FrozenModel):
     """How fast sites can be swapped."""
 
     crews: Annotated[int, Field(ge=1, le=10_000)] = 1
@@ -154,7 +151,7 @@ class SwapCapacity(_Frozen):
         return self.crews * self.sites_per_crew_month
 
 
-class Strategy(_Frozen):
+class Strategy(FrozenModel):
     """Order in which sites are swapped, where rules leave a choice."""
 
     order: Literal["traffic", "cluster", "sensitivity", "age", "plugin"] = "traffic"
@@ -184,7 +181,7 @@ class Strategy(_Frozen):
         return self
 
 
-class Costs(_Frozen):
+class Costs(FrozenModel):
     """Cost model (in ``currency``)."""
 
     currency: Annotated[str, Field(min_length=1, max_length=10)] = "GBP"
@@ -196,7 +193,7 @@ class Costs(_Frozen):
     """Cost of one site-day off air during swaps (lost revenue)."""
 
 
-class Evaluation(_Frozen):
+class Evaluation(FrozenModel):
     """How stages are simulated."""
 
     every_months: Annotated[int, Field(ge=1, le=120)] = 1
@@ -241,7 +238,7 @@ class Evaluation(_Frozen):
     counted (an assumption of the snapshot model, docs/policy.md)."""
 
 
-class Policy(_Frozen):
+class Policy(FrozenModel):
     """A vendor-restriction policy (docs/policy.md)."""
 
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")] = "policy"

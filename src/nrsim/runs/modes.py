@@ -158,10 +158,10 @@ class SlotsMode(RunMode):
     """A slot-level run of a static network (docs/slots.md): each drop's snapshot tables plus
     the slot simulation; a video-call capacity sweep with ``capacity_calls_per_cell``.
 
-    Engine (:func:`nrsim.engine.calls.static_run_on_core`): video calls with a built-in
-    scheduler on the dense link form run on the call engine's core with the static mobility
-    model (:func:`nrsim.engine.calls.run_static_calls`); full buffer, FTP model 3, scheduler
-    plugins and the sparse link form on :mod:`nrsim.engine.slots`."""
+    Engine (:func:`nrsim.engine.calls.static_run_on_core`): video calls, full buffer and FTP
+    model 3 with a built-in scheduler, TDL fading and the dense link form run on the call
+    engine's core with the static mobility model (:func:`nrsim.engine.calls.run_static_calls`);
+    scheduler plugins, CDL fading and the sparse link form on :mod:`nrsim.engine.slots`."""
 
     kind = "slots"
 
@@ -190,9 +190,10 @@ class SlotsMode(RunMode):
         ue_slots, cell_slots = slot_tables(srun)
         kpis = snapshot_kpis(ue, cell, cfg.radio.bandwidth_mhz * 1e6)
         kpis["slots"] = slot_kpis(srun, ue_slots, cell_slots)
-        if crun is not None:  # one video-call schema: the moving run's kpis.calls keys added
+        if crun is not None:  # on the core
             kpis["slots"]["engine"] = "calls"
-            kpis["slots"]["video"] = {**crun.kpis["calls"], **kpis["slots"]["video"]}
+            if "calls" in crun.kpis:  # one video-call schema: the moving run's kpis.calls keys added
+                kpis["slots"]["video"] = {**crun.kpis["calls"], **kpis["slots"]["video"]}
         if cfg.slots.traffic.model == "video_call" and cfg.slots.traffic.capacity_calls_per_cell:
             say(f"capacity sweep: {len(cfg.slots.traffic.capacity_calls_per_cell)} points")
         runs = (capacity_sweep(cfg, None, plan) if cfg.slots.traffic.model == "video_call" else None)

@@ -11,7 +11,11 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
 import pytest
+
+from nrsim.channel.tr38901.clusters import generate_clusters
+from nrsim.channel.tr38901.lsp import lsp_parameters, lsps_from_normals
 
 _ORACLE_PATH = Path(__file__).with_name("tr38901_oracles.py")
 
@@ -29,3 +33,22 @@ def _load_oracle() -> ModuleType:
 def ref() -> ModuleType:
     """Scalar re-implementations of the TR 38.901 formulas (``tr38901_oracles.py``)."""
     return _load_oracle()
+
+
+def _make_clusters(scenario: str, cond: str, n_link: int, seed: int, *, mu_lg_zsd: float = 0.5,
+                   k_db: float | None = None):
+    """(clusters and rays of ``n_link`` links at 6 GHz from standard-normal LSP variates, ZSD
+    lognormal (mu_lg_zsd, 0.3), K-factor optionally fixed [dB]; the generator, to draw more)."""
+    p = lsp_parameters(scenario, cond, 6.0)
+    rng = np.random.default_rng(seed)
+    lsps = lsps_from_normals(rng.standard_normal((n_link, 7)), p, mu_lg_zsd, 0.3, 0.0)
+    if k_db is not None:
+        lsps = type(lsps)(**{**lsps.__dict__, "k_db": np.full(n_link, k_db)})
+    cs = generate_clusters(p, lsps, rng.uniform(-180, 180, n_link), rng.uniform(92, 110, n_link), rng=rng)
+    return cs, rng
+
+
+@pytest.fixture(scope="session")
+def make_clusters():
+    """:func:`_make_clusters`: random clustered links for the coefficient tests."""
+    return _make_clusters

@@ -4,7 +4,6 @@ velocity) from the drop-time rays."""
 import numpy as np
 import pytest
 
-from nrsim.channel.tr38901.clusters import generate_clusters
 from nrsim.channel.tr38901.coefficients import (
     channel_taps,
     doppler_hz_core,
@@ -13,20 +12,10 @@ from nrsim.channel.tr38901.coefficients import (
     taps_at,
     taps_every,
 )
-from nrsim.channel.tr38901.lsp import lsp_parameters, lsps_from_normals
 from nrsim.channel.tr38901.panel import PanelArray
 
 BS = PanelArray(2, 2, "x45")
 UE = PanelArray(1, 1, "vh", element="isotropic", port_map="element")
-
-
-def _clusters(cond, n_link, seed, k_db=None):
-    p = lsp_parameters("umi", cond, 6.0)
-    rng = np.random.default_rng(seed)
-    lsps = lsps_from_normals(rng.standard_normal((n_link, 7)), p, 0.5, 0.3, 0.0)
-    if k_db is not None:
-        lsps = type(lsps)(**{**lsps.__dict__, "k_db": np.full(n_link, k_db)})
-    return generate_clusters(p, lsps, rng.uniform(-180, 180, n_link), rng.uniform(92, 110, n_link), rng=rng)
 
 
 def test_doppler_hand_values():
@@ -40,10 +29,10 @@ def test_doppler_hand_values():
     assert doppler_hz_core(60.0, 30.0, *v, 1 / lam) == pytest.approx(200.0 * np.sin(np.radians(60)))
 
 
-def test_direct_path_rotates_at_its_doppler():
+def test_direct_path_rotates_at_its_doppler(make_clusters):
     """K = 60 dB, vertical isotropic antennas: H(t) = exp(-j 2 pi d / lambda) exp(j 2 pi f_D t)
     with f_D = v cos(angle between v and the direction towards the BS) / lambda."""
-    cs = _clusters("los", 2, 3, k_db=60.0)
+    cs = make_clusters("umi", "los", 2, 3, k_db=60.0)[0]
     iso = PanelArray(1, 1, "v", element="isotropic", port_map="element")
     lam, d3 = 0.05, np.array([120.0, 80.0])
     aoa, zoa = np.radians(cs.los_aoa_deg), np.radians(cs.los_zoa_deg)
@@ -56,8 +45,8 @@ def test_direct_path_rotates_at_its_doppler():
         np.testing.assert_allclose(h, np.exp(-2j * np.pi * d3 / lam) * np.exp(2j * np.pi * f_d * t), atol=2e-3)
 
 
-def test_taps_at_equals_direct_evaluation():
-    cs = _clusters("los", 4, 5)
+def test_taps_at_equals_direct_evaluation(make_clusters):
+    cs = make_clusters("umi", "los", 4, 5)[0]
     rng = np.random.default_rng(1)
     b, dt, d3, lam = rng.uniform(-180, 180, 4), rng.uniform(0, 12, 4), rng.uniform(30, 300, 4), 0.05
     v = rng.normal(size=(4, 3)) * 10
@@ -73,10 +62,10 @@ def test_taps_at_equals_direct_evaluation():
     np.testing.assert_allclose(taps_at(still, 0.37), taps_at(still, 0.0), atol=1e-12)
 
 
-def test_nlos_power_is_kept_and_decorrelates():
+def test_nlos_power_is_kept_and_decorrelates(make_clusters):
     """The Doppler phases keep the mean power; after many Doppler periods the taps decorrelate
     from t = 0, within a few ms (3 km/h at 6 GHz: f_D = 16.7 Hz) they barely change."""
-    cs = _clusters("nlos", 300, 8)
+    cs = make_clusters("umi", "nlos", 300, 8)[0]
     iso = PanelArray(1, 1, "v", element="isotropic", port_map="element")
     lam = 0.05
     rng = np.random.default_rng(2)
@@ -93,12 +82,12 @@ def test_nlos_power_is_kept_and_decorrelates():
     assert rho_near > 0.99 and rho_far < 0.3
 
 
-def test_taps_every_follows_taps_at(monkeypatch):
+def test_taps_every_follows_taps_at(monkeypatch, make_clusters):
     """The phasor recurrence (re-anchored every REANCHOR_STEPS steps) equals the exact
     evaluation to single precision, across a re-anchoring."""
     import nrsim.channel.tr38901.coefficients as co
     monkeypatch.setattr(co, "REANCHOR_STEPS", 7)
-    cs = _clusters("nlos", 3, 9)
+    cs = make_clusters("umi", "nlos", 3, 9)[0]
     rng = np.random.default_rng(4)
     v = rng.normal(size=(3, 3)) * 30
     rays = ray_coefficients(cs, BS, UE, 20.0, 6.0, 100.0, 0.05, v)
@@ -112,7 +101,7 @@ def test_taps_every_follows_taps_at(monkeypatch):
 
 @pytest.mark.parametrize("n_prb", [1, 50, 273])
 @pytest.mark.parametrize("ports", [(1, 1), (2, 4)])
-def test_response_refresh_equals_taps_then_frequency_response(monkeypatch, n_prb, ports):
+def test_response_refresh_equals_taps_then_frequency_response(monkeypatch, n_prb, ports, make_clusters):
     """The fused per-slot refresh (compact taps, blocked delay phases; folded path for one
     port pair, phase table for eight) equals frequency_response(taps_at(t)) to single
     precision, every step, across a re-anchoring and after a seek; power() is
@@ -120,7 +109,7 @@ def test_response_refresh_equals_taps_then_frequency_response(monkeypatch, n_prb
     import nrsim.channel.tr38901.coefficients as co
     from nrsim.channel.tr38901.coefficients import RayChannel, ResponseRefresh, prb_frequencies_hz
     monkeypatch.setattr(co, "REFRESH_REANCHOR_STEPS", 5)
-    cs = _clusters("los", 3, 11)
+    cs = make_clusters("umi", "los", 3, 11)[0]
     rng = np.random.default_rng(5)
     v = rng.normal(size=(3, 3)) * 20
     rays = ray_coefficients(cs, BS, UE, 40.0, 8.0, 150.0, 0.05, v)

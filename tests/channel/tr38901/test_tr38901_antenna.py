@@ -108,6 +108,21 @@ def test_column_per_cell_parameters(ref: ModuleType) -> None:
             )
 
 
+def test_element_parameters_reach_every_gain_function() -> None:
+    # Hand values of Table 7.3-1 with a non-default element: phi_3dB = 90 deg, G_E,max = 5 dBi,
+    # A_max = 20 dB. At phi = 45 deg: A_H = -12 (45/90)^2 = -3 dB -> 2 dBi; behind: 5 - 20.
+    wide = ant.ElementPattern(phi_3db_deg=90.0, a_max_db=20.0, g_max_dbi=5.0)
+    assert ant.element_pattern_db(90.0, 45.0, wide) == pytest.approx(2.0, abs=GAIN_TOL_DB)
+    assert ant.element_pattern_db(90.0, 180.0, wide) == pytest.approx(-15.0, abs=GAIN_TOL_DB)
+    # A one-element column is the element; the full chain (boresight east, no tilt) too.
+    assert ant.column_array_gain_dbi(90.0, 45.0, 1, element=wide) == pytest.approx(2.0, abs=GAIN_TOL_DB)
+    dx, dy = math.cos(math.radians(45.0)), math.sin(math.radians(45.0))
+    assert ant.bs_antenna_gain_dbi(dx, dy, 0.0, 0.0, 0.0, 1, 90.0, element=wide) == pytest.approx(
+        2.0, abs=GAIN_TOL_DB
+    )
+    assert ant.TR38901_ELEMENT == ant.ElementPattern(65.0, 65.0, 30.0, 30.0, 8.0)
+
+
 def test_column_rejects_bad_element_count() -> None:
     for bad in (0, 2.5, -3, [4, 0]):
         with pytest.raises(ConfigError) as err:

@@ -6,6 +6,7 @@ oracle in ``tr38901_oracles.py``, never from the code under test.
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from types import ModuleType
@@ -249,6 +250,29 @@ def test_empty_and_scalar_shapes() -> None:
     assert np.shape(pl.pathloss_db("uma", True, 100.0, 110.0, 3.5, 25.0, 1.5)) == ()
     # InH broadcasts against every array argument even though it uses only d_3D.
     assert pl.pathloss_db("inh", True, np.zeros((5, 2)), 3.0, 3.5, 3.0, 1.0).shape == (5, 2)
+
+
+@pytest.mark.parametrize("scenario", ["uma", "umi", "rma", "inh"])
+def test_nlos_function_is_the_los_signature_with_the_nlos_law(scenario: str) -> None:
+    los_fn = getattr(pl, f"pathloss_{scenario}_los_db")
+    nlos_fn = getattr(pl, f"pathloss_{scenario}_nlos_db")
+    assert nlos_fn.__name__ == f"pathloss_{scenario}_nlos_db" and "NLOS" in nlos_fn.__doc__
+    assert inspect.signature(nlos_fn) == inspect.signature(los_fn)
+    args = {"d_2d_m": np.array([50.0, 400.0]), "d_3d_m": np.array([60.0, 410.0]), "fc_ghz": 3.5,
+            "h_bs_m": 25.0 if scenario != "rma" else 35.0, "h_ut_m": 1.5}
+    if scenario == "inh":
+        args = {"d_3d_m": args["d_3d_m"], "fc_ghz": 3.5}
+    nlos = nlos_fn(**args)  # keywords, and the same values positionally
+    np.testing.assert_array_equal(nlos, nlos_fn(*args.values()))
+    d_2d = args.get("d_2d_m", 0.0)
+    h_bs, h_ut = args.get("h_bs_m", 3.0), args.get("h_ut_m", 1.0)
+    np.testing.assert_array_equal(
+        nlos, pl.pathloss_db(scenario, False, d_2d, args["d_3d_m"], 3.5, h_bs, h_ut)
+    )
+    with pytest.raises(TypeError):
+        nlos_fn(**args, h_ue_m=1.5)  # misspelt keyword
+    with pytest.raises(TypeError):
+        nlos_fn(1.0)  # missing arguments
 
 
 def test_d_3d_clipped_to_one_metre(ref: ModuleType) -> None:

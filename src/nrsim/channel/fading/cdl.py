@@ -25,6 +25,12 @@ towards the direct path: the calibrated model) is unchanged; what the clustered 
 is the frequency selectivity of its delays, the Rician/Rayleigh statistics of its K-factor and
 the Doppler spectrum of its arrival angles.
 
+The same rays serve the call core (:mod:`nrsim.engine.call_fading`, moving and static call
+runs): :func:`draw_link_rays` keeps each ray's Doppler frequency per unit velocity
+(:class:`LinkRays`), :func:`rays_at` rotates the rays to a UE displacement and sets the
+Doppler of its current velocity, :func:`fill_gain_rows` writes the per-PRB gains of a run of
+slots; the static slot engine's traces below are the constant-velocity case.
+
 Memory: traces are not periodic for CDL, so they are refreshed in chunks (a refresh schedule):
 the bank holds ``chunk`` slots of every link, ``chunk = max(1, bank_rows // n_links)``
 (capped at the run length), rows of link l: ``l * chunk + (slot mod chunk)``; when a slot of
@@ -35,6 +41,8 @@ Memory: bank ``n_links * chunk * N_RB * 4`` bytes plus the rays, 52 bytes per ra
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -97,20 +105,120 @@ def slot_links(ues: UeDrop, layout: Layout, params: ChannelParams, los: NDArray[
     ue_of = np.repeat(np.arange(n_ue, dtype=np.int64), k)
     cell = np.asarray(link_cell, dtype=np.int64).reshape(-1)
     site = layout.cell_site[cell].astype(np.int64)
-    geo = link_geometry(ues.xy_m, ues.height_m, layout.site_xy_m, layout.site_height_m, layout.wrap_shifts_m)
-    los_l = np.asarray(los, dtype=bool)[ue_of, site]
+    return ue_cell_links(ues, layout, params, ue_of, cell, np.asarray(los, dtype=bool)[ue_of, site],
+                         np.asarray(shadow_fading_db, dtype=np.float64)[ue_of, site])
+
+
+def ue_cell_links(ues: UeDrop, layout: Layout, params: ChannelParams, ue_of: NDArray[np.int64],
+                  cell: NDArray[np.int64], los: NDArray[np.bool_], shadow_fading_db: NDArray[np.float64]) -> Links:
+    """The links (UE ``ue_of`` [link], cell ``cell`` [link]) at the UEs' positions ``ues.xy_m``
+    with their geometry (wrap-around images as in the large-scale model), the large-scale
+    LOS state ``los`` [link] and shadow fading ``shadow_fading_db`` [link] [dB, a loss]."""
+    ue_of = np.asarray(ue_of, dtype=np.int64)
+    cell = np.asarray(cell, dtype=np.int64)
+    site = layout.cell_site[cell].astype(np.int64)
+    row = np.arange(ue_of.size)
+    geo = link_geometry(ues.xy_m[ue_of], ues.height_m[ue_of], layout.site_xy_m, layout.site_height_m,
+                        layout.wrap_shifts_m)  # [link, site]
+    los_l = np.asarray(los, dtype=bool)
     if params.shadowing:
-        sf_unit = np.asarray(shadow_fading_db, dtype=np.float64)[ue_of, site] / shadow_fading_std_db(
-            params.scenario, los_l)
+        sf_unit = np.asarray(shadow_fading_db, dtype=np.float64) / shadow_fading_std_db(params.scenario, los_l)
     else:
         sf_unit = np.zeros(cell.size)
-    zod, aod = angles_from_vector_deg(geo.dx_m[ue_of, site], geo.dy_m[ue_of, site], geo.dz_m[ue_of, site])
+    zod, aod = angles_from_vector_deg(geo.dx_m[row, site], geo.dy_m[row, site], geo.dz_m[row, site])
     return Links(
         ue=ue_of, ue_xy_m=ues.xy_m[ue_of], site=site, los=los_l, indoor=np.asarray(ues.indoor, dtype=bool)[ue_of],
-        d_2d_m=geo.d_2d_m[ue_of, site], d_3d_m=geo.d_3d_m[ue_of, site], h_ut_m=ues.height_m[ue_of],
+        d_2d_m=geo.d_2d_m[row, site], d_3d_m=geo.d_3d_m[row, site], h_ut_m=ues.height_m[ue_of],
         h_bs_m=layout.site_height_m[site], los_aod_deg=aod, los_zod_deg=zod, sf_unit=sf_unit,
         bearing_deg=layout.cell_bearing_deg[cell], downtilt_deg=np.full(cell.size, float(params.mech_downtilt_deg)),
     )
+
+
+@dataclass(frozen=True)
+class LinkRays:
+    """The single-stream rays of a set of links, for the channel at any UE displacement and
+    velocity (TR 38.901 V17.0.0 eq. 7.5-22, its Doppler factor written per unit velocity).
+
+    coef : complex64 [link, ray], each ray's coefficient at zero displacement (antenna fields,
+        amplitude and K-factor included; ray = cluster * M + m, the direct path last, as in
+        :class:`~nrsim.channel.tr38901.coefficients.RayChannel`).
+    nu_x_hz, nu_y_hz : float64 [link, ray], r_rx,x / lambda and r_rx,y / lambda: the ray's
+        Doppler frequency [Hz] per m/s of UE velocity along x and y (the UE moves
+        horizontally; the BS does not move).
+    tap : int16 [link, ray], the ray's delay tap (-1: no ray); delays_s : float64 [link, tap].
+    scale : float64 [link], 1 / the sum of the ray powers (the unit-mean normalisation).
+    """
+
+    coef: NDArray[np.complex64]
+    nu_x_hz: NDArray[np.float64]
+    nu_y_hz: NDArray[np.float64]
+    tap: NDArray[np.int16]
+    delays_s: NDArray[np.float64]
+    scale: NDArray[np.float64]
+
+    @property
+    def n_links(self) -> int:
+        return int(self.coef.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        return int(sum(getattr(self, f).nbytes for f in self.__dataclass_fields__))
+
+    def take(self, idx: NDArray[np.int64]) -> "LinkRays":
+        """The links ``idx`` [n] (any order)."""
+        return LinkRays(**{f: getattr(self, f)[idx] for f in self.__dataclass_fields__})
+
+
+def _one_port(rays: RayChannel) -> RayChannel:
+    """The first port pair of ``rays`` (the single-stream engine)."""
+    return RayChannel(np.ascontiguousarray(rays.coef[:, :, :1, :1]), rays.doppler_hz, rays.tap, rays.delays_s)
+
+
+def draw_link_rays(links: Links, params: ChannelParams, fields: LspFields, *, key: int,
+                   options: ChannelOptions = ChannelOptions()) -> LinkRays:
+    """The rays of ``links`` (7.5 steps 4-11 of :func:`link_channels` with the engine's
+    panels, :func:`engine_panels`) with their Doppler frequency per unit velocity (two
+    evaluations of :func:`link_rays`, UE velocity 1 m/s along x, then along y: the Doppler
+    frequency r_rx . v / lambda is linear in v). ``key`` keys the per-link draws by (UE, site)
+    (:func:`cluster_key`): a link's rays do not depend on the other links drawn with it."""
+    bs, ue_panel = engine_panels(params)
+    ch = link_channels(links, params.scenario, params.fc_ghz, fields, bs, ue_panel, key=key, spreads=False,
+                       options=options)
+    n = links.n_links
+    ex = np.zeros((n, 3))
+    ex[:, 0] = 1.0
+    rx = _one_port(link_rays(ch, links, bs, ue_panel, params.fc_ghz, ex))
+    nu_y = link_rays(ch, links, bs, ue_panel, params.fc_ghz, np.roll(ex, 1, axis=1)).doppler_hz
+    ray_power = (np.abs(rx.coef[:, :, 0, 0].astype(np.complex128)) ** 2).sum(axis=1)
+    scale = np.where(ray_power > 0.0, 1.0 / np.where(ray_power > 0.0, ray_power, 1.0), 0.0)
+    return LinkRays(coef=np.ascontiguousarray(rx.coef[:, :, 0, 0]), nu_x_hz=rx.doppler_hz, nu_y_hz=nu_y,
+                    tap=rx.tap, delays_s=rx.delays_s, scale=scale)
+
+
+def rays_at(rays: LinkRays, displacement_m: NDArray[np.float64], velocity_mps: NDArray[np.float64]) -> RayChannel:
+    """The rays of each link after the UE moved by ``displacement_m`` float64 [link, 2] [m]
+    from the drawn position, now moving with ``velocity_mps`` float64 [link, 2] [m/s] (GCS,
+    horizontal): eq. 7.5-22's Doppler phase exp(j 2 pi r_rx . v t / lambda) of a straight
+    path generalised to a piecewise straight one, exp(j 2 pi r_rx . s / lambda) for the
+    displacement s, and the Doppler frequency r_rx . v / lambda of the current velocity
+    (angles and delays fixed: no spatial-consistency update of 7.6.3)."""
+    d = np.asarray(displacement_m, dtype=np.float64)
+    v = np.asarray(velocity_mps, dtype=np.float64)
+    phase = 2.0 * np.pi * (rays.nu_x_hz * d[:, :1] + rays.nu_y_hz * d[:, 1:2])  # [link, ray]
+    rot = np.empty(phase.shape, dtype=np.complex64)
+    rot.real = np.cos(phase)
+    rot.imag = np.sin(phase)
+    coef = rays.coef * rot
+    nu = rays.nu_x_hz * v[:, :1] + rays.nu_y_hz * v[:, 1:2]
+    return RayChannel(coef[:, :, None, None], nu, rays.tap, rays.delays_s)
+
+
+def fill_gain_rows(refresh: ResponseRefresh, scale: NDArray[np.float64], out: NDArray[np.float32], t0_s: float,
+                   n_slots: int, row_stride: int, row0: int = 0) -> None:
+    """``out[row0 + l * row_stride + q] = scale[l] |H_l(t0_s + q dt, f)|^2`` (float32 [row, prb])
+    for the slots q = 0 .. n_slots - 1 of every link l of ``refresh`` (phasors exact at t0_s)."""
+    refresh.seek(t0_s)
+    refresh.power(scale, out, row0=int(row0), row_stride=row_stride, n_steps=int(n_slots))
 
 
 class CdlTraces:
@@ -139,9 +247,8 @@ class CdlTraces:
     def fill(self, c: int) -> None:
         """Compute chunk ``c`` (slots c * chunk ... ) of every link into the bank."""
         s0 = c * self.chunk
-        self.refresh.seek(s0 * self.slot_s)
-        for q in range(min(self.chunk, max(self.n_slots - s0, 1))):
-            self.refresh.power(self.scale, self.gain_lin, row0=q, row_stride=self.chunk)
+        fill_gain_rows(self.refresh, self.scale, self.gain_lin, s0 * self.slot_s,
+                       min(self.chunk, max(self.n_slots - s0, 1)), self.chunk)
         self.current = c
         self.refreshes += 1
 
@@ -150,6 +257,30 @@ class CdlTraces:
         if c != self.current:
             self.fill(c)
         return self.base_row + (int(slot) - c * self.chunk)
+
+
+def check_cdl_scenario(scenario: str) -> None:
+    """ConfigError unless ``scenario`` has Table 7.5-6 parameters in nrsim."""
+    if scenario not in CDL_SCENARIOS:
+        raise ConfigError(
+            f"slots.fading.model = {CDL_MODEL!r} needs Table 7.5-6 parameters; channel.scenario = "
+            f"{scenario!r} has none in nrsim (allowed: {', '.join(CDL_SCENARIOS)}; or a TDL model)",
+            field="slots.fading.model",
+        )
+
+
+def drop_lsp_fields(params: ChannelParams, ues: UeDrop, n_sites: int, *, seed: int, drop: int) -> LspFields:
+    """The LSP fields of drop ``drop`` (named stream ``"lsp"``) over the UE area of ``ues``."""
+    lo, extent = field_area(ues)
+    return LspFields(params.scenario, params.fc_ghz, lo, extent, n_sites, rng=stream(seed, "lsp", drop=drop))
+
+
+def ue_velocity_mps(speed_kmh: NDArray[np.float64], *, seed: int, drop: int) -> NDArray[np.float64]:
+    """float64 [ue, 2] [m/s]: each UE at ``speed_kmh`` [ue] in a random horizontal direction
+    (named stream ``"slots/cdl_velocity"`` of the drop)."""
+    v = np.asarray(speed_kmh, dtype=np.float64) / 3.6
+    az = stream(seed, VELOCITY_STREAM, drop=drop).uniform(0.0, 2.0 * np.pi, v.size)
+    return np.stack([v * np.cos(az), v * np.sin(az)], axis=1)
 
 
 def cdl_link_traces(
@@ -176,28 +307,15 @@ def cdl_link_traces(
     (LSP fields), ``"clusters"`` (per-link keyed rays, :func:`cluster_key`), ``"slots/cdl_velocity"``.
     Returns (the bank ``gain_lin`` float32 [row, prb], refreshed in place, and the traces).
     """
-    if params.scenario not in CDL_SCENARIOS:
-        raise ConfigError(
-            f"slots.fading.model = {CDL_MODEL!r} needs Table 7.5-6 parameters; channel.scenario = "
-            f"{params.scenario!r} has none in nrsim (allowed: {', '.join(CDL_SCENARIOS)}; or a TDL model)",
-            field="slots.fading.model",
-        )
-    bs, ue_panel = engine_panels(params)
-    lo, extent = field_area(ues)
-    fields = LspFields(params.scenario, params.fc_ghz, lo, extent, n_sites, rng=stream(seed, "lsp", drop=drop))
-    ch = link_channels(links, params.scenario, params.fc_ghz, fields, bs, ue_panel, key=cluster_key(seed, drop),
-                       spreads=False, options=options)
-    az = stream(seed, VELOCITY_STREAM, drop=drop).uniform(0.0, 2.0 * np.pi, ues.n_ue)
-    v_ue = np.asarray(speed_kmh, dtype=np.float64) / 3.6
-    vel = np.stack([v_ue * np.cos(az), v_ue * np.sin(az), np.zeros(ues.n_ue)], axis=1)[links.ue]
-    rays = link_rays(ch, links, bs, ue_panel, params.fc_ghz, vel)
-    rays = RayChannel(np.ascontiguousarray(rays.coef[:, :, :1, :1]), rays.doppler_hz, rays.tap, rays.delays_s)
-    ray_power = (np.abs(rays.coef[:, :, 0, 0].astype(np.complex128)) ** 2).sum(axis=1)
-    scale = np.where(ray_power > 0.0, 1.0 / np.where(ray_power > 0.0, ray_power, 1.0), 0.0)
+    check_cdl_scenario(params.scenario)
+    fields = drop_lsp_fields(params, ues, n_sites, seed=seed, drop=drop)
+    lr = draw_link_rays(links, params, fields, key=cluster_key(seed, drop), options=options)
+    vel = ue_velocity_mps(speed_kmh, seed=seed, drop=drop)[links.ue]
+    rays = rays_at(lr, np.zeros_like(vel), vel)
     n_link = links.n_links
     chunk = int(min(max(1, int(rows_budget) // max(n_link, 1)), max(int(n_slots), 1)))
     refresh = ResponseRefresh(rays, freqs_hz, slot_s)
-    traces = CdlTraces(refresh, scale, shape, chunk, n_slots, slot_s)
+    traces = CdlTraces(refresh, lr.scale, shape, chunk, n_slots, slot_s)
     return traces.gain_lin, traces
 
 

@@ -19,6 +19,7 @@ Angles are in degrees, gains in dBi.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,6 +28,8 @@ from nrsim.compiled import gufunc, jit, ufunc
 from nrsim.errors import ConfigError
 
 __all__ = [
+    "ElementPattern",
+    "TR38901_ELEMENT",
     "wrap_angle_deg",
     "element_pattern_db",
     "column_array_gain_dbi",
@@ -53,6 +56,27 @@ A_MAX_DB: float = 30.0
 """Front-back ratio A_max [dB] (Table 7.3-1)."""
 G_E_MAX_DBI: float = 8.0
 """Maximum directional gain of an element G_E,max [dBi] (Table 7.3-1)."""
+
+
+@dataclass(frozen=True)
+class ElementPattern:
+    """Parameters of the BS antenna element pattern, TR 38.901 V17.0.0 Table 7.3-1 (defaults
+    are the table's values)."""
+
+    theta_3db_deg: float = THETA_3DB_DEG
+    """Vertical half-power beamwidth theta_3dB [deg]."""
+    phi_3db_deg: float = PHI_3DB_DEG
+    """Horizontal half-power beamwidth phi_3dB [deg]."""
+    sla_v_db: float = SLA_V_DB
+    """Side-lobe level limit SLA_V [dB]."""
+    a_max_db: float = A_MAX_DB
+    """Front-back ratio A_max [dB]."""
+    g_max_dbi: float = G_E_MAX_DBI
+    """Maximum directional gain of an element G_E,max [dBi]."""
+
+
+TR38901_ELEMENT = ElementPattern()
+"""The element of Table 7.3-1 (65 deg beamwidths, 30 dB limits, 8 dBi)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,13 +219,7 @@ def wrap_angle_deg(angle_deg: ArrayLike) -> NDArray[np.float64]:
 
 
 def element_pattern_db(
-    theta_deg: ArrayLike,
-    phi_deg: ArrayLike,
-    theta_3db_deg: float = THETA_3DB_DEG,
-    phi_3db_deg: float = PHI_3DB_DEG,
-    sla_v_db: float = SLA_V_DB,
-    a_max_db: float = A_MAX_DB,
-    g_max_dbi: float = G_E_MAX_DBI,
+    theta_deg: ArrayLike, phi_deg: ArrayLike, element: ElementPattern = TR38901_ELEMENT
 ) -> NDArray[np.float64]:
     """Gain of one BS antenna element, A''(theta, phi) + G_E,max [dBi].
 
@@ -218,19 +236,17 @@ def element_pattern_db(
         LCS zenith angle in [0, 180] (90 = horizon of the panel).
     phi_deg : array_like of float64, broadcastable, [deg]
         LCS azimuth (0 = boresight); wrapped to (-180, 180] first.
-    theta_3db_deg, phi_3db_deg : float, [deg]
-        Half-power beamwidths (65 deg).
-    sla_v_db, a_max_db : float, [dB]
-        Side-lobe level limit and front-back ratio (30 dB).
-    g_max_dbi : float, [dBi]
-        Maximum directional element gain (8 dBi).
+    element : ElementPattern
+        theta_3dB, phi_3dB [deg], SLA_V, A_max [dB] and G_E,max [dBi] (Table 7.3-1 values by
+        default).
 
     Returns
     -------
     ndarray of float64, broadcast shape, [dBi]
     """
-    return np.asarray(_element_ufunc(theta_deg, phi_deg, theta_3db_deg, phi_3db_deg, sla_v_db, a_max_db,
-                                     g_max_dbi), dtype=np.float64)
+    e = element
+    return np.asarray(_element_ufunc(theta_deg, phi_deg, e.theta_3db_deg, e.phi_3db_deg, e.sla_v_db, e.a_max_db,
+                                     e.g_max_dbi), dtype=np.float64)
 
 
 def _validated_n_elements(n_elements: ArrayLike) -> NDArray[np.int64]:
@@ -251,11 +267,7 @@ def column_array_gain_dbi(
     spacing_wl: ArrayLike = 0.5,
     etilt_deg: ArrayLike = 90.0,
     *,
-    theta_3db_deg: float = THETA_3DB_DEG,
-    phi_3db_deg: float = PHI_3DB_DEG,
-    sla_v_db: float = SLA_V_DB,
-    a_max_db: float = A_MAX_DB,
-    g_max_dbi: float = G_E_MAX_DBI,
+    element: ElementPattern = TR38901_ELEMENT,
 ) -> NDArray[np.float64]:
     """Gain of a vertical column of M elements fed by one port with electrical tilt [dBi].
 
@@ -285,8 +297,8 @@ def column_array_gain_dbi(
     etilt_deg : array_like of float64, broadcastable, [deg]
         Electrical steering zenith angle theta_etilt in [0, 180]; 90 = broadside,
         102 = 12 deg below the panel horizon.
-    theta_3db_deg, phi_3db_deg, sla_v_db, a_max_db, g_max_dbi : float
-        Element parameters, see :func:`element_pattern_db`.
+    element : ElementPattern
+        Element parameters (Table 7.3-1), see :func:`element_pattern_db`.
 
     Returns
     -------
@@ -298,8 +310,9 @@ def column_array_gain_dbi(
         If ``n_elements`` is not a whole number >= 1.
     """
     m_count = _validated_n_elements(n_elements)
-    return np.asarray(_column_gain_ufunc(theta_deg, phi_deg, m_count, spacing_wl, etilt_deg, theta_3db_deg,
-                                         phi_3db_deg, sla_v_db, a_max_db, g_max_dbi), dtype=np.float64)
+    e = element
+    return np.asarray(_column_gain_ufunc(theta_deg, phi_deg, m_count, spacing_wl, etilt_deg, e.theta_3db_deg,
+                                         e.phi_3db_deg, e.sla_v_db, e.a_max_db, e.g_max_dbi), dtype=np.float64)
 
 
 def column_array_factor_db(
@@ -410,11 +423,7 @@ def bs_antenna_gain_dbi(
     etilt_deg: ArrayLike,
     spacing_wl: ArrayLike = 0.5,
     *,
-    theta_3db_deg: float = THETA_3DB_DEG,
-    phi_3db_deg: float = PHI_3DB_DEG,
-    sla_v_db: float = SLA_V_DB,
-    a_max_db: float = A_MAX_DB,
-    g_max_dbi: float = G_E_MAX_DBI,
+    element: ElementPattern = TR38901_ELEMENT,
 ) -> NDArray[np.float64]:
     """BS antenna gain towards each UE [dBi]: direction -> LCS -> column array gain.
 
@@ -435,7 +444,7 @@ def bs_antenna_gain_dbi(
         Electrical steering zenith angle in the LCS (90 = broadside).
     spacing_wl : array_like of float64, broadcastable, [wavelengths]
         Vertical element spacing.
-    theta_3db_deg, phi_3db_deg, sla_v_db, a_max_db, g_max_dbi : float
+    element : ElementPattern
         Element parameters of Table 7.3-1.
 
     Returns
@@ -447,14 +456,5 @@ def bs_antenna_gain_dbi(
         theta_gcs_deg, phi_gcs_deg, bearing_deg, mech_downtilt_deg
     )
     return column_array_gain_dbi(
-        theta_lcs_deg,
-        phi_lcs_deg,
-        n_elements,
-        spacing_wl,
-        etilt_deg,
-        theta_3db_deg=theta_3db_deg,
-        phi_3db_deg=phi_3db_deg,
-        sla_v_db=sla_v_db,
-        a_max_db=a_max_db,
-        g_max_dbi=g_max_dbi,
+        theta_lcs_deg, phi_lcs_deg, n_elements, spacing_wl, etilt_deg, element=element
     )

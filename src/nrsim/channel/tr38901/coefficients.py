@@ -23,14 +23,15 @@ Time evolution: the rays are those of the drop (t = 0); the channel at t changes
 Doppler phase of each ray only (eq. 7.5-22 with fixed delays and angles, no spatial
 consistency update of 7.6.3). :func:`channel_taps` evaluates the taps at one t from the rays
 directly; :func:`ray_coefficients` keeps every ray's coefficient and Doppler frequency so
-that :func:`taps_at` refreshes the taps at any t without the antenna fields (the per-slot
-refresh).
+that :func:`taps_at` refreshes the taps at any t without the antenna fields, and
+:class:`ResponseRefresh` (and :class:`ServingInterfererRefresh`, interferers per PRB or per
+subband) refreshes the frequency response slot by slot, in blocks of slots.
 
 The per-ray work of a drop is compiled with threads (:data:`nrsim.compiled.jit_parallel`, one
 link per iteration, so the result does not depend on the number of threads); the per-slot
-kernels (the tap refresh and the frequency response) are serial: per call they run for
-milliseconds, where thread start-up and, on a shared machine, contention cost more than they
-gain (measured: 2 threads 2-5x slower than 1 at load 3 on 2 cores).
+refresh is serial by default (per call it runs for milliseconds, where on a shared machine
+thread contention can cost more than it gains: measured 2 threads 2-5x slower than 1 at load
+3 on 2 cores) and threaded with ``parallel=True`` (fixed link chunks: the same result).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from numpy.typing import ArrayLike, NDArray
 from nrsim.channel.tr38901.clusters import ClusterSet, subcluster_map
 from nrsim.channel.tr38901.panel import PanelArray, port_field_core
 from nrsim.compiled import jit, jit_parallel
+from nrsim.errors import ConfigError
 
 MODE_TAPS = 0
 MODE_RAYS = 1
@@ -257,6 +259,11 @@ class RayChannel:
     def n_taps(self) -> int:
         return int(self.delays_s.shape[1])
 
+    def subset(self, idx: ArrayLike) -> "RayChannel":
+        """The links ``idx`` [n] (any order)."""
+        i = np.asarray(idx, dtype=np.int64)
+        return RayChannel(coef=self.coef[i], doppler_hz=self.doppler_hz[i], tap=self.tap[i], delays_s=self.delays_s[i])
+
 
 def ray_coefficients(
     cs: ClusterSet,
@@ -430,26 +437,39 @@ def prb_frequencies_hz(n_prb: int, scs_hz: float) -> NDArray[np.float64]:
 
 # -- per-slot refresh of the frequency response -------------------------------------------
 #
-# Per link and step: the Doppler phasor of each ray advances by the recurrence
-# exp(j 2 pi nu (t + dt)) = exp(j 2 pi nu t) exp(j 2 pi nu dt) (single precision, rays sorted
-# by tap and stored contiguously per link, inactive rays dropped: the refresh of many links
-# is bound by the memory traffic of the ray arrays), the rays of each tap are summed into
-# its coefficient, then H(f_k) = sum_tap c_tap exp(-j 2 pi f_k tau_tap) over the link's
-# active taps only, with the delay phases of the PRB grid built per link in blocks of
-# PHASE_BLOCK PRBs (exp(-j 2 pi (f + df) tau) = exp(-j 2 pi f tau) exp(-j 2 pi df tau), double
-# precision) and the tap sum accumulated in float32 with the PRBs in the innermost,
-# contiguous loop (vectorised without fastmath). Everything for one link stays in the L1/L2
-# cache; nothing of size [link, tap, prb] is stored.
+# H(t, f) = sum_tap [sum_rays of the tap a_r exp(j 2 pi nu_r t)] exp(-j 2 pi f tau_tap): the two
+# sums are split. Per link and call of ``n_step`` slots:
+# 1. ray sums: the Doppler phasor of each ray advances by the recurrence
+#    exp(j 2 pi nu (t + dt)) = exp(j 2 pi nu t) exp(j 2 pi nu dt) (double-precision products,
+#    the state stored in float32 once per call, re-anchored exactly every
+#    REFRESH_REANCHOR_STEPS steps); the rays, sorted by tap and stored [ray, rx * tx] per link
+#    (vectorised over the port pairs), are read once per call for all its slots (the refresh
+#    of many links is bound by the memory traffic of the ray arrays: a call of 8 slots reads
+#    them an eighth as often as 8 calls of one);
+# 2. delay sum: H[j, f] = sum_tap c[tap, j] e[tap, f], four real products per term, over the
+#    link's active taps only. On an evenly spaced grid the centre frequency's phase is folded
+#    into c and the grid is mirrored about its centre: exp(-j 2 pi (-f) tau) is the conjugate
+#    of exp(-j 2 pi f tau), so with c e = (a + jb)(x + jy) the sums A = sum a x, B = sum b y,
+#    C = sum a y, D = sum b x give H(+f) = (A - B) + j (C + D) and H(-f) = (A + B) + j (D - C):
+#    the upper half of the grid costs nothing more (exact, not an approximation). The phases
+#    of the upper half are built per link and call in blocks of PHASE_BLOCK PRBs, one complex
+#    product each, from block starts and in-block powers stored at construction (from double
+#    precision; [link, tap, PHASE_BLOCK + blocks], fixed over time). Other grids (e.g. subband
+#    centres) use a phase table [link, tap, f] computed once at construction.
+# Everything for one link stays in the L1/L2 cache; nothing of size [link, tap, prb] is
+# stored for PRB grids. Links are independent: the threaded kernels split them into
+# REFRESH_CHUNKS fixed chunks, so results do not depend on the number of threads.
 
 
 REFRESH_REANCHOR_STEPS = 64
 """Steps of :class:`ResponseRefresh` between exact evaluations of its single-precision ray
-phasors (drift after 64 products: ~1e-5 relative)."""
+phasors (drift after 64 steps: below 1e-5 relative, tested)."""
 PHASE_BLOCK = 32
 """PRBs per block of the delay-phase table of the per-slot refresh."""
-FOLD_MAX_PAIRS = 2
-"""Up to this many port pairs the refresh folds each tap coefficient into its delay phases
-(no per-link phase table: faster for single-stream links, measured)."""
+REFRESH_CHUNKS = 64
+"""Fixed link chunks of the threaded refresh (one chunk per parallel iteration)."""
+INTERFERER_GRANULARITIES = ("prb", "subband")
+"""Frequency granularity of the interferer links of :class:`ServingInterfererRefresh`."""
 
 
 @dataclass(frozen=True)
@@ -485,188 +505,292 @@ def compact_taps(rays: RayChannel) -> CompactTaps:
     return CompactTaps(tap=ctap, n_active=n_active, delays_s=delays)
 
 
+
+
+def subband_frequencies_hz(freq_hz: ArrayLike, subband_prb: int) -> NDArray[np.float64]:
+    """Centre frequency of each subband of ``subband_prb`` consecutive PRBs [Hz]: the mean of
+    its PRB centres ``freq_hz`` [prb] (the last subband may be shorter, e.g. 273 PRBs in
+    subbands of 16: 17 of 16 and one of 1; TS 38.214 Table 5.2.1.4-2 gives 16 or 32 PRBs for
+    145-275 PRBs)."""
+    f = np.asarray(freq_hz, dtype=np.float64)
+    if int(subband_prb) < 1:
+        raise ConfigError(f"subband_prb = {subband_prb} must be at least 1", field="subband_prb")
+    starts = np.arange(0, f.size, int(subband_prb))
+    return np.add.reduceat(f, starts) / np.diff(np.append(starts, f.size))
+
+
 @jit
-def _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re, pw_im,
-                   pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im):  # pragma: no cover - compiled
-    """acc_re/acc_im [rx * tx, prb] <- H of link ``li`` now; advances its ray phasors one step.
-    Rays are sorted by tap (tap t: rays tap_start[li, t] ... tap_start[li, t + 1] - 1)."""
-    n_rt = c_re.shape[1]
-    n_f = acc_re.shape[1]
-    nt = n_act[li]
+def _advance_phasors(nr, n_step, pr, pi, qr, qi, h_re, h_im, g_re, g_im):  # pragma: no cover - compiled
+    """g[r, s] = p_r q_r^s (s < n_step, double-precision products stored in float32), then
+    p <- p q^n_step (rounded to float32 once per block)."""
+    for r in range(nr):
+        h_re[r] = pr[r]
+        h_im[r] = pi[r]
+    for s in range(n_step):  # vectorised over rays
+        for r in range(nr):
+            a = h_re[r]
+            b = h_im[r]
+            g_re[r, s] = np.float32(a)
+            g_im[r, s] = np.float32(b)
+            x = np.float64(qr[r])
+            y = np.float64(qi[r])
+            h_re[r] = a * x - b * y
+            h_im[r] = a * y + b * x
+    for r in range(nr):
+        pr[r] = np.float32(h_re[r])
+        pi[r] = np.float32(h_im[r])
+
+
+@jit
+def _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, h_re, h_im, g_re, g_im,
+              c_re, c_im):  # pragma: no cover - compiled
+    """c[t, j * n_step + s] = sum over the rays r of active tap t of a[li, r, j] p_r q_r^s
+    (s < n_step); then p <- p q^n_step: for a block of steps the phasor products in double
+    precision, stored in float32 once per block (:func:`_advance_phasors`), the steps the
+    innermost, contiguous loop (vectorised); for one step one float32 product per ray."""
     nr = n_ray[li]
-    g_re = sc[0]
-    g_im = sc[1]
-    m_re = sc[2]
-    m_im = sc[3]
+    nt = n_act[li]
+    n_rt = a_re.shape[2]
     pr = p_re[li]
     pi = p_im[li]
     qr = q_re[li]
     qi = q_im[li]
-    for r in range(nr):  # the phasors now, then one step on (contiguous: vectorised)
-        a = pr[r]
-        b = pi[r]
-        g_re[r] = a
-        g_im[r] = b
-        pr[r] = a * qr[r] - b * qi[r]
-        pi[r] = a * qi[r] + b * qr[r]
-    for j in range(n_rt):
-        cr = c_re[li, j]
-        ci = c_im[li, j]
+    if n_step == 1:  # one step: the phasors now, then one float32 product on
         for r in range(nr):
-            m_re[r] = cr[r] * g_re[r] - ci[r] * g_im[r]
-            m_im[r] = cr[r] * g_im[r] + ci[r] * g_re[r]
-        for t in range(nt):
-            x = 0.0
-            y = 0.0
-            for r in range(tap_start[li, t], tap_start[li, t + 1]):
-                x += m_re[r]
-                y += m_im[r]
-            c[t, j] = complex(x, y)
-    # delay phases e[t, k] = ph0 dph^k in blocks of BLOCK PRBs: the powers dph^q (q < BLOCK)
-    # by recurrence, then each block's first phase times them (contiguous, vectorised)
-    blk = pw_re.shape[1]
-    for t in range(nt):
-        pw_re[t, 0] = 1.0
-        pw_im[t, 0] = 0.0
-        s_re[t] = dph[li, t].real
-        s_im[t] = dph[li, t].imag
-    for q in range(1, blk):
-        for t in range(nt):
-            a = pw_re[t, q - 1]
-            b = pw_im[t, q - 1]
-            pw_re[t, q] = a * s_re[t] - b * s_im[t]
-            pw_im[t, q] = a * s_im[t] + b * s_re[t]
-    if n_rt <= FOLD_MAX_PAIRS:
-        # few port pairs: fold each tap's coefficient into its block phase,
-        # H[j, k0 + q] += (c[t, j] ph0 dph^k0) dph^q, no phase table
-        for t in range(nt):
-            for q in range(blk):
-                pf_re[t, q] = np.float32(pw_re[t, q])
-                pf_im[t, q] = np.float32(pw_im[t, q])
-        for j in range(n_rt):
-            for k in range(n_f):
-                acc_re[j, k] = 0.0
-                acc_im[j, k] = 0.0
+            a = pr[r]
+            b = pi[r]
+            g_re[r, 0] = a
+            g_im[r, 0] = b
+            pr[r] = a * qr[r] - b * qi[r]
+            pi[r] = a * qi[r] + b * qr[r]
+        if n_rt == 1:  # one port pair: products vectorised over rays, then the sums per tap
+            m_re = h_re
+            m_im = h_im
+            for r in range(nr):
+                m_re[r] = a_re[li, r, 0] * g_re[r, 0] - a_im[li, r, 0] * g_im[r, 0]
+                m_im[r] = a_re[li, r, 0] * g_im[r, 0] + a_im[li, r, 0] * g_re[r, 0]
             for t in range(nt):
-                a = pw_re[t, blk - 1]
-                b = pw_im[t, blk - 1]
-                sb_re = a * s_re[t] - b * s_im[t]
-                sb_im = a * s_im[t] + b * s_re[t]
-                cr = np.float64(c[t, j].real)
-                ci = np.float64(c[t, j].imag)
-                a = cr * ph0[li, t].real - ci * ph0[li, t].imag
-                b = cr * ph0[li, t].imag + ci * ph0[li, t].real
-                pr = pf_re[t]
-                pi = pf_im[t]
-                for k0 in range(0, n_f, blk):
-                    m = min(blk, n_f - k0)
-                    ar = acc_re[j, k0:k0 + m]
-                    ai = acc_im[j, k0:k0 + m]
-                    zr = np.float32(a)
-                    zi = np.float32(b)
-                    for q in range(m):
-                        ar[q] += zr * pr[q] - zi * pi[q]
-                        ai[q] += zr * pi[q] + zi * pr[q]
-                    a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
+                x = 0.0
+                y = 0.0
+                for r in range(tap_start[li, t], tap_start[li, t + 1]):
+                    x += m_re[r]
+                    y += m_im[r]
+                c_re[t, 0] = x
+                c_im[t, 0] = y
+            return
+        c_re[:nt, :n_rt] = 0.0
+        c_im[:nt, :n_rt] = 0.0
+        for t in range(nt):  # several port pairs: vectorised over them
+            cr = c_re[t]
+            ci = c_im[t]
+            for r in range(tap_start[li, t], tap_start[li, t + 1]):
+                x = g_re[r, 0]
+                y = g_im[r, 0]
+                ar = a_re[li, r]
+                ai = a_im[li, r]
+                for j in range(n_rt):
+                    cr[j] += ar[j] * x - ai[j] * y
+                    ci[j] += ar[j] * y + ai[j] * x
         return
+    _advance_phasors(nr, n_step, pr, pi, qr, qi, h_re, h_im, g_re, g_im)
+    c_re[:nt, :n_step * n_rt] = 0.0
+    c_im[:nt, :n_step * n_rt] = 0.0
     for t in range(nt):
-        a = pw_re[t, blk - 1]
-        b = pw_im[t, blk - 1]
-        sb_re = a * s_re[t] - b * s_im[t]  # dph^BLOCK
-        sb_im = a * s_im[t] + b * s_re[t]
-        a = ph0[li, t].real
-        b = ph0[li, t].imag
-        pr = pw_re[t]
-        pi = pw_im[t]
-        for k0 in range(0, n_f, blk):
-            m = min(blk, n_f - k0)
+        cr = c_re[t]
+        ci = c_im[t]
+        for r in range(tap_start[li, t], tap_start[li, t + 1]):
+            gr = g_re[r]
+            gi = g_im[r]
+            for j in range(n_rt):  # each ray's coefficients read once for all steps
+                x = a_re[li, r, j]
+                y = a_im[li, r, j]
+                o = j * n_step
+                for s in range(n_step):
+                    cr[o + s] += x * gr[s] - y * gi[s]
+                    ci[o + s] += x * gi[s] + y * gr[s]
+
+
+@jit
+def _half_phases(li, nt, pw_re, pw_im, bs_re, bs_im, e_re, e_im):  # pragma: no cover - compiled
+    """e[t, m] = e0 dph^m (float32) for m < e_re.shape[1], from the link's stored phases:
+    block starts bs[li, t, b] = e0 dph^(PHASE_BLOCK b) and in-block powers pw[li, t, q] =
+    dph^q (both from double precision, :class:`ResponseRefresh`); one complex product each."""
+    n_e = e_re.shape[1]
+    blk = pw_re.shape[2]
+    for t in range(nt):
+        pr = pw_re[li, t]
+        pi = pw_im[li, t]
+        for b in range(bs_re.shape[2]):
+            k0 = b * blk
+            m = min(blk, n_e - k0)
             er = e_re[t, k0:k0 + m]  # views: loop indices from range() vectorise
             ei = e_im[t, k0:k0 + m]
+            zr = bs_re[li, t, b]
+            zi = bs_im[li, t, b]
             for q in range(m):
-                er[q] = np.float32(a * pr[q] - b * pi[q])
-                ei[q] = np.float32(a * pi[q] + b * pr[q])
-            a, b = a * sb_re - b * sb_im, a * sb_im + b * sb_re
-    # H[j, k] = sum_t c[t, j] e[t, k], four taps per pass over the accumulators
-    for j in range(n_rt):
-        ar = acc_re[j]
-        ai = acc_im[j]
-        for k in range(n_f):
-            ar[k] = 0.0
-            ai[k] = 0.0
+                er[q] = zr * pr[q] - zi * pi[q]
+                ei[q] = zr * pi[q] + zi * pr[q]
+
+
+@jit
+def _delay_sums(q, nt, c_re, c_im, e_re, e_im, acc):  # pragma: no cover - compiled
+    """acc[0..3, m] = sum_t (a x, b y, a y, b x)[t, m] with a + jb = c[t, q] and
+    x + jy = e[t, m] (float32); four taps per pass over the accumulators."""
+    n_e = e_re.shape[1]
+    aa = acc[0]
+    bb = acc[1]
+    cc = acc[2]
+    dd = acc[3]
+    for m in range(n_e):
+        aa[m] = 0.0
+        bb[m] = 0.0
+        cc[m] = 0.0
+        dd[m] = 0.0
+    t = 0
+    while t + 3 < nt:
+        a0, b0, a1, b1 = c_re[t, q], c_im[t, q], c_re[t + 1, q], c_im[t + 1, q]
+        a2, b2, a3, b3 = c_re[t + 2, q], c_im[t + 2, q], c_re[t + 3, q], c_im[t + 3, q]
+        x0, y0, x1, y1 = e_re[t], e_im[t], e_re[t + 1], e_im[t + 1]
+        x2, y2, x3, y3 = e_re[t + 2], e_im[t + 2], e_re[t + 3], e_im[t + 3]
+        for m in range(n_e):
+            aa[m] += (a0 * x0[m] + a1 * x1[m]) + (a2 * x2[m] + a3 * x3[m])
+            bb[m] += (b0 * y0[m] + b1 * y1[m]) + (b2 * y2[m] + b3 * y3[m])
+            cc[m] += (a0 * y0[m] + a1 * y1[m]) + (a2 * y2[m] + a3 * y3[m])
+            dd[m] += (b0 * x0[m] + b1 * x1[m]) + (b2 * x2[m] + b3 * x3[m])
+        t += 4
+    while t < nt:
+        a0, b0 = c_re[t, q], c_im[t, q]
+        x0, y0 = e_re[t], e_im[t]
+        for m in range(n_e):
+            aa[m] += a0 * x0[m]
+            bb[m] += b0 * y0[m]
+            cc[m] += a0 * y0[m]
+            dd[m] += b0 * x0[m]
+        t += 1
+
+
+@jit
+def _table_sums(nt, n_q, c_re, c_im, x_re, x_im, h_re, h_im):  # pragma: no cover - compiled
+    """h[m, q] = sum_t c[t, q] x[t, m] (complex, float32) for q < n_q (the steps and port
+    pairs, contiguous: vectorised over them), m < x.shape[1] (the table's frequencies)."""
+    for m in range(x_re.shape[1]):
+        hr = h_re[m]
+        hi = h_im[m]
+        for q in range(n_q):
+            hr[q] = 0.0
+            hi[q] = 0.0
         t = 0
-        while t + 3 < nt:
-            r0, i0 = np.float32(c[t, j].real), np.float32(c[t, j].imag)
-            r1, i1 = np.float32(c[t + 1, j].real), np.float32(c[t + 1, j].imag)
-            r2, i2 = np.float32(c[t + 2, j].real), np.float32(c[t + 2, j].imag)
-            r3, i3 = np.float32(c[t + 3, j].real), np.float32(c[t + 3, j].imag)
-            er0, ei0, er1, ei1 = e_re[t], e_im[t], e_re[t + 1], e_im[t + 1]
-            er2, ei2, er3, ei3 = e_re[t + 2], e_im[t + 2], e_re[t + 3], e_im[t + 3]
-            for k in range(n_f):
-                ar[k] += (((r0 * er0[k] - i0 * ei0[k]) + (r1 * er1[k] - i1 * ei1[k]))
-                          + ((r2 * er2[k] - i2 * ei2[k]) + (r3 * er3[k] - i3 * ei3[k])))
-                ai[k] += (((r0 * ei0[k] + i0 * er0[k]) + (r1 * ei1[k] + i1 * er1[k]))
-                          + ((r2 * ei2[k] + i2 * er2[k]) + (r3 * ei3[k] + i3 * er3[k])))
-            t += 4
-        while t < nt:
-            r0, i0 = np.float32(c[t, j].real), np.float32(c[t, j].imag)
-            er0, ei0 = e_re[t], e_im[t]
-            for k in range(n_f):
-                ar[k] += r0 * er0[k] - i0 * ei0[k]
-                ai[k] += r0 * ei0[k] + i0 * er0[k]
-            t += 1
+        while t + 1 < nt:
+            x0, y0, x1, y1 = x_re[t, m], x_im[t, m], x_re[t + 1, m], x_im[t + 1, m]
+            cr0, ci0, cr1, ci1 = c_re[t], c_im[t], c_re[t + 1], c_im[t + 1]
+            for q in range(n_q):
+                hr[q] += (cr0[q] * x0 - ci0[q] * y0) + (cr1[q] * x1 - ci1[q] * y1)
+                hi[q] += (cr0[q] * y0 + ci0[q] * x0) + (cr1[q] * y1 + ci1[q] * x1)
+            t += 2
+        if t < nt:
+            x0, y0 = x_re[t, m], x_im[t, m]
+            cr0, ci0 = c_re[t], c_im[t]
+            for q in range(n_q):
+                hr[q] += cr0[q] * x0 - ci0[q] * y0
+                hi[q] += cr0[q] * y0 + ci0[q] * x0
 
 
 @jit
-def _link_scratch(n_cols, w, n_rt, n_f):  # pragma: no cover - compiled
-    """Work arrays of :func:`_link_response` for ``w`` active taps, ``n_rt`` rx-tx pairs and
-    ``n_f`` frequencies (allocated once per kernel call, reused for every link)."""
-    sc = np.empty((4, max(n_cols, 1)), dtype=np.float32)
-    c = np.empty((w, n_rt), dtype=np.complex64)
-    pw_re, pw_im = np.empty((w, PHASE_BLOCK)), np.empty((w, PHASE_BLOCK))
-    pf_re = np.empty((w, PHASE_BLOCK), dtype=np.float32)
-    pf_im = np.empty((w, PHASE_BLOCK), dtype=np.float32)
-    s_re, s_im = np.empty(w), np.empty(w)
-    e_re = np.empty((w, n_f), dtype=np.float32)
-    e_im = np.empty((w, n_f), dtype=np.float32)
-    acc_re = np.empty((n_rt, n_f), dtype=np.float32)
-    acc_im = np.empty((n_rt, n_f), dtype=np.float32)
-    return sc, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im
+def _refresh_scratch(n_step, width, n_tap, n_rt, n_e):  # pragma: no cover - compiled
+    """Work arrays of one chunk of the refresh (allocated once per chunk, reused per link)."""
+    h_re, h_im = np.empty(width), np.empty(width)
+    g_re = np.empty((width, n_step), dtype=np.float32)
+    g_im = np.empty((width, n_step), dtype=np.float32)
+    c_re = np.empty((n_tap, n_step * n_rt), dtype=np.float32)
+    c_im = np.empty((n_tap, n_step * n_rt), dtype=np.float32)
+    e_re = np.empty((n_tap, n_e), dtype=np.float32)
+    e_im = np.empty((n_tap, n_e), dtype=np.float32)
+    acc = np.empty((4, n_e), dtype=np.float32)
+    hq_re = np.empty((n_e, n_step * n_rt), dtype=np.float32)
+    hq_im = np.empty((n_e, n_step * n_rt), dtype=np.float32)
+    return h_re, h_im, g_re, g_im, c_re, c_im, e_re, e_im, acc, hq_re, hq_im
 
 
 @jit
-def _response_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, out):  # pragma: no cover
-    n_link, n_rx, n_tx, n_f = out.shape
-    n_rt = n_rx * n_tx
-    w = ph0.shape[1]
-    sc, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im = _link_scratch(c_re.shape[2], w, n_rt, n_f)
-    for li in range(n_link):
-        _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
-                       pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
-        for u in range(n_rx):
-            for s in range(n_tx):
-                j = u * n_tx + s
-                for k in range(n_f):
-                    out[li, u, s, k] = complex(acc_re[j, k], acc_im[j, k])
+def _refresh_chunk(ci, n_chunk, n_step, st, grid, out, pout, scale, row0, row_stride, power):  # pragma: no cover
+    """Links of chunk ``ci`` of ``n_chunk``, ``n_step`` steps: H into out[s, link, rx, tx, f]
+    (``power`` False) or scale[link] * sum_rx,tx |H|^2 into pout[row0 + link * row_stride + s, f]
+    (``power`` True). ``grid`` = (mirrored, k_hi0, k_lo0, n_tx, n_e): index m < n_e of the
+    delay sums is frequency k_hi0 + m and, mirrored, k_lo0 - m."""
+    a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, pw_re, pw_im, bs_re, bs_im, tab_re, tab_im = st
+    mirrored, k_hi0, k_lo0, n_tx, n_e = grid
+    n_link, width, n_rt = a_re.shape
+    n_tap = tap_start.shape[1] - 1
+    lo = ci * n_link // n_chunk
+    hi = (ci + 1) * n_link // n_chunk
+    h_re, h_im, g_re, g_im, c_re, c_im, e_re, e_im, acc, hq_re, hq_im = _refresh_scratch(
+        n_step, max(width, 1), max(n_tap, 1), n_rt, n_e)
+    m_lo = 1 if k_lo0 == k_hi0 else 0  # the centre of an odd mirrored grid is written once
+    for li in range(lo, hi):
+        nt = n_act[li]
+        _ray_sums(li, n_step, a_re, a_im, tap_start, n_ray, n_act, p_re, p_im, q_re, q_im, h_re, h_im, g_re, g_im,
+                  c_re, c_im)
+        if not mirrored:  # phase table: all steps and port pairs at once
+            _table_sums(nt, n_step * n_rt, c_re, c_im, tab_re[li], tab_im[li], hq_re, hq_im)
+            for s in range(n_step):
+                if power:
+                    row = row0 + li * row_stride + s
+                    g = np.float32(scale[li])
+                    for m in range(n_e):
+                        x = np.float32(0.0)
+                        for j in range(n_rt):
+                            q = j * n_step + s
+                            x += hq_re[m, q] * hq_re[m, q] + hq_im[m, q] * hq_im[m, q]
+                        pout[row, m] = g * x
+                else:
+                    for j in range(n_rt):
+                        u = j // n_tx
+                        o = out[s, li, u, j - u * n_tx]
+                        for m in range(n_e):
+                            o[m] = complex(hq_re[m, j * n_step + s], hq_im[m, j * n_step + s])
+            continue
+        _half_phases(li, nt, pw_re, pw_im, bs_re, bs_im, e_re, e_im)
+        for s in range(n_step):
+            if power:
+                row = row0 + li * row_stride + s
+                g = np.float32(scale[li])
+                for k in range(pout.shape[1]):
+                    pout[row, k] = 0.0
+            for j in range(n_rt):
+                _delay_sums(j * n_step + s, nt, c_re, c_im, e_re, e_im, acc)
+                aa = acc[0]
+                bb = acc[1]
+                cc = acc[2]
+                dd = acc[3]
+                if power:
+                    for m in range(n_e):
+                        hr = aa[m] - bb[m]
+                        hi_ = cc[m] + dd[m]
+                        pout[row, k_hi0 + m] += g * (hr * hr + hi_ * hi_)
+                    for m in range(m_lo, n_e):
+                        hr = aa[m] + bb[m]
+                        hi_ = dd[m] - cc[m]
+                        pout[row, k_lo0 - m] += g * (hr * hr + hi_ * hi_)
+                else:
+                    u = j // n_tx
+                    v = j - u * n_tx
+                    o = out[s, li, u, v]
+                    for m in range(n_e):
+                        o[k_hi0 + m] = complex(aa[m] - bb[m], cc[m] + dd[m])
+                    for m in range(m_lo, n_e):
+                        o[k_lo0 - m] = complex(aa[m] + bb[m], dd[m] - cc[m])
 
 
 @jit
-def _power_kernel(c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, scale, out, row0,
-                  row_stride):  # pragma: no cover - compiled
-    """out[row0 + li * row_stride, prb] = scale[li] * sum_rx,tx |H|^2 (float32)."""
-    n_link, n_rt = c_re.shape[0], c_re.shape[1]
-    n_f = out.shape[1]
-    w = ph0.shape[1]
-    sc, c, pw_re, pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im = _link_scratch(c_re.shape[2], w, n_rt, n_f)
-    for li in range(n_link):
-        _link_response(li, c_re, c_im, tap_start, n_ray, p_re, p_im, q_re, q_im, n_act, ph0, dph, sc, c, pw_re,
-                       pw_im, pf_re, pf_im, s_re, s_im, e_re, e_im, acc_re, acc_im)
-        row = row0 + li * row_stride
-        g = np.float32(scale[li])
-        for k in range(n_f):
-            out[row, k] = 0.0
-        for j in range(n_rt):
-            for k in range(n_f):
-                out[row, k] += g * (acc_re[j, k] * acc_re[j, k] + acc_im[j, k] * acc_im[j, k])
+def _refresh_serial(n_step, st, grid, out, pout, scale, row0, row_stride, power):  # pragma: no cover - compiled
+    for ci in range(REFRESH_CHUNKS):
+        _refresh_chunk(ci, REFRESH_CHUNKS, n_step, st, grid, out, pout, scale, row0, row_stride, power)
+
+
+@jit_parallel
+def _refresh_parallel(n_step, st, grid, out, pout, scale, row0, row_stride, power):  # pragma: no cover - compiled
+    for ci in numba.prange(REFRESH_CHUNKS):
+        _refresh_chunk(ci, REFRESH_CHUNKS, n_step, st, grid, out, pout, scale, row0, row_stride, power)
 
 
 @jit
@@ -679,31 +803,48 @@ def _cis_kernel(nu, n_ray, t_s, out_re, out_im):  # pragma: no cover - compiled
             out_im[li, r] = math.sin(x)
 
 
+_NO_RESPONSE = np.zeros((1, 1, 1, 1, 1), dtype=np.complex64)
+_NO_POWER = np.zeros((1, 1), dtype=np.float32)
+
+
+def _grid(freq_hz: ArrayLike) -> tuple[NDArray[np.float64], bool]:
+    """(frequencies float64 [f], evenly spaced)."""
+    f = np.ascontiguousarray(freq_hz, dtype=np.float64)
+    if f.ndim != 1 or f.size == 0:
+        raise ValueError("freq_hz must be a non-empty 1-D grid")
+    df = float(f[1] - f[0]) if f.size > 1 else 0.0
+    even = f.size < 3 or bool(np.allclose(np.diff(f), df, rtol=0.0, atol=1e-9 * max(1.0, abs(df))))
+    return f, even
+
+
 class ResponseRefresh:
-    """The frequency response of a set of links on a uniform PRB grid, advanced slot by slot
+    """The frequency response of a set of links on a frequency grid, advanced slot by slot
     (time evolution of eq. 7.5-22 by the Doppler phase of each ray).
 
     Parameters
     ----------
     rays : the drop-time rays (:func:`ray_coefficients`), [link].
-    freq_hz : float64 [prb], evenly spaced frequencies relative to the carrier [Hz].
+    freq_hz : float64 [f], frequencies relative to the carrier [Hz]: PRB centres (evenly
+        spaced: mirrored about the centre, the phases kept as block starts and in-block
+        powers, float32 [link, tap, PHASE_BLOCK + blocks]) or any grid, e.g. subband centres
+        (:func:`subband_frequencies_hz`; a phase table float32 [link, tap, f] x 2 is kept).
     dt_s : time step [s] (e.g. the slot).
     t0_s : time of the first step [s].
+    parallel : split the links over the numba threads (``NUMBA_NUM_THREADS``); the result
+        does not depend on the number of threads.
 
-    :meth:`response` returns H complex64 [link, rx, tx, prb] at the current time and moves
-    one step on; :meth:`power` returns ``scale`` [link] * sum over rx and tx of |H|^2 as
-    float32 rows. The ray phasors advance by one multiplication per step and are recomputed
-    exactly every :data:`REANCHOR_STEPS` steps and by :meth:`seek`; H equals
+    :meth:`response` returns H complex64 [link, rx, tx, f] at the current time and moves one
+    step on; :meth:`responses` returns ``n_steps`` consecutive steps [step, link, rx, tx, f]
+    (the ray arrays are read once for all of them: faster per step); :meth:`power` returns
+    ``scale`` [link] * sum over rx and tx of |H|^2 as float32 rows. The ray phasors advance
+    by one multiplication per step and are recomputed exactly every
+    :data:`REFRESH_REANCHOR_STEPS` steps and by :meth:`seek`; H equals
     ``frequency_response(taps_at(rays, t), rays.delays_s, freq_hz)`` to single precision.
     """
 
-    def __init__(self, rays: RayChannel, freq_hz: ArrayLike, dt_s: float, t0_s: float = 0.0) -> None:
-        f = np.ascontiguousarray(freq_hz, dtype=np.float64)
-        if f.ndim != 1 or f.size == 0:
-            raise ValueError("freq_hz must be a non-empty 1-D grid")
-        df = float(f[1] - f[0]) if f.size > 1 else 0.0
-        if f.size > 2 and not np.allclose(np.diff(f), df, rtol=0.0, atol=1e-9 * max(1.0, abs(df))):
-            raise ValueError("freq_hz must be evenly spaced (a PRB grid)")
+    def __init__(self, rays: RayChannel, freq_hz: ArrayLike, dt_s: float, t0_s: float = 0.0, *,
+                 parallel: bool = False) -> None:
+        f, even = _grid(freq_hz)
         ct = compact_taps(rays)
         n_link, _, n_rx, n_tx = rays.coef.shape
         # each link's rays sorted by compact tap, inactive rays dropped
@@ -716,21 +857,51 @@ class ResponseRefresh:
         valid = np.arange(width)[None, :] < self.n_ray[:, None]
         coef = np.take_along_axis(rays.coef.reshape(n_link, rays.coef.shape[1], n_rx * n_tx), order[:, :, None], axis=1)
         coef = np.where(valid[:, :, None], coef, 0.0)
-        self.c_re = np.ascontiguousarray(np.moveaxis(coef.real, 2, 1), dtype=np.float32)  # [link, rt, ray]
-        self.c_im = np.ascontiguousarray(np.moveaxis(coef.imag, 2, 1), dtype=np.float32)
         self.nu = np.ascontiguousarray(np.where(valid, np.take_along_axis(rays.doppler_hz, order, axis=1), 0.0))
         counts = np.zeros((n_link, ct.delays_s.shape[1] + 1), dtype=np.int64)
         li, ri = np.nonzero(ct.tap >= 0)
         np.add.at(counts, (li, ct.tap[li, ri].astype(np.int64) + 1), 1)
         self.tap_start = np.ascontiguousarray(np.cumsum(counts, axis=1))  # [link, tap + 1]
         self.n_active = np.ascontiguousarray(ct.n_active)
-        self.ph0 = np.ascontiguousarray(np.exp(-2j * np.pi * f[0] * ct.delays_s))
-        self.dph = np.ascontiguousarray(np.exp(-2j * np.pi * df * ct.delays_s))
+        tau = ct.delays_s
+        n_f = int(f.size)
+        if even:
+            # mirrored grid: f_k = fc + (k - (n - 1) / 2) df; index m of the upper half is
+            # k = n - half + m at fc + (m + eps) df, its mirror k = half - 1 - m; the centre
+            # phase exp(-j 2 pi fc tau) is folded into the ray coefficients
+            half = (n_f + 1) // 2
+            df = float(f[1] - f[0]) if n_f > 1 else 0.0
+            fc = float(f[0]) + 0.5 * (n_f - 1) * df
+            eps = (n_f - half) - 0.5 * (n_f - 1)
+            ray_tap = np.take_along_axis(np.where(ct.tap >= 0, ct.tap, 0).astype(np.int64), order, axis=1)
+            coef = coef * np.exp(-2j * np.pi * fc * np.take_along_axis(tau, ray_tap, axis=1))[:, :, None]
+            # delay phases of the upper half, exp(-j 2 pi (m + eps) df tau), stored as block
+            # starts [link, tap, block] and in-block powers [link, tap, PHASE_BLOCK] (float32,
+            # from double precision): fixed over time, so no recurrence per call
+            q = np.arange(PHASE_BLOCK)
+            pw = np.exp(-2j * np.pi * df * tau[:, :, None] * q)
+            bs = np.exp(-2j * np.pi * df * tau[:, :, None] * (eps + PHASE_BLOCK * np.arange(-(-half // PHASE_BLOCK))))
+            self.pw_re = np.ascontiguousarray(pw.real, dtype=np.float32)
+            self.pw_im = np.ascontiguousarray(pw.imag, dtype=np.float32)
+            self.bs_re = np.ascontiguousarray(bs.real, dtype=np.float32)
+            self.bs_im = np.ascontiguousarray(bs.imag, dtype=np.float32)
+            tab = np.zeros((1, 1, 1), dtype=np.float32)
+            self.tab_re, self.tab_im = tab, tab
+            self._grid = (True, n_f - half, half - 1, n_tx, half)
+        else:
+            self.pw_re = self.pw_im = self.bs_re = self.bs_im = np.zeros((1, 1, 1), dtype=np.float32)
+            ph = np.exp(-2j * np.pi * tau[:, :, None] * f[None, None, :])  # [link, tap, f]
+            self.tab_re = np.ascontiguousarray(ph.real, dtype=np.float32)
+            self.tab_im = np.ascontiguousarray(ph.imag, dtype=np.float32)
+            self._grid = (False, 0, -1, n_tx, n_f)
+        self.a_re = np.ascontiguousarray(coef.real, dtype=np.float32)  # [link, ray, rx * tx]
+        self.a_im = np.ascontiguousarray(coef.imag, dtype=np.float32)
         self.shape = (n_link, n_rx, n_tx)
-        self.n_prb = int(f.size)
+        self.n_prb = n_f
         self.dt_s = float(dt_s)
-        # phasors and their per-step factors in single precision (the refresh streams them
-        # every step: memory traffic, not arithmetic, bounds it); re-anchored exactly every
+        self.parallel = bool(parallel)
+        # phasors and their per-step factors in single precision (the refresh streams them:
+        # memory traffic, not arithmetic, bounds it); re-anchored exactly every
         # REFRESH_REANCHOR_STEPS steps
         self.p_re = np.zeros(self.nu.shape, dtype=np.float32)
         self.p_im = np.zeros_like(self.p_re)
@@ -743,34 +914,113 @@ class ResponseRefresh:
     def n_links(self) -> int:
         return int(self.shape[0])
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the refresh's arrays [bytes]."""
+        return int(sum(a.nbytes for a in (self.a_re, self.a_im, self.nu, self.tap_start, self.n_active, self.pw_re,
+                                           self.pw_im, self.bs_re, self.bs_im, self.tab_re, self.tab_im, self.p_re,
+                                           self.p_im, self.q_re, self.q_im)))
+
     def seek(self, t_s: float) -> None:
         """Move to time ``t_s`` [s] (exact phasors)."""
-        self.t_s = float(t_s)
+        self._t_anchor = float(t_s)
         self._since_anchor = 0
-        _cis_kernel(self.nu, self.n_ray, self.t_s, self.p_re, self.p_im)
+        _cis_kernel(self.nu, self.n_ray, self._t_anchor, self.p_re, self.p_im)
 
-    def _advance(self) -> None:
-        self._since_anchor += 1
-        t_next = self.t_s + self.dt_s
-        if self._since_anchor >= REFRESH_REANCHOR_STEPS:
-            self.seek(t_next)
-        else:
-            self.t_s = t_next
+    @property
+    def t_s(self) -> float:
+        """The current time [s] (of the next step returned)."""
+        return self._t_anchor + self._since_anchor * self.dt_s
+
+    def _run(self, n_steps: int, out: NDArray[np.complex64], pout: NDArray[np.float32], scale: NDArray[np.float64],
+             row0: int, row_stride: int, power: bool) -> None:
+        if self._since_anchor > 0 and self._since_anchor + n_steps > REFRESH_REANCHOR_STEPS:
+            self.seek(self.t_s)
+        st = (self.a_re, self.a_im, self.tap_start, self.n_ray, self.n_active, self.p_re, self.p_im, self.q_re,
+              self.q_im, self.pw_re, self.pw_im, self.bs_re, self.bs_im, self.tab_re, self.tab_im)
+        kernel = _refresh_parallel if self.parallel else _refresh_serial
+        kernel(int(n_steps), st, self._grid, out, pout, scale, int(row0), int(row_stride), power)
+        self._since_anchor += int(n_steps)
+
+    def responses(self, n_steps: int, out: NDArray[np.complex64] | None = None) -> NDArray[np.complex64]:
+        """H complex64 [step, link, rx, tx, f] of the next ``n_steps`` steps (the current
+        time first); then ``n_steps`` steps on."""
+        n_steps = int(n_steps)
+        if n_steps < 1:
+            raise ValueError("n_steps must be at least 1")
+        want = (n_steps, *self.shape, self.n_prb)
+        if out is None:
+            out = np.empty(want, dtype=np.complex64)
+        elif out.shape != want or out.dtype != np.complex64 or not out.flags.c_contiguous:
+            raise ValueError(f"out must be complex64 {want} (C order), not {out.dtype} {out.shape}")
+        self._run(n_steps, out, _NO_POWER, np.zeros(1), 0, 1, False)
+        return out
 
     def response(self, out: NDArray[np.complex64] | None = None) -> NDArray[np.complex64]:
-        """H complex64 [link, rx, tx, prb] at the current time; then one step on."""
+        """H complex64 [link, rx, tx, f] at the current time; then one step on."""
         if out is None:
             out = np.empty((*self.shape, self.n_prb), dtype=np.complex64)
-        _response_kernel(self.c_re, self.c_im, self.tap_start, self.n_ray, self.p_re, self.p_im, self.q_re, self.q_im,
-                         self.n_active, self.ph0, self.dph, out)
-        self._advance()
+        self.responses(1, out[None])
         return out
 
     def power(self, scale: NDArray[np.float64], out: NDArray[np.float32], row0: int = 0,
-              row_stride: int = 1) -> None:
-        """out[row0 + l * row_stride, :] = scale[l] * sum_rx,tx |H_l|^2 (float32 [row, prb])
-        at the current time; then one step on."""
-        _power_kernel(self.c_re, self.c_im, self.tap_start, self.n_ray, self.p_re, self.p_im, self.q_re, self.q_im,
-                      self.n_active, self.ph0, self.dph, np.ascontiguousarray(scale, dtype=np.float64), out,
-                      int(row0), int(row_stride))
-        self._advance()
+              row_stride: int = 1, n_steps: int = 1) -> None:
+        """out[row0 + l * row_stride + s, :] = scale[l] * sum_rx,tx |H_l|^2 (float32 [row, f])
+        for the next ``n_steps`` steps s (the current time first); then ``n_steps`` steps on."""
+        n_steps = int(n_steps)
+        if n_steps < 1:
+            raise ValueError("n_steps must be at least 1")
+        last = int(row0) + (self.n_links - 1) * int(row_stride) + n_steps - 1
+        if (out.ndim != 2 or out.dtype != np.float32 or out.shape[1] != self.n_prb or row0 < 0 or row_stride < 0
+                or (self.n_links and last >= out.shape[0])):
+            raise ValueError(f"out must be float32 [row, {self.n_prb}] with rows up to {last}, not "
+                             f"{out.dtype} {out.shape}")
+        self._run(n_steps, _NO_RESPONSE, out, np.ascontiguousarray(scale, dtype=np.float64), row0, row_stride,
+                  True)
+
+
+class ServingInterfererRefresh:
+    """The frequency response of each UE's serving link per PRB and of its interferer links per
+    PRB or per subband, refreshed slot by slot (:class:`ResponseRefresh` for each set).
+
+    Parameters
+    ----------
+    rays : the drop-time rays of ``[ue, k]`` links flattened UE-major, k = 0 the serving
+        cell (the ``[ue, k]`` candidate form of the large-scale model), [ue * k].
+    k : links per UE (serving + k - 1 interferers).
+    freq_hz : float64 [prb], evenly spaced PRB centres relative to the carrier [Hz].
+    dt_s, t0_s, parallel : as :class:`ResponseRefresh`.
+    interferer_granularity : ``"prb"`` (the interferers on ``freq_hz``) or ``"subband"``
+        (at the centre of each subband of ``subband_prb`` PRBs, :func:`subband_frequencies_hz`:
+        the channel evaluated exactly there, 16x fewer frequencies for 16-PRB subbands).
+    subband_prb : PRBs per subband (TS 38.214 Table 5.2.1.4-2: 16 or 32 for 145-275 PRBs).
+    """
+
+    def __init__(self, rays: RayChannel, k: int, freq_hz: ArrayLike, dt_s: float, t0_s: float = 0.0, *,
+                 interferer_granularity: str = "prb", subband_prb: int = 16, parallel: bool = False) -> None:
+        if interferer_granularity not in INTERFERER_GRANULARITIES:
+            raise ConfigError(f"interferer_granularity = {interferer_granularity!r}; allowed: "
+                              f"{', '.join(INTERFERER_GRANULARITIES)}", field="interferer_granularity")
+        n_link = rays.coef.shape[0]
+        k = int(k)
+        if k < 1 or n_link % k:
+            raise ValueError(f"{n_link} links are not [ue, k] with k = {k}")
+        ue_k = np.arange(n_link).reshape(-1, k)
+        f = np.ascontiguousarray(freq_hz, dtype=np.float64)
+        self.interferer_freq_hz = f if interferer_granularity == "prb" else subband_frequencies_hz(f, subband_prb)
+        self.granularity = interferer_granularity
+        self.serving = ResponseRefresh(rays.subset(ue_k[:, 0]), f, dt_s, t0_s, parallel=parallel)
+        self.interferers = ResponseRefresh(rays.subset(ue_k[:, 1:].reshape(-1)), self.interferer_freq_hz, dt_s,
+                                           t0_s, parallel=parallel)
+
+    def seek(self, t_s: float) -> None:
+        """Move both link sets to time ``t_s`` [s]."""
+        self.serving.seek(t_s)
+        self.interferers.seek(t_s)
+
+    def responses(self, n_steps: int, out_serving: NDArray[np.complex64] | None = None,
+                  out_interferers: NDArray[np.complex64] | None = None
+                  ) -> tuple[NDArray[np.complex64], NDArray[np.complex64]]:
+        """(H serving complex64 [step, ue, rx, tx, prb], H interferers complex64
+        [step, ue * (k - 1), rx, tx, f], UE-major) of the next ``n_steps`` steps."""
+        return (self.serving.responses(n_steps, out_serving), self.interferers.responses(n_steps, out_interferers))
