@@ -221,13 +221,14 @@ def test_csi_reports_take_the_mutual_information_as_one_log_of_the_product() -> 
     for i, inv in enumerate(np.concatenate([10 ** rng.uniform(-1.5, 3.0, 28), [1e290, 1e300]])):
         x = inv * g[i].astype(np.float64)
         want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_rbg) - 1 + 1e-30)
-        got_db = wideband_report(inv, g, i, CQ, ring, 0, i)
+        got_db, got_lin = wideband_report(inv, g, i, CQ, ring, 0, i)
         assert np.isfinite(got_db)
+        np.testing.assert_allclose(got_lin, x.mean(), rtol=1e-12)
         np.testing.assert_allclose(got_db, want_db, rtol=1e-12, atol=1e-12)
         cq = np.searchsorted(CQ["thr_db"][:-1], want_db, side="right")
         assert ring[0, i, 0] == CQ["sinr_db"][cq]
         i_rbg = rng.uniform(0.5, 2.0, n_rbg)
-        got_sb = subband_report(inv * 1e-3, i_rbg, g, i, CQ, ring, 0, i)
+        got_sb, _ = subband_report(inv * 1e-3, i_rbg, g, i, CQ, ring, 0, i)
         x_sb = inv * 1e-3 / i_rbg * g[i].astype(np.float64)
         want_sb = 10 * np.log10(2 ** (np.log2(1 + x_sb).sum() / n_rbg) - 1 + 1e-30)
         np.testing.assert_allclose(got_sb, want_sb, rtol=1e-12, atol=1e-12)
