@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from nrsim.engine import call_kernels as ck
-from nrsim.link.csi import deliver_reports
+from nrsim.link.csi import deliver_reports, subband_report, wideband_report
+from nrsim.link.harq import HARQ_DTYPE, ready_process
 from nrsim.traffic import queue as tq
 from nrsim.traffic.queue import PACKET_DTYPE, new_queues
 
@@ -112,3 +113,122 @@ def test_ul_step_signal_is_the_serving_link_one_prb_signal() -> None:
     g = LINK["gain_lin"][np.arange(n_ue), UE["serving"]]
     p_dbm = np.minimum(23.0, -90.0 + 10 * np.log10(2.0) + 0.8 * -10 * np.log10(g))
     np.testing.assert_allclose(UE["ul_sig1_mw"], 10 ** (p_dbm / 10) * g * 2.0, rtol=1e-12)
+
+
+def _random_harq(rng, n_ue, n_proc, t):
+    """HARQ records as the slot core leaves them: active processes mostly at the low indices
+    (new TBs take the lowest idle one), a few above a gap; ready slots and symbols vary."""
+    H = np.zeros((2, n_ue, n_proc), dtype=HARQ_DTYPE)
+    H["act"] = rng.random(H.shape) < np.linspace(0.9, 0.05, n_proc)
+    H["ready"] = t + rng.integers(-6, 6, H.shape)
+    H["nsymb"] = rng.choice([10, 12, 14], H.shape)
+    return H
+
+
+def test_ready_process_stops_after_the_active_ones_as_a_full_scan() -> None:
+    """The scan that stops after the UE's n_act active processes picks the process a scan of
+    all processes picks (earliest ready, first on a tie)."""
+    def full_scan(H, d, u, t, n_symb):
+        best = -1
+        for p in range(H.shape[2]):
+            h = H[d, u, p]
+            if h["act"] and h["ready"] <= t and h["nsymb"] <= n_symb:
+                if best < 0 or h["ready"] < H[d, u, best]["ready"]:
+                    best = p
+        return best
+
+    rng = np.random.default_rng(11)
+    t = 100
+    H = _random_harq(rng, 60, 16, t)
+    n_found = 0
+    for d in range(2):
+        for u in range(H.shape[1]):
+            n_act = int(H["act"][d, u].sum())
+            for n_symb in (12, 14):
+                got = ready_process(H, d, u, t, n_symb, n_act)
+                assert got == full_scan(H, d, u, t, n_symb)
+                n_found += got >= 0
+    assert n_found > 50
+
+
+def test_flush_ues_recounts_the_flushed_ues_processes() -> None:
+    """After a flush the flushed UEs have no active process (n_act 0) and the others keep
+    theirs; their bits are back in the queues (flush_harq)."""
+    rng = np.random.default_rng(2)
+    n_ue, n_proc = 6, 4
+    H = _random_harq(rng, n_ue, n_proc, 10)
+    H["part_bits"] = 0.0
+    UD = np.zeros((2, n_ue), dtype=ck.UE_DIR_DTYPE)
+    UD["n_act"] = H["act"].sum(axis=2)
+    before = UD["n_act"].copy()
+    Q = new_queues(np.zeros((2 * tq.N_LCH, n_ue), dtype=np.int64), np.zeros((2 * tq.N_LCH, n_ue), dtype=np.int64))
+    PK = np.zeros(0, dtype=PACKET_DTYPE)
+    moved = np.array([1, 4])
+    assert before[:, moved].sum() > 0
+    ck.flush_ues(moved, H, UD, Q, PK)
+    assert not H["act"][:, moved].any()
+    np.testing.assert_array_equal(UD["n_act"][:, moved], 0)
+    keep = np.setdiff1d(np.arange(n_ue), moved)
+    np.testing.assert_array_equal(UD["n_act"][:, keep], before[:, keep])
+    np.testing.assert_array_equal(UD["n_act"], H["act"].sum(axis=2))
+
+
+def test_touch_tx_rows_changes_no_state_and_reads_each_tb_start() -> None:
+    """The load-ahead pass returns the sum of each TB's first fading gain and writes nothing."""
+    rng = np.random.default_rng(4)
+    n_ue, n_proc, n_rbg, rows = 8, 3, 5, 40
+    rbg_first_prb = np.array([0, 4, 8, 12, 16, 18])
+    bank = rng.random((rows, 18)).astype(np.float32)
+    UE = np.zeros(n_ue, dtype=ck.UE_DTYPE)
+    UE["f_period"], UE["f_base"], UE["f_off"] = 5, rng.integers(0, 7, n_ue) * 5, rng.integers(0, 5, n_ue)
+    CELL = np.zeros(2, dtype=ck.CELL_DTYPE)
+    CELL["ue_start"], CELL["ue_end"], CELL["n_tx"] = [0, 4], [4, 8], [2, 3]
+    UE["tx_ue"] = [3, 1, 0, 0, 5, 7, 6, 0]
+    UE["tx_proc"] = [0, 2, 0, 0, 1, 0, 2, 0]
+    h_rbg = rng.random((2, n_ue, n_proc, n_rbg)) < 0.4
+    h_rbg[1, 7, 0] = False  # a TB without RBGs reads the last RBG's first PRB
+    SL = np.zeros(1, dtype=ck.SLOT_DTYPE)
+    SL["d"], SL["t"] = 1, 13
+    copies = [a.copy() for a in (UE, CELL, h_rbg, bank)]
+    got = ck.touch_tx_rows(SL[0], UE, CELL, h_rbg, bank, rbg_first_prb)
+    want = 0.0
+    for j in (0, 1, 4, 5, 6):
+        u, p = UE["tx_ue"][j], UE["tx_proc"][j]
+        row = UE["f_base"][u] + (UE["f_off"][u] + 13) % 5
+        first = np.flatnonzero(h_rbg[1, u, p])
+        want += float(bank[row, rbg_first_prb[first[0] if first.size else n_rbg - 1]])
+    assert got == want
+    for a, b in zip((UE, CELL, h_rbg, bank), copies):
+        np.testing.assert_array_equal(a, b)
+
+
+def _cq():
+    from nrsim.link.csi import cqi_records
+
+    thr_db = np.linspace(-6.0, 20.0, 15)
+    return cqi_records(thr_db, 10 ** (thr_db / 10), np.linspace(-8.0, 22.0, 16))
+
+
+def test_csi_reports_take_the_mutual_information_as_one_log_of_the_product() -> None:
+    """Wideband and subband reports: the effective SINR from log2 of the product of (1 + SINR)
+    equals the sum of the logs (to rounding) with the same CQIs, also where the product
+    overflows (the sum then)."""
+    rng = np.random.default_rng(8)
+    CQ = _cq()
+    n_rbg = 18
+    g = rng.exponential(size=(30, n_rbg)).astype(np.float32)
+    ring = np.zeros((1, 30, n_rbg))
+    for i, inv in enumerate(np.concatenate([10 ** rng.uniform(-1.5, 3.0, 28), [1e290, 1e300]])):
+        x = inv * g[i].astype(np.float64)
+        want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_rbg) - 1 + 1e-30)
+        got_db, got_lin = wideband_report(inv, g, i, CQ, ring, 0, i)
+        assert np.isfinite(got_db)
+        np.testing.assert_allclose(got_lin, x.mean(), rtol=1e-12)
+        np.testing.assert_allclose(got_db, want_db, rtol=1e-12, atol=1e-12)
+        cq = np.searchsorted(CQ["thr_db"][:-1], want_db, side="right")
+        assert ring[0, i, 0] == CQ["sinr_db"][cq]
+        i_rbg = rng.uniform(0.5, 2.0, n_rbg)
+        got_sb, _ = subband_report(inv * 1e-3, i_rbg, g, i, CQ, ring, 0, i)
+        x_sb = inv * 1e-3 / i_rbg * g[i].astype(np.float64)
+        want_sb = 10 * np.log10(2 ** (np.log2(1 + x_sb).sum() / n_rbg) - 1 + 1e-30)
+        np.testing.assert_allclose(got_sb, want_sb, rtol=1e-12, atol=1e-12)

@@ -38,7 +38,8 @@ depend on the order in which cells are processed; the cell loops are serial toda
 - ``UE`` :data:`UE_DTYPE` [ue]: serving cell, may-transmit flag, residual DL interference per
   PRB at full load beyond the k strongest cells [mW], fading trace (row(t) = ``f_base`` +
   (``f_off`` + t) mod ``f_period``), the DL rate cache, the step's one-PRB UL signal
-  (``ul_sig1_mw``, :func:`ul_step_signal`) and the wideband DL MCS of the last estimate
+  (``ul_sig1_mw``, :func:`ul_step_signal`), the serving link's DL power per PRB
+  (``serv_rx_prb_mw``, :func:`step_serving_rx`) and the wideband DL MCS of the last estimate
   (``dl_est_db``, ``dl_mcs1``); and slot scratch indexed by
   *position* j in the cells' UE order (``pos_ue`` [j], cells' ranges ``CELL.ue_start`` ..
   ``ue_end``): candidates, their metric, QoS rank and remaining bits, the transmissions.
@@ -50,7 +51,9 @@ depend on the order in which cells are processed; the cell loops are serial toda
   activity of this slot and of the last DL slot, UL interference [mW], scratch.
 - ``LINK`` :data:`LINK_DTYPE` [ue, cell]: DL received power per PRB without fast fading
   [mW], coupling gain (UL: UE -> cell); ``top_cell`` int64 [ue, k] the k strongest cells of
-  each UE (their per-RBG activity interferes in the DL, the rest at the mean utilisation).
+  each UE (their per-RBG activity interferes in the DL, the rest at the mean utilisation) and
+  ``top_rx_mw`` float64 [ue, k] their ``LINK.rx_prb_mw`` (compact: one UE's in one cache line
+  or two, not k scattered ``LINK`` records).
 - ``bank`` float32 [row, prb] fast-fading power gain (unit mean) of the UE's serving link (the
   UL reads the same trace: TDD reciprocity); ``bank_rbg`` float32 [row, rbg] at each RBG's
   middle PRB (CSI).
@@ -108,7 +111,7 @@ UE_DTYPE = np.dtype([
     ("pos_ue", np.int64), ("cand", np.int64), ("cand_mcs", np.int64), ("metric", np.float64), ("prio", np.float64),
     ("ddl", np.float64), ("rem", np.float64), ("got", np.int64), ("ranked", np.bool_), ("tx_ue", np.int64),
     ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64), ("ul_sig1_mw", np.float64),
-    ("dl_est_db", np.float64), ("dl_mcs1", np.int64),
+    ("dl_est_db", np.float64), ("dl_mcs1", np.int64), ("serv_rx_prb_mw", np.float64),
 ], align=True)
 UE_DIR_DTYPE = np.dtype([("olla_db", np.float64), ("pf_avg_bps", np.float64), ("last_served", np.int64),
                          ("n_act", np.int64), ("sched_bits", np.float64)], align=True)
@@ -121,9 +124,9 @@ CELL_RBG_DTYPE = np.dtype([("free", np.bool_), ("act", np.bool_), ("owner", np.i
 LINK_DTYPE = np.dtype([("rx_prb_mw", np.float64), ("gain_lin", np.float64)], align=True)
 PATTERN_DTYPE = np.dtype([("dl_symb", np.int64), ("ul", np.bool_)], align=True)
 SLOT_DTYPE = np.dtype([("d", np.int64), ("t", np.int64), ("n_symb", np.int64), ("n_re", np.int64),
-                       ("meas", np.bool_), ("mean_util", np.float64)], align=True)
+                       ("meas", np.bool_), ("mean_util", np.float64), ("touched", np.float64)], align=True)
 """The slot being simulated: direction, slot index, symbols, REs per PRB, counted (after the
-warm-up), mean PRB utilisation of all cells."""
+warm-up), mean PRB utilisation of all cells; ``touched``: sink of :func:`touch_tx_rows`."""
 
 
 def as_record(params: NamedTuple) -> np.ndarray:
@@ -144,6 +147,7 @@ class SlotState(NamedTuple):
     CR: np.ndarray
     LINK: np.ndarray
     top_cell: np.ndarray
+    top_rx_mw: np.ndarray
     bank: np.ndarray
     bank_rbg: np.ndarray
     Q: np.ndarray
@@ -190,7 +194,7 @@ def retransmissions(sl, P, c, UE, UD, H, h_rbg, CR, CELL):
         u = UE[j].pos_ue
         if not UE[u].can_tx or UD[d, u].n_act == 0:
             continue
-        best = ready_process(H, d, u, t, sl.n_symb)
+        best = ready_process(H, d, u, t, sl.n_symb, UD[d, u].n_act)
         if best < 0 or n_sched >= max_ues:
             continue
         ok = True
@@ -478,7 +482,7 @@ def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
 
 # --- 5. transmissions --------------------------------------------------------------------------
 @jit
-def _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg):
+def _interference_rbg(sl, P, c, u, p, UE, CR, top_rx_mw, top_cell, h_rbg):
     """Interference plus noise per PRB on each RBG of UE u's TB [mW] into ``CR[c].i_mw``: DL
     the k strongest cells by their RBG activity plus the rest at the mean utilisation; UL the
     cell's interference from other cells' UEs."""
@@ -491,18 +495,18 @@ def _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg):
             for kk in range(top_cell.shape[1]):
                 cc = top_cell[u, kk]
                 if cc != c and CR[cc, r].act:
-                    acc_i += LINK[u, cc].rx_prb_mw
+                    acc_i += top_rx_mw[u, kk]
             CR[c, r].i_mw = acc_i
         else:
             CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
 
 
 @jit
-def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb):
+def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, top_rx_mw, H, h_rbg, MCS, bank, rbg_first_prb):
     """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]."""
-    _interference_rbg(sl, P, c, u, p, UE, CR, LINK, top_cell, h_rbg)
+    _interference_rbg(sl, P, c, u, p, UE, CR, top_rx_mw, top_cell, h_rbg)
     if sl.d == DL:
-        s_prb = LINK[u, c].rx_prb_mw
+        s_prb = UE[u].serv_rx_prb_mw  # LINK[u, c].rx_prb_mw: c serves u
     else:
         s_prb = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin * P.ul_rx_gain
     beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
@@ -575,17 +579,37 @@ def tx_outcome(sl, P, harq, u, p, eff_lin, mean_lin, UE, UD, H, TB, Q, PK, acc):
 
 
 @jit
+def touch_tx_rows(sl, UE, CELL, h_rbg, bank, rbg_first_prb):
+    """Load the first fading gain of every TB of this slot (its trace row, HARQ RBGs and UE
+    record with it) in one tight loop before the SINR loop: the cache misses of the random
+    rows then overlap instead of stalling each TB in turn. Returns their sum (kept, so the
+    loads are not optimised away); changes no state."""
+    acc = 0.0
+    for c in range(CELL.shape[0]):
+        for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
+            u = UE[j].tx_ue
+            p = UE[j].tx_proc
+            row = UE[u].f_base + (UE[u].f_off + sl.t) % UE[u].f_period
+            r = 0
+            while r < h_rbg.shape[3] - 1 and not h_rbg[sl.d, u, p, r]:
+                r += 1
+            acc += bank[row, rbg_first_prb[r]]
+    return acc
+
+
+@jit
 def transmit_slot(SL, PA, HA, S):
     """SINR and HARQ outcome of every transmission of this slot (cell by cell; per-UE state
     only and counter-based draws, so the order does not matter)."""
     UE, CELL, CR, LINK, top_cell, H, h_rbg, MCS = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS
     UD, TB, Q, PK, acc, bank, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.bank, S.rbg_first_prb
     sl, P, harq = SL[0], PA[0], HA[0]
+    sl.touched = touch_tx_rows(sl, UE, CELL, h_rbg, bank, rbg_first_prb)
     for c in range(CELL.shape[0]):
         for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
             u = UE[j].tx_ue
             p = UE[j].tx_proc
-            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, H, h_rbg, MCS, bank, rbg_first_prb)
+            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, S.top_rx_mw, H, h_rbg, MCS, bank, rbg_first_prb)
             tx_outcome(sl, P, harq, u, p, eff, mean, UE, UD, H, TB, Q, PK, acc)
 
 
@@ -617,7 +641,7 @@ def scheduler_state(sl, P, sched, UD, CELL, CR):
 
 # --- 7. CSI measurement ------------------------------------------------------------------------
 @jit
-def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
+def _csi_interference(P, u, c, mean_last, UE, CELL, CR, top_rx_mw, top_cell):
     """DL interference plus noise per PRB [mW] that UE u measures: wideband (returned) from the
     last DL slot's load per cell, or per RBG (into ``CR[c].i_mw``; fss) from its activity."""
     i_base = UE[u].resid_prb_mw * mean_last + P.noise_prb_mw
@@ -625,7 +649,7 @@ def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
         for kk in range(top_cell.shape[1]):
             cc = top_cell[u, kk]
             if cc != c:
-                i_base += LINK[u, cc].rx_prb_mw * CELL[cc].last_util
+                i_base += top_rx_mw[u, kk] * CELL[cc].last_util
         return i_base
     n_rbg = CR.shape[1]
     for r in range(n_rbg):
@@ -633,7 +657,7 @@ def _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell):
     for kk in range(top_cell.shape[1]):
         cc = top_cell[u, kk]
         if cc != c:
-            g = LINK[u, cc].rx_prb_mw
+            g = top_rx_mw[u, kk]
             for r in range(n_rbg):
                 CR[c, r].i_mw += g * CR[cc, r].last_act_f
     return i_base
@@ -676,8 +700,8 @@ def measure_csi(t, meas, PA, S):
     for i in range(ues.size):
         u = ues[i]
         c = UE[u].serving
-        i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, LINK, top_cell)
-        s_mw = LINK[u, c].rx_prb_mw
+        i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, S.top_rx_mw, top_cell)
+        s_mw = UE[u].serv_rx_prb_mw
         if P.fss:
             eff_db, mean_lin = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
         else:
@@ -701,10 +725,22 @@ def ul_step_signal(P, UE, LINK):
 
 
 @jit
-def count_active(H, UD):
-    """Active HARQ processes per direction and UE (after a handover flush)."""
-    for d in range(H.shape[0]):
-        for u in range(H.shape[1]):
+def step_serving_rx(UE, LINK):
+    """DL received power per PRB of every UE's serving link (``UE.serv_rx_prb_mw`` [mW]): fixed
+    within a mobility step, read from the UE's own record by the CSI and the DL SINR."""
+    for u in range(UE.shape[0]):
+        UE[u].serv_rx_prb_mw = LINK[u, UE[u].serving].rx_prb_mw
+
+
+@jit
+def flush_ues(ues, H, UD, Q, PK):
+    """Handover or re-establishment of ``ues`` int64 [n] (:func:`nrsim.link.harq.flush_harq`),
+    then their active HARQ processes per direction (``UD.n_act``) recounted: the pieces keep
+    ``n_act`` up to date for everyone else, so no per-step count over all UEs is needed."""
+    flush_harq(ues, H, Q, PK)
+    for i in range(ues.size):
+        u = ues[i]
+        for d in range(H.shape[0]):
             n = 0
             for p in range(H.shape[2]):
                 n += H[d, u, p].act
@@ -733,9 +769,9 @@ def run_slot_range(t0, t1, PA, SA, HA, S, SL):
     the pieces read, ``SA`` / ``HA`` [1] the scheduler policy and the HARQ/OLLA settings
     (:func:`as_record` of :class:`nrsim.scheduler.metric.SchedulerParams` and
     :class:`nrsim.link.adaptation.HarqOlla`; a parallel loop takes records as arrays only)."""
-    count_active(S.H, S.UD)
     P = PA[0]
     ul_step_signal(P, S.UE, S.LINK)
+    step_serving_rx(S.UE, S.LINK)
     sl = SL[0]
     for t in range(t0, t1):
         meas = t >= P.warmup

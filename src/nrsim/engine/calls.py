@@ -389,7 +389,8 @@ class _Drop:
             top = np.broadcast_to(np.arange(self.n_cells), (self.n_ue, self.n_cells))
         self.top_cell = np.ascontiguousarray(top, dtype=np.int64)
         rows = np.arange(self.n_ue)[:, None]
-        self.resid_prb_mw = np.maximum(self.rx_prb_mw.sum(axis=1) - self.rx_prb_mw[rows, self.top_cell].sum(axis=1), 0.0)
+        self.top_rx_mw = np.ascontiguousarray(self.rx_prb_mw[rows, self.top_cell])  # [ue, k]: compact reads
+        self.resid_prb_mw = np.maximum(self.rx_prb_mw.sum(axis=1) - self.top_rx_mw.sum(axis=1), 0.0)
         self.LINK = np.empty(self.rx_prb_mw.shape, dtype=ck.LINK_DTYPE)
         self.LINK["rx_prb_mw"], self.LINK["gain_lin"] = self.rx_prb_mw, self.gain_lin
         self.UE["resid_prb_mw"] = self.resid_prb_mw
@@ -418,7 +419,7 @@ class _Drop:
         if moved.size:
             ho = self.cfg.mobility.handover
             if ho.harq_reset_at_handover:
-                ck.flush_harq(moved, self.H, self.Q, self.PK)
+                ck.flush_ues(moved, self.H, self.UD, self.Q, self.PK)
             if ho.olla_reset_at_handover:
                 self.olla_db[:, moved] = self.olla_start_db
             if ho.csi_reset_at_handover:
@@ -438,15 +439,15 @@ class _Drop:
         self.UE["pos_ue"] = order
         self.CELL["ue_start"], self.CELL["ue_end"] = start[:-1], start[1:]
         state = ck.SlotState(
-            self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.bank, self.bank_rbg,
+            self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank, self.bank_rbg,
             self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
             self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc)
         ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "bank_rbg", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "csi_ring",
-                     "csi_ok", "UR"):
+        for name in ("bank", "bank_rbg", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
+                     "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
     def packet_log(self, d: int) -> PacketLog:

@@ -8,7 +8,8 @@ one resource per subband; TS 38.214 V17 5.2.2.1).
   0), ``csi_ok`` bool [ring, ue]: a report was measured in that slot; ``reported_db`` [ue, rbg]
   the gNB's (wideband: all columns equal).
 
-A wideband report is the CQI of the mutual-information average over one PRB per RBG; a
+A wideband report is the CQI of the mutual-information average over one PRB per RBG (the
+sum of log2(1 + SINR) taken as the log2 of the product: one log2 per report); a
 subband report has one CQI per RBG, measured on its middle PRB (one fading sample per
 subband: the EESM over all its PRBs made the slot loop 3x slower, docs/video.md).
 """
@@ -47,12 +48,18 @@ def wideband_report(inv_lin, bank_rbg, row, CQ, csi_ring, ring, u):
     and returns (the effective SINR [dB], the wideband SINR KPI; the mean SINR over the
     measured PRBs [lin], the static slot run's ``mean_sinr_db``)."""
     n_rbg = bank_rbg.shape[1]
-    mi = 0.0
+    prod = 1.0  # product of (1 + SINR): one log2 for the sum of the logs
     lin = 0.0
     for r in range(n_rbg):
         x = inv_lin * bank_rbg[row, r]
-        mi += math.log2(1.0 + x)
+        prod *= 1.0 + x
         lin += x
+    if math.isfinite(prod):
+        mi = math.log2(prod)
+    else:  # overflow (mean SINR above ~170 dB) or NaN: the sum of the logs
+        mi = 0.0
+        for r in range(n_rbg):
+            mi += math.log2(1.0 + inv_lin * bank_rbg[row, r])
     eff_db = mi_effective_db(mi, n_rbg)
     thr = CQ["thr_db"]
     cq = np.searchsorted(thr[:thr.size - 1], eff_db, side="right")  # CQI 0..15
@@ -69,13 +76,18 @@ def subband_report(s_mw, i_rbg_mw, bank_rbg, row, CQ, csi_ring, ring, u):
     n_rbg = bank_rbg.shape[1]
     thr = CQ["thr_lin"]
     thr = thr[:thr.size - 1]
-    mi = 0.0
+    prod = 1.0  # product of (1 + SINR): one log2 for the sum of the logs
     lin = 0.0
     for r in range(n_rbg):
         x = s_mw / i_rbg_mw[r] * bank_rbg[row, r]
         csi_ring[ring, u, r] = CQ[cqi_thresholds_met(thr, x)].sinr_db
-        mi += math.log2(1.0 + x)
+        prod *= 1.0 + x
         lin += x
+    if math.isfinite(prod):
+        return mi_effective_db(math.log2(prod), n_rbg), lin / n_rbg
+    mi = 0.0  # overflow (mean SINR above ~170 dB) or NaN: the sum of the logs
+    for r in range(n_rbg):
+        mi += math.log2(1.0 + s_mw / i_rbg_mw[r] * bank_rbg[row, r])
     return mi_effective_db(mi, n_rbg), lin / n_rbg
 
 

@@ -48,13 +48,21 @@ def free_process(H, d, u):
 
 
 @jit
-def ready_process(H, d, u, t, n_symb):
+def ready_process(H, d, u, t, n_symb, n_act):
     """The earliest-ready active process of UE u whose retransmission may go in slot t with
-    ``n_symb`` symbols; -1 when none."""
+    ``n_symb`` symbols (the first such process on a tie); -1 when none. ``n_act``: the UE's
+    active processes in direction d (the scan stops after the last of them; new TBs take the
+    lowest idle process, so they sit at the low indices)."""
     best = -1
+    seen = 0
     for p in range(H.shape[2]):
+        if seen >= n_act:
+            break
         h = H[d, u, p]
-        if h.act and h.ready <= t and h.nsymb <= n_symb:
+        if not h.act:
+            continue
+        seen += 1
+        if h.ready <= t and h.nsymb <= n_symb:
             if best < 0 or h.ready < H[d, u, best].ready:
                 best = p
     return best

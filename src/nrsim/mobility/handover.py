@@ -67,6 +67,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.compiled import jit
+
 NO_CELL = -1  # internal marker for "none" in state arrays (never returned to users)
 PHASE_NONE, PHASE_PREPARING, PHASE_EXECUTING, PHASE_REPORTING, PHASE_CHO_PREPARED = 0, 1, 2, 3, 4
 _EPS_S = 1e-9  # time comparisons on step multiples
@@ -118,6 +120,52 @@ def l3_coefficient(k: int, dt_s: float = L3_REFERENCE_PERIOD_S) -> float:
     constant is kept (k = 0 disables filtering)."""
     a = 1.0 / 2.0 ** (k / 4.0)
     return 1.0 - (1.0 - a) ** (dt_s / L3_REFERENCE_PERIOD_S)
+
+
+@jit
+def l3_filter_inplace(filtered, measured, a: float) -> None:
+    """One step of the L3 filter of TS 38.331 5.5.3.2 in place: F <- (1 - a) F + a M over
+    ``filtered`` and ``measured`` float64 [ue, cell] (the same operations, in the same order,
+    as the NumPy expression ``(1 - a) * F + a * M``: bit-identical results)."""
+    b = 1.0 - a
+    for u in range(filtered.shape[0]):
+        for c in range(filtered.shape[1]):
+            filtered[u, c] = b * filtered[u, c] + a * measured[u, c]
+
+
+@jit
+def add_serving(total, filtered, serving) -> None:
+    """``total[u] += filtered[u, serving[u]]`` for every UE u (time sums of the serving cell's
+    filtered quantity)."""
+    for u in range(total.shape[0]):
+        total[u] += filtered[u, serving[u]]
+
+
+@jit
+def best_neighbour(filtered, serving):
+    """(serving value [ue], strongest other cell [ue], its value [ue]) of ``filtered`` float64
+    [ue, cell]: as ``argmax`` over the row with the serving cell masked to -inf (the first
+    maximum; a NaN counts as the maximum, as in NumPy)."""
+    n_ue, n_cells = filtered.shape
+    serv_f = np.empty(n_ue)
+    best_n = np.empty(n_ue, dtype=np.int64)
+    best_f = np.empty(n_ue)
+    for u in range(n_ue):
+        s = serving[u]
+        serv_f[u] = filtered[u, s]
+        b = 0
+        bv = -np.inf if s == 0 else filtered[u, 0]
+        if bv == bv:  # (a NaN first stays the maximum)
+            for c in range(1, n_cells):
+                v = filtered[u, c]
+                if c != s and not v <= bv:  # larger, or NaN: the first NaN is the maximum
+                    b = c
+                    bv = v
+                    if v != v:
+                        break
+        best_n[u] = b
+        best_f[u] = bv
+    return serv_f, best_n, best_f
 
 
 @dataclass
@@ -193,7 +241,6 @@ class HandoverState:
         [ue] of the current serving cell (radio-link monitoring, report and command delivery)."""
         p = self.p
         n_ue = rsrp_dbm.shape[0]
-        rows = np.arange(n_ue)
         a = l3_coefficient(p.l3_filter_k, self.dt_s)
         for q, m in (("rsrp", rsrp_dbm), ("rsrq", rsrq_db), ("sinr", sinr_db)):
             if m is None:
@@ -201,11 +248,16 @@ class HandoverState:
                     raise ValueError(f"trigger quantity {q!r} needs its measurement in step()")
                 continue
             old = self.filtered.get(q)
-            self.filtered[q] = m.astype(np.float64).copy() if old is None else (1.0 - a) * old + a * m
+            if old is None:
+                self.filtered[q] = m.astype(np.float64).copy()
+            elif m.dtype == np.float64 and m.shape == old.shape:  # compiled, in place
+                l3_filter_inplace(old, m, a)
+            else:  # other dtypes round as NumPy promotes them
+                self.filtered[q] = (1.0 - a) * old + a * m
         self.filtered_dbm = self.filtered[p.trigger_quantity if p.event == "A3" else "rsrp"]
         f = self.filtered_dbm
         for q, fq in self.filtered.items():
-            self.serving_sum[q] += fq[rows, self.serving]
+            add_serving(self.serving_sum[q], fq, self.serving)
         self.serving_n += 1
         connected = t_s >= self.in_rlf_until_s - _EPS_S
 
@@ -274,11 +326,7 @@ class HandoverState:
             connected[u] = False
 
         # --- measurement events with time-to-trigger -------------------------------------
-        serv_f = f[rows, self.serving]
-        masked = f.copy()
-        masked[rows, self.serving] = -np.inf
-        best_n = np.argmax(masked, axis=1)
-        best_f = masked[rows, best_n]
+        serv_f, best_n, best_f = best_neighbour(f, self.serving)
         if p.event == "A3":
             # with CHO the report that starts the preparation uses its own (lower) offset
             off = p.cho_preparation_offset_db if p.conditional else p.a3_offset_db
