@@ -45,6 +45,9 @@ class SchedulerInput:
         retransmission in this slot).
     buffer_bits : float64 [ue]
         Bits waiting for a first transmission (``inf`` under full buffer).
+    direction : str
+        ``"dl"`` or ``"ul"``: the link direction of this slot (``slots.scheduler.plugin_directions``;
+        one scheduler instance per direction, so its state is per direction).
     """
 
     slot: int
@@ -55,6 +58,7 @@ class SchedulerInput:
     available: NDArray[np.bool_]
     eligible: NDArray[np.bool_]
     buffer_bits: NDArray[np.float64]
+    direction: str = "dl"
 
     @property
     def n_ue(self) -> int:
