@@ -28,6 +28,14 @@ lives in its leaf package:
 7. measure the CSI of the UEs due to report (:func:`measure_csi`;
    :mod:`nrsim.link.csi`).
 
+The slot is grouped as :func:`open_slot` (1-2), per direction :func:`open_direction`, the
+scheduling (3; :func:`schedule_slot` for the built-in policies), :func:`close_direction`
+(4-6), and :func:`close_slot` (7). :func:`run_slot_range` runs them for a whole step in one
+compiled call; a run with a scheduler plugin (:mod:`nrsim.scheduler.plugin`) calls the same
+pieces slot by slot from Python (``nrsim.engine.calls._Drop._plugin_slot_range``) with
+:func:`plugin_input`, the plugin's allocation and :func:`start_allocated` as step 3. Both
+paths start a TB on given RBGs with :func:`start_on_rbgs`.
+
 State (record dtypes below; every random draw is a counter-based uniform keyed by (run key,
 slot, UE, direction), and a cell's pieces touch only its own UEs' state, so results do not
 depend on the order in which cells are processed; the cell loops are serial today: a

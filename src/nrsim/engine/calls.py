@@ -8,7 +8,7 @@ A run is ``mobility.enabled`` and ``slots.enabled`` together. Per drop:
    (spatially consistent shadowing and LOS), filters the measurements and decides
    handovers (A3/A5 with TTT), interruptions and radio-link failures.
 2. Within each step the compiled slot loop (:mod:`nrsim.engine.call_kernels`) runs the
-   step's slots for all UEs: DL and UL packet queues with delay budgets, the QoS scheduler
+   step's slots for all UEs: DL and UL packet queues with delay budgets, the scheduler (a built-in policy, or a plugin from Python)
    per cell, TBS, per-PRB SINR with TDL fading, EESM, HARQ with chase combining, OLLA and
    CSI. A UE in a handover interruption or in RLF/re-establishment sends and receives
    nothing; its packets wait and expire at their deadline. At a handover the HARQ
