@@ -163,6 +163,14 @@ def test_plugin_in_a_moving_video_run(plug: Path) -> None:
 
 
 def test_plugin_directions_are_checked() -> None:
+    """The list itself, and an uplink plugin where the run stays on the static slot engine
+    (the sparse link form), which schedules plugins in the downlink only."""
+    sparse = [*STATIC, "slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:A", "interference.mode=sparse",
+              "deployment.wraparound=false"]
+    nrsim.load_config("uma-default", sparse)  # DL only: fine
+    with pytest.raises(nrsim.ConfigError) as e:
+        nrsim.load_config("uma-default", [*sparse, "slots.scheduler.plugin_directions=['dl','ul']"])
+    assert e.value.field == "slots.scheduler.plugin_directions"
     for bad in ("[]", "['dl','dl']", "['down']"):
         with pytest.raises(nrsim.ConfigError):
             nrsim.load_config("uma-default", [*STATIC, "slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:A",

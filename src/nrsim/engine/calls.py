@@ -592,8 +592,15 @@ def static_call_config(cfg: ScenarioConfig) -> ScenarioConfig:
 
 def check_static_core_config(cfg: ScenarioConfig) -> None:
     """What a static slot run on the call core supports (raised at load time, ConfigError
-    naming the field); :func:`static_run_on_core` keeps the rest on the static slot engine."""
+    naming the field); :func:`static_run_on_core` keeps the rest on the static slot engine,
+    whose scheduler plugins schedule the downlink only."""
     if not static_run_on_core(cfg):
+        s = cfg.slots.scheduler
+        if cfg.slots.enabled and s.name == "plugin" and "ul" in s.plugin_directions:
+            raise ConfigError(
+                f"slots.scheduler.plugin_directions = {s.plugin_directions}: this run stays on the static "
+                "slot engine (the sparse link form, or full-buffer/FTP cdl-38901 fading), where a plugin "
+                "schedules the downlink only; use ['dl']", field="slots.scheduler.plugin_directions")
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     max_s = _core_max_duration_s(cfg)
