@@ -97,23 +97,27 @@ def test_subband_cqi_reads_every_prb_not_the_middle_one() -> None:
     np.testing.assert_array_equal(ring[0, 0], CQ["sinr_db"][[want, want]])
 
 
-def test_wideband_report_is_the_cqi_of_all_prbs() -> None:
-    """The wideband CQI is the EESM oracle's over all PRBs of the band, and its mean SINR the
-    mean over them."""
+def test_wideband_report_is_the_mi_cqi_of_the_rbg_middle_prbs() -> None:
+    """The wideband CQI is that of the mutual-information average SINR of each RBG's middle
+    PRB, and its mean SINR the mean over those PRBs."""
     ll, thr_lin, CQ = _tables()
     rng = np.random.default_rng(4)
     first = _rbgs(rng, 17, 16)
     n_prb = int(first[-1])
+    mid = (first[:-1] + first[1:]) // 2
     bank = rng.exponential(size=(30, n_prb)).astype(np.float32)
     ring = np.zeros((1, 30, 17))
     seen = set()
+    thr_db = 10.0 * np.log10(thr_lin)
     for u in range(30):
         inv = 10 ** rng.uniform(-1.0, 3.0)
-        _, mean_lin = wideband_report(inv, bank, u, first, CQ, np.empty(n_prb), ring, 0, u)
-        x = inv * bank[u].astype(np.float64)
+        eff_db, mean_lin = wideband_report(inv, bank, u, first, CQ, np.empty(n_prb), ring, 0, u)
+        x = inv * bank[u, mid].astype(np.float64)
         np.testing.assert_allclose(mean_lin, x.mean(), rtol=1e-12)
-        want, tie = _eesm_cqi(x, thr_lin, ll.cqi_beta)
-        if not tie:
+        mi_db = 10.0 * np.log10(2.0 ** np.mean(np.log2(1.0 + x)) - 1.0)
+        np.testing.assert_allclose(eff_db, mi_db, rtol=1e-9, atol=1e-9)
+        if np.min(np.abs(thr_db - mi_db)) > 1e-6:
+            want = int(np.searchsorted(thr_db, mi_db, side="right"))
             assert ring[0, u, 0] == CQ["sinr_db"][want], u
             seen.add(want)
     assert len(seen) > 5
