@@ -83,10 +83,9 @@ def test_head_rank_follows_the_head_packet() -> None:
     assert h == 1 and tq.head_rank(Q, PK, 0, 0) == (PK["prio"][h], PK["deadline_s"][h])
 
 
-def test_csi_fading_rows_are_the_reporting_ues_bank_rows() -> None:
+def test_csi_fading_rows_are_the_reporting_ues_trace_rows() -> None:
     rng = np.random.default_rng(5)
-    n_ue, n_rbg, period, t = 17, 6, 4, 11
-    bank_rbg = rng.random((50, n_rbg)).astype(np.float32)
+    n_ue, period, t = 17, 4, 11
     UE = np.zeros(n_ue, dtype=ck.UE_DTYPE)
     UE["can_tx"] = rng.random(n_ue) < 0.7
     UE["f_period"] = 8
@@ -94,11 +93,10 @@ def test_csi_fading_rows_are_the_reporting_ues_bank_rows() -> None:
     UE["f_off"] = rng.integers(0, 8, n_ue)
     P = np.zeros(1, dtype=ck.PARAM_DTYPE)
     P["cqi_period"] = period
-    ues, g = ck._csi_fading_rows(t, P[0], UE, bank_rbg)
+    ues, rows = ck._csi_fading_rows(t, P[0], UE)
     want = [u for u in range(n_ue) if (t - u) % period == 0 and UE["can_tx"][u]]
     np.testing.assert_array_equal(ues, want)
-    rows = UE["f_base"][want] + (UE["f_off"][want] + t) % UE["f_period"][want]
-    np.testing.assert_array_equal(g, bank_rbg[rows])
+    np.testing.assert_array_equal(rows, UE["f_base"][want] + (UE["f_off"][want] + t) % UE["f_period"][want])
 
 
 def test_ul_step_signal_is_the_serving_link_one_prb_signal() -> None:
@@ -206,29 +204,30 @@ def _cq():
     from nrsim.link.csi import cqi_records
 
     thr_db = np.linspace(-6.0, 20.0, 15)
-    return cqi_records(thr_db, 10 ** (thr_db / 10), np.linspace(-8.0, 22.0, 16))
+    return cqi_records(thr_db, 10 ** (thr_db / 10), np.linspace(1.5, 40.0, 15), np.linspace(-8.0, 22.0, 16))
 
 
-def test_csi_reports_take_the_mutual_information_as_one_log_of_the_product() -> None:
-    """Wideband and subband reports: the effective SINR from log2 of the product of (1 + SINR)
-    equals the sum of the logs (to rounding) with the same CQIs, also where the product
-    overflows (the sum then)."""
+def test_csi_reports_take_the_mutual_information_as_one_log_per_rbg() -> None:
+    """Wideband and subband reports: the mutual-information average over all PRBs from one
+    log2 of the product of (1 + SINR) per RBG equals the sum of the logs (to rounding), also
+    where a product overflows (the sum then); the mean SINR is over all PRBs."""
     rng = np.random.default_rng(8)
     CQ = _cq()
-    n_rbg = 18
-    g = rng.exponential(size=(30, n_rbg)).astype(np.float32)
+    first = np.array([0, 4, 8, 12, 16, 20, 23], dtype=np.int64)  # a short last RBG
+    n_rbg, n_prb = first.size - 1, int(first[-1])
+    g = rng.exponential(size=(30, n_prb)).astype(np.float32)
     ring = np.zeros((1, 30, n_rbg))
+    buf = np.empty(n_prb)
     for i, inv in enumerate(np.concatenate([10 ** rng.uniform(-1.5, 3.0, 28), [1e290, 1e300]])):
         x = inv * g[i].astype(np.float64)
-        want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_rbg) - 1 + 1e-30)
-        got_db, got_lin = wideband_report(inv, g, i, CQ, ring, 0, i)
+        want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_prb) - 1 + 1e-30)
+        got_db, got_lin = wideband_report(inv, g, i, first, CQ, buf, ring, 0, i)
         assert np.isfinite(got_db)
         np.testing.assert_allclose(got_lin, x.mean(), rtol=1e-12)
         np.testing.assert_allclose(got_db, want_db, rtol=1e-12, atol=1e-12)
-        cq = np.searchsorted(CQ["thr_db"][:-1], want_db, side="right")
-        assert ring[0, i, 0] == CQ["sinr_db"][cq]
         i_rbg = rng.uniform(0.5, 2.0, n_rbg)
-        got_sb, _ = subband_report(inv * 1e-3, i_rbg, g, i, CQ, ring, 0, i)
-        x_sb = inv * 1e-3 / i_rbg * g[i].astype(np.float64)
-        want_sb = 10 * np.log10(2 ** (np.log2(1 + x_sb).sum() / n_rbg) - 1 + 1e-30)
+        got_sb, got_sb_lin = subband_report(inv * 1e-3, i_rbg, g, i, first, CQ, buf, ring, 0, i)
+        x_sb = inv * 1e-3 / np.repeat(i_rbg, np.diff(first)) * g[i].astype(np.float64)
+        want_sb = 10 * np.log10(2 ** (np.log2(1 + x_sb).sum() / n_prb) - 1 + 1e-30)
         np.testing.assert_allclose(got_sb, want_sb, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got_sb_lin, x_sb.mean(), rtol=1e-12)

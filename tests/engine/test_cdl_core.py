@@ -14,7 +14,7 @@ from nrsim.engine.calls import run_mobile_calls, run_static_calls, static_call_c
 from nrsim.engine.slot_setup import slot_drop
 from nrsim.engine.mobility import motion_drop
 from nrsim.engine.snapshot import build_layout, channel_params
-from nrsim.link.frame import prb_centre_frequencies_hz, rbg_of_prb, slot_duration_s
+from nrsim.link.frame import prb_centre_frequencies_hz, slot_duration_s
 from nrsim.link.numerology import n_rb
 
 MOVING = ["slots.fading.model=cdl-38901", "deployment.ue.per_sector=2", "radio.bandwidth_mhz=20",
@@ -38,13 +38,11 @@ def _fading(cfg, *, constant_velocity: bool, speed_kmh=None):
     layout = build_layout(cfg)
     md = motion_drop(cfg, 0, layout)
     n_prb = n_rb(cfg.radio.bandwidth_mhz, SCS_KHZ, cfg.channel.fc_ghz)
-    prb_rbg = rbg_of_prb(n_prb, cfg.slots.rbg_config)
-    first = np.searchsorted(prb_rbg, np.arange(int(prb_rbg[-1]) + 2)).astype(np.int64)
     slot_s = slot_duration_s(SCS_KHZ)
     n_sub = int(round(cfg.mobility.step_ms / 1e3 / slot_s))
     n = md.state.ues.n_ue
     speed = np.full(n, 30.0) if speed_kmh is None else speed_kmh
-    f = CdlStepFading(cfg, md, speed, prb_centre_frequencies_hz(n_prb, SCS_KHZ), slot_s, n_sub, first,
+    f = CdlStepFading(cfg, md, speed, prb_centre_frequencies_hz(n_prb, SCS_KHZ), slot_s, n_sub,
                       constant_velocity=constant_velocity)
     return f, md, layout
 
@@ -67,8 +65,6 @@ def test_rows_follow_the_kernels_trace_formula(moving):
     base, off, period = f.rows()
     t = 7 * f.n_sub + 5
     np.testing.assert_array_equal(base + (off + t) % period, np.arange(f.n_ue) * f.n_sub + 5)
-    mid = f.rbg_mid
-    np.testing.assert_array_equal(f.bank_rbg, f.bank[:, mid])
 
 
 def test_unit_mean_gain(moving):

@@ -2,13 +2,13 @@
 13 and 12): a bank refilled before every mobility step for moving and static call runs.
 
 The compiled slot loop (:mod:`nrsim.engine.call_kernels`) reads the fast fading of each UE's
-serving link from ``bank`` float32 [row, prb] and ``bank_rbg`` float32 [row, rbg] at row(t) =
+serving link from ``bank`` float32 [row, prb] at row(t) =
 ``f_base`` + (``f_off`` + t) mod ``f_period``. Here ``f_base = ue * n_sub``, ``f_off = 0``,
 ``f_period = n_sub`` (the slots of one mobility step): before step k
 (:meth:`CdlStepFading.fill`) rows ``ue * n_sub + q`` receive the unit-mean per-PRB power gain
 of UE ue's *current* serving link in slot ``k * n_sub + q`` (:mod:`nrsim.channel.fading.cdl`:
-``|H(t, f)|^2`` over the sum of the ray powers), ``bank_rbg`` the gain at each RBG's middle
-PRB (as the TDL bank), so the kernels read it exactly as a TDL trace.
+``|H(t, f)|^2`` over the sum of the ray powers), so the kernels read it exactly as a TDL
+trace.
 
 Links. The rays of a (UE, cell) link are drawn when it first serves the UE
 (:func:`nrsim.channel.fading.cdl.draw_link_rays`), from the link's geometry at that step
@@ -121,14 +121,14 @@ class CdlStepFading:
     speed_kmh : float64 [ue] fading speed of each UE [km/h], used with ``constant_velocity``
     (static runs, the Doppler ablation), otherwise the trajectory gives the velocity;
     freqs_hz : float64 [prb] PRB centres relative to the carrier [Hz]; slot_s : slot [s];
-    n_sub : slots per mobility step; rbg_first_prb : int64 [rbg + 1].
+    n_sub : slots per mobility step.
 
-    ``bank`` float32 [ue * n_sub, prb] and ``bank_rbg`` float32 [ue * n_sub, rbg] are filled
-    in place by :meth:`fill`; :meth:`rows` gives the kernels' (f_base, f_off, f_period) [ue].
+    ``bank`` float32 [ue * n_sub, prb] is filled in place by :meth:`fill`; :meth:`rows` gives
+    the kernels' (f_base, f_off, f_period) [ue].
     """
 
     def __init__(self, cfg: ScenarioConfig, md, speed_kmh: NDArray[np.float64], freqs_hz: NDArray[np.float64],
-                 slot_s: float, n_sub: int, rbg_first_prb: NDArray[np.int64], *, constant_velocity: bool) -> None:
+                 slot_s: float, n_sub: int, *, constant_velocity: bool) -> None:
         params = channel_params(cfg)
         check_cdl_scenario(params.scenario)
         layout = md.state.layout
@@ -155,9 +155,6 @@ class CdlStepFading:
         self.velocity0 = ue_velocity_mps(speed_kmh, seed=seed, drop=drop) if constant_velocity else None
         n_rows = self.n_ue * self.n_sub
         self.bank = np.zeros((n_rows, self.freqs_hz.size), dtype=np.float32)
-        first = np.asarray(rbg_first_prb, dtype=np.int64)
-        self.rbg_mid = (first[:-1] + first[1:]) // 2
-        self.bank_rbg = np.zeros((n_rows, self.rbg_mid.size), dtype=np.float32)
         self.cache = RayCache(self.n_ue, layout.n_cells)
         n_blocks = -(-self.n_ue // BLOCK_UES)
         self.block_refresh: list[ResponseRefresh | None] = [None] * n_blocks
@@ -230,9 +227,8 @@ class CdlStepFading:
                 self.block_vel[u0:u1] = vel[u0:u1]
             fill_gain_rows(self.block_refresh[b], self.block_scale[b], self.bank, (k - self.block_step[b]) * self.dt_s,
                            self.n_sub, self.n_sub, row0=u0 * self.n_sub)
-        np.take(self.bank, self.rbg_mid, axis=1, out=self.bank_rbg)
 
     @property
     def nbytes(self) -> int:
         """Memory of the bank and the ray cache [bytes]."""
-        return int(self.bank.nbytes + self.bank_rbg.nbytes + self.cache.nbytes)
+        return int(self.bank.nbytes + self.cache.nbytes)

@@ -63,8 +63,7 @@ depend on the order in which cells are processed; the cell loops are serial toda
   ``top_rx_mw`` float64 [ue, k] their ``LINK.rx_prb_mw`` (compact: one UE's in one cache line
   or two, not k scattered ``LINK`` records).
 - ``bank`` float32 [row, prb] fast-fading power gain (unit mean) of the UE's serving link (the
-  UL reads the same trace: TDD reciprocity); ``bank_rbg`` float32 [row, rbg] at each RBG's
-  middle PRB (CSI).
+  UL reads the same trace: TDD reciprocity; the CSI reads all PRBs of a row).
 - queues ``Q`` / packets ``PK``: :mod:`nrsim.traffic.queue`; HARQ ``H`` / ``h_rbg``, TB
   tables ``TB`` and ``MCS`` (float64 [3, mcs], contiguous rows): :mod:`nrsim.link.harq`; ``CQ``, ``csi_ring``, ``csi_ok``:
   :mod:`nrsim.link.csi`.
@@ -157,7 +156,6 @@ class SlotState(NamedTuple):
     top_cell: np.ndarray
     top_rx_mw: np.ndarray
     bank: np.ndarray
-    bank_rbg: np.ndarray
     Q: np.ndarray
     PK: np.ndarray
     H: np.ndarray
@@ -776,31 +774,26 @@ def _csi_interference(P, u, c, mean_last, UE, CELL, CR, top_rx_mw, top_cell):
 
 
 @jit
-def _csi_fading_rows(t, P, UE, bank_rbg):
+def _csi_fading_rows(t, P, UE):
     """The UEs that report in slot t (every ``cqi_period`` slots, staggered by UE index; only
-    UEs that may transmit) -> (UEs int64 [n], their fading rows float32 [n, rbg]): the rows
-    gathered in one tight loop first, so their cache misses overlap."""
+    UEs that may transmit) -> (UEs int64 [n], their fading trace rows int64 [n])."""
     ues = np.empty((UE.shape[0] + P.cqi_period - 1) // P.cqi_period, dtype=np.int64)
+    rows = np.empty_like(ues)
     n = 0
     for u in range(t % P.cqi_period, UE.shape[0], P.cqi_period):  # (t - u) % cqi_period == 0
         if UE[u].can_tx:
             ues[n] = u
+            rows[n] = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
             n += 1
-    g = np.empty((n, bank_rbg.shape[1]), dtype=bank_rbg.dtype)
-    for i in range(n):
-        u = ues[i]
-        row = UE[u].f_base + (UE[u].f_off + t) % UE[u].f_period
-        for r in range(bank_rbg.shape[1]):
-            g[i, r] = bank_rbg[row, r]
-    return ues[:n], g
+    return ues[:n], rows[:n]
 
 
 @jit
 def measure_csi(t, meas, PA, S):
-    """CSI reports due in slot t (:func:`_csi_fading_rows`): subband (fss) or wideband
-    (:mod:`nrsim.link.csi`)."""
+    """CSI reports due in slot t (:func:`_csi_fading_rows`): subband (fss) or wideband, each
+    from the per-PRB SINRs of all PRBs (:mod:`nrsim.link.csi`)."""
     UE, CELL, CR, LINK, top_cell, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.CQ
-    csi_ring, csi_ok, acc = S.csi_ring, S.csi_ok, S.acc
+    csi_ring, csi_ok, acc, bank, rbg_first_prb = S.csi_ring, S.csi_ok, S.acc, S.bank, S.rbg_first_prb
     P = PA[0]
     mean_last = 0.0
     for c in range(CELL.shape[0]):
@@ -808,16 +801,17 @@ def measure_csi(t, meas, PA, S):
     mean_last /= CELL.shape[0]
     ring = t % csi_ring.shape[0]
     i_rbg = CR["i_mw"]
-    ues, g = _csi_fading_rows(t, P, UE, S.bank_rbg)
+    ues, rows = _csi_fading_rows(t, P, UE)
+    buf = np.empty(rbg_first_prb[rbg_first_prb.shape[0] - 1])  # per-PRB SINRs
     for i in range(ues.size):
         u = ues[i]
         c = UE[u].serving
         i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, S.top_rx_mw, top_cell)
         s_mw = UE[u].serv_rx_prb_mw
         if P.fss:
-            eff_db, mean_lin = subband_report(s_mw, i_rbg[c], g, i, CQ, csi_ring, ring, u)
+            eff_db, mean_lin = subband_report(s_mw, i_rbg[c], bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
         else:
-            eff_db, mean_lin = wideband_report(s_mw / i_mw, g, i, CQ, csi_ring, ring, u)
+            eff_db, mean_lin = wideband_report(s_mw / i_mw, bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db

@@ -212,7 +212,7 @@ class _Drop:
             speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
         self.cdl = None
         if fad.enabled and fad.model == CDL_MODEL:  # the clustered channel, refilled every step
-            self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub, self.rbg_first_prb,
+            self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub,
                                      constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None)
             self.bank = self.cdl.bank
             self.f_base, self.f_off, self.f_period = self.cdl.rows()
@@ -229,8 +229,6 @@ class _Drop:
             self.f_base = np.zeros(n, dtype=np.int64)
             self.f_off = np.zeros(n, dtype=np.int64)
             self.f_period = np.ones(n, dtype=np.int64)
-        mid = (self.rbg_first_prb[:-1] + self.rbg_first_prb[1:]) // 2
-        self.bank_rbg = np.ascontiguousarray(self.bank[:, mid]) if self.cdl is None else self.cdl.bank_rbg  # [row, rbg]
         # traffic, both directions (packet flows of nrsim.traffic)
         dl, ul = self._flows(cfg, drop, n)
         # one queue per UE, direction and logical channel (voice; video and best effort):
@@ -332,7 +330,7 @@ class _Drop:
                      ("scale_db", self.tabs.scale_db)):
             self.TB[f] = v
         self.MCS = mcs_rows(ll.mcs_thr_db, ll.mcs_se, ll.mcs_beta)
-        self.CQ = cqi_records(ll.cqi_thr_db, db_to_lin(ll.cqi_thr_db), ll.cqi_sinr_db)
+        self.CQ = cqi_records(ll.cqi_thr_db, db_to_lin(ll.cqi_thr_db), ll.cqi_beta, ll.cqi_sinr_db)
         self.SL = np.zeros(1, dtype=ck.SLOT_DTYPE)
         self.serving = np.zeros(n, dtype=np.int64)
         self.started = False
@@ -439,7 +437,7 @@ class _Drop:
         self.UE["pos_ue"] = order
         self.CELL["ue_start"], self.CELL["ue_end"] = start[:-1], start[1:]
         state = ck.SlotState(
-            self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank, self.bank_rbg,
+            self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank,
             self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
             self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc)
         if self.plugins[ck.DL] is None and self.plugins[ck.UL] is None:
@@ -487,7 +485,7 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "bank_rbg", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
+        for name in ("bank", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
                      "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
