@@ -231,7 +231,6 @@ def test_call_run_outputs_capacity_and_cli(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("override, field", [
     (["slots.traffic.model=full_buffer"], "slots.traffic.model"),
-    (["slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:Sched"], "slots.scheduler.name"),
     (["mobility.step_ms=10.25", "mobility.channel_update_ms=102.5"], "mobility.step_ms"),
     (["slots.n_slots=5000"], "slots.n_slots"),
 ])

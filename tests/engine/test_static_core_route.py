@@ -28,6 +28,7 @@ def test_routing_rule() -> None:
     assert static_run_on_core(_cfg())
     assert static_run_on_core(_cfg("slots.traffic.model=ftp3"))
     assert static_run_on_core(_cfg("slots.traffic.model=full_buffer"))
+    assert static_run_on_core(_cfg("slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:Sched"))
     # what the core cannot do yet stays on the static slot engine (docs/slots.md)
     assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer", "slots.fading.model=cdl-38901"))
     assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer", "interference.mode=sparse"))

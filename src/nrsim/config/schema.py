@@ -462,14 +462,21 @@ class SlotSchedulerConfig(FrozenModel):
     engine is always frequency-selective (docs/video.md)."""
     plugin: Annotated[str, Field(min_length=3, pattern=r"^.+:[A-Za-z_][A-Za-z0-9_]*$")] | None = None
     """``path/to/file.py:ClassName`` of a user scheduler, built as ClassName(n_ue, **plugin_params)
-    (``name = "plugin"``; downlink only). Python code: runs only with ``--allow-plugins``."""
+    (``name = "plugin"``; the directions of ``plugin_directions``). Python code: runs only with
+    ``--allow-plugins``."""
     plugin_params: dict[str, float | int | str | bool] = {}
     """Keyword arguments of the plugin class."""
+    plugin_directions: list[Literal["dl", "ul"]] = ["dl"]
+    """Link directions the plugin schedules (one instance per direction; ``inp.direction``
+    tells which); the others run proportional fair (``pf_alpha``, ``pf_beta``). Default: the
+    downlink only, as before plugins ran on the slot core."""
 
     @model_validator(mode="after")
     def _plugin_named(self) -> "SlotSchedulerConfig":
         if self.name == "plugin" and not self.plugin:
             raise ValueError("name = 'plugin' needs plugin = 'path/to/file.py:ClassName'")
+        if not self.plugin_directions or len(set(self.plugin_directions)) != len(self.plugin_directions):
+            raise ValueError(f"plugin_directions = {self.plugin_directions}: one or both of 'dl', 'ul', each once")
         return self
 
 

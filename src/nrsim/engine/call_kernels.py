@@ -28,6 +28,14 @@ lives in its leaf package:
 7. measure the CSI of the UEs due to report (:func:`measure_csi`;
    :mod:`nrsim.link.csi`).
 
+The slot is grouped as :func:`open_slot` (1-2), per direction :func:`open_direction`, the
+scheduling (3; :func:`schedule_slot` for the built-in policies), :func:`close_direction`
+(4-6), and :func:`close_slot` (7). :func:`run_slot_range` runs them for a whole step in one
+compiled call; a run with a scheduler plugin (:mod:`nrsim.scheduler.plugin`) calls the same
+pieces slot by slot from Python (``nrsim.engine.calls._Drop._plugin_slot_range``) with
+:func:`plugin_input`, the plugin's allocation and :func:`start_allocated` as step 3. Both
+paths start a TB on given RBGs with :func:`start_on_rbgs`.
+
 State (record dtypes below; every random draw is a counter-based uniform keyed by (run key,
 slot, UE, direction), and a cell's pieces touch only its own UEs' state, so results do not
 depend on the order in which cells are processed; the cell loops are serial today: a
@@ -257,6 +265,17 @@ def _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL
 
 
 @jit
+def startable_bits(d, u, UE, UD, H, Q):
+    """Queued bits of UE u in direction d if it may start a new TB in this slot (may transmit,
+    not retransmitting, data beyond :data:`nrsim.traffic.queue.TOL_BITS`, an idle HARQ
+    process), else 0."""
+    if not UE[u].can_tx or UD[d, u].sched_bits < 0.0 or UD[d, u].n_act >= H.shape[2]:
+        return 0.0
+    queued = queued_bits(Q, d, u)
+    return queued if queued > TOL_BITS else 0.0
+
+
+@jit
 def collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb):
     """UEs of cell c that may get a new TB (may transmit, not retransmitting, queued bits, an
     idle HARQ process) at positions ``CELL.ue_start + i``; returns their count."""
@@ -265,10 +284,8 @@ def collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, r
     n_c = 0
     for j in range(lo, CELL[c].ue_end):
         u = UE[j].pos_ue
-        if not UE[u].can_tx or UD[d, u].sched_bits < 0.0:
-            continue
-        queued = queued_bits(Q, d, u)
-        if queued <= TOL_BITS or UD[d, u].n_act >= H.shape[2]:
+        queued = startable_bits(d, u, UE, UD, H, Q)
+        if queued <= 0.0:
             continue
         i = lo + n_c
         _candidate_metric(sl, P, sched, c, u, i, queued, UE, UD, UR, MCS, LINK, CELL, rbg_first_prb)
@@ -315,23 +332,51 @@ def assign_subbands(sl, P, c, n_c, n_sched, S):
             continue
         u = UE[lo + i].cand
         p = free_process(H, d, u)
-        got = 0
-        est = 0.0
         for r in range(free.size):
-            mine = free[r] and owner[r] == i
-            h_rbg[d, u, p, r] = mine
-            if mine:
-                n_r = rbg_first_prb[r + 1] - rbg_first_prb[r]
-                got += n_r
+            h_rbg[d, u, p, r] = free[r] and owner[r] == i
+        start_on_rbgs(sl, P, c, u, p, S)
+
+
+@jit
+def _ul_tb_mcs(sl, P, c, u, n_prb, UD, MCS, LINK, CELL):
+    """UL MCS of a TB on ``n_prb`` PRBs: the gNB's estimate for the PUSCH power spread over
+    them (power-limited UEs) minus OLLA."""
+    est = ul_sinr_estimate_db(LINK[u, c].gain_lin, n_prb, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
+                              CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
+    return mcs_for_sinr(MCS[MCS_THR], est)
+
+
+@jit
+def start_on_rbgs(sl, P, c, u, p, S):
+    """Start a new TB of UE u (cell c) in its idle HARQ process p on the free RBGs marked in
+    ``h_rbg[d, u, p]``: MCS for the PRB-weighted mean of the DL estimate over them (reported
+    CQI per RBG minus OLLA) or the UL estimate (:func:`_ul_tb_mcs`), TBS, payload from the
+    queue; the RBGs are then taken. Returns False (nothing started, the RBGs stay free) when
+    the TBS is 0."""
+    UD, UR, H, h_rbg, TB, MCS, CR, rbg_first_prb = S.UD, S.UR, S.H, S.h_rbg, S.TB, S.MCS, S.CR, S.rbg_first_prb
+    d = sl.d
+    got = 0
+    est = 0.0
+    for r in range(CR.shape[1]):
+        if h_rbg[d, u, p, r]:
+            n_r = rbg_first_prb[r + 1] - rbg_first_prb[r]
+            got += n_r
+            if d == DL:
                 est += n_r * (UR[u, r].reported_db - UD[DL, u].olla_db)
+    if got == 0:
+        return False
+    if d == DL:
         m = mcs_for_sinr(MCS[MCS_THR], est / got)  # TB MCS: PRB-weighted mean estimate [dB]
-        tbs = TB[d, sl.n_symb, m, got].tbs_bits
-        if tbs <= 0:
-            continue
-        for r in range(free.size):
-            if h_rbg[d, u, p, r]:
-                free[r] = False
-        _new_tx(sl, c, u, p, m, got, float(tbs), queued_bits(Q, d, u), UE, UD, H, Q, PK, CELL, acc)
+    else:
+        m = _ul_tb_mcs(sl, P, c, u, got, UD, MCS, S.LINK, S.CELL)
+    tbs = TB[d, sl.n_symb, m, got].tbs_bits
+    if tbs <= 0:
+        return False
+    for r in range(CR.shape[1]):
+        if h_rbg[d, u, p, r]:
+            CR[c, r].free = False
+    _new_tx(sl, c, u, p, m, got, float(tbs), queued_bits(S.Q, d, u), S.UE, UD, H, S.Q, S.PK, S.CELL, S.acc)
+    return True
 
 
 @jit
@@ -373,9 +418,7 @@ def assign_in_order(sl, P, c, n_c, n_sched, S):
         got = fill_rbgs_in_order(free, h_rbg[d, u, p], _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL),
                                  rbg_first_prb)
         if d == UL:  # power-limited UEs: MCS for the power spread over the allocation
-            est = ul_sinr_estimate_db(LINK[u, c].gain_lin, got, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
-                                      CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
-            m = mcs_for_sinr(MCS[MCS_THR], est)
+            m = _ul_tb_mcs(sl, P, c, u, got, UD, MCS, LINK, CELL)
         tbs = TB[d, sl.n_symb, m, got].tbs_bits
         if tbs <= 0:
             for r in range(free.size):
@@ -389,24 +432,38 @@ def assign_in_order(sl, P, c, n_c, n_sched, S):
 
 
 @jit
-def schedule_cell(sl, P, sched, c, S):
-    """Cell c in slot ``sl``: retransmissions, candidates, new TBs; marks its RBG activity."""
-    UE, UD, UR, CELL, CR, H, h_rbg, Q, PK = S.UE, S.UD, S.UR, S.CELL, S.CR, S.H, S.h_rbg, S.Q, S.PK
-    LINK, MCS, rbg_first_prb = S.LINK, S.MCS, S.rbg_first_prb
+def open_cell(sl, P, c, S):
+    """Cell c's scheduling opens: no transmissions, every RBG free, no bits given yet; then
+    the retransmissions take their RBGs (:func:`retransmissions`). Returns the UEs scheduled."""
+    UE, UD, CELL, CR = S.UE, S.UD, S.CELL, S.CR
     for j in range(CELL[c].ue_start, CELL[c].ue_end):
         UD[sl.d, UE[j].pos_ue].sched_bits = 0.0
     CELL[c].n_tx = 0
     for r in range(CR.shape[1]):
         CR[c, r].free = True
-    n_sched = retransmissions(sl, P, c, UE, UD, H, h_rbg, CR, CELL)
-    n_c = collect_candidates(sl, P, sched, c, UE, UD, UR, H, Q, PK, LINK, MCS, CELL, rbg_first_prb)
+    return retransmissions(sl, P, c, UE, UD, S.H, S.h_rbg, CR, CELL)
+
+
+@jit
+def close_cell(c, CR):
+    """Cell c's RBG activity of this slot: every RBG no longer free."""
+    for r in range(CR.shape[1]):
+        CR[c, r].act = not CR[c, r].free
+
+
+@jit
+def schedule_cell(sl, P, sched, c, S):
+    """Cell c in slot ``sl`` by the built-in policy ``sched``: retransmissions, candidates, new
+    TBs; marks its RBG activity."""
+    n_sched = open_cell(sl, P, c, S)
+    n_c = collect_candidates(sl, P, sched, c, S.UE, S.UD, S.UR, S.H, S.Q, S.PK, S.LINK, S.MCS, S.CELL,
+                             S.rbg_first_prb)
     if n_c > 0:
         if sl.d == DL and P.fss:
             assign_subbands(sl, P, c, n_c, n_sched, S)
         else:
             assign_in_order(sl, P, c, n_c, n_sched, S)
-    for r in range(CR.shape[1]):
-        CR[c, r].act = not CR[c, r].free
+    close_cell(c, S.CR)
 
 
 @jit
@@ -417,6 +474,61 @@ def schedule_slot(SL, PA, SA, S):
     sl, P, sched = SL[0], PA[0], SA[0]
     for c in range(S.CELL.shape[0]):
         schedule_cell(sl, P, sched, c, S)
+
+
+@jit
+def plugin_input(SL, PA, S, rate_bits, available, eligible, buffer_bits):
+    """Open every cell (:func:`open_cell`: retransmissions first) and fill what a scheduler
+    plugin sees (:class:`nrsim.scheduler.SchedulerInput`): ``rate_bits`` float64 [ue, rbg] the
+    bits each RBG would carry at the MCS of the gNB's estimate (DL: the reported CQI of the RBG
+    minus OLLA, :func:`_dl_subband_rates`; UL: one PRB's power-controlled estimate minus OLLA,
+    as the built-in candidates' rate), ``available`` bool [cell, rbg] the RBGs left free,
+    ``eligible`` bool [ue] (:func:`startable_bits`), ``buffer_bits`` float64 [ue] queued."""
+    sl, P = SL[0], PA[0]
+    UE, UD, UR, CELL, CR, MCS, rbg_first_prb = S.UE, S.UD, S.UR, S.CELL, S.CR, S.MCS, S.rbg_first_prb
+    d = sl.d
+    for c in range(CELL.shape[0]):
+        open_cell(sl, P, c, S)
+        for r in range(CR.shape[1]):
+            available[c, r] = CR[c, r].free
+        for j in range(CELL[c].ue_start, CELL[c].ue_end):
+            u = UE[j].pos_ue
+            buffer_bits[u] = queued_bits(S.Q, d, u)
+            eligible[u] = startable_bits(d, u, UE, UD, S.H, S.Q) > 0.0
+            if d == DL:
+                if UE[u].dl_stale:
+                    _dl_subband_rates(P, u, UE, UD, UR, MCS, rbg_first_prb)
+                for r in range(CR.shape[1]):
+                    rate_bits[u, r] = UR[u, r].dl_bits * sl.n_re
+            else:
+                est = ul_sinr_db(UE[u].ul_sig1_mw, CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw) - UD[UL, u].olla_db
+                se = MCS[MCS_SE, mcs_for_sinr(MCS[MCS_THR], est)]
+                for r in range(CR.shape[1]):
+                    rate_bits[u, r] = se * sl.n_re * (rbg_first_prb[r + 1] - rbg_first_prb[r])
+
+
+@jit
+def start_allocated(SL, PA, S, alloc):
+    """New TBs on a plugin's allocation ``alloc`` bool [ue, rbg] (checked by
+    :func:`nrsim.scheduler.validate_allocation`): each allocated UE, cell by cell in the cell's
+    UE order, starts a TB on its RBGs (:func:`start_on_rbgs`, as the built-in
+    frequency-selective path); then every cell's RBG activity."""
+    sl, P = SL[0], PA[0]
+    UE, CELL, h_rbg = S.UE, S.CELL, S.h_rbg
+    d = sl.d
+    for c in range(CELL.shape[0]):
+        for j in range(CELL[c].ue_start, CELL[c].ue_end):
+            u = UE[j].pos_ue
+            n_r = 0
+            for r in range(alloc.shape[1]):
+                n_r += alloc[u, r]
+            if n_r == 0:
+                continue
+            p = free_process(S.H, d, u)
+            for r in range(alloc.shape[1]):
+                h_rbg[d, u, p, r] = alloc[u, r]
+            start_on_rbgs(sl, P, c, u, p, S)
+        close_cell(c, S.CR)
 
 
 # --- 4. activity, UL interference ------------------------------------------------------------
@@ -763,29 +875,63 @@ def slot_symbols(S, d, t):
 
 
 @jit
-def run_slot_range(t0, t1, PA, SA, HA, S, SL):
-    """Simulate slots ``t0 .. t1-1``: the pieces of the module docstring, in order. ``PA``
-    :data:`PARAM_DTYPE` [1] the run constants, ``SL`` :data:`SLOT_DTYPE` [1] the slot record
-    the pieces read, ``SA`` / ``HA`` [1] the scheduler policy and the HARQ/OLLA settings
-    (:func:`as_record` of :class:`nrsim.scheduler.metric.SchedulerParams` and
-    :class:`nrsim.link.adaptation.HarqOlla`; a parallel loop takes records as arrays only)."""
-    P = PA[0]
-    ul_step_signal(P, S.UE, S.LINK)
+def open_step(PA, S):
+    """The step's fixed per-UE quantities (:func:`ul_step_signal`, :func:`step_serving_rx`)."""
+    ul_step_signal(PA[0], S.UE, S.LINK)
     step_serving_rx(S.UE, S.LINK)
+
+
+@jit
+def open_slot(t, PA, S):
+    """Slot t begins (pieces 1-2): the CSI reports due reach the gNB, the packet queues advance."""
+    P = PA[0]
+    deliver_reports(t, P.cqi_delay, P.cqi_period, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
+    advance_queues(S.Q, S.PK, t * P.slot_s, P.ul_lag_s)
+
+
+@jit
+def open_direction(t, d, PA, S, SL):
+    """Direction d of slot t: the slot record ``SL`` set; False when d has no symbols in t."""
+    n_symb, n_re = slot_symbols(S, d, t)
+    if n_symb <= 0:
+        return False
     sl = SL[0]
+    sl.d, sl.t, sl.n_symb, sl.n_re, sl.meas = d, t, n_symb, n_re, t >= PA[0].warmup
+    return True
+
+
+@jit
+def close_direction(SL, PA, SA, HA, S):
+    """After the scheduling of a direction (pieces 4-6): activity, UL interference, the
+    transmissions and the scheduler state."""
+    cell_activity(SL, S.CELL, S.CR, S.rbg_first_prb, S.cell_acc)
+    if SL[0].d == UL:
+        ul_interference(PA, S.UE, S.CELL, S.CR, S.H, S.h_rbg, S.LINK)
+    transmit_slot(SL, PA, HA, S)
+    scheduler_state(SL[0], PA[0], SA[0], S.UD, S.CELL, S.CR)
+
+
+@jit
+def close_slot(t, PA, S):
+    """Slot t ends (piece 7): the CSI of the UEs due to report."""
+    measure_csi(t, t >= PA[0].warmup, PA, S)
+
+
+@jit
+def run_slot_range(t0, t1, PA, SA, HA, S, SL):
+    """Simulate slots ``t0 .. t1-1``: the pieces of the module docstring, in order, with the
+    built-in policy (:func:`schedule_slot`). ``PA`` :data:`PARAM_DTYPE` [1] the run constants,
+    ``SL`` :data:`SLOT_DTYPE` [1] the slot record the pieces read, ``SA`` / ``HA`` [1] the
+    scheduler policy and the HARQ/OLLA settings (:func:`as_record` of
+    :class:`nrsim.scheduler.metric.SchedulerParams` and :class:`nrsim.link.adaptation.HarqOlla`;
+    a parallel loop takes records as arrays only). A scheduler plugin runs the same open /
+    close pieces from Python with its allocation in between
+    (:meth:`nrsim.engine.calls._Drop.run_step`)."""
+    open_step(PA, S)
     for t in range(t0, t1):
-        meas = t >= P.warmup
-        deliver_reports(t, P.cqi_delay, P.cqi_period, S.csi_ring, S.csi_ok, S.UR["reported_db"], P.fss, S.UE["dl_stale"])
-        advance_queues(S.Q, S.PK, t * P.slot_s, P.ul_lag_s)
+        open_slot(t, PA, S)
         for d in range(2):
-            n_symb, n_re = slot_symbols(S, d, t)
-            if n_symb <= 0:
-                continue
-            sl.d, sl.t, sl.n_symb, sl.n_re, sl.meas = d, t, n_symb, n_re, meas
-            schedule_slot(SL, PA, SA, S)
-            cell_activity(SL, S.CELL, S.CR, S.rbg_first_prb, S.cell_acc)
-            if d == UL:
-                ul_interference(PA, S.UE, S.CELL, S.CR, S.H, S.h_rbg, S.LINK)
-            transmit_slot(SL, PA, HA, S)
-            scheduler_state(sl, P, SA[0], S.UD, S.CELL, S.CR)
-        measure_csi(t, meas, PA, S)
+            if open_direction(t, d, PA, S, SL):
+                schedule_slot(SL, PA, SA, S)
+                close_direction(SL, PA, SA, HA, S)
+        close_slot(t, PA, S)

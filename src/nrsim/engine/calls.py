@@ -8,7 +8,7 @@ A run is ``mobility.enabled`` and ``slots.enabled`` together. Per drop:
    (spatially consistent shadowing and LOS), filters the measurements and decides
    handovers (A3/A5 with TTT), interruptions and radio-link failures.
 2. Within each step the compiled slot loop (:mod:`nrsim.engine.call_kernels`) runs the
-   step's slots for all UEs: DL and UL packet queues with delay budgets, the QoS scheduler
+   step's slots for all UEs: DL and UL packet queues with delay budgets, the scheduler (a built-in policy, or a plugin from Python)
    per cell, TBS, per-PRB SINR with TDL fading, EESM, HARQ with chase combining, OLLA and
    CSI. A UE in a handover interruption or in RLF/re-establishment sends and receives
    nothing; its packets wait and expire at their deadline. At a handover the HARQ
@@ -64,6 +64,7 @@ from nrsim.kpi.video import call_columns, call_kpis
 from nrsim.link.tbs import code_block_segmentation, n_re_per_prb, transport_block_size
 from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.rng import link_key, stream
+from nrsim.scheduler import Scheduler, SchedulerInput, direction_plugins, validate_allocation
 from nrsim.scheduler.metric import scheduler_params
 from nrsim.traffic.models import FileLog
 from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
@@ -140,11 +141,6 @@ def check_call_config(cfg: ScenarioConfig, *, static_slot_run: bool = False) -> 
             f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
             "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
             field="slots.traffic.model")
-    if sc.scheduler.name == "plugin":
-        raise ConfigError(
-            "slots.scheduler.name = 'plugin': the mobile call engine runs the compiled built-in "
-            "schedulers 'qos', 'pf', 'rr' and 'max_ci' (a Python plugin has no compiled form)",
-            field="slots.scheduler.name")
     if cfg.interference.mode == "sparse":
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
@@ -314,6 +310,10 @@ class _Drop:
         self.sched = scheduler_params(s)
         self.harq = harq_olla(la)
         self.SA, self.HA = ck.as_record(self.sched), ck.as_record(self.harq)
+        # a scheduler plugin per direction it schedules (None: the built-in policy)
+        self.plugins: tuple[Scheduler | None, Scheduler | None] = (None, None)
+        if s.name == "plugin":
+            self.plugins = direction_plugins(str(s.plugin), n, dict(s.plugin_params), s.plugin_directions)
         self.P = np.zeros(1, dtype=ck.PARAM_DTYPE)
         for name, v in dict(
             slot_s=self.slot_s, warmup=sc.warmup_slots, key=self.key, fss=bool(s.frequency_selective), mu=self.mu,
@@ -442,7 +442,48 @@ class _Drop:
             self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank, self.bank_rbg,
             self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
             self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc)
-        ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
+        if self.plugins[ck.DL] is None and self.plugins[ck.UL] is None:
+            ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
+        else:
+            self._plugin_slot_range(k * self.n_sub, (k + 1) * self.n_sub, state)
+
+    def _plugin_slot_range(self, t0: int, t1: int, state: ck.SlotState) -> None:
+        """Slots ``t0 .. t1-1`` with a scheduler plugin: the compiled pieces of
+        :func:`nrsim.engine.call_kernels.run_slot_range` in the same order, sequenced from
+        Python so that the plugin can schedule its directions (:meth:`_plugin_schedule`)."""
+        P, SA, HA, SL = self.P, self.SA, self.HA, self.SL
+        ck.open_step(P, state)
+        for t in range(t0, t1):
+            ck.open_slot(t, P, state)
+            for d in (ck.DL, ck.UL):
+                if not ck.open_direction(t, d, P, state, SL):
+                    continue
+                plugin = self.plugins[d]
+                if plugin is None:
+                    ck.schedule_slot(SL, P, SA, state)
+                else:
+                    self._plugin_schedule(plugin, d, t, state)
+                ck.close_direction(SL, P, SA, HA, state)
+            ck.close_slot(t, P, state)
+
+    def _plugin_schedule(self, plugin: Scheduler, d: int, t: int, state: ck.SlotState) -> None:
+        """Direction d of slot t by ``plugin``: its :class:`~nrsim.scheduler.SchedulerInput`
+        after the retransmissions (:func:`nrsim.engine.call_kernels.plugin_input`), its
+        allocation checked (:func:`~nrsim.scheduler.validate_allocation`, a
+        :class:`~nrsim.scheduler.SchedulerError` when invalid), TBs started on it
+        (:func:`nrsim.engine.call_kernels.start_allocated`), then ``update`` with the bits given
+        in new TBs [ue]."""
+        rate = np.empty((self.n_ue, self.rbg_first_prb.size - 1))
+        avail = np.empty((self.n_cells, rate.shape[1]), dtype=bool)
+        elig = np.empty(self.n_ue, dtype=bool)
+        buf = np.empty(self.n_ue)
+        ck.plugin_input(self.SL, self.P, state, rate, avail, elig, buf)
+        inp = SchedulerInput(slot=t, slot_duration_s=self.slot_s, serving_cell=self.serving.copy(),
+                             n_cells=self.n_cells, rate_bits=rate, available=avail, eligible=elig,
+                             buffer_bits=buf, direction="dl" if d == ck.DL else "ul")
+        alloc = validate_allocation(plugin.allocate(inp), inp, who=f"scheduler plugin ({inp.direction})")
+        ck.start_allocated(self.SL, self.P, state, np.ascontiguousarray(alloc))
+        plugin.update(inp, np.maximum(self.UD["sched_bits"][d], 0.0))
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
@@ -501,15 +542,13 @@ CORE_TRAFFIC = ("video_call", "full_buffer", "ftp3")
 def static_run_on_core(cfg: ScenarioConfig) -> bool:
     """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
     video calls, full buffer and FTP model 3 (:data:`CORE_TRAFFIC`) with a built-in scheduler
-    (not ``plugin``) on the dense link form run on the call engine's core with the static
+    or a scheduler plugin on the dense link form run on the call engine's core with the static
     mobility model (:func:`run_static_calls`; TDL fading, and for video calls also
-    ``cdl-38901`` of the serving link, :mod:`nrsim.engine.call_fading`); the rest (a scheduler
-    plugin, the sparse link form, full-buffer or FTP runs with ``cdl-38901``, whose old engine
-    fades the interferers' links too) on :mod:`nrsim.engine.slots`."""
+    ``cdl-38901`` of the serving link, :mod:`nrsim.engine.call_fading`); the rest (the sparse
+    link form, full-buffer or FTP runs with ``cdl-38901``, whose old engine fades the
+    interferers' links too) on :mod:`nrsim.engine.slots`."""
     sc = cfg.slots
     if not sc.enabled or cfg.mobility.enabled or sc.traffic.model not in CORE_TRAFFIC:
-        return False
-    if sc.scheduler.name == "plugin":  # a Python plugin has no compiled form
         return False
     if sc.fading.model == CDL_MODEL and sc.traffic.model != "video_call":
         return False  # the old engine fades every modelled link with the clustered channel
@@ -553,8 +592,15 @@ def static_call_config(cfg: ScenarioConfig) -> ScenarioConfig:
 
 def check_static_core_config(cfg: ScenarioConfig) -> None:
     """What a static slot run on the call core supports (raised at load time, ConfigError
-    naming the field); :func:`static_run_on_core` keeps the rest on the static slot engine."""
+    naming the field); :func:`static_run_on_core` keeps the rest on the static slot engine,
+    whose scheduler plugins schedule the downlink only."""
     if not static_run_on_core(cfg):
+        s = cfg.slots.scheduler
+        if cfg.slots.enabled and s.name == "plugin" and "ul" in s.plugin_directions:
+            raise ConfigError(
+                f"slots.scheduler.plugin_directions = {s.plugin_directions}: this run stays on the static "
+                "slot engine (the sparse link form, or full-buffer/FTP cdl-38901 fading), where a plugin "
+                "schedules the downlink only; use ['dl']", field="slots.scheduler.plugin_directions")
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     max_s = _core_max_duration_s(cfg)

@@ -1,6 +1,7 @@
 """Slot schedulers: a Protocol and round robin, proportional fair, max C/I and QoS-aware
 (delay budget and GBR first), all
-frequency-selective per RBG, plus user plugins loaded from a Python file."""
+frequency-selective per RBG, plus user plugins loaded from a Python file (on the slot core per
+direction, :func:`direction_plugins`)."""
 
 from nrsim.scheduler.base import (
     Scheduler,
@@ -9,7 +10,7 @@ from nrsim.scheduler.base import (
     assign_by_metric,
     validate_allocation,
 )
-from nrsim.scheduler.plugin import load_scheduler_class, load_scheduler_plugin
+from nrsim.scheduler.plugin import direction_plugins, load_scheduler_class, load_scheduler_plugin
 from nrsim.scheduler.policies import MaxCI, ProportionalFair, QosAware, RoundRobin
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "SchedulerError",
     "SchedulerInput",
     "assign_by_metric",
+    "direction_plugins",
     "load_scheduler_class",
     "load_scheduler_plugin",
     "validate_allocation",

@@ -45,6 +45,9 @@ class SchedulerInput:
         retransmission in this slot).
     buffer_bits : float64 [ue]
         Bits waiting for a first transmission (``inf`` under full buffer).
+    direction : str
+        ``"dl"`` or ``"ul"``: the link direction of this slot (``slots.scheduler.plugin_directions``;
+        one scheduler instance per direction, so its state is per direction).
     """
 
     slot: int
@@ -55,6 +58,7 @@ class SchedulerInput:
     available: NDArray[np.bool_]
     eligible: NDArray[np.bool_]
     buffer_bits: NDArray[np.float64]
+    direction: str = "dl"
 
     @property
     def n_ue(self) -> int:
@@ -84,8 +88,10 @@ def validate_allocation(alloc: object, inp: SchedulerInput, *, who: str = "sched
         raise SchedulerError(f"{who}: allocation must be a bool array, got dtype {a.dtype}")
     if inp.n_ue == 0:
         return a
-    per_cell = np.zeros((inp.n_cells, inp.n_rbg), dtype=np.int64)
-    np.add.at(per_cell, inp.serving_cell, a.astype(np.int64))
+    # UEs per (cell, RBG): flat index cell * n_rbg + rbg of every allocated (ue, rbg)
+    ue, rbg = np.nonzero(a)
+    per_cell = np.bincount(inp.serving_cell[ue] * inp.n_rbg + rbg,
+                           minlength=inp.n_cells * inp.n_rbg).reshape(inp.n_cells, inp.n_rbg)
     if np.any(per_cell > 1):
         c, r = np.argwhere(per_cell > 1)[0]
         raise SchedulerError(f"{who}: RBG {r} of cell {c} is given to {per_cell[c, r]} UEs (at most 1)")

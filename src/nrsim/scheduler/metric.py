@@ -39,9 +39,11 @@ class SchedulerParams(NamedTuple):
 
 
 def scheduler_params(s) -> SchedulerParams:
-    """:class:`SchedulerParams` of a :class:`nrsim.config.schema.SlotSchedulerConfig` (a built-in
-    policy; a plugin has no compiled form)."""
-    kinds = {"pf": SCHED_PF, "rr": SCHED_RR, "max_ci": SCHED_MAX_CI,
+    """:class:`SchedulerParams` of a :class:`nrsim.config.schema.SlotSchedulerConfig`: its built-in
+    policy; ``plugin``: proportional fair, the policy of the directions the plugin does not
+    schedule (``plugin_directions``; the plugin's own run from Python,
+    :mod:`nrsim.scheduler.plugin`)."""
+    kinds = {"pf": SCHED_PF, "plugin": SCHED_PF, "rr": SCHED_RR, "max_ci": SCHED_MAX_CI,
              "qos": SCHED_QOS_EDF if s.qos_edf else SCHED_QOS}
     return SchedulerParams(kinds[s.name], float(s.pf_alpha), float(s.pf_beta), 1.0 / float(s.pf_time_constant_slots))
 

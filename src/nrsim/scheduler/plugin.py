@@ -1,7 +1,9 @@
 """Load a user scheduler from a Python file: ``"path/to/file.py:ClassName"``.
 
 The class is instantiated as ``ClassName(n_ue, **params)`` and must provide ``allocate`` and
-``update`` (:class:`nrsim.scheduler.Scheduler`); its allocations are checked every slot.
+``update`` (:class:`nrsim.scheduler.Scheduler`); its allocations are checked every slot. On the
+slot core (:mod:`nrsim.engine.calls`) one instance schedules each direction named in
+``slots.scheduler.plugin_directions`` (:func:`direction_plugins`).
 """
 
 from __future__ import annotations
@@ -41,8 +43,22 @@ def load_scheduler_class(spec: str) -> type:
 
 def load_scheduler_plugin(spec: str, n_ue: int, params: dict[str, Any] | None = None) -> Scheduler:
     """Instantiate the plugin class of ``spec`` as ``ClassName(n_ue, **params)``."""
-    cls = load_scheduler_class(spec)
+    return _instantiate(load_scheduler_class(spec), spec, n_ue, params)
+
+
+def _instantiate(cls: type, spec: str, n_ue: int, params: dict[str, Any] | None) -> Scheduler:
     try:
         return cls(n_ue, **(params or {}))
     except TypeError as exc:
         raise SchedulerError(f"scheduler plugin {spec!r}: {exc}") from exc
+
+
+def direction_plugins(spec: str, n_ue: int, params: dict[str, Any] | None,
+                      directions: list[str] | tuple[str, ...]) -> tuple[Scheduler | None, Scheduler | None]:
+    """(DL, UL) schedulers of a plugin run: a fresh instance of ``spec`` for each direction in
+    ``directions`` (``"dl"``, ``"ul"``; state such as PF averages is then per direction),
+    None for a direction the plugin does not schedule."""
+    cls = load_scheduler_class(spec)
+    dl = _instantiate(cls, spec, n_ue, params) if "dl" in directions else None
+    ul = _instantiate(cls, spec, n_ue, params) if "ul" in directions else None
+    return dl, ul
