@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.traffic.models import grouped_time_order
+
 VIDEO_SIZE_TRUNCATION = (0.5, 1.5)
 """Frame size truncation, fractions of the mean (TR 38.838 Table 5.1-1)."""
 VIDEO_JITTER_STD_MS = 2.0
@@ -47,8 +49,28 @@ def _truncated_normal(mean: float, std: float, lo: float, hi: float, n: int, rng
 
 
 def _sorted(ue: NDArray[np.int64], t: NDArray[np.float64], size: NDArray[np.float64]):
-    order = np.lexsort((t, ue))
+    """The packets in UE, then arrival order (stable; linear time on presorted flows)."""
+    order = grouped_time_order(ue, t)
     return ue[order], t[order], size[order]
+
+
+def arange_rows(start: NDArray[np.float64], stop: NDArray[np.float64], step: NDArray[np.float64]) -> tuple[
+    NDArray[np.int64], NDArray[np.float64]
+]:
+    """``np.arange(start[i], stop[i], step[i])`` of every row i, concatenated, without a
+    Python loop: (row [value], value [value]), bit for bit the values of ``np.arange`` (its
+    length ceil((stop - start) / step), its first two values start and start + step, then
+    start + k * ((start + step) - start))."""
+    start = np.asarray(start, dtype=np.float64)
+    step = np.asarray(step, dtype=np.float64)
+    n = np.maximum(np.ceil((np.asarray(stop, dtype=np.float64) - start) / step), 0).astype(np.int64)  # [row]
+    row = np.repeat(np.arange(n.size, dtype=np.int64), n)  # [value]
+    k = np.arange(row.size, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)  # index within its row
+    delta = (start + step) - start  # [row]
+    t = start[row] + k * delta[row]
+    second = k == 1
+    t[second] = (start + step)[row[second]]
+    return row, t
 
 
 def video_frames(
@@ -83,20 +105,26 @@ def voice_packets(
     """VoNR packets of ``n_ue`` calls over [0, duration_s): (ue, arrival_s, size_bits)."""
     speech_bits = VOICE_CODEC_BPS * VOICE_FRAME_S + VOICE_HEADER_BITS
     sid_bits = VOICE_SID_BITS + VOICE_HEADER_BITS
-    ues, ts, sizes = [], [], []
-    for u in range(n_ue):  # per call: a handful of state changes per second of call
+    seg_ue: list[int] = []
+    seg_t: list[float] = []
+    seg_end: list[float] = []
+    seg_talk: list[bool] = []
+    for u in range(n_ue):  # per call the state durations, drawn in order (a few per second of call)
         t = 0.0
         talking = rng.random() < 0.5
         while t < duration_s:
             dur = rng.exponential(VOICE_MEAN_TALK_S if talking else VOICE_MEAN_SILENCE_S)
             end = min(t + dur, duration_s)
-            step = VOICE_FRAME_S if talking else VOICE_SID_S
-            times = np.arange(t, end, step)
-            ues.append(np.full(times.size, u, dtype=np.int64))
-            ts.append(times)
-            sizes.append(np.full(times.size, speech_bits if talking else sid_bits))
+            seg_ue.append(u)
+            seg_t.append(t)
+            seg_end.append(end)
+            seg_talk.append(talking)
             t = end
             talking = not talking
-    if not ues:
-        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
-    return _sorted(np.concatenate(ues), np.concatenate(ts), np.concatenate(sizes))
+    talk = np.asarray(seg_talk, dtype=bool)  # [segment]
+    # the packets of each talk spurt (one per 20 ms) and silence (one SID per 160 ms)
+    seg, t_pkt = arange_rows(np.asarray(seg_t, dtype=np.float64), np.asarray(seg_end, dtype=np.float64),
+                             np.where(talk, VOICE_FRAME_S, VOICE_SID_S))
+    ue = np.asarray(seg_ue, dtype=np.int64)[seg]
+    size = np.where(talk, speech_bits, sid_bits)[seg]
+    return _sorted(ue, t_pkt, size)

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nrsim.traffic.conversational import video_frames, voice_packets
-from nrsim.traffic.models import poisson_arrivals
+from nrsim.traffic.models import grouped_time_order, poisson_arrivals
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ class QosPackets:
         self.n_ue = int(n_ue)
         ue = np.asarray(ue, dtype=np.int64)
         t = np.asarray(arrival_s, dtype=np.float64)
-        order = np.lexsort((t, ue))
+        order = grouped_time_order(ue, t)
         self._ue = ue[order]
         self._t = t[order]
         self._size = np.asarray(size_bits, dtype=np.float64)[order]
@@ -242,19 +242,21 @@ def call_flow_packets(
     call = np.asarray(call, dtype=bool)
     callers = np.flatnonzero(call)
     others = np.flatnonzero(~call)
-    parts = []
+    flows = []  # (ue, arrival_s, size_bits) of each flow, each sorted by UE then arrival
     vu, vt, vs = video_frames(callers.size, duration_s, fps=fps, bitrate_bps=bitrate_bps, size_cv=size_cv, rng=rng)
-    parts.append((callers[vu], vt, vs, np.full(vu.size, 2), np.full(vu.size, video_pdb_s)))
+    flows.append((callers[vu], vt, vs, 2, video_pdb_s))
     if voice:
         au, at, asz = voice_packets(callers.size, duration_s, rng=rng)
-        parts.append((callers[au], at, asz, np.full(au.size, 1), np.full(au.size, voice_pdb_s)))
+        flows.append((callers[au], at, asz, 1, voice_pdb_s))
     if ftp_arrival_rate_hz > 0.0:
         fu, ft = poisson_arrivals(others.size, ftp_arrival_rate_hz, duration_s, rng=rng)
-        parts.append((others[fu], ft, np.full(fu.size, ftp_file_size_bits), np.full(fu.size, 9), np.full(fu.size, np.inf)))
-    ue, t, size, qi, pdb = (np.concatenate([p[i] for p in parts]) for i in range(5))
-    order = np.lexsort((t, ue))
-    return (ue[order].astype(np.int64), t[order], size[order].astype(np.float64), qi[order].astype(np.int64),
-            pdb[order].astype(np.float64))
+        flows.append((others[fu], ft, np.full(fu.size, ftp_file_size_bits), 9, np.inf))
+    ue, t, size = (np.concatenate([f[i] for f in flows]) for i in range(3))
+    flow = np.repeat(np.arange(len(flows), dtype=np.int8), [f[0].size for f in flows])  # [pkt]
+    order = grouped_time_order(ue, t)  # the flows are each sorted: a linear-time merge
+    flow = flow[order]
+    return (ue[order].astype(np.int64, copy=False), t[order], size[order].astype(np.float64, copy=False),
+            np.array([f[3] for f in flows], dtype=np.int64)[flow], np.array([f[4] for f in flows], dtype=np.float64)[flow])
 
 
 def video_call_packets(call: NDArray[np.bool_], duration_s: float, **flow) -> QosPackets:

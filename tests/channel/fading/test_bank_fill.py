@@ -35,3 +35,12 @@ def test_in_place_bank_equals_stacked_chunks(monkeypatch) -> None:
     assert bank.gain_lin.dtype == np.float32 and bank.gain_lin.flags["C_CONTIGUOUS"]
     np.testing.assert_array_equal(bank.gain_lin, want)
     assert list(bank.class_first_row) == [0, int(bank.class_realisations[0] * bank.class_trace_slots[0])]
+
+
+def test_power_into_equals_numpy_squares() -> None:
+    rng = np.random.default_rng(2)
+    h = (rng.standard_normal((37, 24)) + 1j * rng.standard_normal((37, 24))).astype(np.complex64) * np.float32(3.0)
+    out = np.full((37, 24), np.nan, dtype=np.float32)
+    fb.power_into(h, out)
+    want = h.real * h.real + h.imag * h.imag  # float32 squares, then their float32 sum
+    assert out.tobytes() == want.tobytes()
