@@ -66,7 +66,7 @@ from nrsim.radio.link_budget import noise_power_dbm
 from nrsim.rng import link_key, stream
 from nrsim.scheduler import Scheduler, SchedulerInput, direction_plugins, validate_allocation
 from nrsim.scheduler.metric import scheduler_params
-from nrsim.traffic.models import FileLog
+from nrsim.traffic.models import FileLog, grouped_time_order
 from nrsim.traffic.qos import FIVE_QI, PacketLog, call_flow_packets
 from nrsim.traffic.queue import PACKET_DTYPE, new_queues, refresh_events
 from nrsim.traffic.sources import Packets, ftp3_packets, full_buffer_fits, full_buffer_packets
@@ -240,7 +240,9 @@ class _Drop:
         queue = (ck.N_LCH * (np.arange(queue.size) >= n_dl_pk) + (queue != 1)).astype(np.int8)  # voice: channel 0
         ue_all = np.concatenate([dl[0], ul[0]]).astype(np.int32)
         t_all = np.concatenate([dl[1], ul[1]])
-        order = np.lexsort((t_all, ue_all, queue))  # stable within equal (queue, UE, time)
+        # each direction's flow is sorted by (UE, time) (the Packets contract), so a stable
+        # partition by queue gives the (queue, UE, time) order of np.lexsort((t, ue, queue))
+        order = np.argsort(queue, kind="stable")
         key = queue.astype(np.int64)[order] * n + ue_all[order]  # sorted
         del queue
         self.pk_t = t_all[order]
@@ -494,7 +496,7 @@ class _Drop:
         lo = int(self.q_first[ck.N_LCH * d, 0])
         hi = int(self.q_end[ck.N_LCH * d + ck.N_LCH - 1, -1])
         m = np.arange(lo, hi)
-        m = m[np.lexsort((self.pk_t[m], self.pk_ue[m]))]
+        m = m[grouped_time_order(self.pk_ue[m], self.pk_t[m])]
         return PacketLog(
             ue=self.pk_ue[m].astype(np.int64), five_qi=self.pk_qi[m].astype(np.int64), arrival_s=self.pk_t[m], size_bits=self.pk_size[m],
             deadline_s=self.pk_deadline[m], completion_s=self.pk_done[m], discarded=self.pk_disc[m],
