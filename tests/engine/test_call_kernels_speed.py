@@ -208,9 +208,10 @@ def _cq():
 
 
 def test_csi_reports_take_the_mutual_information_as_one_log_per_rbg() -> None:
-    """Wideband and subband reports: the mutual-information average over all PRBs from one
-    log2 of the product of (1 + SINR) per RBG equals the sum of the logs (to rounding), also
-    where a product overflows (the sum then); the mean SINR is over all PRBs."""
+    """Wideband and subband reports: the mutual-information average from one log2 of the
+    product of (1 + SINR) (per RBG for the subband report) equals the sum of the logs (to
+    rounding), also where a product overflows (the sum then); the wideband report reads each
+    RBG's middle PRB, the subband report all PRBs, and each mean SINR is over what it read."""
     rng = np.random.default_rng(8)
     CQ = _cq()
     first = np.array([0, 4, 8, 12, 16, 20, 23], dtype=np.int64)  # a short last RBG
@@ -219,8 +220,8 @@ def test_csi_reports_take_the_mutual_information_as_one_log_per_rbg() -> None:
     ring = np.zeros((1, 30, n_rbg))
     buf = np.empty(n_prb)
     for i, inv in enumerate(np.concatenate([10 ** rng.uniform(-1.5, 3.0, 28), [1e290, 1e300]])):
-        x = inv * g[i].astype(np.float64)
-        want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_prb) - 1 + 1e-30)
+        x = inv * g[i, (first[:-1] + first[1:]) // 2].astype(np.float64)
+        want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_rbg) - 1 + 1e-30)
         got_db, got_lin = wideband_report(inv, g, i, first, CQ, buf, ring, 0, i)
         assert np.isfinite(got_db)
         np.testing.assert_allclose(got_lin, x.mean(), rtol=1e-12)
