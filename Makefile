@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test bench clean browser docs docs-serve
+.PHONY: run test bench clean clean-cache browser docs docs-serve
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,10 @@ docs: $(VENV)/.installed-docs
 docs-serve: $(VENV)/.installed-docs
 	$(BIN)/mkdocs serve
 
-clean:
+clean: clean-cache
 	rm -rf $(VENV) results site .pytest_cache
+
+# numba's on-disk cache (cache=True) does not notice when a compiled function that another
+# module's cached kernel calls has changed: after editing a compiled leaf, drop the cache
+clean-cache:
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
