@@ -13,7 +13,7 @@ import pytest
 import nrsim
 from nrsim.engine import slot_kernels as sk
 from nrsim.engine.slot_setup import slot_drop, strongest_links
-from nrsim.engine.slots import link_level
+from nrsim.link.level import link_level
 from nrsim.link.eesm import eesm_effective_sinr_lin
 from nrsim.units import db_to_lin
 

@@ -7,7 +7,7 @@ import pytest
 
 import nrsim
 from nrsim.engine.slot_harq import HarqEntity
-from nrsim.engine.slots import link_level
+from nrsim.link.level import link_level
 from nrsim.units import db_to_lin
 
 OLLA_BLER_TOL = 0.01

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nrsim.engine.slots import link_level
+from nrsim.link.level import link_level
 from nrsim.link import adaptation as la
 from nrsim.link.bler import bler_curves, logistic_bler, transport_block_bler
 from nrsim.link.eesm import eesm_effective_sinr_lin

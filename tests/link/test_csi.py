@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from nrsim.engine import slot_kernels as sk
-from nrsim.engine.slots import link_level
+from nrsim.link.level import link_level
 from nrsim.link.csi import cqi_records, subband_report, wideband_report
 from nrsim.link.eesm import eesm_effective_sinr_lin
 

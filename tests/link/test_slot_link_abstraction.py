@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from nrsim.engine.slots import link_level
+from nrsim.link.level import link_level
 from nrsim.link.bler import bler_curves, code_block_bler, logistic_bler, transport_block_bler
 from nrsim.link.eesm import eesm_effective_sinr_db, eesm_effective_sinr_lin
 from nrsim.link.mcs import ModulationCodingTable, cqi_table, mcs_table

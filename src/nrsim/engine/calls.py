@@ -41,7 +41,7 @@ from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.call_fading import CdlStepFading
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
-from nrsim.engine.slots import SlotDropResult, SlotRun, link_level, slot_run_meta
+from nrsim.engine.slot_run import SlotDropResult, SlotRun, slot_run_meta
 from nrsim.engine.snapshot import build_layout, is_sparse
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
@@ -57,6 +57,7 @@ from nrsim.link.frame import (
 )
 from nrsim.link.harq import HARQ_DTYPE, mcs_rows
 from nrsim.link.harq import TB_DTYPE as HARQ_TB_DTYPE
+from nrsim.link.level import link_level
 from nrsim.link.mcs import mcs_table
 from nrsim.link.numerology import n_rb
 from nrsim.kpi.slot_metrics import file_columns

@@ -28,8 +28,6 @@ CSI measurement in a slot without DL uses the interference of the last DL slot.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,11 +38,12 @@ from nrsim.channel.fading.cdl import CDL_MODEL, CdlTraces, cdl_slot_fading
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import slot_kernels as sk
 from nrsim.engine.slot_harq import HarqEntity
+from nrsim.engine.calls import UL_INTERFERENCE_FORGET
+from nrsim.engine.slot_run import ProgressCallback, SlotDropResult, SlotRun, slot_run_meta
 from nrsim.engine.slot_setup import SlotDrop, slot_drop
 from nrsim.engine.snapshot import build_layout, channel_params
 from nrsim.kpi.slot_metrics import file_columns
-from nrsim.link.adaptation import mcs_for_sinr_array
-from nrsim.link.bler import bler_curves
+from nrsim.link.level import link_level
 from nrsim.link.frame import (
     numerology_mu,
     prb_bandwidth_hz,
@@ -53,7 +52,6 @@ from nrsim.link.frame import (
     slot_duration_s,
     slot_pattern,
 )
-from nrsim.link.mcs import cqi_table, mcs_table
 from nrsim.link.numerology import n_rb
 from nrsim.link.tbs import n_re_per_prb, transport_block_size
 from nrsim.radio.link_budget import noise_power_dbm
@@ -71,65 +69,11 @@ from nrsim.scheduler import (
     load_scheduler_plugin,
     validate_allocation,
 )
-from nrsim.traffic import FileLog, FtpModel3, FullBuffer, QosPackets, video_call_packets
+from nrsim.traffic import FtpModel3, FullBuffer, QosPackets, video_call_packets
 from nrsim.units import db_to_lin, lin_to_db
 
-ProgressCallback = Callable[[int, int], None]
-
-CQI0_BACKOFF_DB = 3.0
-"""The gNB reads CQI 0 ("out of range") as the CQI-1 threshold minus this [dB]."""
-UL_INTERFERENCE_FORGET = 0.1
-"""Weight of the newest UL slot in the gNB's average interference per PRB (EWMA)."""
 PROGRESS_CALLS = 400
 """About this many progress calls per run."""
-
-
-@dataclass(frozen=True)
-class LinkLevel:
-    """Link-abstraction tables of one MCS table, as plain arrays.
-
-    mcs_thr_db [mcs]: SNR at 10 % BLER (2000-bit code blocks); mcs_se [mcs] bit/RE;
-    mcs_qm, mcs_r_x1024, mcs_beta [mcs]; cqi_thr_db, cqi_beta [15] (CQI 1..15);
-    cqi_sinr_db [16]: the SINR the gNB reads for CQI 0..15.
-    """
-
-    mcs_table: int
-    mcs_thr_db: NDArray[np.float64]
-    mcs_se: NDArray[np.float64]
-    mcs_qm: NDArray[np.int64]
-    mcs_r_x1024: NDArray[np.float64]
-    mcs_beta: NDArray[np.float64]
-    cqi_thr_db: NDArray[np.float64]
-    cqi_beta: NDArray[np.float64]
-    cqi_sinr_db: NDArray[np.float64]
-
-    def mcs_for_sinr(self, sinr_db: NDArray[np.float64]) -> NDArray[np.int64]:
-        """Highest MCS whose 10 %-BLER SNR is <= ``sinr_db`` (MCS 0 below all)."""
-        x = np.asarray(sinr_db, dtype=np.float64)
-        return mcs_for_sinr_array(np.ascontiguousarray(self.mcs_thr_db), np.ascontiguousarray(x))
-
-
-def link_level(mcs_table_index: int) -> LinkLevel:
-    """MCS thresholds from the shipped BLER curves; CQI thresholds from the MCS that carries
-    the same (Qm, R) (TS 38.214 CQI and MCS tables of the same index). CQI 1 (QPSK 78/1024,
-    in no MCS table) gets the gap to capacity of MCS 0."""
-    tab = mcs_table(mcs_table_index)
-    thr = bler_curves(mcs_table_index).threshold_db()
-    cq = cqi_table(mcs_table_index)
-    cap_db = lin_to_db(2.0 ** tab.spectral_efficiency_bit_per_re - 1.0)
-    gap0 = thr[0] - cap_db[0]
-    cqi_thr = np.where(
-        cq.has_mcs,
-        thr[cq.mcs_same_qm_r],
-        lin_to_db(2.0**cq.spectral_efficiency_bit_per_re - 1.0) + gap0,
-    )
-    cqi_beta = tab.eesm_beta[cq.mcs_same_qm_r]
-    cqi_sinr = np.concatenate([[cqi_thr[0] - CQI0_BACKOFF_DB], cqi_thr])
-    return LinkLevel(
-        mcs_table=mcs_table_index, mcs_thr_db=np.asarray(thr), mcs_se=tab.spectral_efficiency_bit_per_re,
-        mcs_qm=tab.qm, mcs_r_x1024=tab.r_x1024, mcs_beta=tab.eesm_beta,
-        cqi_thr_db=cqi_thr, cqi_beta=cqi_beta, cqi_sinr_db=cqi_sinr,
-    )
 
 
 def make_scheduler(cfg: ScenarioConfig, n_ue: int, traffic=None) -> Scheduler:
@@ -151,30 +95,6 @@ def make_scheduler(cfg: ScenarioConfig, n_ue: int, traffic=None) -> Scheduler:
             alpha=s.pf_alpha, beta=s.pf_beta,
         )
     return load_scheduler_plugin(str(s.plugin), n_ue, dict(s.plugin_params))
-
-
-@dataclass
-class SlotDropResult:
-    """Per-UE and per-cell columns of one drop's slot run, histograms and the FTP file log."""
-
-    drop: int
-    ue: dict[str, NDArray]
-    cell: dict[str, NDArray]
-    mcs_hist_dl: NDArray[np.int64]
-    mcs_hist_ul: NDArray[np.int64]
-    files: FileLog | None
-    meta: dict[str, Any] = field(default_factory=dict)
-    packets: Any = None
-    """:class:`nrsim.traffic.PacketLog` of a ``video_call`` run, else None."""
-
-
-@dataclass
-class SlotRun:
-    """All drops of a slot run."""
-
-    config: ScenarioConfig
-    drops: list[SlotDropResult]
-    meta: dict[str, Any]
 
 
 def _fading(cfg: ScenarioConfig, sd: SlotDrop, freqs_hz, slot_s: float) -> tuple[np.ndarray, LinkTraces | CdlTraces]:
@@ -669,18 +589,3 @@ def run_slots(cfg: ScenarioConfig, *, progress: ProgressCallback | None = None) 
             cb = (lambda done, base=d * n_slots: progress(base + done, total))
         out.append(simulate_slots_drop(cfg, d, layout=layout, progress=cb))
     return SlotRun(config=cfg, drops=out, meta=slot_run_meta(cfg, out))
-
-
-def slot_run_meta(cfg: ScenarioConfig, drops: list[SlotDropResult]) -> dict[str, Any]:
-    """``SlotRun.meta``: the first drop's meta, the DL / UL time shares of the slot pattern
-    and the overhead share of the DL slot's resource elements."""
-    sc = cfg.slots
-    pattern = slot_pattern(sc.duplex, sc.tdd_pattern, sc.special_dl_symbols)
-    return {
-        **(drops[0].meta if drops else {}),
-        "dl_time_share": pattern.dl_time_share,
-        "ul_time_share": pattern.ul_time_share,
-        "overhead_share": 1.0 - float(
-            n_re_per_prb(14 - sc.control_symbols, sc.dmrs_re_per_prb, sc.xoverhead_re_per_prb)
-        ) / (12 * 14),
-    }
