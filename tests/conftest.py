@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "tests" / "data" / "reference"
+OLD_SLOT_ENGINE = REPO / "tests" / "data" / "old_slot_engine"
+"""Tables of the retired static slot engine (``nrsim.engine.slots``) for the scenarios of the
+engine equivalence tests (tests/data/old_slot_engine/PROVENANCE.md)."""
 """The external reference data the tests validate against, copied into the repository
 (tests/data/reference/PROVENANCE.md), so that a clone with nothing beside it passes."""
 
@@ -62,3 +67,29 @@ def _reference_large_scale(cfg, *, bilinear: bool = False, soft_los: bool = Fals
 def reference_large_scale():
     """:func:`_reference_large_scale`: the NumPy reference chain of a drop."""
     return _reference_large_scale
+
+
+@functools.lru_cache(maxsize=1)
+def _old_slot_engine_all() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return (pd.read_parquet(OLD_SLOT_ENGINE / "old_slot_engine_ue.parquet"),
+            pd.read_parquet(OLD_SLOT_ENGINE / "old_slot_engine_cell.parquet"))
+
+
+def _old_slot_engine_tables(case: str, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(ue, cell) slot tables of the retired static slot engine for ``case`` (a key of
+    ``CASES`` in tests/data/old_slot_engine/make_old_slot_engine.py) and ``seed`` (1-4), with
+    the columns that case had."""
+    out = []
+    for df in _old_slot_engine_all():
+        sel = df[(df["case"] == case) & (df["seed"] == seed)].drop(columns=["case", "seed"])
+        if sel.empty:
+            raise KeyError(f"no old slot engine tables for case {case!r}, seed {seed}")
+        out.append(sel.dropna(axis=1, how="all").reset_index(drop=True))
+    return out[0], out[1]
+
+
+@pytest.fixture(scope="session")
+def old_slot_engine():
+    """:func:`_old_slot_engine_tables`: the retired static slot engine's (ue, cell) tables of a
+    pinned equivalence case and seed."""
+    return _old_slot_engine_tables

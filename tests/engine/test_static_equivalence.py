@@ -1,4 +1,5 @@
-"""The same static scenario through the static slot engine (:func:`nrsim.engine.slots.run_slots`)
+"""The same static scenario through the retired static slot engine (``nrsim.engine.slots``; its
+tables of seeds 1-4 are pinned in tests/data/old_slot_engine/, :mod:`old_engine`)
 and the mobile-call engine with a static mobility model (:func:`nrsim.engine.calls.run_mobile_calls`,
 ``mobility.model = "static"``, speed 0): what both report must agree (issue 12, item 2).
 
@@ -47,7 +48,6 @@ import pytest
 
 import nrsim
 from nrsim.engine.calls import run_mobile_calls
-from nrsim.engine.slots import run_slots
 
 SEEDS = (1, 2)
 THROUGHPUT_REL_TOL = 0.08
@@ -80,23 +80,30 @@ COMMON = [
 
 @functools.lru_cache(maxsize=None)
 def _run(engine: str, fading: bool, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    ov = [*COMMON, f"slots.fading.enabled={str(fading).lower()}"]
-    if engine in ("calls", "calls-wideband"):  # the call engine with / without (its default) fss
-        ov.append(f"slots.scheduler.frequency_selective={str(engine == 'calls').lower()}")
-        cfg = nrsim.load_config("mobility-uma", [*ov, "mobility.model=static", f"mobility.duration_s={DURATION_S}"],
-                                seed=seed)
-        res = run_mobile_calls(cfg)
-        assert int(res.ue["handovers"].sum()) == 0  # static UEs keep their cell
-        return res.ue, res.cell
-    n_slots = int(round(DURATION_S / 0.5e-3))
-    cfg = nrsim.load_config("mobility-uma", [*ov, "mobility.enabled=false", f"slots.n_slots={n_slots}"], seed=seed)
-    res = run_slots(cfg)
-    return (pd.concat([pd.DataFrame(d.ue) for d in res.drops], ignore_index=True),
-            pd.concat([pd.DataFrame(d.cell) for d in res.drops], ignore_index=True))
+    """The call engine with (``calls``) or without (``calls-wideband``, its default)
+    frequency-selective scheduling."""
+    ov = [*COMMON, f"slots.fading.enabled={str(fading).lower()}",
+          f"slots.scheduler.frequency_selective={str(engine == 'calls').lower()}"]
+    cfg = nrsim.load_config("mobility-uma", [*ov, "mobility.model=static", f"mobility.duration_s={DURATION_S}"],
+                            seed=seed)
+    res = run_mobile_calls(cfg)
+    assert int(res.ue["handovers"].sum()) == 0  # static UEs keep their cell
+    return res.ue, res.cell
+
+
+@pytest.fixture(scope="module")
+def slots(old_slot_engine) -> dict[bool, dict[str, float]]:
+    """Summaries of the retired static slot engine (1,000 slots = DURATION_S at 30 kHz; its
+    pinned tables) without / with fading."""
+    return {f: _pooled([old_slot_engine("video_fading" if f else "video", s) for s in SEEDS]) for f in (False, True)}
 
 
 def _summary(engine: str, fading: bool) -> dict[str, float]:
-    ues, cells = zip(*(_run(engine, fading, s) for s in SEEDS))
+    return _pooled([_run(engine, fading, s) for s in SEEDS])
+
+
+def _pooled(tables: list[tuple[pd.DataFrame, pd.DataFrame]]) -> dict[str, float]:
+    ues, cells = zip(*tables)
     ue = pd.concat(ues, ignore_index=True)
     cell = pd.concat(cells, ignore_index=True)
     thr = ue["throughput_bps"].to_numpy()
@@ -111,8 +118,8 @@ def _summary(engine: str, fading: bool) -> dict[str, float]:
     }
 
 
-def _check(fading: bool) -> None:
-    a, b = _summary("slots", fading), _summary("calls", fading)
+def _check(a: dict[str, float], fading: bool) -> None:
+    b = _summary("calls", fading)
     msg = f"slots {a} vs calls {b}"
     thr_tol = FADING_THROUGHPUT_REL_TOL if fading else THROUGHPUT_REL_TOL
     p50_tol = FADING_P50_REL_TOL if fading else 2 * THROUGHPUT_REL_TOL
@@ -126,19 +133,19 @@ def _check(fading: bool) -> None:
     assert b["mcs"] == pytest.approx(a["mcs"], abs=mcs_tol), msg
 
 
-def test_static_scenario_agrees_between_engines_without_fading() -> None:
-    _check(fading=False)
+def test_static_scenario_agrees_between_engines_without_fading(slots) -> None:
+    _check(slots[False], fading=False)
 
 
-def test_static_scenario_agrees_between_engines_with_fading() -> None:
-    _check(fading=True)
+def test_static_scenario_agrees_between_engines_with_fading(slots) -> None:
+    _check(slots[True], fading=True)
 
 
-def test_default_wideband_call_engine_keeps_its_disagreement_with_fading() -> None:
+def test_default_wideband_call_engine_keeps_its_disagreement_with_fading(slots) -> None:
     """The call engine's default (``frequency_selective = false``) is its wideband scheduler
     unchanged: the numbers measured before fss existed (module doc; exact to the digits
     recorded there), which the fading tolerances reject."""
-    a, b = _summary("slots", True), _summary("calls-wideband", True)
+    a, b = slots[True], _summary("calls-wideband", True)
     msg = f"slots {a} vs calls (wideband) {b}"
     assert b["thr_mean"] == pytest.approx(WIDEBAND_FADING["thr_mean"], rel=1e-9), msg
     assert b["thr_p50"] == pytest.approx(WIDEBAND_FADING["thr_p50"], rel=1e-9), msg

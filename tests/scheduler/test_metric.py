@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 import nrsim
-from nrsim.engine.calls import run_mobile_calls
-from nrsim.engine.slots import run_slots
+from nrsim.engine.calls import run_mobile_calls, run_static_calls
 from nrsim.scheduler import metric as sm
 
 # a static, saturated DL-only call scenario (tests/engine/test_static_equivalence.py): the throughput is the
@@ -58,12 +57,13 @@ def test_pf_exponents_and_max_ci_act_on_the_call_engine() -> None:
 
 
 def test_pf_exponents_act_on_the_slot_uplink() -> None:
-    """The slot UL used PF with fixed exponents; now PF with beta = 0 is max C/I there too."""
+    """The slot UL used PF with fixed exponents; now PF with beta = 0 is max C/I there too
+    (the static slot run on the one slot core)."""
     ov = ["deployment.rings=0", "deployment.ue.per_sector=8", "slots.n_slots=120", "slots.warmup_slots=20",
           "slots.uplink.enabled=true", "slots.uplink.max_ues_per_slot=2"]
 
     def ul(*extra: str) -> np.ndarray:
-        r = run_slots(nrsim.load_config("slots-uma-fullbuffer", [*ov, *extra]))
+        r, _ = run_static_calls(nrsim.load_config("slots-uma-fullbuffer", [*ov, *extra]))
         return np.concatenate([d.ue["ul_throughput_bps"] for d in r.drops])
 
     pf, beta0, mci = ul(), ul("slots.scheduler.pf_beta=0"), ul("slots.scheduler.name=max_ci")
