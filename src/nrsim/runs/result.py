@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -41,6 +41,43 @@ def _num(data: Mapping[str, Any], key: str) -> float | None:
     if v is None or isinstance(v, (dict, list, str)):
         return None
     return None if math.isnan(float(v)) else float(v)
+
+
+_READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
+    "int": lambda d, k: int(d.get(k) or 0),
+    "float": lambda d, k: float(d.get(k) or 0.0),
+    "float | None": _num,
+    "str": lambda d, k: str(d.get(k, "")),
+    "bool": lambda d, k: bool(d.get(k)),
+    "Mapping[str, Any] | None": lambda d, k: d.get(k) or None,
+    "tuple[Mapping[str, Any], ...]": lambda d, k: tuple(d.get(k) or ()),
+}
+"""How a KPI section reads a field of each annotated type from its JSON object; any other
+``Mapping[...]`` reads as the object or ``{}``."""
+
+S = TypeVar("S", bound="_Section")
+
+
+class _Section:
+    """A KPI section: a frozen dataclass of typed KPIs plus ``data`` (the whole JSON object).
+
+    One reader for every section: each field is read by its annotated type (:data:`_READERS`),
+    so a missing key or a JSON null gives 0, ``""``, ``{}`` or None as the type says, and
+    ``data`` keeps the object as written."""
+
+    @classmethod
+    def from_json(cls: type[S], d: Mapping[str, Any]) -> S:
+        values: dict[str, Any] = {}
+        for f in fields(cls):  # type: ignore[arg-type]
+            if f.name == "data":
+                values[f.name] = d
+            elif str(f.type) in _READERS:
+                values[f.name] = _READERS[str(f.type)](d, f.name)
+            elif str(f.type).startswith("Mapping["):
+                values[f.name] = d.get(f.name) or {}
+            else:
+                raise TypeError(f"{cls.__name__}.{f.name}: no JSON reader for {f.type}")
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -89,7 +126,7 @@ class Provenance:
 
 
 @dataclass(frozen=True)
-class SnapshotKpis:
+class SnapshotKpis(_Section):
     """``kpis`` of a snapshot (and of the drop part of a slot run): docs/kpis.md."""
 
     n_ue: int
@@ -105,17 +142,9 @@ class SnapshotKpis:
     notes: Mapping[str, str]
     data: Mapping[str, Any] = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> SnapshotKpis:
-        return cls(n_ue=int(d.get("n_ue") or 0), n_cells=int(d.get("n_cells") or 0),
-                   **{k: _num(d, k) for k in ("mean_throughput_bps", "cell_spectral_efficiency_bps_per_hz",
-                                               "user_spectral_efficiency_5pct_bps_per_hz", "los_share",
-                                               "indoor_share", "outage_share")},
-                   percentiles=d.get("percentiles") or {}, notes=d.get("notes") or {}, data=d)
-
 
 @dataclass(frozen=True)
-class SlotKpis:
+class SlotKpis(_Section):
     """``kpis.slots`` of a slot-level run: docs/slots.md."""
 
     n_slots: int
@@ -128,17 +157,9 @@ class SlotKpis:
     video: Mapping[str, Any] | None
     data: Mapping[str, Any] = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> SlotKpis:
-        return cls(n_slots=int(d.get("n_slots") or 0), scheduler=str(d.get("scheduler", "")),
-                   traffic=str(d.get("traffic", "")), user_throughput_bps=d.get("user_throughput_bps") or {},
-                   cell_spectral_efficiency_bps_per_hz=_num(d, "cell_spectral_efficiency_bps_per_hz"),
-                   user_spectral_efficiency_5pct_bps_per_hz=_num(d, "user_spectral_efficiency_5pct_bps_per_hz"),
-                   bler_first_tx=_num(d, "bler_first_tx"), video=d.get("video") or None, data=d)
-
 
 @dataclass(frozen=True)
-class MobilityKpis:
+class MobilityKpis(_Section):
     """``kpis.mobility`` of a mobility or call run: docs/mobility.md."""
 
     handovers_per_ue_per_min: float | None
@@ -148,14 +169,9 @@ class MobilityKpis:
     outage_share: float | None
     data: Mapping[str, Any] = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> MobilityKpis:
-        return cls(**{k: _num(d, k) for k in ("handovers_per_ue_per_min", "handover_failure_rate",
-                                               "ping_pong_rate", "rlf_per_ue_hour", "outage_share")}, data=d)
-
 
 @dataclass(frozen=True)
-class CallKpis:
+class CallKpis(_Section):
     """``kpis.calls`` of a run with moving UEs and video calls: docs/video.md."""
 
     n_calls: int
@@ -165,15 +181,9 @@ class CallKpis:
     ul_satisfied_share: float | None
     data: Mapping[str, Any] = field(repr=False, compare=False)
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> CallKpis:
-        return cls(n_calls=int(d.get("n_calls") or 0),
-                   **{k: _num(d, k) for k in ("calls_per_cell", "satisfied_share", "dl_satisfied_share",
-                                               "ul_satisfied_share")}, data=d)
-
 
 @dataclass(frozen=True)
-class CapacityKpis:
+class CapacityKpis(_Section):
     """``kpis.video_capacity`` of a capacity sweep: docs/video.md."""
 
     target_satisfied_share: float
@@ -181,12 +191,6 @@ class CapacityKpis:
     reached: bool
     points: tuple[Mapping[str, Any], ...]
     data: Mapping[str, Any] = field(repr=False, compare=False)
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> CapacityKpis:
-        return cls(target_satisfied_share=float(d.get("target_satisfied_share") or 0.0),
-                   capacity_calls_per_cell=_num(d, "capacity_calls_per_cell"), reached=bool(d.get("reached")),
-                   points=tuple(d.get("points") or ()), data=d)
 
 
 @dataclass(frozen=True)
