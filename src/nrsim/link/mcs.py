@@ -60,6 +60,11 @@ class ModulationCodingTable:
         """R = r_x1024 / 1024 [row]."""
         return self.r_x1024 / 1024.0
 
+    @property
+    def n_rows(self) -> int:
+        """Number of rows (MCS indices of an MCS table, CQI values 1..15 of a CQI table)."""
+        return int(self.qm.shape[0])
+
 
 def _table_rows(csv_name: str, table_column: str, table: int, index_column: str) -> list[dict[str, str]]:
     """The rows of table ``table`` (1 or 2, in column ``table_column``) of ``csv_name``, in the
@@ -92,9 +97,8 @@ class McsTable(ModulationCodingTable):
 
     eesm_beta: NDArray[np.float64]
 
-    @property
-    def n_mcs(self) -> int:
-        return int(self.qm.shape[0])
+    n_mcs = ModulationCodingTable.n_rows
+    """Number of MCS indices."""
 
 
 @functools.lru_cache(maxsize=None)
@@ -127,9 +131,8 @@ class CqiTable(ModulationCodingTable):
     mcs_same_qm_r: NDArray[np.int64]
     has_mcs: NDArray[np.bool_]
 
-    @property
-    def n_cqi(self) -> int:
-        return int(self.qm.shape[0])
+    n_cqi = ModulationCodingTable.n_rows
+    """Number of CQI values (15)."""
 
 
 @functools.lru_cache(maxsize=None)
