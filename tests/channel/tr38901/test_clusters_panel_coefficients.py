@@ -9,7 +9,7 @@ from nrsim.channel.tr38901.clusters import (
     c_phi, c_theta, circular_angle_spread_deg, cluster_powers, cut_weak_clusters, generate_clusters,
     los_delay_scaling, los_powers, ray_offsets, ray_power_table, rms_delay_spread_s, subcluster_map,
 )
-from nrsim.channel.tr38901.coefficients import channel_taps, frequency_response, polarisation_matrix
+from nrsim.channel.tr38901.coefficients import RayLinks, channel_taps, frequency_response, polarisation_matrix
 from nrsim.channel.tr38901.lsp import lsp_parameters, lsps_from_normals
 from nrsim.channel.tr38901.panel import PanelArray, port_fields, port_gain_dbi
 
@@ -135,7 +135,7 @@ def test_los_ray_dominates_for_large_k():
     iso = PanelArray(1, 1, "v", element="isotropic", port_map="element")
     d3 = np.array([100.0, 150.0, 200.0, 250.0, 301.0])
     lam = 0.05
-    taps, delays = channel_taps(cs, iso, iso, np.zeros(5), np.zeros(5), d3, lam)
+    taps, delays = channel_taps(RayLinks(cs, iso, iso, np.zeros(5), np.zeros(5), d3, lam))
     h = frequency_response(taps, delays, np.array([0.0, 1e6]))
     np.testing.assert_allclose(h[:, 0, 0, 0], np.exp(-2j * np.pi * d3 / lam), atol=2e-3)
 
@@ -146,7 +146,7 @@ def test_frequency_response_matches_ray_loop_oracle():
     bs = PanelArray(2, 2, "x45", port_map="panel_polarisation")
     ue = PanelArray(1, 1, "vh", element="isotropic", port_map="element")
     b, dt, d3, lam = np.array([10.0, 50, -70]), np.array([12.0, 0, 5]), np.array([80.0, 120, 40]), 0.05
-    taps, delays = channel_taps(cs, bs, ue, b, dt, d3, lam)
+    taps, delays = channel_taps(RayLinks(cs, bs, ue, b, dt, d3, lam))
     f = np.array([-5e6, 0.0, 3.3e6])
     h = frequency_response(taps, delays, f)
     ray_d = cs.ray_delays_s()
@@ -171,7 +171,7 @@ def test_frequency_response_matches_ray_loop_oracle():
 def test_mean_channel_power_is_one_with_isotropic_antennas():
     p, lsps, cs = _clusters("uma", "nlos", 400, seed=5)
     iso = PanelArray(1, 1, "v", element="isotropic", port_map="element")
-    taps, delays = channel_taps(cs, iso, iso, np.zeros(400), np.zeros(400), np.full(400, 100.0), 0.05)
+    taps, delays = channel_taps(RayLinks(cs, iso, iso, np.zeros(400), np.zeros(400), np.full(400, 100.0), 0.05))
     h = frequency_response(taps, delays, np.linspace(-10e6, 10e6, 64))
     # E|H|^2 = sum of the ray powers (cut clusters lose < 1 %), ~5 % sampling error
     assert np.mean(np.abs(h) ** 2) == pytest.approx(np.mean(cs.power.sum(axis=1)), rel=0.06)

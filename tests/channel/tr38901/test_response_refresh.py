@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from nrsim.channel.tr38901.coefficients import (
+    RayLinks,
     REFRESH_REANCHOR_STEPS,
     ResponseRefresh,
     ServingInterfererRefresh,
@@ -40,13 +41,12 @@ def _links(make_clusters, cond, n_link, seed):
 
 
 def _direct(cs, geo, v, t, f):
-    taps, delays = channel_taps(cs, BS, UE, geo["bearing_deg"], geo["downtilt_deg"], geo["d_3d_m"],
-                                geo["wavelength_m"], velocity_mps=v, t_s=t)
+    taps, delays = channel_taps(RayLinks(cs, BS, UE, **geo), velocity_mps=v, t_s=t)
     return frequency_response(taps, delays, f)
 
 
 def _rays(cs, geo, v):
-    return ray_coefficients(cs, BS, UE, geo["bearing_deg"], geo["downtilt_deg"], geo["d_3d_m"], geo["wavelength_m"], v)
+    return ray_coefficients(RayLinks(cs, BS, UE, **geo), v)
 
 
 @pytest.mark.parametrize("cond", ["los", "nlos"])

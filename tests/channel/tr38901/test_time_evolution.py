@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from nrsim.channel.tr38901.coefficients import (
+    RayLinks,
     channel_taps,
     doppler_hz_core,
     frequency_response,
@@ -40,7 +41,7 @@ def test_direct_path_rotates_at_its_doppler(make_clusters):
     v = np.array([[3.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
     f_d = (toward * v).sum(axis=1) / lam
     for t in (0.0, 1e-3, 7.3e-3):
-        taps, delays = channel_taps(cs, iso, iso, 0.0, 0.0, d3, lam, velocity_mps=v, t_s=t)
+        taps, delays = channel_taps(RayLinks(cs, iso, iso, 0.0, 0.0, d3, lam), velocity_mps=v, t_s=t)
         h = frequency_response(taps, delays, np.array([0.0]))[:, 0, 0, 0]
         np.testing.assert_allclose(h, np.exp(-2j * np.pi * d3 / lam) * np.exp(2j * np.pi * f_d * t), atol=2e-3)
 
@@ -50,15 +51,15 @@ def test_taps_at_equals_direct_evaluation(make_clusters):
     rng = np.random.default_rng(1)
     b, dt, d3, lam = rng.uniform(-180, 180, 4), rng.uniform(0, 12, 4), rng.uniform(30, 300, 4), 0.05
     v = rng.normal(size=(4, 3)) * 10
-    rays = ray_coefficients(cs, BS, UE, b, dt, d3, lam, v)
-    t0, _ = channel_taps(cs, BS, UE, b, dt, d3, lam)
+    rays = ray_coefficients(RayLinks(cs, BS, UE, b, dt, d3, lam), v)
+    t0, _ = channel_taps(RayLinks(cs, BS, UE, b, dt, d3, lam))
     np.testing.assert_allclose(taps_at(rays, 0.0), t0, rtol=0, atol=2e-7 * np.abs(t0).max())
     for t in (0.5e-3, 0.0213, 0.4):
-        direct, delays = channel_taps(cs, BS, UE, b, dt, d3, lam, velocity_mps=v, t_s=t)
+        direct, delays = channel_taps(RayLinks(cs, BS, UE, b, dt, d3, lam), velocity_mps=v, t_s=t)
         np.testing.assert_allclose(taps_at(rays, t), direct, rtol=0, atol=2e-7 * np.abs(direct).max())
         np.testing.assert_array_equal(delays, rays.delays_s)
     # no velocity: the channel does not change
-    still = ray_coefficients(cs, BS, UE, b, dt, d3, lam, np.zeros((4, 3)))
+    still = ray_coefficients(RayLinks(cs, BS, UE, b, dt, d3, lam), np.zeros((4, 3)))
     np.testing.assert_allclose(taps_at(still, 0.37), taps_at(still, 0.0), atol=1e-12)
 
 
@@ -71,7 +72,7 @@ def test_nlos_power_is_kept_and_decorrelates(make_clusters):
     rng = np.random.default_rng(2)
     az = rng.uniform(0, 2 * np.pi, 300)
     v = (3 / 3.6) * np.stack([np.cos(az), np.sin(az), np.zeros(300)], axis=1)
-    rays = ray_coefficients(cs, iso, iso, 0.0, 0.0, 100.0, lam, v)
+    rays = ray_coefficients(RayLinks(cs, iso, iso, 0.0, 0.0, 100.0, lam), v)
     h0 = taps_at(rays, 0.0).sum(axis=1)[:, 0, 0]
     h_near = taps_at(rays, 1e-3).sum(axis=1)[:, 0, 0]
     h_far = taps_at(rays, 2.0).sum(axis=1)[:, 0, 0]
@@ -90,7 +91,7 @@ def test_taps_every_follows_taps_at(monkeypatch, make_clusters):
     cs = make_clusters("umi", "nlos", 3, 9)[0]
     rng = np.random.default_rng(4)
     v = rng.normal(size=(3, 3)) * 30
-    rays = ray_coefficients(cs, BS, UE, 20.0, 6.0, 100.0, 0.05, v)
+    rays = ray_coefficients(RayLinks(cs, BS, UE, 20.0, 6.0, 100.0, 0.05), v)
     gen = taps_every(rays, 0.5e-3, t0_s=0.01)
     for k in range(20):
         t, taps = next(gen)
@@ -112,7 +113,7 @@ def test_response_refresh_equals_taps_then_frequency_response(monkeypatch, n_prb
     cs = make_clusters("umi", "los", 3, 11)[0]
     rng = np.random.default_rng(5)
     v = rng.normal(size=(3, 3)) * 20
-    rays = ray_coefficients(cs, BS, UE, 40.0, 8.0, 150.0, 0.05, v)
+    rays = ray_coefficients(RayLinks(cs, BS, UE, 40.0, 8.0, 150.0, 0.05), v)
     n_rx, n_tx = ports
     rays = RayChannel(np.ascontiguousarray(rays.coef[:, :, :n_rx, :n_tx]), rays.doppler_hz, rays.tap, rays.delays_s)
     f = prb_frequencies_hz(n_prb, 30e3)

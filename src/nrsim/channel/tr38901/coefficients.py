@@ -171,14 +171,43 @@ def _ray_kernel(mode, pair, bearing, cos_b, sin_b, d3d, inv_wl,
                         ray_c[li, ri, u, s] = g * (frx[u, 0] * ftx[s, 0] - frx[u, 1] * ftx[s, 1])
 
 
-def _link_args(cs: ClusterSet, pair: NDArray[np.int64] | None, bearing_deg: ArrayLike, downtilt_deg: ArrayLike,
-               d_3d_m: ArrayLike, velocity_mps: ArrayLike | None, los_amplitude: ArrayLike | None) -> tuple:
+@dataclass(frozen=True)
+class RayLinks:
+    """The links whose channel coefficients 7.5 step 11 gives: their clusters and rays, the
+    panels at both ends, and each link's BS panel orientation and distance. The input of
+    :func:`channel_taps` (taps at one time) and :func:`ray_coefficients` (every ray, for any
+    time).
+
+    cs : clusters and rays (:func:`nrsim.channel.tr38901.clusters.generate_clusters`), [pair].
+    tx_panel, rx_panel : BS and UE panels; the UE panel is not rotated (LCS = GCS).
+    bearing_deg, downtilt_deg : float64 [link], orientation of each link's BS panel [deg].
+    d_3d_m : float64 [link], BS-UE distance [m] (phase of the direct path).
+    wavelength_m : carrier wavelength [m].
+    pair : int64 [link], the row of ``cs`` each link uses (default: link l uses row l); the
+        cells of one site share the rays of their UE-site pair.
+    los_amplitude : float64 [pair], extra amplitude factor of the direct path (blockage,
+        oxygen absorption; default 1).
+    """
+
+    cs: ClusterSet
+    tx_panel: PanelArray
+    rx_panel: PanelArray
+    bearing_deg: ArrayLike
+    downtilt_deg: ArrayLike
+    d_3d_m: ArrayLike
+    wavelength_m: float
+    pair: NDArray[np.int64] | None = None
+    los_amplitude: ArrayLike | None = None
+
+
+def _link_args(rl: RayLinks, velocity_mps: ArrayLike | None) -> tuple:
+    cs, pair, los_amplitude = rl.cs, rl.pair, rl.los_amplitude
     n_pair = cs.n_links
     pair = np.arange(n_pair, dtype=np.int64) if pair is None else np.ascontiguousarray(pair, dtype=np.int64)
     n_link = pair.shape[0]
-    b = np.ascontiguousarray(np.broadcast_to(np.asarray(bearing_deg, dtype=np.float64), (n_link,)))
-    dt = np.radians(np.broadcast_to(np.asarray(downtilt_deg, dtype=np.float64), (n_link,)))
-    d3 = np.ascontiguousarray(np.broadcast_to(np.asarray(d_3d_m, dtype=np.float64), (n_link,)))
+    b = np.ascontiguousarray(np.broadcast_to(np.asarray(rl.bearing_deg, dtype=np.float64), (n_link,)))
+    dt = np.radians(np.broadcast_to(np.asarray(rl.downtilt_deg, dtype=np.float64), (n_link,)))
+    d3 = np.ascontiguousarray(np.broadcast_to(np.asarray(rl.d_3d_m, dtype=np.float64), (n_link,)))
     vel = (np.zeros((n_link, 3)) if velocity_mps is None
            else np.ascontiguousarray(np.broadcast_to(np.asarray(velocity_mps, dtype=np.float64), (n_link, 3))))
     los_amp = (np.ones(n_pair) if los_amplitude is None
@@ -196,44 +225,23 @@ def _link_args(cs: ClusterSet, pair: NDArray[np.int64] | None, bearing_deg: Arra
 
 
 def channel_taps(
-    cs: ClusterSet,
-    tx_panel: PanelArray,
-    rx_panel: PanelArray,
-    bearing_deg: ArrayLike,
-    downtilt_deg: ArrayLike,
-    d_3d_m: ArrayLike,
-    wavelength_m: float,
-    *,
-    pair: NDArray[np.int64] | None = None,
-    velocity_mps: ArrayLike | None = None,
-    t_s: float = 0.0,
-    los_amplitude: ArrayLike | None = None,
+    rl: RayLinks, *, velocity_mps: ArrayLike | None = None, t_s: float = 0.0
 ) -> tuple[NDArray[np.complex128], NDArray[np.float64]]:
-    """Delay taps of every link at time ``t_s``: (coefficients [link, tap, rx, tx] complex128,
-    delays [link, tap] [s]), tap = N clusters + 4 sub-clusters + the direct path (zero for
-    NLOS links); clusters with zero power (cut, or padding) give zero taps.
+    """Delay taps of every link of ``rl`` at time ``t_s``: (coefficients [link, tap, rx, tx]
+    complex128, delays [link, tap] [s]), tap = N clusters + 4 sub-clusters + the direct path
+    (zero for NLOS links); clusters with zero power (cut, or padding) give zero taps.
 
-    Parameters
-    ----------
-    cs : clusters and rays (:func:`nrsim.channel.tr38901.clusters.generate_clusters`), [pair].
-    tx_panel, rx_panel : BS and UE panels; the UE panel is not rotated (LCS = GCS).
-    bearing_deg, downtilt_deg : float64 [link], orientation of each link's BS panel [deg].
-    d_3d_m : float64 [link], BS-UE distance [m] (phase of the direct path).
-    wavelength_m : carrier wavelength [m].
-    pair : int64 [link], the row of ``cs`` each link uses (default: link l uses row l); the
-        cells of one site share the rays of their UE-site pair.
     velocity_mps : float64 [link, 3], UE velocity (GCS) [m/s] for the Doppler term (default 0).
     t_s : time since the drop [s].
-    los_amplitude : float64 [pair], extra amplitude factor of the direct path (blockage,
-        oxygen absorption; default 1).
     """
-    args = _link_args(cs, pair, bearing_deg, downtilt_deg, d_3d_m, velocity_mps, los_amplitude)
+    cs, tx_panel, rx_panel = rl.cs, rl.tx_panel, rl.rx_panel
+    args = _link_args(rl, velocity_mps)
     n_link = args[0].shape[0]
     n_max = cs.delay_s.shape[1]
     taps = np.zeros((n_link, n_max + 5, rx_panel.n_ports, tx_panel.n_ports), dtype=np.complex128)
     delays = np.zeros((n_link, n_max + 5))
     dummy_c = np.zeros((1, 1, 1, 1), dtype=np.complex64)
-    _ray_kernel(MODE_TAPS, *args[:5], 1.0 / wavelength_m, *args[5:20], tx_panel.port_table(), tx_panel.pattern,
+    _ray_kernel(MODE_TAPS, *args[:5], 1.0 / rl.wavelength_m, *args[5:20], tx_panel.port_table(), tx_panel.pattern,
                 rx_panel.port_table(), rx_panel.pattern, args[20], float(t_s), taps, delays, dummy_c,
                 np.zeros((1, 1)), np.zeros((1, 1), dtype=np.int16))
     return taps, delays
@@ -265,23 +273,12 @@ class RayChannel:
         return RayChannel(coef=self.coef[i], doppler_hz=self.doppler_hz[i], tap=self.tap[i], delays_s=self.delays_s[i])
 
 
-def ray_coefficients(
-    cs: ClusterSet,
-    tx_panel: PanelArray,
-    rx_panel: PanelArray,
-    bearing_deg: ArrayLike,
-    downtilt_deg: ArrayLike,
-    d_3d_m: ArrayLike,
-    wavelength_m: float,
-    velocity_mps: ArrayLike,
-    *,
-    pair: NDArray[np.int64] | None = None,
-    los_amplitude: ArrayLike | None = None,
-) -> RayChannel:
-    """Per-ray coefficients and Doppler frequencies of every link (same parameters as
-    :func:`channel_taps`); ``taps_at(ray_coefficients(...), t)`` equals
-    ``channel_taps(..., t_s=t)`` (to complex64 rounding)."""
-    args = _link_args(cs, pair, bearing_deg, downtilt_deg, d_3d_m, velocity_mps, los_amplitude)
+def ray_coefficients(rl: RayLinks, velocity_mps: ArrayLike) -> RayChannel:
+    """Per-ray coefficients and Doppler frequencies of every link of ``rl`` for UE velocities
+    ``velocity_mps`` float64 [link, 3] [m/s] (GCS); ``taps_at(ray_coefficients(rl, v), t)``
+    equals ``channel_taps(rl, velocity_mps=v, t_s=t)`` (to complex64 rounding)."""
+    cs, tx_panel, rx_panel = rl.cs, rl.tx_panel, rl.rx_panel
+    args = _link_args(rl, velocity_mps)
     n_link = args[0].shape[0]
     n_max, m = cs.aod_deg.shape[1:]
     n_ray = n_max * m + 1
@@ -289,7 +286,7 @@ def ray_coefficients(
     nu = np.zeros((n_link, n_ray))
     tap = np.full((n_link, n_ray), -1, dtype=np.int16)
     delays = np.zeros((n_link, n_max + 5))
-    _ray_kernel(MODE_RAYS, *args[:5], 1.0 / wavelength_m, *args[5:20], tx_panel.port_table(), tx_panel.pattern,
+    _ray_kernel(MODE_RAYS, *args[:5], 1.0 / rl.wavelength_m, *args[5:20], tx_panel.port_table(), tx_panel.pattern,
                 rx_panel.port_table(), rx_panel.pattern, args[20], 0.0, np.zeros((1, 1, 1, 1), dtype=np.complex128),
                 delays, coef, nu, tap)
     return RayChannel(coef=coef, doppler_hz=nu, tap=tap, delays_s=delays)

@@ -33,7 +33,7 @@ from nrsim.channel.tr38901.clusters import (
     ray_power_table,
     rms_delay_spread_s,
 )
-from nrsim.channel.tr38901.coefficients import RayChannel, channel_taps, ray_coefficients
+from nrsim.channel.tr38901.coefficients import RayChannel, RayLinks, channel_taps, ray_coefficients
 from nrsim.channel.tr38901.draws import LinkDraws
 from nrsim.channel.tr38901.lsp import LspFields, lsp_parameters, lsps_from_normals, zsd_parameters
 from nrsim.channel.tr38901.panel import PanelArray
@@ -233,9 +233,7 @@ def link_channels(
         c_ds_s=per_pair["c_ds_s"], delay_offset_s=per_pair["delay_offset_s"],
         cluster_aoa_deg=arr["cluster_aoa_deg"], cluster_zoa_deg=arr["cluster_zoa_deg"],
     )
-    wavelength_m = SPEED_OF_LIGHT_M_S / (fc_ghz * 1e9)
-    taps, delays = channel_taps(replace(cs_all, power=cs_all.power * gain), tx_panel, rx_panel, links.bearing_deg,
-                                links.downtilt_deg, links.d_3d_m, wavelength_m, pair=pair, los_amplitude=los_amp)
+    taps, delays = channel_taps(_ray_links(links, cs_all, gain, pair, los_amp, tx_panel, rx_panel, fc_ghz))
     ch = LinkChannels(taps=taps, delays_s=delays, condition=cond_link,
                       spreads={k: np.full(n_link, np.nan) for k in SPREAD_NAMES},
                       lsp={k: v[pair] for k, v in lsp_out.items()},
@@ -270,6 +268,17 @@ def link_spreads(ch: LinkChannels, idx: NDArray[np.int64]) -> dict[str, NDArray[
     }
 
 
+def _ray_links(links: Links, cs: ClusterSet, cluster_gain: NDArray[np.float64], pair: NDArray[np.int64],
+               los_amplitude: NDArray[np.float64], tx_panel: PanelArray, rx_panel: PanelArray,
+               fc_ghz: float) -> RayLinks:
+    """The rays ``cs`` [pair] of ``links`` with the 7.6 attenuations applied (each cluster's
+    power times ``cluster_gain`` [pair, cluster], the direct path times ``los_amplitude``
+    [pair]), their panels and geometry: the input of ``channel_taps`` and ``ray_coefficients``."""
+    return RayLinks(replace(cs, power=cs.power * cluster_gain), tx_panel, rx_panel, links.bearing_deg,
+                    links.downtilt_deg, links.d_3d_m, SPEED_OF_LIGHT_M_S / (fc_ghz * 1e9), pair=pair,
+                    los_amplitude=los_amplitude)
+
+
 def link_rays(
     ch: LinkChannels,
     links: Links,
@@ -281,7 +290,5 @@ def link_rays(
     """The per-ray coefficients and Doppler frequencies of the links of ``ch`` for UE
     velocities ``velocity_mps`` float64 [link, 3] [m/s] (GCS), for
     :func:`nrsim.channel.tr38901.coefficients.taps_at` (time evolution, eq. 7.5-22)."""
-    wavelength_m = SPEED_OF_LIGHT_M_S / (fc_ghz * 1e9)
-    cs = replace(ch.clusters, power=ch.clusters.power * ch.cluster_gain)
-    return ray_coefficients(cs, tx_panel, rx_panel, links.bearing_deg, links.downtilt_deg, links.d_3d_m,
-                            wavelength_m, velocity_mps, pair=ch.pair, los_amplitude=ch.los_amplitude)
+    rl = _ray_links(links, ch.clusters, ch.cluster_gain, ch.pair, ch.los_amplitude, tx_panel, rx_panel, fc_ghz)
+    return ray_coefficients(rl, velocity_mps)
