@@ -55,7 +55,7 @@ _READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
 """How a KPI section reads a field of each annotated type from its JSON object; any other
 ``Mapping[...]`` reads as the object or ``{}``."""
 
-S = TypeVar("S", bound="_Section")
+_S = TypeVar("_S", bound="_Section")
 
 
 class _Section:
@@ -66,7 +66,7 @@ class _Section:
     ``data`` keeps the object as written."""
 
     @classmethod
-    def from_json(cls: type[S], d: Mapping[str, Any]) -> S:
+    def from_json(cls: type[_S], d: Mapping[str, Any]) -> _S:
         values: dict[str, Any] = {}
         for f in fields(cls):  # type: ignore[arg-type]
             if f.name == "data":
