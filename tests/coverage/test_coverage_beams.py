@@ -52,3 +52,16 @@ def test_no_best_beam_layer_without_an_array(tmp_path) -> None:
     maps = coverage_maps(nrsim.load_config("single-site", SMALL))
     assert maps.best_ssb_beam is None
     assert "coverage_best_ssb_beam.tif" not in write_coverage_geotiffs(maps, tmp_path)
+
+
+def test_probability_maps_use_the_best_beam() -> None:
+    from nrsim.coverage.probability import probability_maps
+
+    base = ["coverage.resolution_m=60", "coverage.margin_m=150", "channel.shadowing=false"]
+    col = nrsim.load_config("single-site", base)
+    arr = nrsim.load_config("single-site", [*base, "antenna.array=32T32R"])
+    p_col, p_arr, m_arr = probability_maps(col), probability_maps(arr), coverage_maps(arr)
+    inside = m_arr.grid.mask
+    # one site: its cells share the LOS state, so the dominant cell is the single draw's server
+    np.testing.assert_array_equal(p_arr.dominant_cell[inside], m_arr.serving_cell[inside])
+    assert np.nanmedian(p_arr.median_rsrp_dbm) > np.nanmedian(p_col.median_rsrp_dbm) + 5.0

@@ -35,6 +35,34 @@ def test_single_column_drop_is_bit_identical_to_before() -> None:
         assert not set(SSB_COLUMNS) & set(u)
 
 
+FLOAT32_RX_TOL_DB = 1e-5  # the beam path sums the interference from float32 powers [dB]
+
+
+@pytest.mark.parametrize("extra", [[], ["antenna.mech_downtilt_deg=4", "channel.fc_ghz=6", "radio.bandwidth_mhz=20",
+                                        "radio.handover_margin_db=3", "radio.load=0.6"]])
+def test_beam_path_with_one_beam_per_cell_reproduces_the_kernel(monkeypatch, extra) -> None:
+    # the oracle: the drop kernel's own antenna (the 10-element column with its tilts) and
+    # its serving-cell choice; the beam path with every cell a one-port single-column panel
+    # (one beam) must give the same links, serving cells, RSRP and SINR
+    import nrsim.engine.snapshot as snap
+    from nrsim.mimo.beam_rsrp import cell_beams
+
+    cfg = nrsim.load_config("uma-default", [*SMALL, *extra])
+    ref = snapshot_drop(cfg, 2).ue
+    ant = cfg.antenna
+    monkeypatch.setattr(snap, "drop_cell_beams", lambda cfg, layout: cell_beams(
+        ["single-column"] * layout.n_cells, np.full(layout.n_cells, ant.etilt_deg), fc_ghz=cfg.channel.fc_ghz,
+        model=ant.model, n_elements=ant.n_elements, spacing_wl=ant.spacing_wl))
+    got = snapshot_drop(cfg, 2).ue
+    for k in ("serving_cell", "los", "d_2d_m", "pathloss_db", "shadow_fading_db"):
+        np.testing.assert_array_equal(got[k], ref[k])
+    for k in ("coupling_loss_db", "rsrp_dbm", "snr_db"):
+        np.testing.assert_allclose(got[k], ref[k], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got["sinr_db"], ref["sinr_db"], rtol=0, atol=FLOAT32_RX_TOL_DB)
+    assert set(got["best_ssb_beam"].tolist()) == {0}
+    np.testing.assert_allclose(got["ssb_rsrp_dbm"], got["rsrp_dbm"], rtol=0, atol=CONSOLIDATION_TOL_DB)
+
+
 def _ues_at(cfg, xy_m: np.ndarray, height_m: float = 1.5):
     """radio_chunk columns of outdoor UEs at ``xy_m`` (drop 0's fields; home cell 0)."""
     layout = build_layout(cfg)
@@ -103,16 +131,24 @@ def test_beams_raise_the_serving_gain_and_keep_the_columns_consistent() -> None:
     assert np.all(u32["sinr_db"] <= u32["snr_db"] + 1e-9)
 
 
-def test_sparse_form_and_frequency_range_are_checked() -> None:
-    cfg = nrsim.load_config("uma-default", [*SMALL, "antenna.array=4T4R", "deployment.wraparound=false",
-                                            "interference.mode=sparse"])
+def test_sparse_form_frequency_range_and_run_modes_are_checked() -> None:
+    cases = [
+        ("uma-default", ["antenna.array=4T4R", "deployment.wraparound=false", "interference.mode=sparse"],
+         "interference.mode", "dense"),
+        ("uma-default", ["antenna.array=4T4R", "ssb.n_beams=64"], "ssb.n_beams", "FR1"),
+        ("slots-uma-fullbuffer", ["antenna.array=32T32R"], "antenna.array", "single-column"),
+        ("mobility-uma", ["antenna.array=64T64R"], "antenna.array", "single-column"),
+    ]
+    for preset, overrides, field, allowed in cases:
+        with pytest.raises(ConfigError) as exc:
+            nrsim.load_config(preset, [*SMALL, *overrides])
+        assert exc.value.field == field and allowed in str(exc.value)
+    # the kernel stand-in refuses the sparse form too (a drop prepared without load_config)
+    cfg = nrsim.load_config("uma-default", [*SMALL, "deployment.wraparound=false", "interference.mode=sparse"])
+    cfg = cfg.model_copy(update={"antenna": cfg.antenna.model_copy(update={"array": "4T4R"})})
     with pytest.raises(ConfigError) as exc:
         snapshot_drop(cfg, 0)
     assert exc.value.field == "interference.mode"
-    cfg = nrsim.load_config("uma-default", [*SMALL, "antenna.array=4T4R", "ssb.n_beams=64"])
-    with pytest.raises(ConfigError) as exc:
-        snapshot_drop(cfg, 0)
-    assert exc.value.field == "ssb.n_beams" and "FR1" in str(exc.value)
 
 
 def test_fr2_default_grid_has_64_beams() -> None:

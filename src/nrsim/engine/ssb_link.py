@@ -44,13 +44,23 @@ index in the cell's grid) and its consolidated cell RSRP [dBm]."""
 _KERNEL_ARGS: tuple[str, ...] = tuple(inspect.signature(dk.drop_kernel.py_func).parameters)
 
 
+def cell_arrays(cfg: ScenarioConfig, layout: Layout) -> tuple[str, ...]:
+    """The BS array type of every cell: the site list's, else ``antenna.array``."""
+    return layout.cell_array if layout.cell_array is not None else (cfg.antenna.array,) * layout.n_cells
+
+
+def has_beams(cfg: ScenarioConfig, layout: Layout) -> bool:
+    """Whether some cell has an array (and so every cell sweeps SSB beams)."""
+    return any(a != SINGLE_COLUMN for a in cell_arrays(cfg, layout))
+
+
 def drop_cell_beams(cfg: ScenarioConfig, layout: Layout) -> CellBeams | None:
     """The SSB beams of every cell of ``layout``, or None when no cell has an array (the
     single-column path, unchanged)."""
-    n = layout.n_cells
-    arrays = layout.cell_array if layout.cell_array is not None else (cfg.antenna.array,) * n
-    if all(a == SINGLE_COLUMN for a in arrays):
+    if not has_beams(cfg, layout):
         return None
+    n = layout.n_cells
+    arrays = cell_arrays(cfg, layout)
     ant = cfg.antenna
     etilt = layout.cell_etilt_deg if layout.cell_etilt_deg is not None else np.full(n, float(ant.etilt_deg))
     return cell_beams(arrays, etilt, fc_ghz=cfg.channel.fc_ghz, n_beams=cfg.ssb.n_beams, model=ant.model,
@@ -98,7 +108,10 @@ class SsbKernel:
         # 3. serving cell by cell RSRP
         serv = serving_cell(r.cell_rsrp_dbm, preferred_cell=a["ue_home"], margin_db=float(a["margin_db"]))
         # 4. the serving link's LOS state, distance, path loss, shadow fading and 0 dBi power
+        # (the serving site its only candidate: the same per-link draws, one link per UE)
         dk.drop_kernel(*{**a, "ant_model": dk.ANT_OMNI, "ue_home": serv, "margin_db": np.inf,
+                         "cand": np.ascontiguousarray(cell_site[serv][:, None]),
+                         "n_cand": np.ones(k, dtype=np.int64),
                          "out_rx_cells": np.zeros((0, 0), dtype=np.float32)}.values())
         # 5. data on the best beam; interferers at their beams' mean gain
         rows = np.arange(k)
