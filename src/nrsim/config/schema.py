@@ -213,18 +213,12 @@ class AntennaConfig(FrozenModel):
     geometric link sees the same power on every branch (L1-RSRP takes the best branch), so
     it does not change snapshot results; the MIMO slot core will use it (issue 14)."""
 
-    @field_validator("array")
+    @field_validator("array", "ue_antennas")
     @classmethod
-    def _array(cls, value: str) -> str:
-        if value not in BS_ARRAY_NAMES:
-            raise ValueError(f"unknown BS array type; allowed: {', '.join(BS_ARRAY_NAMES)}")
-        return value
-
-    @field_validator("ue_antennas")
-    @classmethod
-    def _ue_antennas(cls, value: int) -> int:
-        if value not in UE_ANTENNA_COUNTS:
-            raise ValueError(f"allowed: {', '.join(map(str, UE_ANTENNA_COUNTS))}")
+    def _named(cls, value, info):
+        allowed = {"array": BS_ARRAY_NAMES, "ue_antennas": UE_ANTENNA_COUNTS}[info.field_name]
+        if value not in allowed:
+            raise ValueError(f"allowed: {', '.join(map(str, allowed))}")
         return value
 
 

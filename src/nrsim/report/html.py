@@ -394,7 +394,7 @@ def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_lay
     cells = mapdata.cells_entry(_memory_cells(layout, cells_meta), [_index(maps.serving_cell)])
     arrays = {"rsrp_dbm": maps.rsrp_dbm, "sinr_db": maps.sinr_db, "throughput_mbps": maps.throughput_bps / 1e6,
               "serving_cell": maps.serving_cell, **(extra_layers or {})}
-    if maps.best_ssb_beam is not None:
+    if getattr(maps, "best_ssb_beam", None) is not None:  # coverage maps of a run with SSB beams
         arrays["best_ssb_beam"] = maps.best_ssb_beam
     layers = run_layers(arrays, cell_vendor=cells["cell_vendor"], vendors=cells["vendors"])
     return build_map(grid, layers, cells, corners=_corners(grid, projection), epsg=maps.epsg, events=events)
