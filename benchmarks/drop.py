@@ -7,7 +7,8 @@ Cases (issue 2):
 
 Each case runs in a fresh subprocess so that peak memory (ru_maxrss) is its own.
 Prints a table; asserts nothing.
-Usage: python benchmarks/drop.py [--repeat N] [--case a|b]
+Usage: python benchmarks/drop.py [--repeat N] [--case a|b] [--set KEY=VALUE ...]
+(``--set``: extra config overrides, e.g. ``--set antenna.array=32T32R`` for SSB beams)
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ CASES = {
 }
 
 
-def _child(case: str, repeat: int) -> None:
+def _child(case: str, repeat: int, extra: list[str]) -> None:
     import resource
 
     import nrsim
     from nrsim.engine import build_layout, snapshot_drop
 
     spec = CASES[case]
-    overrides = list(spec["overrides"])
+    overrides = [*spec["overrides"], *extra]
     cfg = nrsim.load_config("uma-default", overrides)
     layout = build_layout(cfg)
     if "n_ue" in spec:  # per-sector count that gives the target number of UEs
@@ -60,15 +61,18 @@ def main() -> None:
     ap.add_argument("--case", choices=sorted(CASES), action="append")
     ap.add_argument("--repeat", type=int)
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="extra config override")
     args = ap.parse_args()
     if args.child:
-        _child(args.child, args.repeat or CASES[args.child]["repeat"])
+        _child(args.child, args.repeat or CASES[args.child]["repeat"], args.set)
         return
     rows = []
     for case in args.case or sorted(CASES):
         cmd = [sys.executable, __file__, "--child", case]
         if args.repeat:
             cmd += ["--repeat", str(args.repeat)]
+        for o in args.set:
+            cmd += ["--set", o]
         out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
     print(f"{'case':<34}{'cells':>7}{'UEs':>8}{'median [s]':>12}{'min [s]':>10}{'peak [MiB]':>12}")

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from nrsim.channel.tr38901.arrays import BS_ARRAY_NAMES, SINGLE_COLUMN, UE_ANTENNA_COUNTS
 from nrsim.channel.tr38901.scenarios import SCENARIO_KEYS, SCENARIOS
 
 
@@ -200,6 +201,44 @@ class AntennaConfig(FrozenModel):
     """Mechanical downtilt [deg], positive down (TR 38.901 7.1.3, beta)."""
     ue_gain_dbi: Annotated[float, Field(ge=-20.0, le=30.0)] = 0.0
     """Omnidirectional UE antenna gain [dBi]."""
+    array: str = SINGLE_COLUMN
+    """BS array type of every cell (a site list's ``antenna_model`` column may name another
+    per cell): ``single-column`` (today's one-port antenna of ``model``), ``4T4R``,
+    ``32T32R`` (8 x 8 x 2 elements, 2 x 8 x 2 ports), ``32T32R-8x4`` (8 x 4 x 2, 4 x 4 x 2
+    ports) or ``64T64R`` (8 x 8 x 2, 4 x 8 x 2 ports): TR 38.901 7.3 panels with sub-array
+    ports tilted to ``etilt_deg`` (``nrsim.channel.tr38901.arrays``; docs/mimo.md). An array
+    sends SSB beams (``[ssb]``) that select the serving cell."""
+    ue_antennas: int = 1
+    """UE receive antennas: 1, 2 (one cross-polarised pair) or 4 (two pairs). The snapshot's
+    geometric link sees the same power on every branch (L1-RSRP takes the best branch), so
+    it does not change snapshot results; the MIMO slot core will use it (issue 14)."""
+
+    @field_validator("array", "ue_antennas")
+    @classmethod
+    def _named(cls, value, info):
+        allowed = {"array": BS_ARRAY_NAMES, "ue_antennas": UE_ANTENNA_COUNTS}[info.field_name]
+        if value not in allowed:
+            raise ValueError(f"allowed: {', '.join(map(str, allowed))}")
+        return value
+
+
+class SsbConfig(FrozenModel):
+    """SSB beam sweeping of cells with a BS array (``antenna.array`` or a site list's
+    ``antenna_model``): L1-RSRP per beam (TS 38.215 V17 5.1.1) and the cell RSRP consolidated
+    from the beams (TS 38.331 V17 5.5.3.3), which selects the serving cell (docs/mimo.md).
+    Cells with the single-column antenna have one beam, their antenna pattern."""
+
+    n_beams: Literal[4, 8, 64] | None = None
+    """SS/PBCH blocks (beams) per cell, L_max of TS 38.213 V17 4.1: 4 or 8 in FR1 (8
+    azimuths or 4 over 120 deg at the cell's tilt), 64 in FR2 (16 azimuths x 4 zeniths).
+    Default: 8 below 7.125 GHz (FR1), else 64."""
+    n_consolidate: Annotated[int, Field(ge=2, le=16)] | None = None
+    """nrofSS-BlocksToAverage (TS 38.331, 2..16): the cell RSRP is the linear mean of at most
+    this many best beams above ``threshold_dbm``. Unset (or ``threshold_dbm`` unset): the best
+    beam."""
+    threshold_dbm: Annotated[float, Field(ge=-156.0, le=-31.0)] | None = None
+    """absThreshSS-BlocksConsolidation [dBm] (TS 38.331 RSRP-Range, -156..-31): beams
+    consolidated must be strictly above it."""
 
 
 class RadioConfig(FrozenModel):
@@ -741,6 +780,7 @@ class ScenarioConfig(FrozenModel):
     deployment: DeploymentConfig = DeploymentConfig()
     channel: ChannelConfig = ChannelConfig()
     antenna: AntennaConfig = AntennaConfig()
+    ssb: SsbConfig = SsbConfig()
     radio: RadioConfig = RadioConfig()
     link: LinkConfig = LinkConfig()
     interference: InterferenceConfig = InterferenceConfig()

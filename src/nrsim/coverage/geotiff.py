@@ -125,13 +125,17 @@ def probability_layer_names(pm) -> dict[str, tuple[str, float]]:
     return out
 
 
+BEST_BEAM_TIF = "coverage_best_ssb_beam.tif"
+"""The best-SSB-beam layer (maps with a BS array only)."""
+
 LOOKUP_CSV = "coverage_best_server_lookup.csv"
 """Index -> cell_id, site_id, vendor of the index rasters (serving and dominant cell)."""
 
 
 def write_coverage_geotiffs(maps, folder: str | Path, *, probability=None, cell_ids=None) -> dict[str, Path]:
     """``coverage_rsrp_dbm.tif``, ``coverage_sinr_db.tif``, ``coverage_serving_cell.tif``
-    (cell index, see :func:`index_raster`), ``coverage_throughput_mbps.tif`` and the lookup
+    (cell index, see :func:`index_raster`), ``coverage_throughput_mbps.tif``, with SSB beams
+    ``coverage_best_ssb_beam.tif`` (beam index in the serving cell's grid) and the lookup
     table ``coverage_best_server_lookup.csv`` (index, cell_id, site_id, vendor; from
     ``cell_ids``, one (cell_id, site_id[, vendor]) per cell, else the index) in ``folder``.
 
@@ -166,6 +170,12 @@ def write_coverage_geotiffs(maps, folder: str | Path, *, probability=None, cell_
         "coverage_serving_cell.tif": index(maps.serving_cell, "serving cell, one shadowing draw"),
         "coverage_throughput_mbps.tif": cont(maps.throughput_bps / 1e6, "expected user throughput", "Mbit/s"),
     }
+    if getattr(maps, "best_ssb_beam", None) is not None:
+        beam = maps.best_ssb_beam
+        arr, nd, cmap = index_raster(beam, max(int(beam.max()) + 1, 1))
+        layers[BEST_BEAM_TIF] = dict(data=arr, nodata=nd, colormap=cmap, resampling="nearest",
+                                     description="best SSB beam of the serving cell (index in the cell's beam "
+                                                 "grid), one shadowing draw", units="")
     if probability is not None:
         layers["coverage_median_rsrp_dbm.tif"] = cont(probability.median_rsrp_dbm, "median best-server RSRP", "dBm")
         layers["coverage_dominant_cell.tif"] = index(probability.dominant_cell, "dominant cell (largest median RSRP)")

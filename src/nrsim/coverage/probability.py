@@ -20,6 +20,11 @@ single-draw maps):
 * **Median prediction.** The median of each link's mixture (bisection of its CDF); the
   median best-server RSRP is the largest link median, and the dominance map is the cell of
   that link (argmax of median RSRP): deterministic, no confetti.
+* **SSB beams** (a BS array): ``G_c`` is cell c's best SSB beam towards the pixel
+  (:func:`nrsim.mimo.beam_rsrp.ssb_cell_rsrp`), so the median RSRP, dominance and P(RSRP)
+  are those of the best beam, as the single-draw map's RSRP; P(SINR) then counts every
+  interferer at its best beam towards the pixel too (the single-draw map: at its beams' mean
+  gain), a pessimistic bound.
 * **P(RSRP >= t).** ``P(max_s R_s >= t) = 1 - prod_s P(R_s < t)``, exact, over the sites
   the engine's interference set holds (every site in dense mode, the ``k_sites`` nearest in
   sparse mode: the same truncation as the simulation itself).
@@ -56,7 +61,9 @@ from nrsim.deployment.layout import Layout
 from nrsim.deployment.sites import config_site_list
 from nrsim.engine.candidates import nearest_sites
 from nrsim.engine.snapshot import is_sparse
+from nrsim.engine.ssb_link import drop_cell_beams
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
+from nrsim.mimo.beam_rsrp import ssb_cell_rsrp
 from nrsim.radio.link_budget import noise_power_dbm
 
 __all__ = [
@@ -149,7 +156,17 @@ def link_statistics(cfg, layout: Layout, xy_m: NDArray[np.float64],
     radio, ant = cfg.radio, cfg.antenna
     tx = (layout.cell_tx_power_dbm if layout.cell_tx_power_dbm is not None
           else np.full(n_cells, float(radio.tx_power_dbm)))
-    if ant.model == "omni":
+    beams = drop_cell_beams(cfg, layout)
+    if beams is not None:  # SSB beams: each cell's best beam towards the pixel (docs/sites.md)
+        site_of = layout.cell_site
+        mtilt = (layout.cell_mech_downtilt_deg if layout.cell_mech_downtilt_deg is not None
+                 else np.full(n_cells, float(ant.mech_downtilt_deg)))
+        best = ssb_cell_rsrp(beams, np.zeros((n, n_cells)),
+                             np.degrees(np.arctan2(geo.d_2d_m, geo.dz_m))[:, site_of],
+                             np.degrees(np.arctan2(geo.dy_m, geo.dx_m))[:, site_of],
+                             layout.cell_bearing_deg, mtilt).best_gain_dbi  # [pixel, cell]
+        gain = np.take_along_axis(best, cell.reshape(n, -1), axis=1).reshape(cell.shape)
+    elif ant.model == "omni":
         gain = np.zeros(cell.shape)
     else:
         etilt = (layout.cell_etilt_deg if layout.cell_etilt_deg is not None

@@ -85,7 +85,9 @@ def make_grid(polygons_m: list[NDArray[np.float64]], resolution_m: float) -> Gri
 @dataclass(frozen=True)
 class CoverageMaps:
     """Coverage layers on a grid: float32 [row, col], NaN outside the area; serving_cell is
-    int32 [row, col] with -1 outside the area (also the GeoTIFF nodata value)."""
+    int32 [row, col] with -1 outside the area (also the GeoTIFF nodata value); with SSB beams
+    (a BS array), best_ssb_beam is the serving cell's strongest SSB beam, int32 [row, col]
+    (-1 outside the area), and rsrp_dbm that beam's L1-RSRP; else best_ssb_beam is None."""
 
     grid: Grid
     rsrp_dbm: NDArray[np.float32]
@@ -95,11 +97,13 @@ class CoverageMaps:
     epsg: int | None
     origin_e_m: float
     origin_n_m: float
+    best_ssb_beam: NDArray[np.int32] | None = None
 
 
 def coverage_maps(cfg, *, layout: Layout | None = None, drop: int = 0,
                   grid: Grid | None = None) -> CoverageMaps:
-    """Best-server RSRP, SINR, serving cell and expected user throughput on the raster.
+    """Best-server RSRP, SINR, serving cell, expected user throughput and (with SSB beams)
+    the best beam on the raster.
 
     Throughput [bit/s] = (1 - overhead) x bandwidth x spectral efficiency(SINR) /
     ``coverage.users_per_cell``; interferers transmit at ``radio.load``."""
@@ -140,6 +144,7 @@ def coverage_maps(cfg, *, layout: Layout | None = None, drop: int = 0,
         epsg=projection.epsg if projection else None,
         origin_e_m=projection.origin_e_m if projection else 0.0,
         origin_n_m=projection.origin_n_m if projection else 0.0,
+        best_ssb_beam=layer(cols["best_ssb_beam"], -1, np.int32) if "best_ssb_beam" in cols else None,
     )
 
 

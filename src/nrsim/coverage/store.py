@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from nrsim.coverage.geotiff import LOOKUP_CSV, probability_layer_names, read_geotiff, write_coverage_geotiffs
+from nrsim.coverage.geotiff import BEST_BEAM_TIF, LOOKUP_CSV, probability_layer_names, read_geotiff, write_coverage_geotiffs
 from nrsim.coverage.probability import probability_maps, probability_polygon_stats
 from nrsim.coverage.raster import coverage_maps, polygon_stats, read_area_file
 from nrsim.deployment.identity import cell_identity
@@ -58,7 +58,7 @@ class StoredCoverage:
 
     ``layers``: key -> float64 [row, col] (NaN outside the area; index layers hold the cell
     index as a float). Keys: ``rsrp_dbm``, ``sinr_db``, ``throughput_mbps``, ``serving_cell``
-    (one shadowing draw), ``median_rsrp_dbm``, ``dominant_cell`` and ``p_rsrp_ge_<t>`` /
+    (one shadowing draw), ``best_ssb_beam`` (one draw, with SSB beams only), ``median_rsrp_dbm``, ``dominant_cell`` and ``p_rsrp_ge_<t>`` /
     ``p_sinr_ge_<t>`` (probability, 0..1) with their thresholds in ``thresholds``."""
 
     manifest: dict[str, Any]
@@ -145,6 +145,8 @@ def store_coverage(cfg, folder: str | Path, config_hash: str) -> Path:
     layers = {"rsrp_dbm": "coverage_rsrp_dbm.tif", "sinr_db": "coverage_sinr_db.tif",
               "throughput_mbps": "coverage_throughput_mbps.tif", "serving_cell": "coverage_serving_cell.tif",
               "median_rsrp_dbm": "coverage_median_rsrp_dbm.tif", "dominant_cell": "coverage_dominant_cell.tif"}
+    if maps.best_ssb_beam is not None:
+        layers["best_ssb_beam"] = BEST_BEAM_TIF
     probability = {}
     for stem, (kind, t) in probability_layer_names(pmaps).items():
         key = stem.removeprefix("coverage_").removesuffix("dbm").removesuffix("db")

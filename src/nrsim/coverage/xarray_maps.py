@@ -16,6 +16,7 @@ LONG_NAMES = {
     "coverage_sinr_db": ("SINR, one shadowing draw", "dB"),
     "coverage_serving_cell": ("serving cell index, one shadowing draw", "1"),
     "coverage_throughput_mbps": ("expected user throughput", "Mbit/s"),
+    "coverage_best_ssb_beam": ("best SSB beam of the serving cell, one shadowing draw", "1"),
     "coverage_median_rsrp_dbm": ("median best-server RSRP", "dBm"),
     "coverage_dominant_cell": ("dominant cell index (largest median RSRP)", "1"),
 }

@@ -50,6 +50,9 @@ class Layout:
     cell_tx_power_dbm, cell_etilt_deg, cell_mech_downtilt_deg : float64 [cell] or None
         Per-cell transmit power [dBm], electrical tilt (beam zenith angle, 90 = horizon)
         and mechanical downtilt [deg] (site lists); None means the config's single value.
+    cell_array : tuple of str [cell] or None
+        BS array type of each cell (a site list's ``antenna_model`` naming one of
+        ``nrsim.channel.tr38901.arrays.BS_ARRAY_NAMES``); None means ``antenna.array``.
     """
 
     site_xy_m: NDArray[np.float64]
@@ -64,6 +67,7 @@ class Layout:
     cell_tx_power_dbm: NDArray[np.float64] | None = None
     cell_etilt_deg: NDArray[np.float64] | None = None
     cell_mech_downtilt_deg: NDArray[np.float64] | None = None
+    cell_array: tuple[str, ...] | None = None
 
     @property
     def n_sites(self) -> int:

@@ -17,7 +17,11 @@ elec_tilt_deg      no        electrical downtilt [deg below horizon], -90..90   
 tx_power_dbm       no        total transmit power of the cell [dBm], -30..80          config
 fc_ghz             no        carrier [GHz]; must equal ``channel.fc_ghz``            config
 bandwidth_mhz      no        channel bandwidth [MHz]; must equal the config's        config
-antenna_model      no        label of the antenna (the pattern is ``[antenna]``)     ""
+antenna_model      no        BS array type of the cell when it names one             ""
+                             (``single-column``, ``4T4R``, ``32T32R``, ``32T32R-8x4``,
+                             ``64T64R``); any other text is a label (the cell has
+                             ``antenna.array``), except an NTMR-like name that is no
+                             array type (``32t32r``, ``8T8R``): an error
 vendor, operator   no        labels (``sites.exclude_vendor`` / ``exclude_operator``) ""
 environment        no        ``uma``, ``umi`` or ``rma``; needed with scenario mixed  config
 =================  ========  =====================================================  =========
@@ -35,6 +39,7 @@ import functools
 import io
 import json
 import math
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -43,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nrsim.channel.tr38901.arrays import BS_ARRAY_NAMES
 from nrsim.channel.tr38901.scenarios import SCENARIOS
 from nrsim.deployment.geo import (
     LocalProjection,
@@ -63,6 +69,11 @@ MAX_REPORTED_PROBLEMS = 200
 
 ENVIRONMENTS = tuple(k for k, row in SCENARIOS.items() if not row.indoor)
 """Site environments: the outdoor scenarios of the registry (uma, umi, rma)."""
+
+ARRAY_LIKE = re.compile(r"^\s*\d+\s*t\s*\d+\s*r|^\s*single[\s_-]*column\s*$", re.IGNORECASE)
+"""An ``antenna_model`` that looks like an array type (``<n>T<m>R...``, ``single column``):
+it must be one of :data:`nrsim.channel.tr38901.arrays.BS_ARRAY_NAMES` exactly, so that a typo
+is an error and not a silent single-column cell."""
 
 FIELD = "deployment.sites_file"
 """The config field that names a site list (the ``field`` of every :class:`SiteListError`)."""
@@ -336,6 +347,12 @@ def validate_site_rows(rows: list[dict[str, Any]] | pd.DataFrame, source: str = 
     for order, col in enumerate(COLUMNS):
         raw = frame[col] if col in frame.columns else None
         out[col] = _check_column(raw, n_rows, col, cell_problems, order)
+    ant_order = list(COLUMNS).index("antenna_model")
+    for i, name in enumerate(out["antenna_model"], start=1):
+        if isinstance(name, str) and name not in BS_ARRAY_NAMES and ARRAY_LIKE.search(name):
+            cell_problems.append((i, ant_order, f"row {i}, column antenna_model: {show_value(name)} is no array "
+                                  f"type; allowed array types {', '.join(BS_ARRAY_NAMES)} (exact spelling), or "
+                                  "a label that does not look like one"))
     cell_problems = [t for t in cell_problems if t[0] not in bad_rows or t[1] == -2]
     cell_problems.sort(key=lambda t: (t[0], t[1]))
     problems += [m for _, _, m in cell_problems]
@@ -555,8 +572,8 @@ def local_isd_m(site_xy_m: np.ndarray, default_m: float) -> np.ndarray:
 
 
 def site_list_layout(sites: SiteList, cfg) -> Layout:
-    """The :class:`Layout` of a site list under a config: per-cell bearing, tilts and power
-    (file values, else the config's), per-site environment (scenario ``mixed``) and local ISD;
+    """The :class:`Layout` of a site list under a config: per-cell bearing, tilts, power and
+    array type (file values, else the config's), per-site environment (scenario ``mixed``) and local ISD;
     excluded cells keep their index with :data:`EXCLUDED_TX_POWER_DBM`."""
     check_against_config(sites, cfg)
     c = sites.cells
@@ -570,6 +587,9 @@ def site_list_layout(sites: SiteList, cfg) -> Layout:
     if cfg.channel.scenario == "mixed":
         scenario = tuple(c.groupby("site", sort=True)["environment"].first().tolist())
     isd = local_isd_m(site_xy, cfg.deployment.isd_m)
+    named = c["antenna_model"].isin(BS_ARRAY_NAMES).to_numpy()
+    cell_array = (tuple(np.where(named, c["antenna_model"].to_numpy(dtype=object), cfg.antenna.array).tolist())
+                  if named.any() else None)
     return Layout(
         site_xy_m=site_xy,
         site_height_m=st["height_m"].to_numpy(dtype=np.float64),
@@ -583,6 +603,7 @@ def site_list_layout(sites: SiteList, cfg) -> Layout:
         cell_tx_power_dbm=tx,
         cell_etilt_deg=etilt_zenith,
         cell_mech_downtilt_deg=mtilt,
+        cell_array=cell_array,
     )
 
 

@@ -33,6 +33,7 @@ from nrsim.deployment.layout import Layout
 from nrsim.deployment.identity import CellIdentity, cell_identity, ue_identity_columns
 from nrsim.deployment.ue_drop import UeDrop, drop_ues
 from nrsim.engine.candidates import nearest_sites
+from nrsim.engine.ssb_link import SSB_COLUMNS, SsbKernel, drop_cell_beams
 from nrsim.errors import ConfigError
 from nrsim.link.numerology import SUBCARRIERS_PER_RB, n_rb
 from nrsim.link.spectral_efficiency import attenuated_shannon_efficiency, cqi_spectral_efficiency
@@ -228,7 +229,8 @@ def radio_chunk(
     *,
     rx_cells_dbm: NDArray[np.float32] | None = None,
 ) -> dict[str, NDArray]:
-    """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop.
+    """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop
+    (with a BS array, the serving cell by SSB beams and the :data:`SSB_COLUMNS`).
 
     With ``rx_cells_dbm`` (float32 [stop - start, cell], dense form only), the received power
     of every cell is written there too (for measurements and handover)."""
@@ -268,6 +270,9 @@ def radio_chunk(
         bool(los_sc and state.bilinear and state.soft_los), soft_los_scale(float(params.fc_ghz)),
     )
     m = stop - start
+    beams = drop_cell_beams(cfg, layout)  # SSB beam-based cell selection (engine/ssb_link.py)
+    kernel = dk.drop_kernel if beams is None else SsbKernel(
+        cfg, beams, sparse=state.sparse, n_subcarriers=n_sc, start=start, stop=stop)
     cols = {
         "serving_cell": np.empty(m, dtype=np.int64), "los": np.empty(m, dtype=np.bool_),
         "d_2d_m": np.empty(m), "pathloss_db": np.empty(m), "shadow_fading_db": np.empty(m),
@@ -295,7 +300,7 @@ def radio_chunk(
             rx_cells_dbm[b0 - start : b1 - start] if rx_cells_dbm is not None
             else np.zeros((0, 0), dtype=np.float32)
         )
-        dk.drop_kernel(
+        kernel(
             np.arange(b0, b1, dtype=np.int64), xy[:, 0].copy(), xy[:, 1].copy(),
             ues.height_m[sl], o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
             cand, n_cand,
@@ -345,6 +350,7 @@ def radio_chunk(
         "o2i_loss_db": o2i_state.loss_db[sl],
         "spectral_efficiency_bps_per_hz": se,
         **cols,
+        **(kernel.columns() if beams is not None else {}),
     }
     return out
 
@@ -399,7 +405,7 @@ def snapshot_drop(cfg: ScenarioConfig, drop: int, *, layout: Layout | None = Non
     cell_thr = np.bincount(cols["serving_cell"], weights=cols["throughput_bps"], minlength=state.layout.n_cells)
     ident = cell_identity(cfg, state.layout)
     return DropResult(
-        ue={**{k: cols[k] for k in UE_COLUMNS},
+        ue={**{k: cols[k] for k in UE_COLUMNS}, **{k: cols[k] for k in SSB_COLUMNS if k in cols},
             **ue_identity_columns(ident, cols["serving_cell"], cols["x_m"], cols["y_m"])},
         cell=cell_columns(cfg, state.layout, drop, n_ue_cell, cell_thr, ident),
     )

@@ -46,13 +46,16 @@ from nrsim.mimo.uplink import (
     ul_mmse_irc_sinr,
 )
 from nrsim.mimo.ssb import (
+    beam_power_lin,
     best_beam,
     consolidate_cell_rsrp_dbm,
     l1_rsrp_w,
     ssb_beam_gain_dbi,
     ssb_beam_grid,
     ssb_beam_weights,
+    ssb_port_beam_weights,
 )
+from nrsim.mimo.beam_rsrp import CellBeams, SsbCellRsrp, cell_beams, ssb_cell_rsrp
 
 __all__ = [
     "SrsParams",
@@ -63,8 +66,14 @@ __all__ = [
     "ul_mmse_irc_sinr",
     "MuGroups",
     "pair_users",
+    "CellBeams",
+    "SsbCellRsrp",
+    "beam_power_lin",
     "best_beam",
+    "cell_beams",
     "consolidate_cell_rsrp_dbm",
+    "ssb_cell_rsrp",
+    "ssb_port_beam_weights",
     "l1_rsrp_w",
     "ssb_beam_gain_dbi",
     "ssb_beam_grid",

@@ -18,11 +18,14 @@ from the beams.
 from __future__ import annotations
 
 import dataclasses
+import math
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from nrsim.channel.tr38901.panel import PanelArray, port_fields
+from nrsim.channel.tr38901.panel import _PT_Y0, _PT_Z0, PanelArray, port_field_core
+from nrsim.compiled import jit_parallel
 from nrsim.errors import ConfigError
 from nrsim.units import db_to_lin, lin_to_db
 
@@ -66,26 +69,90 @@ def ssb_beam_weights(panel: PanelArray, azimuth_deg: ArrayLike, zenith_deg: Arra
     return np.exp(-2j * np.pi * (r @ pos.T)) / np.sqrt(pos.shape[0])
 
 
+def ssb_port_beam_weights(panel: PanelArray, azimuth_deg: ArrayLike, zenith_deg: ArrayLike
+                          ) -> NDArray[np.complex128]:
+    """DFT beam weights over the panel's ports (order of :meth:`PanelArray.port_table`): the
+    beams a BS with one transceiver per port can form, e.g. the 32 sub-array ports of a
+    32T32R panel (each port's K elements keep their fixed electrical tilt).
+
+    w_b,p = exp(-j 2 pi r_b . d_p) / sqrt(n_port), d_p the LCS position of port p's first
+    element [wavelengths]; both polarisations get the same weights.
+
+    Returns
+    -------
+    complex128 [beam, port], ||w_b|| = 1.
+    """
+    table = panel.port_table()
+    t = np.radians(np.asarray(zenith_deg, dtype=np.float64))
+    p = np.radians(np.asarray(azimuth_deg, dtype=np.float64))
+    r_y, r_z = np.sin(t) * np.sin(p), np.cos(t)  # [beam]; ports have x' = 0
+    phase = np.multiply.outer(r_y, table[:, _PT_Y0]) + np.multiply.outer(r_z, table[:, _PT_Z0])
+    return np.exp(-2j * np.pi * phase) / np.sqrt(table.shape[0])
+
+
+@jit_parallel
+def beam_power_kernel(theta_deg, phi_deg, bearing_deg, downtilt_deg, table, pattern, weights):
+    """Linear power gain |sum_p w_b,p F_p|^2 (both field components) of every beam towards
+    every direction: float64 [n, beam] from flat float64 [n] GCS angles and panel orientations
+    [deg], a port table (:meth:`PanelArray.port_table`) and complex128 weights [beam, port].
+    The port fields are those of :func:`nrsim.channel.tr38901.panel.port_field_core`."""
+    n = theta_deg.shape[0]
+    n_beam, n_port = weights.shape
+    out = np.empty((n, n_beam))
+    for i in numba.prange(n):
+        f = np.empty((n_port, 2), dtype=np.complex128)
+        b = math.radians(downtilt_deg[i])
+        port_field_core(theta_deg[i], phi_deg[i], bearing_deg[i], math.cos(b), math.sin(b), table, pattern, f)
+        for k in range(n_beam):
+            s0 = 0.0j
+            s1 = 0.0j
+            for q in range(n_port):
+                s0 += weights[k, q] * f[q, 0]
+                s1 += weights[k, q] * f[q, 1]
+            out[i, k] = s0.real * s0.real + s0.imag * s0.imag + s1.real * s1.real + s1.imag * s1.imag
+    return out
+
+
+def beam_power_lin(panel: PanelArray, weights: ArrayLike, theta_deg: ArrayLike, phi_deg: ArrayLike,
+                   bearing_deg: ArrayLike = 0.0, downtilt_deg: ArrayLike = 0.0) -> NDArray[np.float64]:
+    """Linear power gain of every beam, weights over the panel's ports, towards GCS
+    directions: float64 [..., beam] (the broadcast shape of the angles)."""
+    th, ph, b, dt = np.broadcast_arrays(*(np.asarray(x, dtype=np.float64) for x in
+                                           (theta_deg, phi_deg, bearing_deg, downtilt_deg)))
+    w = np.ascontiguousarray(np.asarray(weights, dtype=np.complex128))
+    if w.ndim != 2 or w.shape[1] != panel.n_ports:
+        raise ConfigError(f"weights must be [beam, {panel.n_ports}] for this panel; got {w.shape}", field="weights")
+    out = beam_power_kernel(np.ascontiguousarray(th.ravel()), np.ascontiguousarray(ph.ravel()),
+                            np.ascontiguousarray(b.ravel()), np.ascontiguousarray(dt.ravel()),
+                            panel.port_table(), panel.pattern, w)
+    return out.reshape(*th.shape, w.shape[0])
+
+
 def ssb_beam_gain_dbi(panel: PanelArray, weights: ArrayLike, theta_deg: ArrayLike, phi_deg: ArrayLike,
-                      bearing_deg: ArrayLike = 0.0, downtilt_deg: ArrayLike = 0.0) -> NDArray[np.float64]:
+                      bearing_deg: ArrayLike = 0.0, downtilt_deg: ArrayLike = 0.0, *,
+                      over: str = "element") -> NDArray[np.float64]:
     """Power gain of every SSB beam towards GCS directions (geometric, no fading) [dBi].
 
     Parameters
     ----------
-    weights : complex [beam, element] (:func:`ssb_beam_weights`).
+    weights : complex [beam, element] (:func:`ssb_beam_weights`) or, with ``over="port"``,
+        [beam, port] (:func:`ssb_port_beam_weights`).
     theta_deg, phi_deg : float, broadcastable [...] : GCS zenith and azimuth [deg].
     bearing_deg, downtilt_deg : panel orientation [deg] (TR 38.901 7.1.3).
+    over : ``"element"`` (every element weighted) or ``"port"`` (the panel's ports, with
+        their sub-array virtualisation).
 
     Returns
     -------
-    float64 [..., beam]: 10 log10 |sum_e w_b,e F_e|^2 (F the element fields of TR 38.901
-    7.3 with their array phase, :func:`nrsim.channel.tr38901.panel.port_fields`).
+    float64 [..., beam]: 10 log10 |sum_e w_b,e F_e|^2 (F the element or port fields of TR
+    38.901 7.3 with their array phase, :func:`nrsim.channel.tr38901.panel.port_field_core`).
     """
-    per_element = dataclasses.replace(panel, port_map="element")
-    f = port_fields(per_element, theta_deg, phi_deg, bearing_deg, downtilt_deg)  # [..., element, 2]
-    beam_field = np.einsum("be,...ec->...bc", np.asarray(weights), f)
+    if over not in ("element", "port"):
+        raise ConfigError(f"over = {over!r}; allowed: element, port", field="over")
+    used = dataclasses.replace(panel, port_map="element") if over == "element" else panel
+    p = beam_power_lin(used, weights, theta_deg, phi_deg, bearing_deg, downtilt_deg)
     with np.errstate(divide="ignore"):
-        return 10.0 * np.log10((np.abs(beam_field) ** 2).sum(axis=-1))
+        return 10.0 * np.log10(p)
 
 
 def l1_rsrp_w(h: ArrayLike, weights: ArrayLike, re_power_w: ArrayLike) -> NDArray[np.float64]:

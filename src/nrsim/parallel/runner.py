@@ -29,6 +29,7 @@ from nrsim.config.loading import config_hash
 from nrsim.config.schema import ScenarioConfig
 from nrsim.deployment.identity import cell_identity, ue_identity_columns
 from nrsim.engine.snapshot import UE_COLUMNS, apply_throughput, build_layout, cell_columns
+from nrsim.engine.ssb_link import SSB_COLUMNS, drop_cell_beams
 from nrsim.errors import ExecutionError
 from nrsim.kpi.metrics import kpis_from_accumulator
 from nrsim.kpi.streaming import SnapshotAccumulator
@@ -149,6 +150,7 @@ def execute(
 def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_ue, n_ue):
     bandwidth_hz = cfg.radio.bandwidth_mhz * 1e6
     ident = cell_identity(cfg, layout)
+    ssb = drop_cell_beams(cfg, layout) is not None  # ue.parquet gains SSB_COLUMNS
     acc = SnapshotAccumulator()
     cell_frames = []
     ue_frames = []
@@ -172,7 +174,7 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
                 se_q = np.rint(cols["spectral_efficiency_bps_per_hz"] * SE_QUANTUM_INV).astype(np.int64)
                 np.add.at(se_sum_q, cols["serving_cell"], se_q)
                 acc.add(cols)
-                ordered = {**{k: cols[k] for k in UE_COLUMNS},
+                ordered = {**{k: cols[k] for k in UE_COLUMNS}, **{k: cols[k] for k in SSB_COLUMNS if ssb},
                            **ue_identity_columns(ident, cols["serving_cell"], cols["x_m"], cols["y_m"])}
                 if writer is not None:
                     writer.add(pa.table(ordered))
@@ -187,7 +189,7 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
     summary: dict[str, Any] = {}
     if out_dir is not None:
         with atomic_directory(out_dir) as tmp:
-            writer = _RowGroupWriter(tmp / "ue.parquet", ident.geo is not None) if cfg.output.per_ue else None
+            writer = _RowGroupWriter(tmp / "ue.parquet", ident.geo is not None, ssb) if cfg.output.per_ue else None
             try:
                 run_pass(writer)
             finally:
@@ -206,7 +208,7 @@ def _finish(cfg, layout, tasks, work, out_dir, provenance, write_outputs, keep_u
         summary = {**provenance, "kpis": kpis_from_accumulator(acc, cell_df, bandwidth_hz),
                    "config": cfg.model_dump(mode="json")}
     ue_df = pd.concat(ue_frames, ignore_index=True) if keep_ue and ue_frames else (
-        pd.DataFrame({k: pd.Series(dtype=_UE_DTYPES[k]) for k in _ue_names(ident.geo is not None)}) if keep_ue else None
+        pd.DataFrame({k: pd.Series(dtype=_UE_DTYPES[k]) for k in _ue_names(ident.geo is not None, ssb)}) if keep_ue else None
     )
     return summary, cell_df, ue_df
 
@@ -219,19 +221,21 @@ _UE_DTYPES: dict[str, str] = {
     "sinr_db": "float64", "sir_db": "float64", "snr_db": "float64",
     "spectral_efficiency_bps_per_hz": "float64", "throughput_bps": "float64",
     "serving_cell_id": "str", "lat": "float64", "lon": "float64",
+    "best_ssb_beam": "int64", "ssb_rsrp_dbm": "float64",
 }
 
 
-def _ue_names(geo: bool) -> tuple[str, ...]:
-    """ue.parquet's columns: the radio columns, serving_cell_id, and lat/lon with a geographic origin."""
-    return (*UE_COLUMNS, "serving_cell_id", *(("lat", "lon") if geo else ()))
+def _ue_names(geo: bool, ssb: bool = False) -> tuple[str, ...]:
+    """ue.parquet's columns: the radio columns, the SSB beam columns with a BS array,
+    serving_cell_id, and lat/lon with a geographic origin."""
+    return (*UE_COLUMNS, *(SSB_COLUMNS if ssb else ()), "serving_cell_id", *(("lat", "lon") if geo else ()))
 
 
 class _RowGroupWriter:
     """Streams tables into a Parquet file in row groups of exactly ``ROW_GROUP_ROWS``."""
 
-    def __init__(self, path: Path, geo: bool) -> None:
-        self._writer = pq.ParquetWriter(path, _ue_schema(geo))
+    def __init__(self, path: Path, geo: bool, ssb: bool = False) -> None:
+        self._writer = pq.ParquetWriter(path, _ue_schema(geo, ssb))
         self._pending: list[pa.Table] = []
         self._rows = 0
 
@@ -253,9 +257,9 @@ class _RowGroupWriter:
         self._writer.close()
 
 
-def _ue_schema(geo: bool) -> pa.Schema:
+def _ue_schema(geo: bool, ssb: bool = False) -> pa.Schema:
     conv = {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
-    return pa.schema([(k, conv[_UE_DTYPES[k]]) for k in _ue_names(geo)])
+    return pa.schema([(k, conv[_UE_DTYPES[k]]) for k in _ue_names(geo, ssb)])
 
 
 def read_manifest(work: Path) -> dict[str, Any]:  # pragma: no cover - debugging aid

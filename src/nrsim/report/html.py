@@ -366,12 +366,15 @@ def run_layers(arrays: dict[str, np.ndarray], *, probability: dict[str, tuple[st
             and "dominant_cell" in arrays:
         arrays = {**arrays, "vendor": mapdata.vendor_layer(_index(arrays["dominant_cell"]), cell_vendor)}
         order.append(("vendor", 0))
-    order += [(k, 1) for k in ("rsrp_dbm", "sinr_db", "throughput_mbps", "serving_cell") if k in arrays]
+    order += [(k, 1) for k in ("rsrp_dbm", "sinr_db", "throughput_mbps", "serving_cell", "best_ssb_beam")
+              if k in arrays]
     out = []
     for key, g in order:
         style = mapdata.style_of(key, probability)
-        v = _index(arrays[key]) if style.kind == "cell" else np.asarray(arrays[key], dtype=np.float64)
-        cats = [(x["label"], x["colour"]) for x in vendors] if key == "vendor" else ()
+        v = (_index(arrays[key]) if style.kind == "cell" or key == "best_ssb_beam"
+             else np.asarray(arrays[key], dtype=np.float64))
+        cats = ([(x["label"], x["colour"]) for x in vendors] if key == "vendor"
+                else mapdata.beam_categories(v) if key == "best_ssb_beam" else ())
         out.append(mapdata.layer_entry(prefix + key if prefix and key != "serving_cell" else key, v, style=style,
                                        group=group_names[g], breaks=mapdata.breaks_for(key, style, classes),
                                        categories=cats, default=(key == default)))
@@ -391,6 +394,8 @@ def map_payload(maps, layout, cells_meta: list[dict[str, Any]] | None, extra_lay
     cells = mapdata.cells_entry(_memory_cells(layout, cells_meta), [_index(maps.serving_cell)])
     arrays = {"rsrp_dbm": maps.rsrp_dbm, "sinr_db": maps.sinr_db, "throughput_mbps": maps.throughput_bps / 1e6,
               "serving_cell": maps.serving_cell, **(extra_layers or {})}
+    if getattr(maps, "best_ssb_beam", None) is not None:  # coverage maps of a run with SSB beams
+        arrays["best_ssb_beam"] = maps.best_ssb_beam
     layers = run_layers(arrays, cell_vendor=cells["cell_vendor"], vendors=cells["vendors"])
     return build_map(grid, layers, cells, corners=_corners(grid, projection), epsg=maps.epsg, events=events)
 

@@ -51,6 +51,7 @@ STYLES: dict[str, LayerStyle] = {
     "throughput_mbps": LayerStyle("expected user throughput (one draw)", "Mbit/s", "classes", 10, THROUGHPUT_BREAKS,
                                   "viridis"),
     "serving_cell": LayerStyle("best-server cell (one draw)", "", "cell", 1),
+    "best_ssb_beam": LayerStyle("best SSB beam of the serving cell (one draw)", "", "category", 1),
     "median_rsrp_dbm": LayerStyle("median best-server RSRP", "dBm", "classes", 10, RSRP_BREAKS),
     "dominant_cell": LayerStyle("dominance: best server by median RSRP", "", "cell", 1),
     "vendor": LayerStyle("vendor of the dominant cell", "", "category", 1),
@@ -288,6 +289,15 @@ def cell_info_text(meta: Mapping[str, Any]) -> str:
     if meta.get("off"):
         parts.append("switched off")
     return " | ".join(parts)
+
+
+def beam_categories(values: np.ndarray) -> list[tuple[str, str]]:
+    """Categories of a best-SSB-beam layer (beam index per pixel, NaN outside): ``beam 0`` ..
+    ``beam n-1`` up to the largest index, coloured as :func:`vendor_colours`."""
+    v = np.asarray(values, dtype=np.float64)
+    n = int(np.nanmax(v)) + 1 if np.isfinite(v).any() else 1
+    labels = [f"beam {i}" for i in range(n)]
+    return list(zip(labels, vendor_colours(labels), strict=True))
 
 
 def vendor_layer(cell_index: np.ndarray, cell_vendor: Sequence[int]) -> np.ndarray:

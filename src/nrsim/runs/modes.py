@@ -39,6 +39,7 @@ from nrsim.engine.calls import (
 from nrsim.engine.mobility import run_mobility
 from nrsim.engine.slots import run_slots
 from nrsim.engine.snapshot import build_layout, is_sparse, snapshot_drop
+from nrsim.engine.ssb_link import has_beams
 from nrsim.engine.video_capacity import (
     CAPACITY_TARGET,
     CI_LEVEL,
@@ -53,6 +54,7 @@ from nrsim.errors import ConfigError
 from nrsim.kpi.metrics import snapshot_kpis
 from nrsim.kpi.slot_metrics import slot_kpis, slot_tables
 from nrsim.link.frame import slot_duration_s
+from nrsim.mimo.beam_rsrp import default_n_beams
 from nrsim.parallel.backends import make_backend
 from nrsim.parallel.runner import DEFAULT_CHUNK_UES, execute as execute_chunks
 from nrsim.rng import stream
@@ -91,6 +93,27 @@ def make_result(cfg: ScenarioConfig, kind: str, kpis: dict[str, Any], tables: di
                   tables=Tables(tables, path), summary=summary, path=path)
 
 
+def _check_beams(cfg: ScenarioConfig, kind: str) -> None:
+    """Load-time checks of a config with SSB beams (a BS array, docs/mimo.md): only snapshot
+    runs (and coverage maps) use them yet, in the dense link form, with an L_max allowed in
+    the carrier's frequency range."""
+    layout = build_layout(cfg)
+    if not has_beams(cfg, layout):
+        return
+    if kind != "snapshot":
+        raise ConfigError(
+            f"antenna.array = {cfg.antenna.array!r} (or a site list's antenna_model naming an array type): BS "
+            f"arrays and SSB beams run in snapshot runs and coverage maps only, not yet in {kind} runs (the MIMO "
+            "slot core of issue 14); allowed here: single-column", field="antenna.array")
+    if is_sparse(cfg, layout):
+        raise ConfigError(
+            "SSB beams (antenna.array or a site list's antenna_model naming an array) need the dense "
+            "link form: interference.mode = 'dense' (or 'auto' with at most "
+            f"interference.auto_dense_max_sites = {cfg.interference.auto_dense_max_sites} sites)",
+            field="interference.mode")
+    default_n_beams(cfg.channel.fc_ghz, cfg.ssb.n_beams)
+
+
 def _check_common(cfg: ScenarioConfig) -> None:
     """Checks of the drop every mode makes: the sparse link form and the area drop."""
     if cfg.interference.mode == "sparse":  # sparse needs a layout without wrap-around
@@ -106,6 +129,7 @@ class RunMode:
 
     def check(self, cfg: ScenarioConfig) -> None:
         _check_common(cfg)
+        _check_beams(cfg, self.kind)
 
     def plan(self, cfg: ScenarioConfig, *, workers: int = 0, scheduler: str | None = None,
              chunk_ues: int | None = None) -> RunPlan:
