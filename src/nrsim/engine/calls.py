@@ -378,28 +378,80 @@ class _Drop:
                                rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
         return dl, ul
 
-    def channel(self, rx_dbm: NDArray[np.float64]) -> None:
-        """New large-scale channel: received power per PRB [ue, cell], coupling gains, the
-        strongest cells per UE and the rest's interference."""
-        self.rx_prb_mw = np.ascontiguousarray(db_to_lin(rx_dbm) / self.n_prb)  # [ue, cell]
-        self.gain_lin = np.ascontiguousarray(db_to_lin(rx_dbm - self.cell_tx_dbm[None, :]))  # [ue, cell]
+    def channel(self, rx_dbm: NDArray[np.float64], cells: NDArray[np.int64] | None = None) -> None:
+        """New large-scale channel of each UE's candidate links: received power over the band
+        ``rx_dbm`` [dBm] float [ue, m] of the cells ``cells`` int64 [ue, m] (the sparse form:
+        the cells of the UE's ``interference.k_sites`` nearest sites; a link without power,
+        -inf dBm, is a padding entry) or, ``cells`` None, of every cell (the dense form, m =
+        n_cells). Sets the candidates' power per PRB and coupling gain, the strongest cells
+        per UE (``top_cell`` / ``top_rx_mw`` [ue, k]) and the rest's interference; the core's
+        links (:meth:`links`) follow at the next step."""
+        m = rx_dbm.shape[1]
+        if cells is None:  # dense: candidate j is cell j (a view, no [ue, cell] index array)
+            cells = np.broadcast_to(np.arange(m, dtype=np.int64), rx_dbm.shape)
+        self.cand_cell = cells
+        self.cand_rx_prb_mw = np.ascontiguousarray(db_to_lin(rx_dbm) / self.n_prb)  # [ue, m]
+        self.cand_gain_lin = np.ascontiguousarray(db_to_lin(rx_dbm - self.cell_tx_dbm[cells]))  # [ue, m]
         k = self.k_top
-        if k < self.n_cells:
-            top = np.argpartition(-self.rx_prb_mw, k - 1, axis=1)[:, :k]
+        if k < m:
+            top = np.argpartition(-self.cand_rx_prb_mw, k - 1, axis=1)[:, :k]
         else:
-            top = np.broadcast_to(np.arange(self.n_cells), (self.n_ue, self.n_cells))
-        self.top_cell = np.ascontiguousarray(top, dtype=np.int64)
+            top = np.broadcast_to(np.arange(m), (self.n_ue, m))
         rows = np.arange(self.n_ue)[:, None]
-        self.top_rx_mw = np.ascontiguousarray(self.rx_prb_mw[rows, self.top_cell])  # [ue, k]: compact reads
-        self.resid_prb_mw = np.maximum(self.rx_prb_mw.sum(axis=1) - self.top_rx_mw.sum(axis=1), 0.0)
-        self.LINK = np.empty(self.rx_prb_mw.shape, dtype=ck.LINK_DTYPE)
-        self.LINK["rx_prb_mw"], self.LINK["gain_lin"] = self.rx_prb_mw, self.gain_lin
+        self.top_j = top  # [ue, k] their candidate columns
+        self.top_cell = np.ascontiguousarray(cells[rows, top], dtype=np.int64)
+        self.top_rx_mw = np.ascontiguousarray(self.cand_rx_prb_mw[rows, top])  # [ue, k]: compact reads
+        self.resid_prb_mw = np.maximum(self.cand_rx_prb_mw.sum(axis=1) - self.top_rx_mw.sum(axis=1), 0.0)
         self.UE["resid_prb_mw"] = self.resid_prb_mw
+        self.LINK = np.zeros((self.n_ue, k), dtype=ck.LINK_DTYPE)
+        self.links_stale = np.ones(self.n_ue, dtype=bool)
+
+    def _serving_candidate(self, ues: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Column of each UE's serving cell among its candidate links [ues]; a ValueError when
+        a serving cell is not a candidate (the handover machinery only picks candidates)."""
+        cells = self.cand_cell[ues]
+        j = np.argmax(cells == self.serving[ues, None], axis=1)
+        if not np.all(cells[np.arange(ues.size), j] == self.serving[ues]):
+            raise ValueError("a serving cell outside the UE's candidate links")
+        return j
+
+    def links(self) -> None:
+        """The core's link form ``LINK`` [ue, L] of the UEs whose serving cell or channel
+        changed: slot :data:`~nrsim.engine.call_kernels.SERVING_LINK` the serving cell, then
+        its K = L - 1 strongest other cells, strongest first. A serving cell among the strongest
+        (the usual case, also right after a handover) leaves the other K; one outside them (a
+        re-establishment or a late handover to a weaker cell) is put in slot 0 and the weakest
+        of the strongest is left out."""
+        ues = np.flatnonzero(self.links_stale)
+        if ues.size == 0:
+            return
+        self.links_stale[ues] = False
+        r = np.arange(ues.size)[:, None]
+        j = self._serving_candidate(ues)
+        link = self.LINK[ues]
+        link["cell"][:, 0] = self.serving[ues]
+        link["rx_prb_mw"][:, 0] = self.cand_rx_prb_mw[ues, j]
+        link["gain_lin"][:, 0] = self.cand_gain_lin[ues, j]
+        if self.k_top > 1:
+            tc, trx = self.top_cell[ues], self.top_rx_mw[ues]
+            key = np.where(tc == self.serving[ues, None], -np.inf, trx)  # the serving cell last
+            order = np.argsort(-key, axis=1, kind="stable")[:, : self.k_top - 1]
+            jj = self.top_j[ues][r, order]  # candidate columns of the K others
+            link["cell"][:, 1:] = tc[r, order]
+            link["rx_prb_mw"][:, 1:] = self.cand_rx_prb_mw[ues[:, None], jj]
+            link["gain_lin"][:, 1:] = self.cand_gain_lin[ues[:, None], jj]
+        self.LINK[ues] = link
+        # UL: the coupling gain of the candidates beyond the links (spread over the cells)
+        resid = np.zeros(ues.size)
+        if self.k_top < self.cand_cell.shape[1]:
+            resid = np.maximum(self.cand_gain_lin[ues].sum(axis=1) - link["gain_lin"].sum(axis=1), 0.0)
+        self.UE["ul_resid_gain_lin"][ues] = resid
 
     def geometry_db(self, ues: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Wideband SINR of ``ues`` to their serving cell at full load [dB]."""
-        s = self.rx_prb_mw[ues, self.serving[ues]]
-        return lin_to_db(s / (self.rx_prb_mw[ues].sum(axis=1) - s + self.noise_prb_mw))
+        """Wideband SINR of ``ues`` to their serving cell at full load over their candidate
+        links [dB]."""
+        s = self.cand_rx_prb_mw[ues, self._serving_candidate(ues)]
+        return lin_to_db(s / (self.cand_rx_prb_mw[ues].sum(axis=1) - s + self.noise_prb_mw))
 
     def serve(self, serving: NDArray[np.int64], link_lost: NDArray[np.bool_] | None = None) -> None:
         """Serving cells [ue] of this step; UEs whose cell changed, and those in
@@ -409,6 +461,7 @@ class _Drop:
         re-establishment resets the MAC (TS 38.331 V17 5.3.7.2) whichever cell it ends in."""
         if not self.started:
             self.serving = serving.astype(np.int64).copy()
+            self.links_stale[:] = True
             self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))[:, None]
             self.started = True
             return
@@ -416,6 +469,7 @@ class _Drop:
         if link_lost is not None:
             changed = changed | np.asarray(link_lost, dtype=bool)
         moved = np.flatnonzero(changed)
+        self.links_stale |= serving != self.serving  # a new serving cell: slot 0 changes
         self.serving = serving.astype(np.int64).copy()
         if moved.size:
             ho = self.cfg.mobility.handover
@@ -431,6 +485,7 @@ class _Drop:
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
+        self.links()
         if self.cdl is not None:  # the step's CDL gains of the current serving links
             self.cdl.fill(k, self.serving)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
@@ -488,7 +543,8 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
+        for name in ("bank", "cdl", "h_rbg", "H", "cand_rx_prb_mw", "cand_gain_lin", "cand_cell", "LINK", "top_cell",
+                     "top_j", "top_rx_mw",
                      "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
@@ -622,7 +678,7 @@ def _slot_ue_columns(dr: _Drop, warmup: int) -> dict[str, NDArray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         out: dict[str, NDArray] = {
             "serving_cell": dr.serving.copy(),
-            "coupling_loss_db": -lin_to_db(dr.gain_lin[rows, dr.serving]),
+            "coupling_loss_db": -lin_to_db(dr.LINK["gain_lin"][:, ck.SERVING_LINK]),
             "geometry_sinr_db": dr.geometry_db(rows),
             # the static run's mean_sinr_db: the mean over CSI reports of the mean SINR over the
             # measured PRBs [dB] (as nrsim.engine.slots; the call table's csi_sinr_db is their
