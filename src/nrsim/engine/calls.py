@@ -40,9 +40,10 @@ from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.call_fading import CdlStepFading
+from nrsim.engine.link_steps import cells_of, static_link_steps, to_cells
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
 from nrsim.engine.slot_run import SlotDropResult, SlotRun, slot_run_meta
-from nrsim.engine.snapshot import build_layout, is_sparse
+from nrsim.engine.snapshot import build_layout, is_sparse, n_link_slots
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
@@ -142,7 +143,7 @@ def check_call_config(cfg: ScenarioConfig, *, static_slot_run: bool = False) -> 
             f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
             "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
             field="slots.traffic.model")
-    if cfg.interference.mode == "sparse":
+    if cfg.interference.mode == "sparse" and not static_slot_run:
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
     if sc.fading.enabled and sc.fading.model == CDL_MODEL:  # per-step CDL bank (engine/call_fading.py)
@@ -201,7 +202,10 @@ class _Drop:
         layout = md.state.layout
         self.cell_tx_dbm = (layout.cell_tx_power_dbm if layout.cell_tx_power_dbm is not None
                             else np.full(n_cells, float(radio.tx_power_dbm)))
-        self.k_top = int(min(n_cells, sc.n_interferers + 1))
+        # links per UE: the serving cell and the n_interferers strongest others, at most the
+        # candidate links of the sparse form
+        n_cand = n_link_slots(cfg, md.state) if md.state.sparse else n_cells
+        self.k_top = int(min(n_cells, n_cand, sc.n_interferers + 1))
         # fast fading of each UE's serving link, by speed class
         drop = md.drop
         fad = sc.fading
@@ -410,7 +414,8 @@ class _Drop:
         """Column of each UE's serving cell among its candidate links [ues]; a ValueError when
         a serving cell is not a candidate (the handover machinery only picks candidates)."""
         cells = self.cand_cell[ues]
-        j = np.argmax(cells == self.serving[ues, None], axis=1)
+        # (the strongest match: a padding column of the sparse form may repeat a cell at 0 mW)
+        j = np.argmax(np.where(cells == self.serving[ues, None], self.cand_rx_prb_mw[ues], -1.0), axis=1)
         if not np.all(cells[np.arange(ues.size), j] == self.serving[ues]):
             raise ValueError("a serving cell outside the UE's candidate links")
         return j
@@ -599,11 +604,12 @@ CORE_TRAFFIC = ("video_call", "full_buffer", "ftp3")
 def static_run_on_core(cfg: ScenarioConfig) -> bool:
     """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
     video calls, full buffer and FTP model 3 (:data:`CORE_TRAFFIC`) with a built-in scheduler
-    or a scheduler plugin on the dense link form run on the call engine's core with the static
-    mobility model (:func:`run_static_calls`; TDL fading, and for video calls also
-    ``cdl-38901`` of the serving link, :mod:`nrsim.engine.call_fading`); the rest (the sparse
-    link form, full-buffer or FTP runs with ``cdl-38901``, whose old engine fades the
-    interferers' links too) on :mod:`nrsim.engine.slots`."""
+    or a scheduler plugin run on the call engine's core with the static mobility model
+    (:func:`run_static_calls`; TDL fading, and for video calls also ``cdl-38901`` of the
+    serving link, :mod:`nrsim.engine.call_fading`), on the dense or the sparse link form
+    (:mod:`nrsim.engine.link_steps`); the rest (full-buffer or FTP runs with ``cdl-38901``,
+    whose old engine fades the interferers' links too, ``cdl-38901`` on the sparse form) on
+    :mod:`nrsim.engine.slots`."""
     sc = cfg.slots
     if not sc.enabled or cfg.mobility.enabled or sc.traffic.model not in CORE_TRAFFIC:
         return False
@@ -611,7 +617,9 @@ def static_run_on_core(cfg: ScenarioConfig) -> bool:
         return False  # the old engine fades every modelled link with the clustered channel
     if sc.traffic.model != "video_call" and _static_duration_s(cfg) > _core_max_duration_s(cfg):
         return False  # longer than a mobility run may last (a long video-call run is a ConfigError)
-    return not is_sparse(cfg, build_layout(cfg))
+    # the sparse link form runs on the core (engine/link_steps.py), except with the clustered
+    # channel, whose per-step draws read the dense large-scale state
+    return not (sc.fading.enabled and sc.fading.model == CDL_MODEL and is_sparse(cfg, build_layout(cfg)))
 
 
 def _static_duration_s(cfg: ScenarioConfig) -> float:
@@ -656,7 +664,7 @@ def check_static_core_config(cfg: ScenarioConfig) -> None:
         if cfg.slots.enabled and s.name == "plugin" and "ul" in s.plugin_directions:
             raise ConfigError(
                 f"slots.scheduler.plugin_directions = {s.plugin_directions}: this run stays on the static "
-                "slot engine (the sparse link form, or full-buffer/FTP cdl-38901 fading), where a plugin "
+                "slot engine (cdl-38901 fading of full-buffer/FTP runs or of the sparse link form), where a plugin "
                 "schedules the downlink only; use ['dl']", field="slots.scheduler.plugin_directions")
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
@@ -837,16 +845,21 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
         cp_load = np.full(layout.n_cells, float(cfg.radio.load))
         a_load = min(cfg.mobility.step_ms / 1e3 / CONTROL_LOAD_TAU_S, 1.0)
         rlf_until = None  # re-establishment deadlines seen so far [ue]: a new one is a new failure
-        for k, t_s, updated, rx_dbm, hstate in mobility_steps(cfg, md, params, load=cp_load):
+        cells = None  # the sparse form: each UE's candidate cells [ue, m] (hstate's columns)
+        if md.state.sparse:
+            steps = static_link_steps(cfg, md, params, cp_load)
+        else:
+            steps = ((k, t, upd, rx, None, h) for k, t, upd, rx, h in mobility_steps(cfg, md, params, load=cp_load))
+        for k, t_s, updated, rx_dbm, cells, hstate in steps:
             if updated:
-                dr.channel(rx_dbm)
+                dr.channel(rx_dbm, cells)
             lost = None if rlf_until is None else hstate.in_rlf_until_s != rlf_until
             rlf_until = hstate.in_rlf_until_s.copy()
             if no_link_monitoring:  # every UE keeps its cell and transmits (as nrsim.engine.slots)
                 lost, can_tx = None, all_tx
             else:
                 can_tx = hstate.transmitting(t_s)
-            dr.serve(hstate.serving, lost)
+            dr.serve(hstate.serving if cells is None else cells_of(hstate.serving, cells), lost)
             dr.run_step(k, np.ascontiguousarray(can_tx))
             cp_load += a_load * (dr.last_util - cp_load)
             done += 1
@@ -854,6 +867,8 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
                 progress(done, total)
         if hstate is None:
             raise ConfigError("mobility.duration_s is shorter than one step", field="mobility.duration_s")
+        if cells is not None:
+            to_cells(hstate, cells)
         ue, ev = drop_tables(md, hstate)
         extra_ue = _slot_ue_columns(dr, cfg.slots.warmup_slots) if slot_columns else {}
         if slot_meta is not None:

@@ -133,7 +133,7 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
         # the spatially consistent LOS state take its soft form (TR 38.901 7.6.3.3); static
         # UEs keep the snapshot drop's large-scale state (grid-point shadowing, hard LOS)
         state = dataclasses.replace(state, bilinear=True, soft_los=cfg.channel.soft_los)
-    if state.sparse:
+    if state.sparse and not static_ues:  # static UEs: engine/link_steps.py on the sparse form
         raise ValueError("mobility runs need interference.mode = 'dense'")
     dt = cfg.mobility.step_ms / 1e3
     n_steps = int(round(cfg.mobility.duration_s / dt))

@@ -227,11 +227,16 @@ def radio_chunk(
     stop: int,
     *,
     rx_cells_dbm: NDArray[np.float32] | None = None,
+    rx_links: tuple[NDArray[np.float32], NDArray[np.int64]] | None = None,
 ) -> dict[str, NDArray]:
     """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop.
 
     With ``rx_cells_dbm`` (float32 [stop - start, cell], dense form only), the received power
-    of every cell is written there too (for measurements and handover)."""
+    of every cell is written there too (for measurements and handover). With ``rx_links`` =
+    (float32 [stop - start, m], int64 [stop - start, m]; m = :func:`n_link_slots`), the
+    received power [dBm] of each UE's candidate links and their cells (the sparse link form:
+    candidate site kk's q-th cell in column kk * cells per site + q; columns of no link are
+    left as they are: the caller fills them with -inf dBm)."""
     layout, params, ues, o2i_state = state.layout, state.params, state.ues, state.o2i
     radio = cfg.radio
     bandwidth_hz = radio.bandwidth_mhz * 1e6
@@ -295,6 +300,10 @@ def radio_chunk(
             rx_cells_dbm[b0 - start : b1 - start] if rx_cells_dbm is not None
             else np.zeros((0, 0), dtype=np.float32)
         )
+        if rx_links is not None:
+            links_out = (rx_links[0][b0 - start : b1 - start], rx_links[1][b0 - start : b1 - start])
+        else:
+            links_out = (np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.int64))
         dk.drop_kernel(
             np.arange(b0, b1, dtype=np.int64), xy[:, 0].copy(), xy[:, 1].copy(),
             ues.height_m[sl], o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
@@ -314,7 +323,7 @@ def radio_chunk(
             *f_args,
             float(radio.handover_margin_db),
             serv, rx_dbm, gain_db, interf_mw, los, d2d, pl, sf,
-            rx_out,
+            rx_out, *links_out,
         )
         o = slice(b0 - start, b1 - start)
         cols["serving_cell"][o] = serv
@@ -347,6 +356,13 @@ def radio_chunk(
         **cols,
     }
     return out
+
+
+def n_link_slots(cfg: ScenarioConfig, state: DropState) -> int:
+    """Columns of the sparse link form of :func:`radio_chunk` (``rx_links``): the candidate
+    sites per UE (``interference.k_sites``, at most all sites) times the most cells of a site."""
+    k = min(int(cfg.interference.k_sites), state.layout.n_sites)
+    return k * int(np.diff(state.site_cell_start).max())
 
 
 def apply_throughput(
