@@ -82,4 +82,4 @@ def test_per_link_load_is_the_per_cell_load_read_per_link() -> None:
     cells = np.array([[0, 1, 2], [2, 0, 1]])
     got = measurement_quantities(rx, load[cells], 1e-9, N_SC)
     want = measurement_quantities(rx[1:, np.argsort(cells[1])], load, 1e-9, N_SC)
-    np.testing.assert_allclose(got[1][1], want[1][0], rtol=1e-12)  # RSRQ: the RSSI over its cells
+    np.testing.assert_allclose(got[1][1], want[1][0][cells[1]], rtol=1e-12)  # RSRQ: the RSSI over its cells
