@@ -159,9 +159,10 @@ class SlotsMode(RunMode):
     the slot simulation; a video-call capacity sweep with ``capacity_calls_per_cell``.
 
     Engine (:func:`nrsim.engine.calls.static_run_on_core`): video calls, full buffer and FTP
-    model 3 with a built-in scheduler or a plugin, TDL fading and the dense link form run on the
-    call engine's core with the static mobility model (:func:`nrsim.engine.calls.run_static_calls`);
-    full-buffer/FTP CDL fading and the sparse link form on :mod:`nrsim.engine.slots`."""
+    model 3 with a built-in scheduler or a plugin, TDL fading, on the dense or the sparse link
+    form, run on the call engine's core with the static mobility model
+    (:func:`nrsim.engine.calls.run_static_calls`); full-buffer/FTP CDL fading and CDL fading on
+    the sparse link form on :mod:`nrsim.engine.slots`."""
 
     kind = "slots"
 
