@@ -12,8 +12,8 @@ import pytest
 
 import nrsim
 from nrsim.engine import call_kernels as ck
-from nrsim.engine.calls import _Drop, run_static_calls, static_call_config, static_run_on_core
-from nrsim.engine.link_steps import cells_of, static_link_steps
+from nrsim.engine.calls import _Drop, run_mobile_calls, run_static_calls, static_call_config, static_run_on_core
+from nrsim.engine.link_steps import candidate_sites, cells_of, link_steps
 from nrsim.engine.mobility import handover_params, motion_drop
 from nrsim.engine.snapshot import build_layout
 from nrsim.errors import ConfigError
@@ -76,7 +76,7 @@ def _stepped_drop(rings: int) -> tuple[_Drop, object, int, int]:
     layout = build_layout(mcfg)
     md = motion_drop(mcfg, 0, layout)
     dr = _Drop(mcfg, md, layout.n_cells)
-    steps = static_link_steps(mcfg, md, handover_params(mcfg), np.ones(layout.n_cells))
+    steps = link_steps(mcfg, md, handover_params(mcfg), np.ones(layout.n_cells))
     _, _, updated, rx, cells, hstate = next(steps)
     assert updated
     dr.channel(rx, cells)
@@ -135,9 +135,47 @@ def test_serving_cell_outside_the_strongest_goes_to_slot_0() -> None:
     assert len(set(link["cell"])) == dr.k_top
 
 
-def test_moving_runs_still_refuse_the_sparse_form() -> None:
+MOVING = ["deployment.rings=1", "deployment.wraparound=false", "deployment.ue.per_sector=3", "deployment.isd_m=200",
+          "mobility.duration_s=1", "mobility.speeds_kmh=[120]", "mobility.speed_shares=[1.0]", "slots.enabled=true",
+          "slots.warmup_slots=100", "slots.traffic.model=video_call", "slots.uplink.enabled=true"]
+"""Fast UEs on a 7-site network (handovers within 1 s); ``k_sites`` (192) covers every site."""
+
+
+def test_moving_call_run_on_the_sparse_form_matches_the_dense_one() -> None:
+    """Candidates covering every cell: the moving run's handovers, RLFs and call KPIs on the
+    sparse form are the dense form's (same links, L3 filter per candidate column)."""
+    runs = {m: run_mobile_calls(nrsim.load_config("mobility-uma", [*MOVING, f"interference.mode={m}"]))
+            for m in ("dense", "sparse")}
+    d, s = runs["dense"], runs["sparse"]
+    assert d.ue["handovers"].sum() > 0  # the case exercises handovers
+    pd.testing.assert_frame_equal(s.events, d.events)
+    for col in ("handovers", "rlfs", "final_serving_cell", "throughput_bps", "ul_throughput_bps",
+                "ul_mean_sinr_db", "csi_sinr_db", "mean_rsrp_dbm"):
+        np.testing.assert_array_equal(s.ue[col].to_numpy(), d.ue[col].to_numpy(), err_msg=col)
+
+
+def test_moving_candidates_are_the_nearest_sites_along_the_path() -> None:
+    """Each UE's candidate sites hold its k nearest sites at every channel update."""
+    cfg = nrsim.load_config("mobility-uma", [*MOVING, "deployment.rings=2", "interference.mode=sparse",
+                                             "interference.k_sites=2"])
+    layout = build_layout(cfg)
+    md = motion_drop(cfg, 0, layout)
+    sites, count = candidate_sites(cfg, md)
+    assert sites.shape[1] < layout.n_sites and np.all(count >= 2)
+    for k in range(0, md.n_steps, md.update_every):
+        d2 = ((md.traj_xy_m[k][:, None, :] - layout.site_xy_m[None, :, :]) ** 2).sum(axis=2)  # [ue, site]
+        nearest = np.argsort(d2, axis=1)[:, :2]
+        for u in range(sites.shape[0]):
+            assert set(nearest[u]) <= set(sites[u, : count[u]])
+
+
+def test_what_still_needs_the_dense_form() -> None:
+    """A mobility run without slots, and the clustered channel in a call run."""
+    sparse = ["deployment.wraparound=false", "interference.mode=sparse"]
     with pytest.raises(ConfigError) as e:
-        nrsim.load_config("uma-default", ["deployment.rings=1", "deployment.wraparound=false",
-                                          "interference.mode=sparse", "mobility.enabled=true", "slots.enabled=true",
-                                          "slots.traffic.model=video_call", "mobility.duration_s=0.2"])
+        nrsim.load_config("mobility-uma", sparse)
     assert e.value.field == "interference.mode"
+    with pytest.raises(ConfigError) as e:
+        nrsim.load_config("mobility-uma", [*MOVING, *sparse, "slots.fading.model=cdl-38901"])
+    assert e.value.field == "interference.mode"
+    nrsim.load_config("mobility-uma", [*MOVING, *sparse])  # a call run on the sparse form: fine

@@ -40,7 +40,7 @@ from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.call_fading import CdlStepFading
-from nrsim.engine.link_steps import cells_of, static_link_steps, to_cells
+from nrsim.engine.link_steps import cells_of, link_steps, to_cells
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
 from nrsim.engine.slot_run import SlotDropResult, SlotRun, slot_run_meta
 from nrsim.engine.snapshot import build_layout, is_sparse, n_link_slots
@@ -143,11 +143,12 @@ def check_call_config(cfg: ScenarioConfig, *, static_slot_run: bool = False) -> 
             f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
             "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
             field="slots.traffic.model")
-    if cfg.interference.mode == "sparse" and not static_slot_run:
-        raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
-                          field="interference.mode")
     if sc.fading.enabled and sc.fading.model == CDL_MODEL:  # per-step CDL bank (engine/call_fading.py)
         check_cdl_scenario(cfg.channel.scenario)
+        if cfg.interference.mode != "dense" and is_sparse(cfg, build_layout(cfg)):
+            raise ConfigError(f"slots.fading.model = {CDL_MODEL!r}: the clustered channel's per-step draws need "
+                              "the dense link form; set interference.mode = 'dense' or use a TDL model",
+                              field="interference.mode")
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     ratio = cfg.mobility.step_ms / slot_ms
     if abs(ratio - round(ratio)) > 1e-9:
@@ -847,7 +848,7 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
         rlf_until = None  # re-establishment deadlines seen so far [ue]: a new one is a new failure
         cells = None  # the sparse form: each UE's candidate cells [ue, m] (hstate's columns)
         if md.state.sparse:
-            steps = static_link_steps(cfg, md, params, cp_load)
+            steps = link_steps(cfg, md, params, cp_load)
         else:
             steps = ((k, t, upd, rx, None, h) for k, t, upd, rx, h in mobility_steps(cfg, md, params, load=cp_load))
         for k, t_s, updated, rx_dbm, cells, hstate in steps:

@@ -228,6 +228,7 @@ def radio_chunk(
     *,
     rx_cells_dbm: NDArray[np.float32] | None = None,
     rx_links: tuple[NDArray[np.float32], NDArray[np.int64]] | None = None,
+    cand_sites: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> dict[str, NDArray]:
     """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop.
 
@@ -236,7 +237,9 @@ def radio_chunk(
     (float32 [stop - start, m], int64 [stop - start, m]; m = :func:`n_link_slots`), the
     received power [dBm] of each UE's candidate links and their cells (the sparse link form:
     candidate site kk's q-th cell in column kk * cells per site + q; columns of no link are
-    left as they are: the caller fills them with -inf dBm)."""
+    left as they are: the caller fills them with -inf dBm). ``cand_sites`` = (sites int64
+    [stop - start, k], their count int64 [stop - start]) replaces the sparse form's nearest
+    sites (a moving UE's candidates along its path, :mod:`nrsim.engine.link_steps`)."""
     layout, params, ues, o2i_state = state.layout, state.params, state.ues, state.o2i
     radio = cfg.radio
     bandwidth_hz = radio.bandwidth_mhz * 1e6
@@ -283,7 +286,10 @@ def radio_chunk(
         b1 = min(b0 + UE_BLOCK, stop)
         sl = slice(b0, b1)
         xy = ues.xy_m[sl]
-        if state.sparse:
+        if state.sparse and cand_sites is not None:
+            cand = np.ascontiguousarray(cand_sites[0][b0 - start : b1 - start])
+            n_cand = np.ascontiguousarray(cand_sites[1][b0 - start : b1 - start])
+        elif state.sparse:
             cand, n_cand = nearest_sites(
                 xy, layout.site_xy_m, cfg.interference.k_sites,
                 max_distance_m=cfg.interference.max_distance_m,
@@ -358,10 +364,11 @@ def radio_chunk(
     return out
 
 
-def n_link_slots(cfg: ScenarioConfig, state: DropState) -> int:
+def n_link_slots(cfg: ScenarioConfig, state: DropState, n_sites: int | None = None) -> int:
     """Columns of the sparse link form of :func:`radio_chunk` (``rx_links``): the candidate
-    sites per UE (``interference.k_sites``, at most all sites) times the most cells of a site."""
-    k = min(int(cfg.interference.k_sites), state.layout.n_sites)
+    sites per UE (``n_sites``; default ``interference.k_sites``, at most all sites) times the
+    most cells of a site."""
+    k = min(int(cfg.interference.k_sites), state.layout.n_sites) if n_sites is None else int(n_sites)
     return k * int(np.diff(state.site_cell_start).max())
 
 
