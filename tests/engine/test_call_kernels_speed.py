@@ -103,12 +103,13 @@ def test_ul_step_signal_is_the_serving_link_one_prb_signal() -> None:
     n_ue, n_cells = 5, 3
     UE = np.zeros(n_ue, dtype=ck.UE_DTYPE)
     UE["serving"] = [0, 2, 1, 2, 0]
-    LINK = np.zeros((n_ue, n_cells), dtype=ck.LINK_DTYPE)
+    LINK = np.zeros((n_ue, n_cells), dtype=ck.LINK_DTYPE)  # [ue, L]: slot 0 the serving link
     LINK["gain_lin"] = np.logspace(-13, -9, n_ue * n_cells).reshape(n_ue, n_cells)
+    LINK["cell"][:, 0] = UE["serving"]
     P = np.zeros(1, dtype=ck.PARAM_DTYPE)
     P["ul_p0_dbm"], P["ul_alpha"], P["ul_pmax_dbm"], P["mu"], P["ul_rx_gain"] = -90.0, 0.8, 23.0, 1, 2.0
     ck.ul_step_signal(P[0], UE, LINK)
-    g = LINK["gain_lin"][np.arange(n_ue), UE["serving"]]
+    g = LINK["gain_lin"][:, ck.SERVING_LINK]
     p_dbm = np.minimum(23.0, -90.0 + 10 * np.log10(2.0) + 0.8 * -10 * np.log10(g))
     np.testing.assert_allclose(UE["ul_sig1_mw"], 10 ** (p_dbm / 10) * g * 2.0, rtol=1e-12)
 

@@ -164,9 +164,10 @@ def test_plugin_in_a_moving_video_run(plug: Path) -> None:
 
 def test_plugin_directions_are_checked() -> None:
     """The list itself, and an uplink plugin where the run stays on the static slot engine
-    (the sparse link form), which schedules plugins in the downlink only."""
+    (cdl-38901 on the sparse link form), which schedules plugins in the downlink only."""
     sparse = [*STATIC, "slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:A", "interference.mode=sparse",
-              "deployment.wraparound=false"]
+              "deployment.wraparound=false", "slots.fading.model=cdl-38901"]
+    nrsim.load_config("uma-default", [*sparse[:-1], "slots.scheduler.plugin_directions=['dl','ul']"])  # on the core
     nrsim.load_config("uma-default", sparse)  # DL only: fine
     with pytest.raises(nrsim.ConfigError) as e:
         nrsim.load_config("uma-default", [*sparse, "slots.scheduler.plugin_directions=['dl','ul']"])

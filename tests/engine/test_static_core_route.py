@@ -60,7 +60,12 @@ def test_routing_rule() -> None:
     assert static_run_on_core(_cfg("slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:Sched"))
     # what the core cannot do yet stays on the static slot engine (docs/slots.md)
     assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer", "slots.fading.model=cdl-38901"))
-    assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer", "interference.mode=sparse"))
+    # the sparse link form runs on the core too (engine/link_steps.py), except with cdl-38901
+    assert static_run_on_core(_cfg("slots.traffic.model=full_buffer", "interference.mode=sparse",
+                                   "deployment.wraparound=false"))
+    assert static_run_on_core(_cfg("interference.mode=sparse", "deployment.wraparound=false"))
+    assert not static_run_on_core(_cfg("interference.mode=sparse", "deployment.wraparound=false",
+                                       "slots.fading.model=cdl-38901"))
     # full buffer longer than the core's 3,600 s: the static engine (a video call: a ConfigError)
     assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer", "slots.n_slots=8000000"))
     assert not static_run_on_core(_cfg("mobility.enabled=true", "mobility.duration_s=0.15"))  # a call run

@@ -67,3 +67,19 @@ def test_mobility_run_reports_filtered_serving_measurements() -> None:
 def test_a5_needs_rsrp() -> None:
     with pytest.raises(ConfigError, match="trigger_quantity"):
         nrsim.load_config("mobility-uma", ["mobility.handover.event=A5", "mobility.handover.trigger_quantity=sinr"])
+
+
+def test_per_link_load_is_the_per_cell_load_read_per_link() -> None:
+    """The sparse link form's load [ue, cell] (each UE's own candidate cells) gives the
+    quantities of the per-cell load [cell] it was read from."""
+    rx = np.array([[1e-6, 2e-7, 5e-9], [3e-8, 1e-6, 4e-7]])
+    load = np.array([1.0, 0.5, 0.25])
+    per_cell = measurement_quantities(rx, load, 1e-9, N_SC)
+    per_link = measurement_quantities(rx, np.broadcast_to(load, rx.shape), 1e-9, N_SC)
+    for a, b in zip(per_cell, per_link):
+        np.testing.assert_allclose(b, a, rtol=1e-12)
+    # the columns' own cells: UE 1's columns are cells (2, 0, 1)
+    cells = np.array([[0, 1, 2], [2, 0, 1]])
+    got = measurement_quantities(rx, load[cells], 1e-9, N_SC)
+    want = measurement_quantities(rx[1:, np.argsort(cells[1])], load, 1e-9, N_SC)
+    np.testing.assert_allclose(got[1][1], want[1][0][cells[1]], rtol=1e-12)  # RSRQ: the RSSI over its cells

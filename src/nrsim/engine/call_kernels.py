@@ -57,8 +57,12 @@ depend on the order in which cells are processed; the cell loops are serial toda
   bits per RE of each RBG at that CQI minus OLLA (cache), candidate scratch per position.
 - ``CELL`` :data:`CELL_DTYPE` [cell]; ``CR`` :data:`CELL_RBG_DTYPE` [cell, rbg]: RBG
   activity of this slot and of the last DL slot, UL interference [mW], scratch.
-- ``LINK`` :data:`LINK_DTYPE` [ue, cell]: DL received power per PRB without fast fading
-  [mW], coupling gain (UL: UE -> cell); ``top_cell`` int64 [ue, k] the k strongest cells of
+- ``LINK`` :data:`LINK_DTYPE` [ue, L]: the L = 1 + K links each UE models (the compact
+  ``[ue, k]`` link form; no ``[ue, cell]`` array in the core): slot :data:`SERVING_LINK` = 0 the
+  serving cell, then its K strongest other cells (K = ``slots.n_interferers``, fewer when the
+  UE has fewer candidate cells), each with its cell, DL received power per PRB without fast
+  fading [mW] and coupling gain (UL: UE -> cell); set per step by
+  ``nrsim.engine.calls._Drop.links``. ``top_cell`` int64 [ue, k] the k strongest cells of
   each UE (their per-RBG activity interferes in the DL, the rest at the mean utilisation) and
   ``top_rx_mw`` float64 [ue, k] their ``LINK.rx_prb_mw`` (compact: one UE's in one cache line
   or two, not k scattered ``LINK`` records).
@@ -119,6 +123,7 @@ UE_DTYPE = np.dtype([
     ("ddl", np.float64), ("rem", np.float64), ("got", np.int64), ("ranked", np.bool_), ("tx_ue", np.int64),
     ("tx_proc", np.int64), ("ul_p_prb_mw", np.float64), ("ul_sig1_mw", np.float64),
     ("dl_est_db", np.float64), ("dl_mcs1", np.int64), ("serv_rx_prb_mw", np.float64),
+    ("ul_resid_gain_lin", np.float64),
 ], align=True)
 UE_DIR_DTYPE = np.dtype([("olla_db", np.float64), ("pf_avg_bps", np.float64), ("last_served", np.int64),
                          ("n_act", np.int64), ("sched_bits", np.float64)], align=True)
@@ -128,7 +133,9 @@ CELL_DTYPE = np.dtype([("ue_start", np.int64), ("ue_end", np.int64), ("n_tx", np
                        ("last_util", np.float64), ("ul_i_avg_mw", np.float64), ("ul_rx", np.bool_)], align=True)
 CELL_RBG_DTYPE = np.dtype([("free", np.bool_), ("act", np.bool_), ("owner", np.int64), ("last_act", np.bool_),
                            ("last_act_f", np.float64), ("ul_i_mw", np.float64), ("i_mw", np.float64)], align=True)
-LINK_DTYPE = np.dtype([("rx_prb_mw", np.float64), ("gain_lin", np.float64)], align=True)
+LINK_DTYPE = np.dtype([("cell", np.int64), ("rx_prb_mw", np.float64), ("gain_lin", np.float64)], align=True)
+SERVING_LINK = 0
+"""Slot of ``LINK`` [ue, L] that holds each UE's serving link."""
 PATTERN_DTYPE = np.dtype([("dl_symb", np.int64), ("ul", np.bool_)], align=True)
 SLOT_DTYPE = np.dtype([("d", np.int64), ("t", np.int64), ("n_symb", np.int64), ("n_re", np.int64),
                        ("meas", np.bool_), ("mean_util", np.float64), ("touched", np.float64)], align=True)
@@ -339,7 +346,7 @@ def assign_subbands(sl, P, c, n_c, n_sched, S):
 def _ul_tb_mcs(sl, P, c, u, n_prb, UD, MCS, LINK, CELL):
     """UL MCS of a TB on ``n_prb`` PRBs: the gNB's estimate for the PUSCH power spread over
     them (power-limited UEs) minus OLLA."""
-    est = ul_sinr_estimate_db(LINK[u, c].gain_lin, n_prb, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
+    est = ul_sinr_estimate_db(LINK[u, SERVING_LINK].gain_lin, n_prb, P.ul_p0_dbm, P.ul_alpha, P.ul_pmax_dbm, P.mu,
                               CELL[c].ul_i_avg_mw, P.ul_noise_prb_mw, P.ul_rx_gain) - UD[UL, u].olla_db
     return mcs_for_sinr(MCS[MCS_THR], est)
 
@@ -384,7 +391,7 @@ def _need_prb(sl, P, c, u, m, queued, UD, MCS, LINK, CELL):
     bits_prb = max(MCS[MCS_SE, m] * sl.n_re, 1.0)
     need = int(math.ceil(queued / bits_prb)) + 1
     if sl.d == UL:
-        cap = ul_prb_cap(LINK[u, c].gain_lin, MCS[MCS_THR, 0] + UD[UL, u].olla_db, P.ul_pmax_dbm, CELL[c].ul_i_avg_mw,
+        cap = ul_prb_cap(LINK[u, SERVING_LINK].gain_lin, MCS[MCS_THR, 0] + UD[UL, u].olla_db, P.ul_pmax_dbm, CELL[c].ul_i_avg_mw,
                          P.ul_noise_prb_mw, P.ul_rx_gain)
         need = max(min(need, int(cap)), 1)
     return need
@@ -558,21 +565,28 @@ def _ul_tx_power(P, UE, CELL, H, LINK):
         CELL[c].ul_rx = CELL[c].n_tx > 0
         for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
             u = UE[j].tx_ue
-            UE[u].ul_p_prb_mw = pusch_prb_power_mw(LINK[u, c].gain_lin, H[UL, u, UE[j].tx_proc].nprb, P.ul_p0_dbm,
+            UE[u].ul_p_prb_mw = pusch_prb_power_mw(LINK[u, SERVING_LINK].gain_lin, H[UL, u, UE[j].tx_proc].nprb, P.ul_p0_dbm,
                                                    P.ul_alpha, P.ul_pmax_dbm, P.mu)
 
 
 @jit
 def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
     """UL interference per RBG at each receiving cell [mW]: the UEs scheduled in other cells on
-    the same RBGs, without fast fading (each cell's sum in transmission order, cells then UEs:
-    thread-count free)."""
+    the same RBGs, without fast fading, each into the cells of its modelled links (``LINK``
+    slots 1 .. L-1: its K strongest other cells) and its residual (its power times
+    ``UE.ul_resid_gain_lin``, the coupling gains of its other candidate cells) spread evenly
+    over all cells on its RBGs: the network's total UL interference is kept, the weak links'
+    placement is a mean field (docs/slots.md "Uplink interference"), as the DL adds the cells
+    beyond the strongest at the mean load. Each cell's sum in transmission order, cells then
+    UEs: thread-count free."""
     _ul_tx_power(PA[0], UE, CELL, H, LINK)
     n_cells, n_rbg = CR.shape
     for c in range(n_cells):
         for r in range(n_rbg):
             CR[c, r].ul_i_mw = 0.0
     rbgs = np.empty(n_rbg, dtype=np.int64)
+    resid_mw = np.zeros(n_rbg)  # [rbg] the residual, summed over the transmitting UEs
+    n_links = LINK.shape[1]
     for cs in range(n_cells):
         for j in range(CELL[cs].ue_start, CELL[cs].ue_start + CELL[cs].n_tx):
             u = UE[j].tx_ue
@@ -582,12 +596,22 @@ def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
                 if h_rbg[UL, u, p, r]:
                     rbgs[n_r] = r
                     n_r += 1
-            for c in range(n_cells):
-                if c == cs or not CELL[c].ul_rx:
+            for lk in range(SERVING_LINK + 1, n_links):
+                c = LINK[u, lk].cell
+                if not CELL[c].ul_rx:
                     continue
-                g = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin
+                g = UE[u].ul_p_prb_mw * LINK[u, lk].gain_lin
                 for k in range(n_r):
                     CR[c, rbgs[k]].ul_i_mw += g
+            g = UE[u].ul_p_prb_mw * UE[u].ul_resid_gain_lin
+            if g > 0.0:
+                for k in range(n_r):
+                    resid_mw[rbgs[k]] += g
+    for c in range(n_cells):
+        if CELL[c].ul_rx:
+            for r in range(n_rbg):
+                if resid_mw[r] > 0.0:
+                    CR[c, r].ul_i_mw += resid_mw[r] / n_cells
 
 
 # --- 5. transmissions --------------------------------------------------------------------------
@@ -616,9 +640,9 @@ def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, top_rx_mw, H, h_rbg, MCS, ba
     """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]."""
     _interference_rbg(sl, P, c, u, p, UE, CR, top_rx_mw, top_cell, h_rbg)
     if sl.d == DL:
-        s_prb = UE[u].serv_rx_prb_mw  # LINK[u, c].rx_prb_mw: c serves u
+        s_prb = UE[u].serv_rx_prb_mw  # LINK[u, SERVING_LINK].rx_prb_mw: c serves u
     else:
-        s_prb = UE[u].ul_p_prb_mw * LINK[u, c].gain_lin * P.ul_rx_gain
+        s_prb = UE[u].ul_p_prb_mw * LINK[u, SERVING_LINK].gain_lin * P.ul_rx_gain
     beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
     row = UE[u].f_base + (UE[u].f_off + sl.t) % UE[u].f_period
     mx = -1e300
@@ -826,7 +850,7 @@ def ul_step_signal(P, UE, LINK):
     :func:`nrsim.radio.uplink.ul_signal_prb_mw`): fixed within a mobility step, so the
     candidates' UL estimate is one log10 per slot."""
     for u in range(UE.shape[0]):
-        UE[u].ul_sig1_mw = ul_signal_prb_mw(LINK[u, UE[u].serving].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha,
+        UE[u].ul_sig1_mw = ul_signal_prb_mw(LINK[u, SERVING_LINK].gain_lin, 1, P.ul_p0_dbm, P.ul_alpha,
                                             P.ul_pmax_dbm, P.mu, P.ul_rx_gain)
 
 
@@ -835,7 +859,7 @@ def step_serving_rx(UE, LINK):
     """DL received power per PRB of every UE's serving link (``UE.serv_rx_prb_mw`` [mW]): fixed
     within a mobility step, read from the UE's own record by the CSI and the DL SINR."""
     for u in range(UE.shape[0]):
-        UE[u].serv_rx_prb_mw = LINK[u, UE[u].serving].rx_prb_mw
+        UE[u].serv_rx_prb_mw = LINK[u, SERVING_LINK].rx_prb_mw
 
 
 @jit

@@ -40,9 +40,10 @@ from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
 from nrsim.engine.call_fading import CdlStepFading
+from nrsim.engine.link_steps import cells_of, link_steps, to_cells
 from nrsim.engine.mobility import drop_tables, handover_params, mobility_kpis, mobility_steps, motion_drop
 from nrsim.engine.slot_run import SlotDropResult, SlotRun, slot_run_meta
-from nrsim.engine.snapshot import build_layout, is_sparse
+from nrsim.engine.snapshot import build_layout, is_sparse, n_link_slots
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
@@ -142,11 +143,12 @@ def check_call_config(cfg: ScenarioConfig, *, static_slot_run: bool = False) -> 
             f"slots.traffic.model = {sc.traffic.model!r}: a run with mobility.enabled and "
             "slots.enabled simulates video calls; set slots.traffic.model = 'video_call'",
             field="slots.traffic.model")
-    if cfg.interference.mode == "sparse":
-        raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
-                          field="interference.mode")
     if sc.fading.enabled and sc.fading.model == CDL_MODEL:  # per-step CDL bank (engine/call_fading.py)
         check_cdl_scenario(cfg.channel.scenario)
+        if cfg.interference.mode != "dense" and is_sparse(cfg, build_layout(cfg)):
+            raise ConfigError(f"slots.fading.model = {CDL_MODEL!r}: the clustered channel's per-step draws need "
+                              "the dense link form; set interference.mode = 'dense' or use a TDL model",
+                              field="interference.mode")
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
     ratio = cfg.mobility.step_ms / slot_ms
     if abs(ratio - round(ratio)) > 1e-9:
@@ -201,7 +203,10 @@ class _Drop:
         layout = md.state.layout
         self.cell_tx_dbm = (layout.cell_tx_power_dbm if layout.cell_tx_power_dbm is not None
                             else np.full(n_cells, float(radio.tx_power_dbm)))
-        self.k_top = int(min(n_cells, sc.n_interferers + 1))
+        # links per UE: the serving cell and the n_interferers strongest others, at most the
+        # candidate links of the sparse form
+        n_cand = n_link_slots(cfg, md.state) if md.state.sparse else n_cells
+        self.k_top = int(min(n_cells, n_cand, sc.n_interferers + 1))
         # fast fading of each UE's serving link, by speed class
         drop = md.drop
         fad = sc.fading
@@ -378,28 +383,81 @@ class _Drop:
                                rng=stream(cfg.seed, "calls/traffic_ul", drop=drop), **common)
         return dl, ul
 
-    def channel(self, rx_dbm: NDArray[np.float64]) -> None:
-        """New large-scale channel: received power per PRB [ue, cell], coupling gains, the
-        strongest cells per UE and the rest's interference."""
-        self.rx_prb_mw = np.ascontiguousarray(db_to_lin(rx_dbm) / self.n_prb)  # [ue, cell]
-        self.gain_lin = np.ascontiguousarray(db_to_lin(rx_dbm - self.cell_tx_dbm[None, :]))  # [ue, cell]
+    def channel(self, rx_dbm: NDArray[np.float64], cells: NDArray[np.int64] | None = None) -> None:
+        """New large-scale channel of each UE's candidate links: received power over the band
+        ``rx_dbm`` [dBm] float [ue, m] of the cells ``cells`` int64 [ue, m] (the sparse form:
+        the cells of the UE's ``interference.k_sites`` nearest sites; a link without power,
+        -inf dBm, is a padding entry) or, ``cells`` None, of every cell (the dense form, m =
+        n_cells). Sets the candidates' power per PRB and coupling gain, the strongest cells
+        per UE (``top_cell`` / ``top_rx_mw`` [ue, k]) and the rest's interference; the core's
+        links (:meth:`links`) follow at the next step."""
+        m = rx_dbm.shape[1]
+        if cells is None:  # dense: candidate j is cell j (a view, no [ue, cell] index array)
+            cells = np.broadcast_to(np.arange(m, dtype=np.int64), rx_dbm.shape)
+        self.cand_cell = cells
+        self.cand_rx_prb_mw = np.ascontiguousarray(db_to_lin(rx_dbm) / self.n_prb)  # [ue, m]
+        self.cand_gain_lin = np.ascontiguousarray(db_to_lin(rx_dbm - self.cell_tx_dbm[cells]))  # [ue, m]
         k = self.k_top
-        if k < self.n_cells:
-            top = np.argpartition(-self.rx_prb_mw, k - 1, axis=1)[:, :k]
+        if k < m:
+            top = np.argpartition(-self.cand_rx_prb_mw, k - 1, axis=1)[:, :k]
         else:
-            top = np.broadcast_to(np.arange(self.n_cells), (self.n_ue, self.n_cells))
-        self.top_cell = np.ascontiguousarray(top, dtype=np.int64)
+            top = np.broadcast_to(np.arange(m), (self.n_ue, m))
         rows = np.arange(self.n_ue)[:, None]
-        self.top_rx_mw = np.ascontiguousarray(self.rx_prb_mw[rows, self.top_cell])  # [ue, k]: compact reads
-        self.resid_prb_mw = np.maximum(self.rx_prb_mw.sum(axis=1) - self.top_rx_mw.sum(axis=1), 0.0)
-        self.LINK = np.empty(self.rx_prb_mw.shape, dtype=ck.LINK_DTYPE)
-        self.LINK["rx_prb_mw"], self.LINK["gain_lin"] = self.rx_prb_mw, self.gain_lin
+        self.top_j = top  # [ue, k] their candidate columns
+        self.top_cell = np.ascontiguousarray(cells[rows, top], dtype=np.int64)
+        self.top_rx_mw = np.ascontiguousarray(self.cand_rx_prb_mw[rows, top])  # [ue, k]: compact reads
+        self.resid_prb_mw = np.maximum(self.cand_rx_prb_mw.sum(axis=1) - self.top_rx_mw.sum(axis=1), 0.0)
         self.UE["resid_prb_mw"] = self.resid_prb_mw
+        self.LINK = np.zeros((self.n_ue, k), dtype=ck.LINK_DTYPE)
+        self.links_stale = np.ones(self.n_ue, dtype=bool)
+
+    def _serving_candidate(self, ues: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Column of each UE's serving cell among its candidate links [ues]; a ValueError when
+        a serving cell is not a candidate (the handover machinery only picks candidates)."""
+        cells = self.cand_cell[ues]
+        # (the strongest match: a padding column of the sparse form may repeat a cell at 0 mW)
+        j = np.argmax(np.where(cells == self.serving[ues, None], self.cand_rx_prb_mw[ues], -1.0), axis=1)
+        if not np.all(cells[np.arange(ues.size), j] == self.serving[ues]):
+            raise ValueError("a serving cell outside the UE's candidate links")
+        return j
+
+    def links(self) -> None:
+        """The core's link form ``LINK`` [ue, L] of the UEs whose serving cell or channel
+        changed: slot :data:`~nrsim.engine.call_kernels.SERVING_LINK` the serving cell, then
+        its K = L - 1 strongest other cells, strongest first. A serving cell among the strongest
+        (the usual case, also right after a handover) leaves the other K; one outside them (a
+        re-establishment or a late handover to a weaker cell) is put in slot 0 and the weakest
+        of the strongest is left out."""
+        ues = np.flatnonzero(self.links_stale)
+        if ues.size == 0:
+            return
+        self.links_stale[ues] = False
+        r = np.arange(ues.size)[:, None]
+        j = self._serving_candidate(ues)
+        link = self.LINK[ues]
+        link["cell"][:, 0] = self.serving[ues]
+        link["rx_prb_mw"][:, 0] = self.cand_rx_prb_mw[ues, j]
+        link["gain_lin"][:, 0] = self.cand_gain_lin[ues, j]
+        if self.k_top > 1:
+            tc, trx = self.top_cell[ues], self.top_rx_mw[ues]
+            key = np.where(tc == self.serving[ues, None], -np.inf, trx)  # the serving cell last
+            order = np.argsort(-key, axis=1, kind="stable")[:, : self.k_top - 1]
+            jj = self.top_j[ues][r, order]  # candidate columns of the K others
+            link["cell"][:, 1:] = tc[r, order]
+            link["rx_prb_mw"][:, 1:] = self.cand_rx_prb_mw[ues[:, None], jj]
+            link["gain_lin"][:, 1:] = self.cand_gain_lin[ues[:, None], jj]
+        self.LINK[ues] = link
+        # UL: the coupling gain of the candidates beyond the links (spread over the cells)
+        resid = np.zeros(ues.size)
+        if self.k_top < self.cand_cell.shape[1]:
+            resid = np.maximum(self.cand_gain_lin[ues].sum(axis=1) - link["gain_lin"].sum(axis=1), 0.0)
+        self.UE["ul_resid_gain_lin"][ues] = resid
 
     def geometry_db(self, ues: NDArray[np.int64]) -> NDArray[np.float64]:
-        """Wideband SINR of ``ues`` to their serving cell at full load [dB]."""
-        s = self.rx_prb_mw[ues, self.serving[ues]]
-        return lin_to_db(s / (self.rx_prb_mw[ues].sum(axis=1) - s + self.noise_prb_mw))
+        """Wideband SINR of ``ues`` to their serving cell at full load over their candidate
+        links [dB]."""
+        s = self.cand_rx_prb_mw[ues, self._serving_candidate(ues)]
+        return lin_to_db(s / (self.cand_rx_prb_mw[ues].sum(axis=1) - s + self.noise_prb_mw))
 
     def serve(self, serving: NDArray[np.int64], link_lost: NDArray[np.bool_] | None = None) -> None:
         """Serving cells [ue] of this step; UEs whose cell changed, and those in
@@ -409,6 +467,7 @@ class _Drop:
         re-establishment resets the MAC (TS 38.331 V17 5.3.7.2) whichever cell it ends in."""
         if not self.started:
             self.serving = serving.astype(np.int64).copy()
+            self.links_stale[:] = True
             self.reported_db[:] = self.geometry_db(np.arange(self.n_ue))[:, None]
             self.started = True
             return
@@ -416,6 +475,7 @@ class _Drop:
         if link_lost is not None:
             changed = changed | np.asarray(link_lost, dtype=bool)
         moved = np.flatnonzero(changed)
+        self.links_stale |= serving != self.serving  # a new serving cell: slot 0 changes
         self.serving = serving.astype(np.int64).copy()
         if moved.size:
             ho = self.cfg.mobility.handover
@@ -431,6 +491,7 @@ class _Drop:
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
+        self.links()
         if self.cdl is not None:  # the step's CDL gains of the current serving links
             self.cdl.fill(k, self.serving)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
@@ -488,7 +549,8 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
+        for name in ("bank", "cdl", "h_rbg", "H", "cand_rx_prb_mw", "cand_gain_lin", "cand_cell", "LINK", "top_cell",
+                     "top_j", "top_rx_mw",
                      "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
@@ -543,11 +605,12 @@ CORE_TRAFFIC = ("video_call", "full_buffer", "ftp3")
 def static_run_on_core(cfg: ScenarioConfig) -> bool:
     """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
     video calls, full buffer and FTP model 3 (:data:`CORE_TRAFFIC`) with a built-in scheduler
-    or a scheduler plugin on the dense link form run on the call engine's core with the static
-    mobility model (:func:`run_static_calls`; TDL fading, and for video calls also
-    ``cdl-38901`` of the serving link, :mod:`nrsim.engine.call_fading`); the rest (the sparse
-    link form, full-buffer or FTP runs with ``cdl-38901``, whose old engine fades the
-    interferers' links too) on :mod:`nrsim.engine.slots`."""
+    or a scheduler plugin run on the call engine's core with the static mobility model
+    (:func:`run_static_calls`; TDL fading, and for video calls also ``cdl-38901`` of the
+    serving link, :mod:`nrsim.engine.call_fading`), on the dense or the sparse link form
+    (:mod:`nrsim.engine.link_steps`); the rest (full-buffer or FTP runs with ``cdl-38901``,
+    whose old engine fades the interferers' links too, ``cdl-38901`` on the sparse form) on
+    :mod:`nrsim.engine.slots`."""
     sc = cfg.slots
     if not sc.enabled or cfg.mobility.enabled or sc.traffic.model not in CORE_TRAFFIC:
         return False
@@ -555,7 +618,9 @@ def static_run_on_core(cfg: ScenarioConfig) -> bool:
         return False  # the old engine fades every modelled link with the clustered channel
     if sc.traffic.model != "video_call" and _static_duration_s(cfg) > _core_max_duration_s(cfg):
         return False  # longer than a mobility run may last (a long video-call run is a ConfigError)
-    return not is_sparse(cfg, build_layout(cfg))
+    # the sparse link form runs on the core (engine/link_steps.py), except with the clustered
+    # channel, whose per-step draws read the dense large-scale state
+    return not (sc.fading.enabled and sc.fading.model == CDL_MODEL and is_sparse(cfg, build_layout(cfg)))
 
 
 def _static_duration_s(cfg: ScenarioConfig) -> float:
@@ -600,7 +665,7 @@ def check_static_core_config(cfg: ScenarioConfig) -> None:
         if cfg.slots.enabled and s.name == "plugin" and "ul" in s.plugin_directions:
             raise ConfigError(
                 f"slots.scheduler.plugin_directions = {s.plugin_directions}: this run stays on the static "
-                "slot engine (the sparse link form, or full-buffer/FTP cdl-38901 fading), where a plugin "
+                "slot engine (cdl-38901 fading of full-buffer/FTP runs or of the sparse link form), where a plugin "
                 "schedules the downlink only; use ['dl']", field="slots.scheduler.plugin_directions")
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
@@ -622,7 +687,7 @@ def _slot_ue_columns(dr: _Drop, warmup: int) -> dict[str, NDArray]:
     with np.errstate(invalid="ignore", divide="ignore"):
         out: dict[str, NDArray] = {
             "serving_cell": dr.serving.copy(),
-            "coupling_loss_db": -lin_to_db(dr.gain_lin[rows, dr.serving]),
+            "coupling_loss_db": -lin_to_db(dr.LINK["gain_lin"][:, ck.SERVING_LINK]),
             "geometry_sinr_db": dr.geometry_db(rows),
             # the static run's mean_sinr_db: the mean over CSI reports of the mean SINR over the
             # measured PRBs [dB] (as nrsim.engine.slots; the call table's csi_sinr_db is their
@@ -781,16 +846,21 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
         cp_load = np.full(layout.n_cells, float(cfg.radio.load))
         a_load = min(cfg.mobility.step_ms / 1e3 / CONTROL_LOAD_TAU_S, 1.0)
         rlf_until = None  # re-establishment deadlines seen so far [ue]: a new one is a new failure
-        for k, t_s, updated, rx_dbm, hstate in mobility_steps(cfg, md, params, load=cp_load):
+        cells = None  # the sparse form: each UE's candidate cells [ue, m] (hstate's columns)
+        if md.state.sparse:
+            steps = link_steps(cfg, md, params, cp_load)
+        else:
+            steps = ((k, t, upd, rx, None, h) for k, t, upd, rx, h in mobility_steps(cfg, md, params, load=cp_load))
+        for k, t_s, updated, rx_dbm, cells, hstate in steps:
             if updated:
-                dr.channel(rx_dbm)
+                dr.channel(rx_dbm, cells)
             lost = None if rlf_until is None else hstate.in_rlf_until_s != rlf_until
             rlf_until = hstate.in_rlf_until_s.copy()
             if no_link_monitoring:  # every UE keeps its cell and transmits (as nrsim.engine.slots)
                 lost, can_tx = None, all_tx
             else:
                 can_tx = hstate.transmitting(t_s)
-            dr.serve(hstate.serving, lost)
+            dr.serve(hstate.serving if cells is None else cells_of(hstate.serving, cells), lost)
             dr.run_step(k, np.ascontiguousarray(can_tx))
             cp_load += a_load * (dr.last_util - cp_load)
             done += 1
@@ -798,6 +868,8 @@ def _run_drops(cfg: ScenarioConfig, *, progress: ProgressCallback | None, slot_c
                 progress(done, total)
         if hstate is None:
             raise ConfigError("mobility.duration_s is shorter than one step", field="mobility.duration_s")
+        if cells is not None:
+            to_cells(hstate, cells)
         ue, ev = drop_tables(md, hstate)
         extra_ue = _slot_ue_columns(dr, cfg.slots.warmup_slots) if slot_columns else {}
         if slot_meta is not None:

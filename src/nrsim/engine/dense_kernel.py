@@ -122,6 +122,8 @@ def drop_kernel(
     out_serv, out_rx_dbm, out_gain_db, out_interf_mw,  # [ue]
     out_los, out_d2d, out_pl, out_sf,  # [ue]
     out_rx_cells,  # float32 [ue, cell] received power of every cell [dBm], or shape (0, 0)
+    out_rx_links,  # float32 [ue, k * cells per site] received power of the candidates' cells [dBm], or (0, 0)
+    out_link_cell,  # int64 [ue, k * cells per site] their cells (candidate kk's cell q at kk * cps + q)
 ):
     n_ue = ue_x.shape[0]
     n_img = shifts.shape[0]
@@ -138,6 +140,8 @@ def drop_kernel(
         cell_sb[c] = math.sin(math.radians(cell_mech_tilt_deg[c]))
     key = np.uint64(link_key)
     write_cells = out_rx_cells.shape[0] > 0
+    write_links = out_rx_links.shape[0] > 0
+    cps = out_rx_links.shape[1] // k_max if write_links else 0  # link slots per candidate site
     for chunk in numba.prange(n_chunks):
         i0 = chunk * SF_CHUNK
         i1 = min(i0 + SF_CHUNK, n_ue)
@@ -306,6 +310,10 @@ def drop_kernel(
                     rx = cell_tx_dbm[c] + gain
                     if write_cells:
                         out_rx_cells[i, c] = rx
+                    if write_links:  # the sparse link form: no [ue, cell] array
+                        q = kk * cps + c - site_cell_start[s]
+                        out_rx_links[i, q] = rx
+                        out_link_cell[i, q] = c
                     total_mw += cell_load[c] * math.exp(LN10_OVER_10 * rx)
                     if rx > best_rx:
                         best_rx = rx

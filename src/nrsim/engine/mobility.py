@@ -133,8 +133,6 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
         # the spatially consistent LOS state take its soft form (TR 38.901 7.6.3.3); static
         # UEs keep the snapshot drop's large-scale state (grid-point shadowing, hard LOS)
         state = dataclasses.replace(state, bilinear=True, soft_los=cfg.channel.soft_los)
-    if state.sparse:
-        raise ValueError("mobility runs need interference.mode = 'dense'")
     dt = cfg.mobility.step_ms / 1e3
     n_steps = int(round(cfg.mobility.duration_s / dt))
     lo = layout.site_xy_m.min(axis=0) - layout.isd_m / 2
@@ -235,6 +233,8 @@ def run_mobility(cfg: ScenarioConfig, *, progress: ProgressCallback | None = Non
     done = 0
     for drop in range(cfg.drops):
         md = motion_drop(cfg, drop, layout)
+        if md.state.sparse:  # (call runs step the sparse form: engine/link_steps.py)
+            raise ValueError("mobility runs without slots need interference.mode = 'dense'")
         hstate = None
         for k, _t, _upd, _rx, hstate in mobility_steps(cfg, md, params):
             done += 1

@@ -228,12 +228,20 @@ def radio_chunk(
     stop: int,
     *,
     rx_cells_dbm: NDArray[np.float32] | None = None,
+    rx_links: tuple[NDArray[np.float32], NDArray[np.int64]] | None = None,
+    cand_sites: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
 ) -> dict[str, NDArray]:
     """Per-UE radio columns (everything but throughput) of UEs ``start..stop`` of a drop
     (with a BS array, the serving cell by SSB beams and the :data:`SSB_COLUMNS`).
 
     With ``rx_cells_dbm`` (float32 [stop - start, cell], dense form only), the received power
-    of every cell is written there too (for measurements and handover)."""
+    of every cell is written there too (for measurements and handover). With ``rx_links`` =
+    (float32 [stop - start, m], int64 [stop - start, m]; m = :func:`n_link_slots`), the
+    received power [dBm] of each UE's candidate links and their cells (the sparse link form:
+    candidate site kk's q-th cell in column kk * cells per site + q; columns of no link are
+    left as they are: the caller fills them with -inf dBm). ``cand_sites`` = (sites int64
+    [stop - start, k], their count int64 [stop - start]) replaces the sparse form's nearest
+    sites (a moving UE's candidates along its path, :mod:`nrsim.engine.link_steps`)."""
     layout, params, ues, o2i_state = state.layout, state.params, state.ues, state.o2i
     radio = cfg.radio
     bandwidth_hz = radio.bandwidth_mhz * 1e6
@@ -283,7 +291,10 @@ def radio_chunk(
         b1 = min(b0 + UE_BLOCK, stop)
         sl = slice(b0, b1)
         xy = ues.xy_m[sl]
-        if state.sparse:
+        if state.sparse and cand_sites is not None:
+            cand = np.ascontiguousarray(cand_sites[0][b0 - start : b1 - start])
+            n_cand = np.ascontiguousarray(cand_sites[1][b0 - start : b1 - start])
+        elif state.sparse:
             cand, n_cand = nearest_sites(
                 xy, layout.site_xy_m, cfg.interference.k_sites,
                 max_distance_m=cfg.interference.max_distance_m,
@@ -300,6 +311,10 @@ def radio_chunk(
             rx_cells_dbm[b0 - start : b1 - start] if rx_cells_dbm is not None
             else np.zeros((0, 0), dtype=np.float32)
         )
+        if rx_links is not None:
+            links_out = (rx_links[0][b0 - start : b1 - start], rx_links[1][b0 - start : b1 - start])
+        else:
+            links_out = (np.zeros((0, 0), dtype=np.float32), np.zeros((0, 0), dtype=np.int64))
         kernel(
             np.arange(b0, b1, dtype=np.int64), xy[:, 0].copy(), xy[:, 1].copy(),
             ues.height_m[sl], o2i_state.d_2d_in_m[sl], o2i_state.loss_db[sl], ues.home_cell[sl],
@@ -319,7 +334,7 @@ def radio_chunk(
             *f_args,
             float(radio.handover_margin_db),
             serv, rx_dbm, gain_db, interf_mw, los, d2d, pl, sf,
-            rx_out,
+            rx_out, *links_out,
         )
         o = slice(b0 - start, b1 - start)
         cols["serving_cell"][o] = serv
@@ -353,6 +368,14 @@ def radio_chunk(
         **(kernel.columns() if beams is not None else {}),
     }
     return out
+
+
+def n_link_slots(cfg: ScenarioConfig, state: DropState, n_sites: int | None = None) -> int:
+    """Columns of the sparse link form of :func:`radio_chunk` (``rx_links``): the candidate
+    sites per UE (``n_sites``; default ``interference.k_sites``, at most all sites) times the
+    most cells of a site."""
+    k = min(int(cfg.interference.k_sites), state.layout.n_sites) if n_sites is None else int(n_sites)
+    return k * int(np.diff(state.site_cell_start).max())
 
 
 def apply_throughput(

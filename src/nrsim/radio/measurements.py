@@ -30,18 +30,19 @@ def measurement_quantities(
     ----------
     rx_mw : float [ue, cell]
         Received power of each cell over the whole band at full power [mW].
-    load : float [cell]
-        Share of each cell's REs that carry power (0..1).
+    load : float [cell], or [ue, cell] per link
+        Share of each cell's REs that carry power (0..1); per link for the sparse link form,
+        whose columns are each UE's own candidate cells.
     noise_mw : float
         Noise power over the whole band [mW].
     n_sc : int
         Subcarriers of the band (12 N_RB).
     """
     rx = np.asarray(rx_mw, dtype=np.float64)  # [ue, cell]
-    ld = np.asarray(load, dtype=np.float64)  # [cell]
+    ld = np.asarray(load, dtype=np.float64)  # [cell] or [ue, cell]
     with np.errstate(divide="ignore"):
         rsrp_dbm = lin_to_db(rx) - 10.0 * np.log10(n_sc)  # [ue, cell]
-        rssi_mw = rx @ ld + noise_mw  # [ue]
+        rssi_mw = (rx @ ld if ld.ndim == 1 else (rx * ld).sum(axis=1)) + noise_mw  # [ue]
         rsrq_db = 10.0 * np.log10(n_sc / SUBCARRIERS_PER_RB) + rsrp_dbm - lin_to_db(rssi_mw)[:, None]
-        sinr_db = lin_to_db(rx / np.maximum(rssi_mw[:, None] - rx * ld[None, :], noise_mw * 1e-12))
+        sinr_db = lin_to_db(rx / np.maximum(rssi_mw[:, None] - rx * ld, noise_mw * 1e-12))
     return rsrp_dbm, rsrq_db, sinr_db

@@ -183,9 +183,10 @@ class SlotsMode(RunMode):
     the slot simulation; a video-call capacity sweep with ``capacity_calls_per_cell``.
 
     Engine (:func:`nrsim.engine.calls.static_run_on_core`): video calls, full buffer and FTP
-    model 3 with a built-in scheduler or a plugin, TDL fading and the dense link form run on the
-    call engine's core with the static mobility model (:func:`nrsim.engine.calls.run_static_calls`);
-    full-buffer/FTP CDL fading and the sparse link form on :mod:`nrsim.engine.slots`."""
+    model 3 with a built-in scheduler or a plugin, TDL fading, on the dense or the sparse link
+    form, run on the call engine's core with the static mobility model
+    (:func:`nrsim.engine.calls.run_static_calls`); full-buffer/FTP CDL fading and CDL fading on
+    the sparse link form on :mod:`nrsim.engine.slots`."""
 
     kind = "slots"
 
@@ -233,12 +234,14 @@ def _n_steps(cfg: ScenarioConfig) -> int:
     return int(round(cfg.mobility.duration_s / (cfg.mobility.step_ms / 1e3)))
 
 
-def _check_moving(cfg: ScenarioConfig) -> None:
+def _check_moving(cfg: ScenarioConfig, *, sparse_ok: bool = False) -> None:
+    """Checks of a run with moving UEs; ``sparse_ok``: its engine steps the sparse link form
+    (call runs, :mod:`nrsim.engine.link_steps`; a mobility run without slots needs the dense)."""
     mode = cfg.interference.mode
-    if mode == "sparse":
+    if mode == "sparse" and not sparse_ok:
         raise ConfigError("interference.mode = 'sparse': runs with moving UEs need the dense form",
                           field="interference.mode")
-    if mode == "auto" and is_sparse(cfg, build_layout(cfg)):
+    if mode == "auto" and not sparse_ok and is_sparse(cfg, build_layout(cfg)):
         raise ConfigError(f"interference.mode = 'auto' picks the sparse form for this layout (more than "
                           f"interference.auto_dense_max_sites = {cfg.interference.auto_dense_max_sites} sites): "
                           "runs with moving UEs need the dense form; set interference.mode = 'dense'",
@@ -273,7 +276,7 @@ class CallsMode(RunMode):
 
     def check(self, cfg: ScenarioConfig) -> None:
         """The capabilities of the mobile call engine (:func:`nrsim.engine.calls.check_call_config`)."""
-        _check_moving(cfg)
+        _check_moving(cfg, sparse_ok=True)
         check_call_config(cfg)
         super().check(cfg)
 
