@@ -18,7 +18,7 @@ import numba
 jit = numba.njit(cache=True, fastmath=False, nogil=True)
 """Serial compiled function (the default for every kernel and scalar core)."""
 
-jit_parallel = numba.njit(cache=True, fastmath=False, parallel=True)
+jit_parallel = numba.njit(cache=True, fastmath=False, nogil=True, parallel=True)
 """Compiled function whose ``numba.prange`` loops run on threads (large per-call work only)."""
 
 
