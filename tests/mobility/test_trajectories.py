@@ -69,14 +69,15 @@ def _random_direction_numpy(start, v, area, n_steps, dt, mean_leg_s, rng):
     out = np.empty((n_steps, n, 2))
     out[0] = pos
     for k in range(1, n_steps):
-        pos[:, 0], fx = _reflect_numpy(pos[:, 0] + v * dt * np.cos(heading), area.x_min_m, area.x_max_m)
-        pos[:, 1], fy = _reflect_numpy(pos[:, 1] + v * dt * np.sin(heading), area.y_min_m, area.y_max_m)
-        heading = np.where(fy, -np.where(fx, np.pi - heading, heading), np.where(fx, np.pi - heading, heading))
-        leg_left -= dt
-        turn = leg_left <= 0
-        if turn.any():
-            heading = np.where(turn, rng.uniform(0.0, 2.0 * np.pi, n), heading)
-            leg_left = np.where(turn, rng.exponential(mean_leg_s, n), leg_left)
+        x, fx = _reflect_numpy(pos[:, 0] + v * dt * np.cos(heading), area.x_min_m, area.x_max_m)
+        y, fy = _reflect_numpy(pos[:, 1] + v * dt * np.sin(heading), area.y_min_m, area.y_max_m)
+        pos = np.stack([x, y], axis=1)
+        sign = np.where(fy, -1.0, 1.0)  # a y bounce negates the heading after an x bounce mirrors it
+        heading = sign * np.where(fx, np.pi - heading, heading)
+        leg_left = leg_left - dt
+        if np.any(leg_left <= 0):  # every UE draws; the ones at the end of a leg take theirs
+            draws = (rng.uniform(0.0, 2.0 * np.pi, n), rng.exponential(mean_leg_s, n))
+            heading, leg_left = (np.where(leg_left <= 0, new, old) for new, old in zip(draws, (heading, leg_left)))
         out[k] = pos
     return out
 
