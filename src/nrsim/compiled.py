@@ -18,8 +18,10 @@ import numba
 jit = numba.njit(cache=True, fastmath=False, nogil=True)
 """Serial compiled function (the default for every kernel and scalar core)."""
 
-jit_parallel = numba.njit(cache=True, fastmath=False, parallel=True)
-"""Compiled function whose ``numba.prange`` loops run on threads (large per-call work only)."""
+jit_parallel = numba.njit(cache=True, fastmath=False, nogil=True, parallel=True)
+"""Compiled function whose ``numba.prange`` loops run on threads (large per-call work only);
+it releases the GIL too, so a worker thread can run it beside serial compiled work (the
+channel refresh of moving UEs beside the slot core, :mod:`nrsim.engine.mobility`)."""
 
 
 def ufunc(signatures: list[str]):

@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -146,6 +148,12 @@ def motion_drop(cfg: ScenarioConfig, drop: int, layout) -> MotionDrop:
     return MotionDrop(drop, state, traj, v, n_steps, dt, update_every, fixed_positions=static_ues)
 
 
+PREFETCH_CHANNEL = True
+"""Compute the next channel refresh of moving UEs on a worker thread (one numba thread, so
+it takes the core that the caller's serial work leaves idle) while the caller works on the
+steps before it; False: inline, on the caller's thread (the same numbers either way)."""
+
+
 def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams,
                    load: NDArray[np.float64] | None = None):
     """Step the drop's UEs through time. Yields ``(k, t_s, updated, rx_dbm, hstate)`` after
@@ -165,27 +173,46 @@ def mobility_steps(cfg: ScenarioConfig, md: MotionDrop, params: HandoverParams,
     noise_mw = float(db_to_lin(noise_power_dbm(radio.bandwidth_mhz * 1e6, radio.ue_noise_figure_db)))
     if load is None:
         load = np.full(layout.n_cells, float(radio.load))
-    rx = np.full((n, layout.n_cells), -np.inf, dtype=np.float32)
     rows = np.arange(n)
     hstate: HandoverState | None = None
-    for k in range(md.n_steps):
-        remeasure = k % md.update_every == 0
-        # large-scale channel at the UEs' current positions (static UEs: once, at step 0)
-        updated = remeasure and (k == 0 or not md.fixed_positions)
-        if updated:
-            st = dataclasses.replace(md.state, ues=dataclasses.replace(md.state.ues, xy_m=md.traj_xy_m[k]))
-            radio_chunk(cfg, st, 0, n, rx_cells_dbm=rx)
-            rx64 = rx.astype(np.float64)
-            p_mw = db_to_lin(rx64)  # [ue, cell]
-        if remeasure:  # the measurements follow the control plane's load
-            rsrp_dbm, rsrq_db, cell_sinr_db = measurement_quantities(p_mw, load, noise_mw, n_sc)  # [ue, cell]
-        if hstate is None:
-            hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, md.dt_s)
-        s_mw = p_mw[rows, hstate.serving]
-        i_mw = np.maximum(p_mw @ load - s_mw * load[hstate.serving], 0.0)  # [ue]
-        sinr_db = lin_to_db(s_mw / (i_mw + noise_mw))
-        hstate.step(k * md.dt_s, rsrp_dbm, sinr_db, rsrq_db, cell_sinr_db)
-        yield k, k * md.dt_s, updated, rx64, hstate
+    # the next channel refresh (positions known in advance) is computed on a worker thread
+    # while the caller works on the current steps (a call run's slot core releases the GIL)
+    prefetch = PREFETCH_CHANNEL and not md.fixed_positions and md.n_steps > md.update_every
+    pool = ThreadPoolExecutor(max_workers=1, initializer=numba.set_num_threads, initargs=(1,)) if prefetch else None
+    pending: Future | None = None
+    try:
+        for k in range(md.n_steps):
+            remeasure = k % md.update_every == 0
+            # large-scale channel at the UEs' current positions (static UEs: once, at step 0)
+            updated = remeasure and (k == 0 or not md.fixed_positions)
+            if updated:
+                rx64, p_mw = pending.result() if pending is not None else large_scale_channel(cfg, md, k)
+                pending = None
+                k_next = k + md.update_every
+                if pool is not None and k_next < md.n_steps:
+                    pending = pool.submit(large_scale_channel, cfg, md, k_next)
+            if remeasure:  # the measurements follow the control plane's load
+                rsrp_dbm, rsrq_db, cell_sinr_db = measurement_quantities(p_mw, load, noise_mw, n_sc)  # [ue, cell]
+            if hstate is None:
+                hstate = HandoverState(n, layout.n_cells, np.argmax(rx64, axis=1), params, md.dt_s)
+            s_mw = p_mw[rows, hstate.serving]
+            i_mw = np.maximum(p_mw @ load - s_mw * load[hstate.serving], 0.0)  # [ue]
+            sinr_db = lin_to_db(s_mw / (i_mw + noise_mw))
+            hstate.step(k * md.dt_s, rsrp_dbm, sinr_db, rsrq_db, cell_sinr_db)
+            yield k, k * md.dt_s, updated, rx64, hstate
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def large_scale_channel(cfg: ScenarioConfig, md: MotionDrop, k: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Received power of every cell over the whole band at the UEs' positions of step ``k``
+    [ue, cell]: (float64 dBm, mW) (the compiled kernel's float32 dBm, widened)."""
+    rx = np.full((md.state.ues.n_ue, md.state.layout.n_cells), -np.inf, dtype=np.float32)
+    st = dataclasses.replace(md.state, ues=dataclasses.replace(md.state.ues, xy_m=md.traj_xy_m[k]))
+    radio_chunk(cfg, st, 0, md.state.ues.n_ue, rx_cells_dbm=rx)
+    rx64 = rx.astype(np.float64)
+    return rx64, db_to_lin(rx64)
 
 
 def drop_tables(md: MotionDrop, hstate: HandoverState) -> tuple[pd.DataFrame, pd.DataFrame]:

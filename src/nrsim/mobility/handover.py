@@ -72,6 +72,7 @@ from nrsim.compiled import jit
 NO_CELL = -1  # internal marker for "none" in state arrays (never returned to users)
 PHASE_NONE, PHASE_PREPARING, PHASE_EXECUTING, PHASE_REPORTING, PHASE_CHO_PREPARED = 0, 1, 2, 3, 4
 _EPS_S = 1e-9  # time comparisons on step multiples
+_NO_BEST = (np.empty(0), np.empty(0, dtype=np.int64), np.empty(0))  # l3_filter_step without best
 
 
 @dataclass(frozen=True)
@@ -127,10 +128,16 @@ def l3_filter_inplace(filtered, measured, a: float) -> None:
     """One step of the L3 filter of TS 38.331 5.5.3.2 in place: F <- (1 - a) F + a M over
     ``filtered`` and ``measured`` float64 [ue, cell] (the same operations, in the same order,
     as the NumPy expression ``(1 - a) * F + a * M``: bit-identical results)."""
-    b = 1.0 - a
     for u in range(filtered.shape[0]):
-        for c in range(filtered.shape[1]):
-            filtered[u, c] = b * filtered[u, c] + a * measured[u, c]
+        _l3_row(filtered, measured, u, a)
+
+
+@jit
+def _l3_row(filtered, measured, u: int, a: float) -> None:
+    """Row u of :func:`l3_filter_inplace`: F <- (1 - a) F + a M (TS 38.331 5.5.3.2)."""
+    b = 1.0 - a
+    for c in range(filtered.shape[1]):
+        filtered[u, c] = b * filtered[u, c] + a * measured[u, c]
 
 
 @jit
@@ -142,30 +149,121 @@ def add_serving(total, filtered, serving) -> None:
 
 
 @jit
+def l3_filter_step(filtered, measured, a: float, serving, total, serv_f, best_n, best_f, best: bool) -> None:
+    """One L3 filter step of one quantity in a single pass over ``filtered`` float64 [ue, cell]:
+    :func:`l3_filter_inplace` row by row, then :func:`add_serving` into ``total`` [ue], and
+    with ``best`` also :func:`best_neighbour` of the filtered row into ``serv_f``, ``best_n``,
+    ``best_f`` [ue] (each row read once while in cache; the same operations in the same order,
+    bit-identical to the three separate calls)."""
+    for u in range(filtered.shape[0]):
+        _l3_row(filtered, measured, u, a)
+        s = serving[u]
+        total[u] += filtered[u, s]
+        if best:
+            serv_f[u] = filtered[u, s]
+            best_n[u], best_f[u] = _best_other(filtered, u, s)
+
+
+@jit
+def _best_other(filtered, u: int, s: int):
+    """(cell, value) of the largest ``filtered[u, c]`` over the cells c != s: NumPy's
+    ``argmax`` of the row with cell s masked to -inf (the first maximum; a NaN counts as the
+    maximum). The maximum in four independent chains (no serial dependence from cell to
+    cell), then the first cell that holds it."""
+    n_cells = filtered.shape[1]
+    m0 = m1 = m2 = m3 = -np.inf
+    nan = False
+    c = 0
+    while c + 4 <= n_cells:
+        v0, v1, v2, v3 = filtered[u, c], filtered[u, c + 1], filtered[u, c + 2], filtered[u, c + 3]
+        if c <= s < c + 4:  # the serving cell is masked
+            v0 = -np.inf if s == c else v0
+            v1 = -np.inf if s == c + 1 else v1
+            v2 = -np.inf if s == c + 2 else v2
+            v3 = -np.inf if s == c + 3 else v3
+        nan |= (v0 != v0) | (v1 != v1) | (v2 != v2) | (v3 != v3)
+        m0 = v0 if v0 > m0 else m0
+        m1 = v1 if v1 > m1 else m1
+        m2 = v2 if v2 > m2 else m2
+        m3 = v3 if v3 > m3 else m3
+        c += 4
+    while c < n_cells:
+        v = -np.inf if c == s else filtered[u, c]
+        nan |= v != v
+        m0 = v if v > m0 else m0
+        c += 1
+    m = max(max(m0, m1), max(m2, m3))
+    for c in range(n_cells):
+        v = -np.inf if c == s else filtered[u, c]
+        if (v != v) if nan else (v == m):
+            return c, v
+    return 0, -np.inf if s == 0 else filtered[u, 0]  # (not reached)
+
+
+@jit
 def best_neighbour(filtered, serving):
     """(serving value [ue], strongest other cell [ue], its value [ue]) of ``filtered`` float64
     [ue, cell]: as ``argmax`` over the row with the serving cell masked to -inf (the first
     maximum; a NaN counts as the maximum, as in NumPy)."""
-    n_ue, n_cells = filtered.shape
+    n_ue = filtered.shape[0]
     serv_f = np.empty(n_ue)
     best_n = np.empty(n_ue, dtype=np.int64)
     best_f = np.empty(n_ue)
     for u in range(n_ue):
         s = serving[u]
         serv_f[u] = filtered[u, s]
-        b = 0
-        bv = -np.inf if s == 0 else filtered[u, 0]
-        if bv == bv:  # (a NaN first stays the maximum)
-            for c in range(1, n_cells):
-                v = filtered[u, c]
-                if c != s and not v <= bv:  # larger, or NaN: the first NaN is the maximum
-                    b = c
-                    bv = v
-                    if v != v:
-                        break
-        best_n[u] = b
-        best_f[u] = bv
+        best_n[u], best_f[u] = _best_other(filtered, u, s)
     return serv_f, best_n, best_f
+
+
+@jit
+def radio_link_monitoring(active, sinr_db, q_out_db: float, q_in_db: float, n310: int, n311: int, t310_s: float,
+                          dt_s: float, n_oos, n_is, t310_left_s, rlf) -> None:
+    """One step of radio-link monitoring (TS 38.331 V17 5.3.10.1, TS 38.133 8.1) in place,
+    per UE: while ``active`` [ue], an out-of-sync indication when the wideband SINR
+    ``sinr_db`` [ue] is below Qout, in-sync above Qin (``n_oos``, ``n_is`` [ue]: consecutive
+    counts, reset by the other outcome); N310 of them start T310 (``t310_left_s`` [ue], inf when
+    not running), N311 in-sync stop it; a running T310 counts down by ``dt_s`` (not in its
+    first step). ``rlf`` [ue] is set True where it expires (radio-link failure)."""
+    for u in range(active.shape[0]):
+        if active[u]:
+            n_oos[u] = n_oos[u] + 1 if sinr_db[u] < q_out_db else 0
+            n_is[u] = n_is[u] + 1 if sinr_db[u] > q_in_db else 0
+        t = t310_left_s[u]
+        running = np.isfinite(t)
+        if active[u] and not running and n_oos[u] >= n310:  # T310 starts
+            t = t310_s
+        elif running and n_is[u] >= n311:  # T310 stops
+            t = np.inf
+        elif running:
+            t = t - dt_s
+        t310_left_s[u] = t
+        rlf[u] = np.isfinite(t) and t <= 1e-12
+
+
+@jit
+def time_to_trigger(cond, best_n, phase, reported, ttt_target, ttt_left_s, ttt_s: float, dt_s: float, fire) -> None:
+    """One step of the measurement event's time-to-trigger (TS 38.331 5.5.4.1) in place, per
+    UE: ``cond`` [ue] the entering condition for the best neighbour ``best_n`` [ue]. A cell stays
+    in ``reported`` [ue] (cellsTriggeredList, reportAmount 1) while its condition holds (else
+    NO_CELL), and is not reported again meanwhile; with no handover under way (``phase``
+    PHASE_NONE) a new target restarts the timer ``ttt_left_s`` at ``ttt_s``, the same target
+    counts it down by ``dt_s``; without the condition the timer stops (inf, NO_CELL).
+    ``fire`` [ue] is set True where it runs out (the report is triggered)."""
+    for u in range(cond.shape[0]):
+        c = cond[u]
+        if not (c and best_n[u] == reported[u]):
+            reported[u] = NO_CELL
+        c = c and best_n[u] != reported[u] and phase[u] == PHASE_NONE
+        if not c:
+            ttt_left_s[u] = np.inf
+            ttt_target[u] = NO_CELL
+        elif best_n[u] != ttt_target[u]:
+            ttt_left_s[u] = ttt_s
+            ttt_target[u] = best_n[u]
+        else:
+            ttt_left_s[u] = ttt_left_s[u] - dt_s
+        fire[u] = c and ttt_left_s[u] <= 1e-12
 
 
 @dataclass
@@ -242,6 +340,10 @@ class HandoverState:
         p = self.p
         n_ue = rsrp_dbm.shape[0]
         a = l3_coefficient(p.l3_filter_k, self.dt_s)
+        trigger = p.trigger_quantity if p.event == "A3" else "rsrp"
+        # the event's best neighbour, found in the filter's pass (None: found below)
+        found: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]] | None = None
+        summed = []
         for q, m in (("rsrp", rsrp_dbm), ("rsrq", rsrq_db), ("sinr", sinr_db)):
             if m is None:
                 if q == p.trigger_quantity:
@@ -250,14 +352,21 @@ class HandoverState:
             old = self.filtered.get(q)
             if old is None:
                 self.filtered[q] = m.astype(np.float64).copy()
-            elif m.dtype == np.float64 and m.shape == old.shape:  # compiled, in place
-                l3_filter_inplace(old, m, a)
+            elif m.dtype == np.float64 and m.shape == old.shape:  # compiled, in place, one pass
+                if q == trigger:
+                    found = (np.empty(n_ue), np.empty(n_ue, dtype=np.int64), np.empty(n_ue))
+                    l3_filter_step(old, m, a, self.serving, self.serving_sum[q], *found, True)
+                else:
+                    l3_filter_step(old, m, a, self.serving, self.serving_sum[q], *_NO_BEST, False)
+                summed.append(q)
             else:  # other dtypes round as NumPy promotes them
                 self.filtered[q] = (1.0 - a) * old + a * m
-        self.filtered_dbm = self.filtered[p.trigger_quantity if p.event == "A3" else "rsrp"]
+        self.filtered_dbm = self.filtered[trigger]
         f = self.filtered_dbm
         for q, fq in self.filtered.items():
-            add_serving(self.serving_sum[q], fq, self.serving)
+            if q not in summed:
+                add_serving(self.serving_sum[q], fq, self.serving)
+        serving_filtered = self.serving.copy() if found is not None else None
         self.serving_n += 1
         connected = t_s >= self.in_rlf_until_s - _EPS_S
 
@@ -285,18 +394,9 @@ class HandoverState:
             self.reported[u] = NO_CELL
 
         # --- radio-link monitoring (only while connected and not interrupted) ------------
-        oos = active & (sinr_serving_db < p.q_out_db)
-        ins = active & (sinr_serving_db > p.q_in_db)
-        self.n_oos = np.where(oos, self.n_oos + 1, np.where(active, 0, self.n_oos))
-        self.n_is = np.where(ins, self.n_is + 1, np.where(active, 0, self.n_is))
-        running = np.isfinite(self.t310_left_s)
-        start = active & ~running & (self.n_oos >= p.n310)
-        self.t310_left_s = np.where(start, p.t310_s, self.t310_left_s)
-        stop = running & (self.n_is >= p.n311)
-        self.t310_left_s = np.where(stop, np.inf, self.t310_left_s)
-        running = np.isfinite(self.t310_left_s)
-        self.t310_left_s = np.where(running & ~start, self.t310_left_s - self.dt_s, self.t310_left_s)
-        rlf = running & (self.t310_left_s <= 1e-12)
+        rlf = np.empty(n_ue, dtype=np.bool_)
+        radio_link_monitoring(active, np.asarray(sinr_serving_db, dtype=np.float64), p.q_out_db, p.q_in_db, p.n310,
+                              p.n311, p.t310_s, self.dt_s, self.n_oos, self.n_is, self.t310_left_s, rlf)
         if rlf.any():
             u = np.flatnonzero(rlf)
             self.events.add(t_s, u, "rlf", self.serving[u], self.serving[u])
@@ -326,7 +426,13 @@ class HandoverState:
             connected[u] = False
 
         # --- measurement events with time-to-trigger -------------------------------------
-        serv_f, best_n, best_f = best_neighbour(f, self.serving)
+        if found is None:
+            serv_f, best_n, best_f = best_neighbour(f, self.serving)
+        else:  # found in the filter's pass; again for the UEs whose cell changed since
+            serv_f, best_n, best_f = found
+            moved = np.flatnonzero(self.serving != serving_filtered)
+            if moved.size:
+                serv_f[moved], best_n[moved], best_f[moved] = best_neighbour(f[moved], self.serving[moved])
         if p.event == "A3":
             # with CHO the report that starts the preparation uses its own (lower) offset
             off = p.cho_preparation_offset_db if p.conditional else p.a3_offset_db
@@ -339,16 +445,9 @@ class HandoverState:
         # a cell stays in the event's cellsTriggeredList (TS 38.331 5.5.4.1, reportAmount 1)
         # while its entering condition holds: after a failed handover it is not reported
         # again until the condition is left (or the UE changes cell)
-        self.reported = np.where(cond & (best_n == self.reported), self.reported, NO_CELL)
-        cond &= (best_n != self.reported) & (self.phase == PHASE_NONE)
-        new_target = cond & (best_n != self.ttt_target)
-        self.ttt_left_s = np.where(new_target, p.cho_preparation_ttt_s if p.conditional else p.ttt_s,
-                                   self.ttt_left_s)
-        self.ttt_target = np.where(new_target, best_n, self.ttt_target)
-        self.ttt_left_s = np.where(cond & ~new_target, self.ttt_left_s - self.dt_s, self.ttt_left_s)
-        self.ttt_left_s = np.where(cond, self.ttt_left_s, np.inf)
-        self.ttt_target = np.where(cond, self.ttt_target, NO_CELL)
-        fire = cond & (self.ttt_left_s <= 1e-12)
+        fire = np.empty(n_ue, dtype=np.bool_)
+        time_to_trigger(cond, best_n, self.phase, self.reported, self.ttt_target, self.ttt_left_s,
+                        p.cho_preparation_ttt_s if p.conditional else p.ttt_s, self.dt_s, fire)
         if fire.any():
             u = np.flatnonzero(fire)
             src = self.serving[u]

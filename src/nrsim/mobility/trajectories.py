@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from nrsim.compiled import jit
+
 PEDESTRIAN_KMH = 3.0
 """Pedestrian speed (TR 38.913 / TR 38.901 7.8 mobility assumptions: 3 km/h)."""
 
@@ -45,13 +47,51 @@ class Area:
 
 def _reflect(x: NDArray[np.float64], lo: float, hi: float) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """Fold coordinates into [lo, hi] by specular reflection; also whether the direction of
-    motion along this axis is reversed (odd number of bounces)."""
+    motion along this axis is reversed (odd number of bounces): :func:`reflect` elementwise."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.empty(x.shape)
+    flipped = np.empty(x.shape, dtype=bool)
+    _reflect_into(x.ravel(), lo, hi, out.ravel(), flipped.ravel())
+    return out, flipped
+
+
+@jit
+def reflect(x: float, lo: float, hi: float) -> tuple[float, bool]:
+    """Coordinate ``x`` folded into [lo, hi] by specular reflection (m), and whether the
+    direction of motion along this axis is reversed (an odd number of bounces); a
+    degenerate interval (hi <= lo) pins it to lo."""
     width = hi - lo
     if width <= 0:
-        return np.full_like(x, lo), np.zeros(x.shape, dtype=bool)
+        return lo, False
     y = np.mod(x - lo, 2.0 * width)
-    flipped = y > width
-    return lo + np.where(flipped, 2.0 * width - y, y), flipped
+    if y > width:
+        return lo + (2.0 * width - y), True
+    return lo + y, False
+
+
+@jit
+def _reflect_into(x, lo, hi, out, flipped) -> None:
+    for i in range(x.size):
+        out[i], flipped[i] = reflect(x[i], lo, hi)
+
+
+@jit
+def _move_reflecting(pos, heading, cos_h, sin_h, step_m, x_min, x_max, y_min, y_max) -> None:
+    """One step of straight motion in place: ``pos`` [ue, 2] (m) moves ``step_m`` [ue] (m)
+    along (``cos_h``, ``sin_h``) [ue] of ``heading`` [ue] (rad), reflecting at the area's
+    edges (:func:`reflect`), where the heading turns specularly (pi - h at an x edge, -h
+    at a y edge)."""
+    for u in range(pos.shape[0]):
+        x, fx = reflect(pos[u, 0] + step_m[u] * cos_h[u], x_min, x_max)
+        y, fy = reflect(pos[u, 1] + step_m[u] * sin_h[u], y_min, y_max)
+        pos[u, 0] = x
+        pos[u, 1] = y
+        h = heading[u]
+        if fx:
+            h = np.pi - h
+        if fy:
+            h = -h
+        heading[u] = h
 
 
 def static(start_xy_m: NDArray[np.float64], n_steps: int) -> NDArray[np.float64]:
@@ -94,14 +134,10 @@ def random_direction(
     leg_left = rng.exponential(mean_leg_s, n)
     out = np.empty((n_steps, n, 2))
     out[0] = pos
-    for k in range(1, n_steps):  # loop over time steps, vectorised over UEs
-        step = speed_ms * dt_s
-        nx = pos[:, 0] + step * np.cos(heading)
-        ny = pos[:, 1] + step * np.sin(heading)
-        pos[:, 0], fx = _reflect(nx, area.x_min_m, area.x_max_m)
-        pos[:, 1], fy = _reflect(ny, area.y_min_m, area.y_max_m)
-        heading = np.where(fx, np.pi - heading, heading)
-        heading = np.where(fy, -heading, heading)
+    step = np.ascontiguousarray(np.broadcast_to(speed_ms * dt_s, (n,)), dtype=np.float64)  # [ue] (m)
+    for k in range(1, n_steps):  # loop over time steps (the move of every UE compiled)
+        _move_reflecting(pos, heading, np.cos(heading), np.sin(heading), step, area.x_min_m, area.x_max_m,
+                         area.y_min_m, area.y_max_m)
         leg_left -= dt_s
         turn = leg_left <= 0
         if turn.any():
