@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from nrsim.channel.fading import assign_link_traces, build_fading_bank
+from nrsim.channel.fading import assign_link_traces, build_fading_bank, keyed_link_traces
 from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
@@ -202,7 +202,8 @@ class _Drop:
         self.cell_tx_dbm = (layout.cell_tx_power_dbm if layout.cell_tx_power_dbm is not None
                             else np.full(n_cells, float(radio.tx_power_dbm)))
         self.k_top = int(min(n_cells, sc.n_interferers + 1))
-        # fast fading of each UE's serving link, by speed class
+        # fast fading of each UE's serving link, by speed class, and (``fading.interferers =
+        # "faded"``) of its links to the k strongest cells (``top_f``, set with the channel)
         drop = md.drop
         fad = sc.fading
         freqs = prb_centre_frequencies_hz(self.n_prb, radio.scs_khz)
@@ -212,6 +213,9 @@ class _Drop:
         if sc.fading.doppler_speed_kmh is not None:  # ablation: one Doppler spread for every UE
             speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
         self.cdl = None
+        self.int_bank, self.int_cls = None, None  # the TDL bank and speed class [ue] of the interferer links
+        self.int_key = int(stream(cfg.seed, "calls/fading_interferers", drop=drop).integers(0, 2**63, dtype=np.int64))
+        self.int_faded = bool(fad.enabled and fad.interferers == "faded" and fad.model != CDL_MODEL)
         if fad.enabled and fad.model == CDL_MODEL:  # the clustered channel, refilled every step
             self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub,
                                      constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None)
@@ -225,6 +229,7 @@ class _Drop:
             tr_ = assign_link_traces(bank, cls.astype(np.int64), rng=stream(cfg.seed, "calls/fading_links", drop=drop))
             self.bank = bank.gain_lin
             self.f_base, self.f_off, self.f_period = tr_.base_row, tr_.offset, tr_.period
+            self.int_bank, self.int_cls = bank, cls.astype(np.int64)
         else:
             self.bank = np.ones((1, self.n_prb), dtype=np.float32)
             self.f_base = np.zeros(n, dtype=np.int64)
@@ -323,6 +328,7 @@ class _Drop:
             ul_lag_s=float(ul.scheduling_delay_ms) / 1e3, ul_forget=UL_INTERFERENCE_FORGET,
             cqi_period=int(la.cqi_period_slots), cqi_delay=self.cqi_delay,
             max_ues_dl=s.max_ues_per_slot or UNLIMITED_UES, max_ues_ul=ul.max_ues_per_slot,
+            int_faded=self.int_faded,
         ).items():
             self.P[name] = v
         self.pat = np.zeros(self.pat_dl_symb.size, dtype=ck.PATTERN_DTYPE)
@@ -395,6 +401,22 @@ class _Drop:
         self.LINK = np.empty(self.rx_prb_mw.shape, dtype=ck.LINK_DTYPE)
         self.LINK["rx_prb_mw"], self.LINK["gain_lin"] = self.rx_prb_mw, self.gain_lin
         self.UE["resid_prb_mw"] = self.resid_prb_mw
+        self._interferer_traces()
+
+    def _interferer_traces(self) -> None:
+        """Where each link (u, ``top_cell[u, kk]``) reads the fading bank (``top_f``
+        :data:`~nrsim.engine.call_kernels.TRACE_DTYPE` [ue, k]; ``fading.interferers = "faded"``):
+        its own trace of its UE's speed class, drawn per (UE, cell) by counter
+        (:func:`nrsim.channel.fading.keyed_link_traces`), so a link keeps its trace across
+        channel updates and whatever the order of the strongest cells."""
+        self.top_f = np.zeros(self.top_cell.shape, dtype=ck.TRACE_DTYPE)
+        self.top_f["f_period"] = 1
+        self.top_row = np.zeros(self.top_cell.shape, dtype=np.int64)
+        if not self.int_faded:
+            return
+        ue = np.broadcast_to(np.arange(self.n_ue, dtype=np.int64)[:, None], self.top_cell.shape)
+        tr_ = keyed_link_traces(self.int_bank, self.int_cls[ue], key=self.int_key, ue=ue, cell=self.top_cell)
+        self.top_f["f_base"], self.top_f["f_off"], self.top_f["f_period"] = tr_.base_row, tr_.offset, tr_.period
 
     def geometry_db(self, ues: NDArray[np.int64]) -> NDArray[np.float64]:
         """Wideband SINR of ``ues`` to their serving cell at full load [dB]."""
@@ -442,7 +464,7 @@ class _Drop:
         state = ck.SlotState(
             self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank,
             self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
-            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc)
+            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc, self.top_f, self.top_row)
         if self.plugins[ck.DL] is None and self.plugins[ck.UL] is None:
             ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
         else:
@@ -489,7 +511,7 @@ class _Drop:
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
         for name in ("bank", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
-                     "csi_ring", "csi_ok", "UR"):
+                     "top_f", "top_row", "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
     def packet_log(self, d: int) -> PacketLog:
