@@ -215,10 +215,11 @@ class _Drop:
         self.cdl = None
         self.int_bank, self.int_cls = None, None  # the TDL bank and speed class [ue] of the interferer links
         self.int_key = int(stream(cfg.seed, "calls/fading_interferers", drop=drop).integers(0, 2**63, dtype=np.int64))
-        self.int_faded = bool(fad.enabled and fad.interferers == "faded" and fad.model != CDL_MODEL)
+        self.int_faded = bool(fad.enabled and fad.interferers == "faded")
         if fad.enabled and fad.model == CDL_MODEL:  # the clustered channel, refilled every step
             self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub,
-                                     constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None)
+                                     constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None,
+                                     n_interferer_links=self.k_top if self.int_faded else 0)
             self.bank = self.cdl.bank
             self.f_base, self.f_off, self.f_period = self.cdl.rows()
         elif fad.enabled:
@@ -414,6 +415,9 @@ class _Drop:
         self.top_row = np.zeros(self.top_cell.shape, dtype=np.int64)
         if not self.int_faded:
             return
+        if self.cdl is not None:  # the CDL bank's link slots (filled each step, :meth:`run_step`)
+            self.top_f["f_base"], self.top_f["f_off"], self.top_f["f_period"] = self.cdl.interferer_rows()
+            return
         ue = np.broadcast_to(np.arange(self.n_ue, dtype=np.int64)[:, None], self.top_cell.shape)
         tr_ = keyed_link_traces(self.int_bank, self.int_cls[ue], key=self.int_key, ue=ue, cell=self.top_cell)
         self.top_f["f_base"], self.top_f["f_off"], self.top_f["f_period"] = tr_.base_row, tr_.offset, tr_.period
@@ -453,8 +457,8 @@ class _Drop:
 
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
-        if self.cdl is not None:  # the step's CDL gains of the current serving links
-            self.cdl.fill(k, self.serving)
+        if self.cdl is not None:  # the step's CDL gains of the current serving (and strongest) links
+            self.cdl.fill(k, self.serving, self.top_cell)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
         self.UE["serving"] = self.serving
@@ -566,15 +570,13 @@ def static_run_on_core(cfg: ScenarioConfig) -> bool:
     """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
     video calls, full buffer and FTP model 3 (:data:`CORE_TRAFFIC`) with a built-in scheduler
     or a scheduler plugin on the dense link form run on the call engine's core with the static
-    mobility model (:func:`run_static_calls`; TDL fading, and for video calls also
-    ``cdl-38901`` of the serving link, :mod:`nrsim.engine.call_fading`); the rest (the sparse
-    link form, full-buffer or FTP runs with ``cdl-38901``, whose old engine fades the
-    interferers' links too) on :mod:`nrsim.engine.slots`."""
+    mobility model (:func:`run_static_calls`; TDL or ``cdl-38901`` fading of the serving link
+    and, ``slots.fading.interferers = "faded"``, of the links to the strongest cells, as the
+    static slot engine: :mod:`nrsim.engine.call_fading`); the rest (the sparse link form, runs
+    longer than a mobility run may last) on :mod:`nrsim.engine.slots`."""
     sc = cfg.slots
     if not sc.enabled or cfg.mobility.enabled or sc.traffic.model not in CORE_TRAFFIC:
         return False
-    if sc.fading.model == CDL_MODEL and sc.traffic.model != "video_call":
-        return False  # the old engine fades every modelled link with the clustered channel
     if sc.traffic.model != "video_call" and _static_duration_s(cfg) > _core_max_duration_s(cfg):
         return False  # longer than a mobility run may last (a long video-call run is a ConfigError)
     return not is_sparse(cfg, build_layout(cfg))
@@ -622,7 +624,7 @@ def check_static_core_config(cfg: ScenarioConfig) -> None:
         if cfg.slots.enabled and s.name == "plugin" and "ul" in s.plugin_directions:
             raise ConfigError(
                 f"slots.scheduler.plugin_directions = {s.plugin_directions}: this run stays on the static "
-                "slot engine (the sparse link form, or full-buffer/FTP cdl-38901 fading), where a plugin "
+                "slot engine (the sparse link form, or a full-buffer/FTP run longer than the core's limit), where a plugin "
                 "schedules the downlink only; use ['dl']", field="slots.scheduler.plugin_directions")
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3
