@@ -9,7 +9,7 @@ import numpy as np
 
 from nrsim.engine import slot_kernels as sk
 from nrsim.link.level import link_level
-from nrsim.link.csi import cqi_records, subband_report, wideband_report
+from nrsim.link.csi import cqi_records, middle_prb_gains, subband_report, wideband_report
 from nrsim.link.eesm import eesm_effective_sinr_lin
 
 THR_REL_TOL = 1e-9
@@ -111,7 +111,7 @@ def test_wideband_report_is_the_mi_cqi_of_the_rbg_middle_prbs() -> None:
     thr_db = 10.0 * np.log10(thr_lin)
     for u in range(30):
         inv = 10 ** rng.uniform(-1.0, 3.0)
-        eff_db, mean_lin = wideband_report(inv, np.ones(n_prb), bank, u, first, CQ, np.empty(n_prb), ring, 0, u)
+        eff_db, mean_lin = wideband_report(inv, np.ones(17), middle_prb_gains(bank, first), u, CQ, ring, 0, u)
         x = inv * bank[u, mid].astype(np.float64)
         np.testing.assert_allclose(mean_lin, x.mean(), rtol=1e-12)
         mi_db = 10.0 * np.log10(2.0 ** np.mean(np.log2(1.0 + x)) - 1.0)

@@ -573,7 +573,8 @@ class SlotFadingConfig(FrozenModel):
     channel of TR 38.901 7.5 per modelled link (serving + ``n_interferers``) from the link's own
     geometry, LOS state and shadow fading, normalised to unit mean power so the large-scale
     gain is unchanged (UMa/UMi/InH; docs/slots.md). On the call core (moving and static
-    video-call runs) the serving link only, refilled every mobility step (docs/video.md).
+    runs) refilled every mobility step, for the interferers' links too unless
+    ``interferers = "unfaded"`` (docs/video.md).
     ``delay_spread_ns`` is then unused (the link's own LSPs set it); ``bank_rows`` bounds the
     refreshed trace rows of the static slot engine."""
     delay_spread_ns: Annotated[float, Field(gt=0.0, le=5_000.0)] = 100.0

@@ -34,7 +34,8 @@ horizontal direction (named stream ``"slots/cdl_velocity"``, as the static slot 
 channel at a slot thus depends on the UE's position only, not on when the link was drawn.
 
 Memory: the bank ``n_ue * L * n_sub * N_RB * 4`` bytes (285 UEs, 20 slots of 273 PRBs: 6.2
-MB per link slot, 56 MB with the serving link and 8 interferers) and the ray cache, 26 bytes
+MB per link slot, 62 MB with the default L = 10: the k = n_interferers + 1 strongest cells, the
+serving cell usually among them, plus the serving link) and the ray cache, 26 bytes
 per ray (coefficient, two Doppler factors, tap) plus 8 per delay tap: 10.6 kB per UMa link
 (401 rays, 25 taps), one entry per (UE, cell) pair that ever served or was among the UE's
 strongest cells. The rays are gathered per block rebuild (a block's UEs changed a link or

@@ -68,6 +68,8 @@ depend on the order in which cells are processed; the cell loops are serial toda
   ``top_f`` :data:`TRACE_DTYPE` [ue, k] where it reads, ``top_row`` int64 [ue, k] its row in
   the current slot (:func:`interferer_rows`, filled per TB and per CSI report). The DL
   interference per PRB of the TB SINR and the CSI is one function, :func:`dl_interference`.
+  ``bank_mid`` float32 [row, rbg] each row's gains on the RBGs' middle PRBs, which the
+  wideband CSI reads (:func:`nrsim.link.csi.middle_prb_gains`; [1, 1] when the CSI is subband).
 - queues ``Q`` / packets ``PK``: :mod:`nrsim.traffic.queue`; HARQ ``H`` / ``h_rbg``, TB
   tables ``TB`` and ``MCS`` (float64 [3, mcs], contiguous rows): :mod:`nrsim.link.harq`; ``CQ``, ``csi_ring``, ``csi_ok``:
   :mod:`nrsim.link.csi`.
@@ -180,6 +182,7 @@ class SlotState(NamedTuple):
     cell_acc: np.ndarray
     top_f: np.ndarray
     top_row: np.ndarray
+    bank_mid: np.ndarray
 
 
 @jit
@@ -673,12 +676,17 @@ def tx_sinr(sl, P, c, u, p, S, act, buf):
             i_mw = dl_interference(i0_mw, u, c, act, r, S.top_cell, S.top_rx_mw, S.top_row, bank, faded, q0, q1, buf)
         else:
             i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
-        inv = s_prb / i_mw
+        if faded:  # the interference of each PRB
+            for q in range(q0, q1):
+                buf[q - q0] = s_prb / buf[q - q0]
+        else:  # one interference on the RBG
+            for q in range(q0, q1):
+                buf[q - q0] = s_prb / i_mw
         for q in range(q0, q1):
-            x = (s_prb / buf[q - q0] if faded else inv) * bank[row, q]
+            x = buf[q - q0] * bank[row, q]
             mx, sm = eesm_add(x, beta, mx, sm)
             lin_sum += x
-            n_used += 1
+        n_used += q1 - q0
     return eesm_value(beta, mx, sm, n_used), lin_sum / n_used
 
 
@@ -798,31 +806,31 @@ def scheduler_state(sl, P, sched, UD, CELL, CR):
 
 # --- 7. CSI measurement ------------------------------------------------------------------------
 @jit
-def _csi_interference(t, P, u, c, i0_mw, S, w_wb, i_prb, buf):
-    """DL interference plus noise per PRB [mW] that UE u measures in slot t into ``i_prb``
-    [prb] (:func:`dl_interference`): per RBG from the last DL slot's activity (fss: all PRBs)
-    or from each cell's last utilisation ``w_wb`` [cell, 1] (wideband: each RBG's middle PRB,
-    the PRBs :func:`nrsim.link.csi.wideband_report` reads). ``buf`` float64 [prb] scratch."""
-    rbg_first_prb = S.rbg_first_prb
+def _csi_interference(t, P, u, c, i0_mw, w, top_cell, top_rx_mw, top_f, top_row, bank, rbg_first_prb, i_out, buf):
+    """DL interference plus noise [mW] that UE u measures in slot t (:func:`dl_interference`)
+    into ``i_out``: fss per PRB [prb] from the last DL slot's RBG activity ``w`` [cell, rbg]
+    and the ``bank``; wideband per RBG [rbg] on its middle PRB (``bank``: the bank's
+    ``bank_mid``, the samples of :func:`nrsim.link.csi.wideband_report`) from each cell's last
+    utilisation ``w`` [cell, 1]. ``buf`` float64 [prb] scratch. (Arrays, not the state tuple:
+    this runs per report.)"""
     faded = P.int_faded
     if faded:
-        interferer_rows(t, u, S.top_f, S.top_row)
-    last_act_f = S.CR["last_act_f"]
-    i_wb = 0.0
-    for r in range(rbg_first_prb.shape[0] - 1):
-        if P.fss:
-            q0, q1 = rbg_first_prb[r], rbg_first_prb[r + 1]
-            i_mw = dl_interference(i0_mw, u, c, last_act_f, r, S.top_cell, S.top_rx_mw, S.top_row, S.bank,
-                                   faded, q0, q1, buf)
+        interferer_rows(t, u, top_f, top_row)
+    n_rbg = rbg_first_prb.shape[0] - 1
+    if not P.fss:  # one weight per cell: all RBGs' samples in one pass over the links
+        i_mw = dl_interference(i0_mw, u, c, w, 0, top_cell, top_rx_mw, top_row, bank, faded, 0, n_rbg, buf)
+        for r in range(n_rbg):
+            i_out[r] = buf[r] if faded else i_mw
+        return
+    for r in range(n_rbg):
+        q0, q1 = rbg_first_prb[r], rbg_first_prb[r + 1]
+        i_mw = dl_interference(i0_mw, u, c, w, r, top_cell, top_rx_mw, top_row, bank, faded, q0, q1, buf)
+        if faded:
+            for q in range(q0, q1):
+                i_out[q] = buf[q - q0]
         else:
-            q0 = (rbg_first_prb[r] + rbg_first_prb[r + 1]) // 2
-            q1 = q0 + 1
-            if r == 0 or faded:  # without fading the wideband interference is one number
-                i_wb = dl_interference(i0_mw, u, c, w_wb, 0, S.top_cell, S.top_rx_mw, S.top_row, S.bank, faded,
-                                       q0, q1, buf)
-            i_mw = i_wb
-        for q in range(q0, q1):
-            i_prb[q] = buf[q - q0] if faded else i_mw
+            for q in range(q0, q1):
+                i_out[q] = i_mw
 
 
 @jit
@@ -857,17 +865,21 @@ def measure_csi(t, meas, PA, S):
     ues, rows = _csi_fading_rows(t, P, UE)
     n_prb = rbg_first_prb[rbg_first_prb.shape[0] - 1]
     buf = np.empty(n_prb)  # per-PRB SINRs
-    i_prb = np.empty(n_prb)  # per-PRB interference
+    i_out = np.empty(n_prb)  # interference per PRB (fss) or per RBG (wideband)
     scr = np.empty(n_prb)
+    w = S.CR["last_act_f"] if P.fss else w_wb
+    bank_i = bank if P.fss else S.bank_mid
+    top_cell, top_rx_mw, top_f, top_row = S.top_cell, S.top_rx_mw, S.top_f, S.top_row
     for i in range(ues.size):
         u = ues[i]
         c = UE[u].serving
-        _csi_interference(t, P, u, c, UE[u].resid_prb_mw * mean_last + P.noise_prb_mw, S, w_wb, i_prb, scr)
+        _csi_interference(t, P, u, c, UE[u].resid_prb_mw * mean_last + P.noise_prb_mw, w, top_cell, top_rx_mw, top_f,
+                          top_row, bank_i, rbg_first_prb, i_out, scr)
         s_mw = UE[u].serv_rx_prb_mw
         if P.fss:
-            eff_db, mean_lin = subband_report(s_mw, i_prb, bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
+            eff_db, mean_lin = subband_report(s_mw, i_out, bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
         else:
-            eff_db, mean_lin = wideband_report(s_mw, i_prb, bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
+            eff_db, mean_lin = wideband_report(s_mw, i_out, S.bank_mid, rows[i], CQ, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db

@@ -46,7 +46,7 @@ from nrsim.engine.snapshot import build_layout, is_sparse
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
-from nrsim.link.csi import cqi_records
+from nrsim.link.csi import cqi_records, middle_prb_gains
 from nrsim.link.frame import (
     numerology_mu,
     prb_bandwidth_hz,
@@ -236,6 +236,10 @@ class _Drop:
             self.f_base = np.zeros(n, dtype=np.int64)
             self.f_off = np.zeros(n, dtype=np.int64)
             self.f_period = np.ones(n, dtype=np.int64)
+        # the wideband CSI's samples (each RBG's middle PRB) of every bank row; refilled with a CDL bank
+        self.csi_wideband = not sc.scheduler.frequency_selective
+        self.bank_mid = (middle_prb_gains(self.bank, self.rbg_first_prb) if self.csi_wideband
+                         else np.ones((1, 1), dtype=np.float32))
         # traffic, both directions (packet flows of nrsim.traffic)
         dl, ul = self._flows(cfg, drop, n)
         # one queue per UE, direction and logical channel (voice; video and best effort):
@@ -459,6 +463,8 @@ class _Drop:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
         if self.cdl is not None:  # the step's CDL gains of the current serving (and strongest) links
             self.cdl.fill(k, self.serving, self.top_cell)
+            if self.csi_wideband:
+                middle_prb_gains(self.bank, self.rbg_first_prb, out=self.bank_mid)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
         self.UE["serving"] = self.serving
@@ -468,7 +474,8 @@ class _Drop:
         state = ck.SlotState(
             self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank,
             self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
-            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc, self.top_f, self.top_row)
+            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc, self.top_f, self.top_row,
+            self.bank_mid)
         if self.plugins[ck.DL] is None and self.plugins[ck.UL] is None:
             ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
         else:
@@ -514,7 +521,7 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
+        for name in ("bank", "bank_mid", "cdl", "h_rbg", "H", "rx_prb_mw", "gain_lin", "LINK", "top_cell", "top_rx_mw",
                      "top_f", "top_row", "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
