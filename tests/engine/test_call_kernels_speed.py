@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from nrsim.engine import call_kernels as ck
-from nrsim.link.csi import deliver_reports, subband_report, wideband_report
+from nrsim.link.csi import deliver_reports, middle_prb_gains, subband_report, wideband_report
 from nrsim.link.harq import HARQ_DTYPE, ready_process
 from nrsim.traffic import queue as tq
 from nrsim.traffic.queue import PACKET_DTYPE, new_queues
@@ -223,12 +223,12 @@ def test_csi_reports_take_the_mutual_information_as_one_log_per_rbg() -> None:
     for i, inv in enumerate(np.concatenate([10 ** rng.uniform(-1.5, 3.0, 28), [1e290, 1e300]])):
         x = inv * g[i, (first[:-1] + first[1:]) // 2].astype(np.float64)
         want_db = 10 * np.log10(2 ** (np.log2(1 + x).sum() / n_rbg) - 1 + 1e-30)
-        got_db, got_lin = wideband_report(inv, g, i, first, CQ, buf, ring, 0, i)
+        got_db, got_lin = wideband_report(inv, np.ones(n_rbg), middle_prb_gains(g, first), i, CQ, ring, 0, i)
         assert np.isfinite(got_db)
         np.testing.assert_allclose(got_lin, x.mean(), rtol=1e-12)
         np.testing.assert_allclose(got_db, want_db, rtol=1e-12, atol=1e-12)
         i_rbg = rng.uniform(0.5, 2.0, n_rbg)
-        got_sb, got_sb_lin = subband_report(inv * 1e-3, i_rbg, g, i, first, CQ, buf, ring, 0, i)
+        got_sb, got_sb_lin = subband_report(inv * 1e-3, np.repeat(i_rbg, np.diff(first)), g, i, first, CQ, buf, ring, 0, i)
         x_sb = inv * 1e-3 / np.repeat(i_rbg, np.diff(first)) * g[i].astype(np.float64)
         want_sb = 10 * np.log10(2 ** (np.log2(1 + x_sb).sum() / n_prb) - 1 + 1e-30)
         np.testing.assert_allclose(got_sb, want_sb, rtol=1e-12, atol=1e-12)

@@ -20,9 +20,11 @@ from nrsim.errors import ConfigError
 
 ALL_LINKS = ["deployment.rings=1", "deployment.wraparound=false", "deployment.ue.per_sector=2",
              "radio.bandwidth_mhz=20", "slots.enabled=true", "slots.n_slots=200", "slots.warmup_slots=40",
-             "slots.traffic.model=full_buffer", "slots.uplink.enabled=true", "slots.n_interferers=20"]
+             "slots.traffic.model=full_buffer", "slots.uplink.enabled=true", "slots.n_interferers=20",
+             "slots.fading.interferers=unfaded"]
 """21 cells, and every cell one of each UE's links (1 + 20): the compact form models every
-link the dense form did, so the core must give main's numbers bit for bit."""
+link the dense form did, so the core must give main's numbers bit for bit (interferers
+without fast fading, as main's core then had them)."""
 # recorded on main at be25ffd (the dense LINK [ue, cell] core), rounded to 1e-6
 MAIN_THROUGHPUT_BPS = [17109600.0, 7337100.0, 3944400.0, 3232000.0, 12550900.0, 15307000.0, 10793800.0, 7820500.0, 7414300.0, 18487200.0, 18316300.0, 8644100.0, 25961300.0, 26080800.0, 1477900.0, 34058600.0, 7053300.0, 10271700.0, 15779200.0, 2123700.0, 6005000.0, 91700.0, 3903800.0, 34722000.0, 14596500.0, 22455100.0, 16965800.0, 18948100.0, 4581100.0, 16431600.0, 19213800.0, 25266900.0, 12453300.0, 5535500.0, 6568300.0, 24032300.0, 16388400.0, 17209300.0, 6001800.0, 21095500.0, 0.0, 7293400.0]
 MAIN_UL_THROUGHPUT_BPS = [70200.0, 5119500.0, 16200.0, 707200.0, 4365200.0, 343900.0, 611300.0, 534300.0, 246100.0, 598200.0, 1062400.0, 517300.0, 6606000.0, 6606000.0, 341600.0, 5277200.0, 4361200.0, 494300.0, 9347100.0, 28800.0, 10800.0, 0.0, 3600.0, 13086700.0, 6606000.0, 2773600.0, 3463500.0, 6606000.0, 1800.0, 572200.0, 1100900.0, 2551900.0, 4908200.0, 75600.0, 45000.0, 1224400.0, 1370100.0, 604800.0, 8213100.0, 1658100.0, 0.0, 741700.0]

@@ -58,8 +58,10 @@ def test_routing_rule() -> None:
     assert static_run_on_core(_cfg("slots.traffic.model=ftp3"))
     assert static_run_on_core(_cfg("slots.traffic.model=full_buffer"))
     assert static_run_on_core(_cfg("slots.scheduler.name=plugin", "slots.scheduler.plugin=p.py:Sched"))
+    # full buffer and FTP with cdl-38901: the core fades the interferers' links too (issue 12)
+    assert static_run_on_core(_cfg("slots.traffic.model=full_buffer", "slots.fading.model=cdl-38901"))
+    assert static_run_on_core(_cfg("slots.traffic.model=ftp3", "slots.fading.model=cdl-38901"))
     # what the core cannot do yet stays on the static slot engine (docs/slots.md)
-    assert not static_run_on_core(_cfg("slots.traffic.model=full_buffer", "slots.fading.model=cdl-38901"))
     # the sparse link form runs on the core too (engine/link_steps.py), except with cdl-38901
     assert static_run_on_core(_cfg("slots.traffic.model=full_buffer", "interference.mode=sparse",
                                    "deployment.wraparound=false"))

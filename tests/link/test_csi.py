@@ -9,7 +9,7 @@ import numpy as np
 
 from nrsim.engine import slot_kernels as sk
 from nrsim.link.level import link_level
-from nrsim.link.csi import cqi_records, subband_report, wideband_report
+from nrsim.link.csi import cqi_records, middle_prb_gains, subband_report, wideband_report
 from nrsim.link.eesm import eesm_effective_sinr_lin
 
 THR_REL_TOL = 1e-9
@@ -67,7 +67,7 @@ def test_subband_report_is_the_static_engines_csi_on_the_same_prb_sinrs() -> Non
     n_checked = 0
     for u in range(n_ue):
         i_rbg_mw = resid_mw[u] + noise_mw + link_rx_mw[u, 1:] @ active[1:]  # [rbg]
-        _, mean_lin = subband_report(link_rx_mw[u, 0], i_rbg_mw, bank, u, first, CQ, buf, ring, 0, u)
+        _, mean_lin = subband_report(link_rx_mw[u, 0], np.repeat(i_rbg_mw, np.diff(first)), bank, u, first, CQ, buf, ring, 0, u)
         np.testing.assert_allclose(mean_lin, old_wb[u], rtol=1e-12)
         for r in range(n_rbg):
             x = link_rx_mw[u, 0] / i_rbg_mw[r] * bank[u, first[r]:first[r + 1]].astype(np.float64)
@@ -90,7 +90,7 @@ def test_subband_cqi_reads_every_prb_not_the_middle_one() -> None:
     bank[0, (first[:-1] + first[1:]) // 2] = 20.0
     s_mw, i_mw = 1.0, np.array([0.01, 0.01])  # 20 dB mean SINR: the middle PRB at 33 dB, the rest at 7 dB
     ring = np.zeros((1, 1, 2))
-    subband_report(s_mw, i_mw, bank, 0, first, CQ, np.empty(32), ring, 0, 0)
+    subband_report(s_mw, np.repeat(i_mw, 16), bank, 0, first, CQ, np.empty(32), ring, 0, 0)
     want, _ = _eesm_cqi(s_mw / i_mw[0] * bank[0, :16].astype(np.float64), thr_lin, ll.cqi_beta)
     middle = int(np.searchsorted(thr_lin, s_mw / i_mw[0] * 20.0, side="right"))
     assert middle == 15 and want <= 8
@@ -111,7 +111,7 @@ def test_wideband_report_is_the_mi_cqi_of_the_rbg_middle_prbs() -> None:
     thr_db = 10.0 * np.log10(thr_lin)
     for u in range(30):
         inv = 10 ** rng.uniform(-1.0, 3.0)
-        eff_db, mean_lin = wideband_report(inv, bank, u, first, CQ, np.empty(n_prb), ring, 0, u)
+        eff_db, mean_lin = wideband_report(inv, np.ones(17), middle_prb_gains(bank, first), u, CQ, ring, 0, u)
         x = inv * bank[u, mid].astype(np.float64)
         np.testing.assert_allclose(mean_lin, x.mean(), rtol=1e-12)
         mi_db = 10.0 * np.log10(2.0 ** np.mean(np.log2(1.0 + x)) - 1.0)

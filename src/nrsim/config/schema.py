@@ -612,7 +612,8 @@ class SlotFadingConfig(FrozenModel):
     channel of TR 38.901 7.5 per modelled link (serving + ``n_interferers``) from the link's own
     geometry, LOS state and shadow fading, normalised to unit mean power so the large-scale
     gain is unchanged (UMa/UMi/InH; docs/slots.md). On the call core (moving and static
-    video-call runs) the serving link only, refilled every mobility step (docs/video.md).
+    runs) refilled every mobility step, for the interferers' links too unless
+    ``interferers = "unfaded"`` (docs/video.md).
     ``delay_spread_ns`` is then unused (the link's own LSPs set it); ``bank_rows`` bounds the
     refreshed trace rows of the static slot engine."""
     delay_spread_ns: Annotated[float, Field(gt=0.0, le=5_000.0)] = 100.0
@@ -630,6 +631,15 @@ class SlotFadingConfig(FrozenModel):
     """Mobile call runs: the speed [km/h] that sets every UE's Doppler spread (ablation, e.g.
     3: slow fading for the vehicles too; ``cdl-38901``: in a random direction). Unset: each
     UE's own speed."""
+    interferers: Literal["faded", "unfaded"] = "faded"
+    """Fast fading of the DL interfering links (the ``slots.n_interferers`` strongest cells of
+    each UE). ``"faded"``: each link (UE, cell) has its own trace (TDL: a realisation and
+    offset of its UE's speed class drawn per link, counter-based; ``cdl-38901``: the link's own
+    clustered channel), so the interference per PRB fades as the signal does, in the TB SINR
+    and in the CSI (the static slot engine's model). ``"unfaded"``: only the serving link
+    fades; the interferers add their mean power (the call core before issue 12's interferer
+    fading, kept as an ablation). The cells beyond ``n_interferers`` interfere at the mean
+    utilisation without fading either way (docs/slots.md, docs/video.md)."""
 
 
 class SlotUplinkConfig(FrozenModel):

@@ -67,7 +67,13 @@ depend on the order in which cells are processed; the cell loops are serial toda
   ``top_rx_mw`` float64 [ue, k] their ``LINK.rx_prb_mw`` (compact: one UE's in one cache line
   or two, not k scattered ``LINK`` records).
 - ``bank`` float32 [row, prb] fast-fading power gain (unit mean) of the UE's serving link (the
-  UL reads the same trace: TDD reciprocity; the CSI reads all PRBs of a row).
+  UL reads the same trace: TDD reciprocity; the CSI reads all PRBs of a row) and, with
+  ``P.int_faded`` (``slots.fading.interferers = "faded"``), of each link (u, ``top_cell[u, kk]``):
+  ``top_f`` :data:`TRACE_DTYPE` [ue, k] where it reads, ``top_row`` int64 [ue, k] its row in
+  the current slot (:func:`interferer_rows`, filled per TB and per CSI report). The DL
+  interference per PRB of the TB SINR and the CSI is one function, :func:`dl_interference`.
+  ``bank_mid`` float32 [row, rbg] each row's gains on the RBGs' middle PRBs, which the
+  wideband CSI reads (:func:`nrsim.link.csi.middle_prb_gains`; [1, 1] when the CSI is subband).
 - queues ``Q`` / packets ``PK``: :mod:`nrsim.traffic.queue`; HARQ ``H`` / ``h_rbg``, TB
   tables ``TB`` and ``MCS`` (float64 [3, mcs], contiguous rows): :mod:`nrsim.link.harq`; ``CQ``, ``csi_ring``, ``csi_ok``:
   :mod:`nrsim.link.csi`.
@@ -113,7 +119,7 @@ PARAM_DTYPE = np.dtype([
     ("noise_prb_mw", np.float64), ("ul_noise_prb_mw", np.float64), ("ul_p0_dbm", np.float64),
     ("ul_alpha", np.float64), ("ul_pmax_dbm", np.float64), ("ul_rx_gain", np.float64), ("ul_lag_s", np.float64),
     ("ul_forget", np.float64), ("cqi_period", np.int64), ("cqi_delay", np.int64), ("max_ues_dl", np.int64),
-    ("max_ues_ul", np.int64),
+    ("max_ues_ul", np.int64), ("int_faded", np.bool_),
 ], align=True)
 UE_DTYPE = np.dtype([
     ("serving", np.int64), ("can_tx", np.bool_), ("resid_prb_mw", np.float64), ("f_base", np.int64),
@@ -132,10 +138,14 @@ UE_RBG_DTYPE = np.dtype([("reported_db", np.float64), ("dl_bits", np.float64), (
 CELL_DTYPE = np.dtype([("ue_start", np.int64), ("ue_end", np.int64), ("n_tx", np.int64), ("util", np.float64),
                        ("last_util", np.float64), ("ul_i_avg_mw", np.float64), ("ul_rx", np.bool_)], align=True)
 CELL_RBG_DTYPE = np.dtype([("free", np.bool_), ("act", np.bool_), ("owner", np.int64), ("last_act", np.bool_),
-                           ("last_act_f", np.float64), ("ul_i_mw", np.float64), ("i_mw", np.float64)], align=True)
+                           ("last_act_f", np.float64), ("ul_i_mw", np.float64)], align=True)
 LINK_DTYPE = np.dtype([("cell", np.int64), ("rx_prb_mw", np.float64), ("gain_lin", np.float64)], align=True)
 SERVING_LINK = 0
 """Slot of ``LINK`` [ue, L] that holds each UE's serving link."""
+TRACE_DTYPE = np.dtype([("f_base", np.int64), ("f_off", np.int64), ("f_period", np.int64)], align=True)
+"""Where a link reads the fading ``bank``: row(t) = ``f_base`` + (``f_off`` + t) mod ``f_period``
+(the fields of a UE's serving link in :data:`UE_DTYPE`; ``top_f`` [ue, k] for the k strongest
+cells' links, :func:`interferer_rows`)."""
 PATTERN_DTYPE = np.dtype([("dl_symb", np.int64), ("ul", np.bool_)], align=True)
 SLOT_DTYPE = np.dtype([("d", np.int64), ("t", np.int64), ("n_symb", np.int64), ("n_re", np.int64),
                        ("meas", np.bool_), ("mean_util", np.float64), ("touched", np.float64)], align=True)
@@ -177,6 +187,9 @@ class SlotState(NamedTuple):
     rbg_first_prb: np.ndarray
     acc: np.ndarray
     cell_acc: np.ndarray
+    top_f: np.ndarray
+    top_row: np.ndarray
+    bank_mid: np.ndarray
 
 
 @jit
@@ -616,31 +629,61 @@ def ul_interference(PA, UE, CELL, CR, H, h_rbg, LINK):
 
 # --- 5. transmissions --------------------------------------------------------------------------
 @jit
-def _interference_rbg(sl, P, c, u, p, UE, CR, top_rx_mw, top_cell, h_rbg):
-    """Interference plus noise per PRB on each RBG of UE u's TB [mW] into ``CR[c].i_mw``: DL
-    the k strongest cells by their RBG activity plus the rest at the mean utilisation; UL the
-    cell's interference from other cells' UEs."""
-    n_rbg = CR.shape[1]
-    for r in range(n_rbg):
-        if not h_rbg[sl.d, u, p, r]:
-            continue
-        if sl.d == DL:
-            acc_i = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
-            for kk in range(top_cell.shape[1]):
-                cc = top_cell[u, kk]
-                if cc != c and CR[cc, r].act:
-                    acc_i += top_rx_mw[u, kk]
-            CR[c, r].i_mw = acc_i
-        else:
-            CR[c, r].i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
+def interferer_rows(t, u, top_f, top_row):
+    """The fading rows of UE u's links to its k strongest cells in slot t into ``top_row[u]``
+    (row = ``f_base`` + (``f_off`` + t) mod ``f_period``, :data:`TRACE_DTYPE`): one modulo per
+    link and TB or report, not per RBG."""
+    for kk in range(top_f.shape[1]):
+        f = top_f[u, kk]
+        top_row[u, kk] = f.f_base + (f.f_off + t) % f.f_period
 
 
 @jit
-def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, top_rx_mw, H, h_rbg, MCS, bank, rbg_first_prb):
-    """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]."""
-    _interference_rbg(sl, P, c, u, p, UE, CR, top_rx_mw, top_cell, h_rbg)
-    if sl.d == DL:
+def dl_interference(i0_mw, u, c, w, wr, top_cell, top_rx_mw, top_row, bank, faded, q0, q1, buf):
+    """DL interference plus noise per PRB [mW] that UE u (served by cell c) sees on the PRBs
+    q0 .. q1-1: ``i0_mw`` (noise and the cells beyond the k strongest at the mean utilisation)
+    plus each of the k strongest cells cc != c with its activity weight ``w[cc, wr]`` (TB: this
+    slot's RBG activity; CSI: the last DL slot's, or the cell's utilisation) times its received
+    power ``top_rx_mw[u, kk]``, and with ``faded`` times its fast-fading gain
+    ``bank[top_row[u, kk], q]`` (unit mean; the link's own trace, :func:`interferer_rows`).
+
+    Returns the interference without fast fading (its mean over the fading); with ``faded``
+    also ``buf[q - q0]`` float64 the interference per PRB. The one DL interference of the core:
+    the TB SINR (:func:`tx_sinr`) and the CSI (:func:`measure_csi`) both call it."""
+    i_mw = i0_mw
+    if faded:
+        for j in range(q1 - q0):
+            buf[j] = i0_mw
+    for kk in range(top_cell.shape[1]):
+        cc = top_cell[u, kk]
+        if cc == c:
+            continue
+        a = w[cc, wr]
+        if not a:
+            continue
+        g = top_rx_mw[u, kk] * a
+        i_mw += g
+        if faded:
+            row = top_row[u, kk]
+            for j in range(q1 - q0):
+                buf[j] += g * bank[row, q0 + j]
+    return i_mw
+
+
+@jit
+def tx_sinr(sl, P, c, u, p, S, act, buf):
+    """Per-PRB SINR of UE u's TB with fast fading -> (EESM effective SINR, mean SINR) [lin]. DL:
+    interference :func:`dl_interference` per RBG (this slot's activity; the cells beyond the k
+    strongest at the mean utilisation; ``act`` bool [cell, rbg] this slot's RBG activity); UL: the
+    cell's interference from other cells' UEs. ``buf`` float64 [>= RBG size] scratch."""
+    UE, CR, LINK, H, h_rbg, MCS, bank, rbg_first_prb = S.UE, S.CR, S.LINK, S.H, S.h_rbg, S.MCS, S.bank, S.rbg_first_prb
+    dl = sl.d == DL
+    faded = dl and P.int_faded
+    if dl:
         s_prb = UE[u].serv_rx_prb_mw  # LINK[u, SERVING_LINK].rx_prb_mw: c serves u
+        i0_mw = UE[u].resid_prb_mw * sl.mean_util + P.noise_prb_mw
+        if faded:
+            interferer_rows(sl.t, u, S.top_f, S.top_row)
     else:
         s_prb = UE[u].ul_p_prb_mw * LINK[u, SERVING_LINK].gain_lin * P.ul_rx_gain
     beta = MCS[MCS_BETA, H[sl.d, u, p].mcs]
@@ -652,12 +695,22 @@ def tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, top_rx_mw, H, h_rbg, MCS, ba
     for r in range(CR.shape[1]):
         if not h_rbg[sl.d, u, p, r]:
             continue
-        inv = s_prb / CR[c, r].i_mw
-        for q in range(rbg_first_prb[r], rbg_first_prb[r + 1]):
-            x = inv * bank[row, q]
+        q0, q1 = rbg_first_prb[r], rbg_first_prb[r + 1]
+        if dl:
+            i_mw = dl_interference(i0_mw, u, c, act, r, S.top_cell, S.top_rx_mw, S.top_row, bank, faded, q0, q1, buf)
+        else:
+            i_mw = CR[c, r].ul_i_mw + P.ul_noise_prb_mw
+        if faded:  # the interference of each PRB
+            for q in range(q0, q1):
+                buf[q - q0] = s_prb / buf[q - q0]
+        else:  # one interference on the RBG
+            for q in range(q0, q1):
+                buf[q - q0] = s_prb / i_mw
+        for q in range(q0, q1):
+            x = buf[q - q0] * bank[row, q]
             mx, sm = eesm_add(x, beta, mx, sm)
             lin_sum += x
-            n_used += 1
+        n_used += q1 - q0
     return eesm_value(beta, mx, sm, n_used), lin_sum / n_used
 
 
@@ -735,15 +788,17 @@ def touch_tx_rows(sl, UE, CELL, h_rbg, bank, rbg_first_prb):
 def transmit_slot(SL, PA, HA, S):
     """SINR and HARQ outcome of every transmission of this slot (cell by cell; per-UE state
     only and counter-based draws, so the order does not matter)."""
-    UE, CELL, CR, LINK, top_cell, H, h_rbg, MCS = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.H, S.h_rbg, S.MCS
-    UD, TB, Q, PK, acc, bank, rbg_first_prb = S.UD, S.TB, S.Q, S.PK, S.acc, S.bank, S.rbg_first_prb
+    UE, CELL, H, h_rbg, bank, rbg_first_prb = S.UE, S.CELL, S.H, S.h_rbg, S.bank, S.rbg_first_prb
+    UD, TB, Q, PK, acc = S.UD, S.TB, S.Q, S.PK, S.acc
     sl, P, harq = SL[0], PA[0], HA[0]
     sl.touched = touch_tx_rows(sl, UE, CELL, h_rbg, bank, rbg_first_prb)
+    buf = np.empty(rbg_first_prb[rbg_first_prb.size - 1])  # the per-PRB DL interference of one RBG
+    act = S.CR["act"]
     for c in range(CELL.shape[0]):
         for j in range(CELL[c].ue_start, CELL[c].ue_start + CELL[c].n_tx):
             u = UE[j].tx_ue
             p = UE[j].tx_proc
-            eff, mean = tx_sinr(sl, P, c, u, p, UE, CR, LINK, top_cell, S.top_rx_mw, H, h_rbg, MCS, bank, rbg_first_prb)
+            eff, mean = tx_sinr(sl, P, c, u, p, S, act, buf)
             tx_outcome(sl, P, harq, u, p, eff, mean, UE, UD, H, TB, Q, PK, acc)
 
 
@@ -775,26 +830,31 @@ def scheduler_state(sl, P, sched, UD, CELL, CR):
 
 # --- 7. CSI measurement ------------------------------------------------------------------------
 @jit
-def _csi_interference(P, u, c, mean_last, UE, CELL, CR, top_rx_mw, top_cell):
-    """DL interference plus noise per PRB [mW] that UE u measures: wideband (returned) from the
-    last DL slot's load per cell, or per RBG (into ``CR[c].i_mw``; fss) from its activity."""
-    i_base = UE[u].resid_prb_mw * mean_last + P.noise_prb_mw
-    if not P.fss:
-        for kk in range(top_cell.shape[1]):
-            cc = top_cell[u, kk]
-            if cc != c:
-                i_base += top_rx_mw[u, kk] * CELL[cc].last_util
-        return i_base
-    n_rbg = CR.shape[1]
+def _csi_interference(t, P, u, c, i0_mw, w, top_cell, top_rx_mw, top_f, top_row, bank, rbg_first_prb, i_out, buf):
+    """DL interference plus noise [mW] that UE u measures in slot t (:func:`dl_interference`)
+    into ``i_out``: fss per PRB [prb] from the last DL slot's RBG activity ``w`` [cell, rbg]
+    and the ``bank``; wideband per RBG [rbg] on its middle PRB (``bank``: the bank's
+    ``bank_mid``, the samples of :func:`nrsim.link.csi.wideband_report`) from each cell's last
+    utilisation ``w`` [cell, 1]. ``buf`` float64 [prb] scratch. (Arrays, not the state tuple:
+    this runs per report.)"""
+    faded = P.int_faded
+    if faded:
+        interferer_rows(t, u, top_f, top_row)
+    n_rbg = rbg_first_prb.shape[0] - 1
+    if not P.fss:  # one weight per cell: all RBGs' samples in one pass over the links
+        i_mw = dl_interference(i0_mw, u, c, w, 0, top_cell, top_rx_mw, top_row, bank, faded, 0, n_rbg, buf)
+        for r in range(n_rbg):
+            i_out[r] = buf[r] if faded else i_mw
+        return
     for r in range(n_rbg):
-        CR[c, r].i_mw = i_base
-    for kk in range(top_cell.shape[1]):
-        cc = top_cell[u, kk]
-        if cc != c:
-            g = top_rx_mw[u, kk]
-            for r in range(n_rbg):
-                CR[c, r].i_mw += g * CR[cc, r].last_act_f
-    return i_base
+        q0, q1 = rbg_first_prb[r], rbg_first_prb[r + 1]
+        i_mw = dl_interference(i0_mw, u, c, w, r, top_cell, top_rx_mw, top_row, bank, faded, q0, q1, buf)
+        if faded:
+            for q in range(q0, q1):
+                i_out[q] = buf[q - q0]
+        else:
+            for q in range(q0, q1):
+                i_out[q] = i_mw
 
 
 @jit
@@ -816,26 +876,34 @@ def _csi_fading_rows(t, P, UE):
 def measure_csi(t, meas, PA, S):
     """CSI reports due in slot t (:func:`_csi_fading_rows`): subband (fss) or wideband, each
     from the per-PRB SINRs of all PRBs (:mod:`nrsim.link.csi`)."""
-    UE, CELL, CR, LINK, top_cell, CQ = S.UE, S.CELL, S.CR, S.LINK, S.top_cell, S.CQ
+    UE, CELL, CQ = S.UE, S.CELL, S.CQ
     csi_ring, csi_ok, acc, bank, rbg_first_prb = S.csi_ring, S.csi_ok, S.acc, S.bank, S.rbg_first_prb
     P = PA[0]
     mean_last = 0.0
+    w_wb = np.empty((CELL.shape[0], 1))  # wideband: each cell weighs by its last DL utilisation
     for c in range(CELL.shape[0]):
         mean_last += CELL[c].last_util
+        w_wb[c, 0] = CELL[c].last_util
     mean_last /= CELL.shape[0]
     ring = t % csi_ring.shape[0]
-    i_rbg = CR["i_mw"]
     ues, rows = _csi_fading_rows(t, P, UE)
-    buf = np.empty(rbg_first_prb[rbg_first_prb.shape[0] - 1])  # per-PRB SINRs
+    n_prb = rbg_first_prb[rbg_first_prb.shape[0] - 1]
+    buf = np.empty(n_prb)  # per-PRB SINRs
+    i_out = np.empty(n_prb)  # interference per PRB (fss) or per RBG (wideband)
+    scr = np.empty(n_prb)
+    w = S.CR["last_act_f"] if P.fss else w_wb
+    bank_i = bank if P.fss else S.bank_mid
+    top_cell, top_rx_mw, top_f, top_row = S.top_cell, S.top_rx_mw, S.top_f, S.top_row
     for i in range(ues.size):
         u = ues[i]
         c = UE[u].serving
-        i_mw = _csi_interference(P, u, c, mean_last, UE, CELL, CR, S.top_rx_mw, top_cell)
+        _csi_interference(t, P, u, c, UE[u].resid_prb_mw * mean_last + P.noise_prb_mw, w, top_cell, top_rx_mw, top_f,
+                          top_row, bank_i, rbg_first_prb, i_out, scr)
         s_mw = UE[u].serv_rx_prb_mw
         if P.fss:
-            eff_db, mean_lin = subband_report(s_mw, i_rbg[c], bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
+            eff_db, mean_lin = subband_report(s_mw, i_out, bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
         else:
-            eff_db, mean_lin = wideband_report(s_mw / i_mw, bank, rows[i], rbg_first_prb, CQ, buf, csi_ring, ring, u)
+            eff_db, mean_lin = wideband_report(s_mw, i_out, S.bank_mid, rows[i], CQ, csi_ring, ring, u)
         csi_ok[ring, u] = True
         if meas:
             acc[DL, u, ACC_SINR_DB] += eff_db

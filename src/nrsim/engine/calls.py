@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from nrsim.channel.fading import assign_link_traces, build_fading_bank
+from nrsim.channel.fading import assign_link_traces, build_fading_bank, keyed_link_traces
 from nrsim.channel.fading.cdl import CDL_MODEL, check_cdl_scenario
 from nrsim.config.schema import ScenarioConfig
 from nrsim.engine import call_kernels as ck
@@ -47,7 +47,7 @@ from nrsim.engine.snapshot import build_layout, is_sparse, n_link_slots
 from nrsim.errors import ConfigError
 from nrsim.link.adaptation import harq_olla
 from nrsim.link.bler import bler_curves
-from nrsim.link.csi import cqi_records
+from nrsim.link.csi import cqi_records, middle_prb_gains
 from nrsim.link.frame import (
     numerology_mu,
     prb_bandwidth_hz,
@@ -207,7 +207,8 @@ class _Drop:
         # candidate links of the sparse form
         n_cand = n_link_slots(cfg, md.state) if md.state.sparse else n_cells
         self.k_top = int(min(n_cells, n_cand, sc.n_interferers + 1))
-        # fast fading of each UE's serving link, by speed class
+        # fast fading of each UE's serving link, by speed class, and (``fading.interferers =
+        # "faded"``) of its links to the k strongest cells (``top_f``, set with the channel)
         drop = md.drop
         fad = sc.fading
         freqs = prb_centre_frequencies_hz(self.n_prb, radio.scs_khz)
@@ -217,9 +218,13 @@ class _Drop:
         if sc.fading.doppler_speed_kmh is not None:  # ablation: one Doppler spread for every UE
             speeds_kmh = np.full_like(speeds_kmh, float(sc.fading.doppler_speed_kmh))
         self.cdl = None
+        self.int_bank, self.int_cls = None, None  # the TDL bank and speed class [ue] of the interferer links
+        self.int_key = int(stream(cfg.seed, "calls/fading_interferers", drop=drop).integers(0, 2**63, dtype=np.int64))
+        self.int_faded = bool(fad.enabled and fad.interferers == "faded")
         if fad.enabled and fad.model == CDL_MODEL:  # the clustered channel, refilled every step
             self.cdl = CdlStepFading(cfg, md, speeds_kmh, freqs, self.slot_s, self.n_sub,
-                                     constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None)
+                                     constant_velocity=cfg.mobility.model == "static" or fad.doppler_speed_kmh is not None,
+                                     n_interferer_links=self.k_top if self.int_faded else 0)
             self.bank = self.cdl.bank
             self.f_base, self.f_off, self.f_period = self.cdl.rows()
         elif fad.enabled:
@@ -230,11 +235,16 @@ class _Drop:
             tr_ = assign_link_traces(bank, cls.astype(np.int64), rng=stream(cfg.seed, "calls/fading_links", drop=drop))
             self.bank = bank.gain_lin
             self.f_base, self.f_off, self.f_period = tr_.base_row, tr_.offset, tr_.period
+            self.int_bank, self.int_cls = bank, cls.astype(np.int64)
         else:
             self.bank = np.ones((1, self.n_prb), dtype=np.float32)
             self.f_base = np.zeros(n, dtype=np.int64)
             self.f_off = np.zeros(n, dtype=np.int64)
             self.f_period = np.ones(n, dtype=np.int64)
+        # the wideband CSI's samples (each RBG's middle PRB) of every bank row; refilled with a CDL bank
+        self.csi_wideband = not sc.scheduler.frequency_selective
+        self.bank_mid = (middle_prb_gains(self.bank, self.rbg_first_prb) if self.csi_wideband
+                         else np.ones((1, 1), dtype=np.float32))
         # traffic, both directions (packet flows of nrsim.traffic)
         dl, ul = self._flows(cfg, drop, n)
         # one queue per UE, direction and logical channel (voice; video and best effort):
@@ -328,6 +338,7 @@ class _Drop:
             ul_lag_s=float(ul.scheduling_delay_ms) / 1e3, ul_forget=UL_INTERFERENCE_FORGET,
             cqi_period=int(la.cqi_period_slots), cqi_delay=self.cqi_delay,
             max_ues_dl=s.max_ues_per_slot or UNLIMITED_UES, max_ues_ul=ul.max_ues_per_slot,
+            int_faded=self.int_faded,
         ).items():
             self.P[name] = v
         self.pat = np.zeros(self.pat_dl_symb.size, dtype=ck.PATTERN_DTYPE)
@@ -410,6 +421,7 @@ class _Drop:
         self.UE["resid_prb_mw"] = self.resid_prb_mw
         self.LINK = np.zeros((self.n_ue, k), dtype=ck.LINK_DTYPE)
         self.links_stale = np.ones(self.n_ue, dtype=bool)
+        self._interferer_traces()
 
     def _serving_candidate(self, ues: NDArray[np.int64]) -> NDArray[np.int64]:
         """Column of each UE's serving cell among its candidate links [ues]; a ValueError when
@@ -453,6 +465,24 @@ class _Drop:
             resid = np.maximum(self.cand_gain_lin[ues].sum(axis=1) - link["gain_lin"].sum(axis=1), 0.0)
         self.UE["ul_resid_gain_lin"][ues] = resid
 
+    def _interferer_traces(self) -> None:
+        """Where each link (u, ``top_cell[u, kk]``) reads the fading bank (``top_f``
+        :data:`~nrsim.engine.call_kernels.TRACE_DTYPE` [ue, k]; ``fading.interferers = "faded"``):
+        its own trace of its UE's speed class, drawn per (UE, cell) by counter
+        (:func:`nrsim.channel.fading.keyed_link_traces`), so a link keeps its trace across
+        channel updates and whatever the order of the strongest cells."""
+        self.top_f = np.zeros(self.top_cell.shape, dtype=ck.TRACE_DTYPE)
+        self.top_f["f_period"] = 1
+        self.top_row = np.zeros(self.top_cell.shape, dtype=np.int64)
+        if not self.int_faded:
+            return
+        if self.cdl is not None:  # the CDL bank's link slots (filled each step, :meth:`run_step`)
+            self.top_f["f_base"], self.top_f["f_off"], self.top_f["f_period"] = self.cdl.interferer_rows()
+            return
+        ue = np.broadcast_to(np.arange(self.n_ue, dtype=np.int64)[:, None], self.top_cell.shape)
+        tr_ = keyed_link_traces(self.int_bank, self.int_cls[ue], key=self.int_key, ue=ue, cell=self.top_cell)
+        self.top_f["f_base"], self.top_f["f_off"], self.top_f["f_period"] = tr_.base_row, tr_.offset, tr_.period
+
     def geometry_db(self, ues: NDArray[np.int64]) -> NDArray[np.float64]:
         """Wideband SINR of ``ues`` to their serving cell at full load over their candidate
         links [dB]."""
@@ -492,8 +522,10 @@ class _Drop:
     def run_step(self, k: int, can_tx: NDArray[np.bool_]) -> None:
         """The slots of mobility step k (:func:`nrsim.engine.call_kernels.run_slot_range`)."""
         self.links()
-        if self.cdl is not None:  # the step's CDL gains of the current serving links
-            self.cdl.fill(k, self.serving)
+        if self.cdl is not None:  # the step's CDL gains of the current serving (and strongest) links
+            self.cdl.fill(k, self.serving, self.top_cell)
+            if self.csi_wideband:
+                middle_prb_gains(self.bank, self.rbg_first_prb, out=self.bank_mid)
         order = np.argsort(self.serving, kind="stable").astype(np.int64)
         start = np.searchsorted(self.serving[order], np.arange(self.n_cells + 1)).astype(np.int64)
         self.UE["serving"] = self.serving
@@ -503,7 +535,8 @@ class _Drop:
         state = ck.SlotState(
             self.UE, self.UD, self.UR, self.CELL, self.CR, self.LINK, self.top_cell, self.top_rx_mw, self.bank,
             self.Q, self.PK, self.H, self.h_rbg, self.TB, self.MCS, self.CQ, self.csi_ring, self.csi_ok, self.pat,
-            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc)
+            self.tabs.re_per_prb, self.rbg_first_prb, self.acc, self.cell_acc, self.top_f, self.top_row,
+            self.bank_mid)
         if self.plugins[ck.DL] is None and self.plugins[ck.UL] is None:
             ck.run_slot_range(k * self.n_sub, (k + 1) * self.n_sub, self.P, self.SA, self.HA, state, self.SL)
         else:
@@ -549,9 +582,8 @@ class _Drop:
 
     def release_slot_state(self) -> None:
         """Drop the arrays only the slot loop needs (before the KPIs of a large run)."""
-        for name in ("bank", "cdl", "h_rbg", "H", "cand_rx_prb_mw", "cand_gain_lin", "cand_cell", "LINK", "top_cell",
-                     "top_j", "top_rx_mw",
-                     "csi_ring", "csi_ok", "UR"):
+        for name in ("bank", "bank_mid", "cdl", "h_rbg", "H", "cand_rx_prb_mw", "cand_gain_lin", "cand_cell", "LINK",
+                     "top_cell", "top_j", "top_rx_mw", "top_f", "top_row", "csi_ring", "csi_ok", "UR"):
             setattr(self, name, None)
 
     def packet_log(self, d: int) -> PacketLog:
@@ -606,16 +638,14 @@ def static_run_on_core(cfg: ScenarioConfig) -> bool:
     """The routing rule of static slot runs (``slots.enabled``, ``mobility.enabled = false``):
     video calls, full buffer and FTP model 3 (:data:`CORE_TRAFFIC`) with a built-in scheduler
     or a scheduler plugin run on the call engine's core with the static mobility model
-    (:func:`run_static_calls`; TDL fading, and for video calls also ``cdl-38901`` of the
-    serving link, :mod:`nrsim.engine.call_fading`), on the dense or the sparse link form
-    (:mod:`nrsim.engine.link_steps`); the rest (full-buffer or FTP runs with ``cdl-38901``,
-    whose old engine fades the interferers' links too, ``cdl-38901`` on the sparse form) on
-    :mod:`nrsim.engine.slots`."""
+    (:func:`run_static_calls`; TDL or ``cdl-38901`` fading of the serving link and,
+    ``slots.fading.interferers = "faded"``, of the links to the strongest cells, as the static
+    slot engine: :mod:`nrsim.engine.call_fading`), on the dense or the sparse link form
+    (:mod:`nrsim.engine.link_steps`); the rest (``cdl-38901`` on the sparse form, runs longer
+    than a mobility run may last) on :mod:`nrsim.engine.slots`."""
     sc = cfg.slots
     if not sc.enabled or cfg.mobility.enabled or sc.traffic.model not in CORE_TRAFFIC:
         return False
-    if sc.fading.model == CDL_MODEL and sc.traffic.model != "video_call":
-        return False  # the old engine fades every modelled link with the clustered channel
     if sc.traffic.model != "video_call" and _static_duration_s(cfg) > _core_max_duration_s(cfg):
         return False  # longer than a mobility run may last (a long video-call run is a ConfigError)
     # the sparse link form runs on the core (engine/link_steps.py), except with the clustered
@@ -665,7 +695,7 @@ def check_static_core_config(cfg: ScenarioConfig) -> None:
         if cfg.slots.enabled and s.name == "plugin" and "ul" in s.plugin_directions:
             raise ConfigError(
                 f"slots.scheduler.plugin_directions = {s.plugin_directions}: this run stays on the static "
-                "slot engine (cdl-38901 fading of full-buffer/FTP runs or of the sparse link form), where a plugin "
+                "slot engine (cdl-38901 fading on the sparse link form, or a full-buffer/FTP run longer than the core's limit), where a plugin "
                 "schedules the downlink only; use ['dl']", field="slots.scheduler.plugin_directions")
         return
     slot_ms = slot_duration_s(cfg.radio.scs_khz) * 1e3

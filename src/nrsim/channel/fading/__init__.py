@@ -6,6 +6,7 @@ from nrsim.channel.fading.bank import (
     LinkTraces,
     assign_link_traces,
     build_fading_bank,
+    keyed_link_traces,
     tdl_prb_traces,
     trace_length_slots,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "frequency_correlation",
     "frequency_response",
     "jakes_bin_powers",
+    "keyed_link_traces",
     "max_doppler_hz",
     "rayleigh_processes",
     "tdl_prb_traces",

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from nrsim.channel.fading.doppler import max_doppler_hz, rayleigh_processes
 from nrsim.channel.fading.tdl import steering_matrix, tdl_profile
 from nrsim.compiled import jit
+from nrsim.rng import link_uniforms
 
 DOPPLER_BINS_PER_FD = 8
 """Minimum DFT bins between 0 and f_D in a trace (J0 quadrature error < 0.03 up to 1/f_D)."""
@@ -173,3 +174,23 @@ def assign_link_traces(
         offset=off,
         period=t_len.astype(np.int64),
     )
+
+
+TRACE_VARIATE_REALISATION, TRACE_VARIATE_OFFSET = 0, 1
+"""Counters of a link's two trace draws (:func:`keyed_link_traces`)."""
+
+
+def keyed_link_traces(
+    bank: FadingBank, speed_class: NDArray[np.int64], *, key: int, ue: NDArray[np.int64], cell: NDArray[np.int64]
+) -> LinkTraces:
+    """:func:`assign_link_traces` with counter-based draws: the realisation and start offset of
+    the link (``ue``, ``cell``) (int64 arrays of one shape, with ``speed_class``) are
+    uniforms of (``key``, ue, cell, variate) (:func:`nrsim.rng.link_uniforms`), so a link reads
+    the same trace whichever other links are drawn with it, in whatever order, and whenever
+    it is (re)computed (a UE's strongest cells change with the large-scale channel)."""
+    cls = np.asarray(speed_class, dtype=np.int64)
+    n_real = bank.class_realisations[cls]
+    t_len = bank.class_trace_slots[cls]
+    real = (link_uniforms(key, ue, cell, TRACE_VARIATE_REALISATION) * n_real).astype(np.int64)
+    off = (link_uniforms(key, ue, cell, TRACE_VARIATE_OFFSET) * t_len).astype(np.int64)
+    return LinkTraces(base_row=bank.class_first_row[cls] + real * t_len, offset=off, period=t_len.astype(np.int64))
