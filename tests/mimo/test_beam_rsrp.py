@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nrsim.channel.tr38901.arrays import BS_ARRAYS, bs_array, ue_array
+from nrsim.channel.tr38901.arrays import BS_ARRAYS, bs_array
+from nrsim.channel.tr38901.panel import bs_array_panel, ue_array
 from nrsim.channel.tr38901.panel import PanelArray
 from nrsim.errors import ConfigError
 from nrsim.mimo.beam_rsrp import CellBeams, cell_beams, default_n_beams, ssb_cell_rsrp
@@ -48,7 +49,7 @@ def test_port_beam_peak_is_the_hand_value() -> None:
     # 32T32R-8x4 untilted: 32 ports of 2 elements; a cross-polarised pair fed alike radiates
     # vertically, so the beam towards its own direction has gain G_E,max + 10 log10(64 / 2)
     # = 8 + 15.0515 dBi (TR 38.901 Table 7.3-1 element)
-    panel = bs_array("32T32R-8x4").panel(90.0)
+    panel = bs_array_panel(bs_array("32T32R-8x4"), 90.0)
     w = ssb_port_beam_weights(panel, [0.0], [90.0])
     assert ssb_beam_gain_dbi(panel, w, 90.0, 0.0, over="port")[0] == pytest.approx(
         8.0 + 10 * np.log10(32), abs=HAND_TOL_DB)
@@ -57,7 +58,7 @@ def test_port_beam_peak_is_the_hand_value() -> None:
 
 
 def test_named_arrays_have_their_port_counts() -> None:
-    assert {k: bs_array(k).panel(102.0).n_ports for k in BS_ARRAYS} == {
+    assert {k: bs_array_panel(bs_array(k), 102.0).n_ports for k in BS_ARRAYS} == {
         "4T4R": 4, "32T32R": 32, "32T32R-8x4": 32, "64T64R": 64}
     assert [ue_array(n).n_ports for n in (1, 2, 4)] == [1, 2, 4]
     with pytest.raises(ConfigError) as exc:

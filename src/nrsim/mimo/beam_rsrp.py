@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from nrsim.channel.tr38901.arrays import SINGLE_COLUMN, bs_array
+from nrsim.channel.tr38901.panel import bs_array_panel
 from nrsim.channel.tr38901.panel import PanelArray
 from nrsim.errors import ConfigError
 from nrsim.link.numerology import frequency_range
@@ -107,7 +108,7 @@ def cell_beams(cell_array: Sequence[str], cell_etilt_deg: ArrayLike, *, fc_ghz: 
             panel = single_port_panel(model, n_elements, spacing_wl, tilt)
             w = np.ones((1, 1), dtype=np.complex128)
         else:
-            panel = bs_array(name).panel(tilt)
+            panel = bs_array_panel(bs_array(name), tilt)
             az, zen = ssb_beam_grid(n_az, tilt + np.asarray(zen_off))
             w = ssb_port_beam_weights(panel, az, zen)
         groups.append((cells, panel, w))

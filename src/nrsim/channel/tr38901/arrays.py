@@ -1,6 +1,8 @@
 """Named BS and UE antenna arrays: each a TR 38.901 V17.0.0 7.3 panel (:class:`PanelArray`)
 with its port virtualisation, selected by ``antenna.array`` / ``antenna.ue_antennas`` and by
-the ``antenna_model`` column of a site list.
+the ``antenna_model`` column of a site list. This module is the light table of names and
+shapes that the config reads; the panels themselves are built by
+:func:`nrsim.channel.tr38901.panel.bs_array_panel` and :func:`~nrsim.channel.tr38901.panel.ue_array`.
 
 BS arrays (x45 cross-polarised Table 7.3-1 elements, 8 dBi, one panel, Mg = Ng = 1; element
 spacing d_H = d_V = 0.5 wavelengths as the FR1 > 2.5 GHz base station of TS 38.151 V17
@@ -35,7 +37,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nrsim.channel.tr38901.panel import PanelArray
 from nrsim.errors import ConfigError
 
 SINGLE_COLUMN = "single-column"
@@ -58,15 +59,6 @@ class ArrayType:
     @property
     def n_ports(self) -> int:
         return (self.m_rows // self.subarray_rows) * self.n_cols * 2
-
-    def panel(self, etilt_deg: float = 90.0) -> PanelArray:
-        """The :class:`PanelArray` of this type with its sub-arrays tilted to zenith
-        ``etilt_deg`` (90 = horizon, 102 = 12 deg down)."""
-        return PanelArray(
-            m_rows=self.m_rows, n_cols=self.n_cols, slant="x45", dv_wl=ELEMENT_SPACING_WL,
-            dh_wl=ELEMENT_SPACING_WL, element="3gpp", port_map="subarray",
-            subarray_rows=self.subarray_rows, etilt_deg=float(etilt_deg),
-        )
 
 
 BS_ARRAYS: dict[str, ArrayType] = {
@@ -92,15 +84,3 @@ def bs_array(name: str) -> ArrayType:
     except KeyError:
         raise ConfigError(f"antenna.array = {name!r}; allowed: {', '.join(BS_ARRAY_NAMES)}",
                           field="antenna.array") from None
-
-
-def ue_array(n_antennas: int) -> PanelArray:
-    """The UE panel with ``n_antennas`` antennas (one port per element)."""
-    if n_antennas == 1:
-        return PanelArray(1, 1, slant="v", element="isotropic", port_map="element")
-    if n_antennas == 2:
-        return PanelArray(1, 1, slant="x45", element="isotropic", port_map="element")
-    if n_antennas == 4:
-        return PanelArray(1, 2, slant="x45", dh_wl=ELEMENT_SPACING_WL, element="isotropic", port_map="element")
-    raise ConfigError(f"antenna.ue_antennas = {n_antennas!r}; allowed: "
-                      f"{', '.join(map(str, UE_ANTENNA_COUNTS))}", field="antenna.ue_antennas")

@@ -54,6 +54,7 @@ from nrsim.channel.tr38901.antenna import (
     vertical_attenuation_core,
     wrap_angle_core,
 )
+from nrsim.channel.tr38901.arrays import ELEMENT_SPACING_WL, UE_ANTENNA_COUNTS, ArrayType
 from nrsim.compiled import jit, ufunc
 from nrsim.errors import ConfigError
 
@@ -363,3 +364,26 @@ def port_gain_dbi(panel: PanelArray, theta_deg: ArrayLike, phi_deg: ArrayLike,
     f = port_fields(panel, theta_deg, phi_deg, bearing_deg, downtilt_deg)
     with np.errstate(divide="ignore"):
         return 10.0 * np.log10((np.abs(f) ** 2).sum(axis=-1))
+
+
+def bs_array_panel(array_type: ArrayType, etilt_deg: float = 90.0) -> PanelArray:
+    """The :class:`PanelArray` of a named BS array type (:mod:`nrsim.channel.tr38901.arrays`)
+    with its sub-arrays tilted to zenith ``etilt_deg`` (90 = horizon, 102 = 12 deg down)."""
+    t = array_type
+    return PanelArray(
+        m_rows=t.m_rows, n_cols=t.n_cols, slant="x45", dv_wl=ELEMENT_SPACING_WL,
+        dh_wl=ELEMENT_SPACING_WL, element="3gpp", port_map="subarray",
+        subarray_rows=t.subarray_rows, etilt_deg=float(etilt_deg),
+    )
+
+
+def ue_array(n_antennas: int) -> PanelArray:
+    """The UE panel with ``n_antennas`` antennas (one port per element)."""
+    if n_antennas == 1:
+        return PanelArray(1, 1, slant="v", element="isotropic", port_map="element")
+    if n_antennas == 2:
+        return PanelArray(1, 1, slant="x45", element="isotropic", port_map="element")
+    if n_antennas == 4:
+        return PanelArray(1, 2, slant="x45", dh_wl=ELEMENT_SPACING_WL, element="isotropic", port_map="element")
+    raise ConfigError(f"antenna.ue_antennas = {n_antennas!r}; allowed: "
+                      f"{', '.join(map(str, UE_ANTENNA_COUNTS))}", field="antenna.ue_antennas")
