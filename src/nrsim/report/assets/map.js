@@ -7,8 +7,12 @@
 (function(){
 'use strict';
 var errs=[];window.__nrsimErrors=errs;
-window.addEventListener('error',function(e){errs.push(String(e.message));});
-document.addEventListener('securitypolicyviolation',function(e){errs.push('csp '+e.blockedURI);});
+// errors and CSP violations are counted live on <body> (violations are dispatched asynchronously,
+// some after the map has finished drawing)
+function noteErr(m){errs.push(m);if(document.body){document.body.setAttribute('data-errors',errs.length);
+ document.body.setAttribute('data-error-text',errs.join(' | '));}}
+window.addEventListener('error',function(e){noteErr(String(e.message));});
+document.addEventListener('securitypolicyviolation',function(e){noteErr('csp '+e.blockedURI);});
 var holder=document.getElementById('map-data');
 function finish(){var n=(performance.getEntriesByType('resource')||[]).length;
  document.body.setAttribute('data-resource-requests',n);document.body.setAttribute('data-errors',errs.length);
